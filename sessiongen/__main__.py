@@ -1,0 +1,3 @@
+from sessiongen.cli import main
+
+main()

@@ -1,0 +1,227 @@
+"""The command line: parses options, calls the library, reports. No behaviour lives here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sessiongen import __version__, catalog, library, parser, session
+from sessiongen.durations import format_clock, format_duration
+from sessiongen.errors import ScriptError, SessiongenError, display_path, suggest
+from sessiongen.settings import DEFAULTS, Settings
+from sessiongen.speech import get_engine
+
+
+def reports_errors(command):
+    """A user's mistake becomes one line on stderr and exit 1; never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ScriptError as exc:
+            _echo_problem(exc.problems[0])
+            more = len(exc.problems) - 1
+            if more:
+                click.echo(f"... and {more} more problem{'s' * (more > 1)}: run `sessiongen check` to see them all", err=True)
+            sys.exit(1)
+        except SessiongenError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was left half-written", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _echo_problem(problem: SessiongenError) -> None:
+    click.echo(f"{problem}", err=True)
+
+
+def _parse_vars(ctx, param, values) -> dict[str, str]:
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"'{item}' must look like KEY=VALUE, e.g. --var name=Sam")
+        out[key.strip()] = value
+    return out
+
+
+def _check_ambience(ctx, param, value):
+    if value is None or value == "none" or value in catalog.BEDS:
+        return value
+    path = Path(value)
+    if path.is_file():
+        return str(path.resolve())
+    if path.suffix:
+        raise click.BadParameter(f"{value}: no such audio file")
+    raise click.BadParameter(f"unknown ambience '{value}'{suggest(value, catalog.BEDS)}: give a bed name, an audio file or none")
+
+
+def _settings(voice, rate, bls, ambience, seed, minutes, engine) -> Settings:
+    if rate is not None and not 60 <= rate <= 400:
+        raise SessiongenError(f"--rate {rate} is out of range: use 60 to 400 words per minute")
+    if minutes is not None and not 0 < minutes <= 240:
+        raise SessiongenError(f"--minutes {minutes:g} is out of range: use more than 0 and at most 240")
+    return DEFAULTS.but(voice=voice, rate_wpm=rate, bls=bls, ambience=ambience, seed=seed, minutes=minutes, engine=engine)
+
+
+def session_options(command):
+    """Options shared by `render` and `plan`."""
+    options = [
+        click.option("--var", "variables", multiple=True, callback=_parse_vars, metavar="KEY=VALUE", help="Set a script variable, e.g. --var name=Sam (repeatable)."),
+        click.option("--minutes", type=float, help="Fit the session to this many minutes by stretching its elastic pauses."),
+        click.option("--voice", help="Voice id, name or language (see `sessiongen voices`); espeak variants as VOICE+VARIANT."),
+        click.option("--rate", type=int, help=f"Speech rate in words per minute [default: {DEFAULTS.rate_wpm}]."),
+        click.option("--bls/--no-bls", default=None, help="Bilateral tones on or off [default: on]."),
+        click.option("--ambience", callback=_check_ambience, metavar="NAME|FILE|none", help="Background bed for the whole session (overrides the script)."),
+        click.option("--seed", type=int, help="Seed for everything random (beds); the same seed gives the same audio [default: 0]."),
+        click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine."),
+        click.option("--no-cache", is_flag=True, help="Do not read or write the phrase cache."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sessiongen")
+def cli():
+    """Turn technique scripts into offline voice-guided audio sessions."""
+
+
+@cli.command()
+@click.argument("script", metavar="SCRIPT|TECHNIQUE_ID")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.mp3, .wav, .flac, .ogg) [default: output/ID[-NAME].mp3].")
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="Print the render statistics as JSON.")
+@reports_errors
+def render(script, output, variables, minutes, voice, rate, bls, ambience, seed, engine, no_cache, as_json):
+    """Render a script (a file or a library id) to an audio file."""
+    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine)
+    parsed = session.load(script)
+    with session.cache_root(not no_cache) as root:
+        prepared = session.prepare(parsed, variables, settings, root)
+        out = output or session.default_output(parsed, variables)
+        if output is None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        result = session.write(prepared, settings, out)
+    stats = {
+        "output": str(result.path),
+        "format": result.format,
+        "duration_s": round(result.timeline.duration_s, 3),
+        "chapters": len(result.timeline.chapters),
+        "phrases_synthesised": result.speak.synthesised,
+        "phrases_cached": result.speak.cached,
+        "measured_lufs": round(result.measured.integrated_lufs, 2),
+        "gain_db": round(result.gain_db, 2),
+        "limiter_db": round(result.limiter_db, 2),
+    }
+    if as_json:
+        click.echo(json.dumps(stats, indent=2))
+    else:
+        click.echo(f"wrote {display_path(result.path)} ({format_clock(result.timeline.duration_s)}, {len(result.timeline.chapters)} chapters)")
+
+
+@cli.command()
+@click.argument("script", metavar="SCRIPT|TECHNIQUE_ID")
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@reports_errors
+def plan(script, variables, minutes, voice, rate, bls, ambience, seed, engine, no_cache, as_json):
+    """Show the timeline of a session without rendering audio."""
+    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine)
+    parsed = session.load(script)
+    with session.cache_root(not no_cache) as root:
+        tl = session.prepare(parsed, variables, settings, root).timeline
+    if as_json:
+        click.echo(json.dumps(tl.to_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{tl.title}: {format_clock(tl.duration_s)} (can be {format_duration(tl.range_frames[0] / tl.rate_hz)} to {format_duration(tl.range_frames[1] / tl.rate_hz)})")
+    chapter_starts = {start: title for title, start in tl.chapters}
+    for event in tl.events:
+        if event.start in chapter_starts and event.kind != "ambience":
+            click.echo(f"\n# {chapter_starts.pop(event.start)}")
+        click.echo(f"  {format_clock(tl.seconds(event.start)):>7}  {_describe(event, tl)}")
+
+
+def _describe(event, tl) -> str:
+    length = f"{tl.seconds(event.frames):.1f}s"
+    if event.kind == "speech":
+        return f"say     {event.text}"
+    if event.kind == "bls":
+        t = event.tone
+        where = "under narration" if event.under else "set"
+        return f"bls     {length} {where}, {t.rate_hz:g}/s {t.timbre} {t.pitch_hz:g} Hz depth {t.depth_pct:g}%"
+    if event.kind == "ambience":
+        return f"bed     {Path(event.bed).name if event.bed else 'off'}"
+    if event.kind == "breathe":
+        b = event.breathe
+        return f"breathe {length}: in {b.in_s:g} hold {b.hold_s:g} out {b.out_s:g} hold {b.hold_out_s:g} x{b.rounds}"
+    return f"{event.kind:<7} {length}{' (elastic)' if event.elastic else ''}"
+
+
+@cli.command()
+@click.argument("scripts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@reports_errors
+def check(scripts):
+    """Validate scripts: every problem as FILE:LINE:COL: message, then the line."""
+    failed = 0
+    for path in scripts:
+        try:
+            parser.parse_file(path)
+        except ScriptError as exc:
+            failed += 1
+            for problem in exc.problems:
+                click.echo(str(problem))
+                if problem.where is not None and problem.where.text:
+                    click.echo(f"    {problem.where.text.strip()}")
+    if failed:
+        click.echo(f"{failed} of {len(scripts)} script{'s' * (len(scripts) > 1)} have problems", err=True)
+        sys.exit(1)
+    click.echo(f"{len(scripts)} script{'s' * (len(scripts) > 1)} OK")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.option("--category", help="Only techniques of this category.")
+@click.pass_context
+@reports_errors
+def techniques(ctx, as_json, category):
+    """List the technique library."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = []
+    for technique_id, path in library.technique_paths().items():
+        meta = parser.parse_file(path).meta
+        if category is None or meta.category == category:
+            rows.append({"id": meta.id, "title": meta.title, "category": meta.category, "duration_s": meta.duration_s, "summary": meta.summary})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['id']:<28} {row['category']:<14} {format_duration(row['duration_s']):>6}  {row['title']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine.")
+@reports_errors
+def voices(as_json, engine):
+    """List the voices of the installed speech engine."""
+    found = get_engine(engine).voices()
+    if as_json:
+        click.echo(json.dumps([v.as_dict() for v in found], indent=2, ensure_ascii=False))
+        return
+    for v in found:
+        click.echo(f"{v.id:<28} {v.name}")
+
+
+def main() -> None:
+    cli(prog_name="sessiongen")

@@ -1,0 +1,53 @@
+"""The duration syntax: 500ms, 5s, 1.5s, 2m, 1m30s, or a plain number of seconds."""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_ORDER = ["h", "m", "s", "ms"]
+
+
+class DurationError(ValueError):
+    pass
+
+
+def parse_duration_s(text: str, *, bare_number_ok: bool = True) -> float:
+    """Seconds for a duration such as '1m30s'. Units must run from large to small, each once."""
+    text = text.strip()
+    if bare_number_ok and re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return _positive(float(text), text)
+    pos, total_s, last_rank = 0, 0.0, -1
+    for match in _PART.finditer(text):
+        rank = _ORDER.index(match.group(2))
+        if match.start() != pos or rank <= last_rank:
+            break
+        total_s += float(match.group(1)) * _UNIT_S[match.group(2)]
+        pos, last_rank = match.end(), rank
+    if pos == 0 or pos != len(text):
+        raise DurationError(f"bad duration '{text}': use e.g. 500ms, 5s, 1.5s, 2m or 1m30s")
+    return _positive(total_s, text)
+
+
+def _positive(value_s: float, text: str) -> float:
+    if value_s <= 0:
+        raise DurationError(f"duration '{text}' must be more than zero")
+    return value_s
+
+
+def format_duration(duration_s: float) -> str:
+    """Compact human form: '45s', '2m', '1m30s', '1h5m'."""
+    total = round(duration_s)
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{seconds}s" if seconds else ""]
+    return "".join(parts) or "0s"
+
+
+def format_clock(duration_s: float) -> str:
+    """'m:ss' or 'h:mm:ss'."""
+    total = int(round(duration_s))
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -1,0 +1,67 @@
+"""The one exception family a user can cause; the CLI turns it into one line and exit 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem sits in a source file (1-based line and column)."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+    text: str = ""  # the offending source line, echoed under the message
+
+    def prefix(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.col or 1}"
+        return self.path
+
+
+class SessiongenError(Exception):
+    """A problem the user can fix: bad script, bad value, missing file."""
+
+    def __init__(self, message: str, where: Location | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        if self.where is None:
+            return self.message
+        return f"{self.where.prefix()}: {self.message}"
+
+
+class ScriptError(SessiongenError):
+    """One or more problems found in a script; `problems` holds every one of them."""
+
+    def __init__(self, problems: list[SessiongenError]):
+        first = problems[0]
+        super().__init__(first.message, first.where)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        text = str(self.problems[0])
+        more = len(self.problems) - 1
+        return text + (f" (and {more} more problem{'s' * (more > 1)}: run `sessiongen check`)" if more else "")
+
+
+def suggest(word: str, choices) -> str:
+    """' (did you mean 'x'?)' for the closest of `choices`, or ''."""
+    close = get_close_matches(word, sorted(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user would like to read it: relative to the working folder when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

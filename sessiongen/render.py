@@ -1,0 +1,168 @@
+"""Render: Timeline -> layers of float32 (frames, 2) PCM, one window at a time.
+
+Any window can be rendered on its own: every source is a function of absolute time, and clips
+are read lazily from the phrase cache, so memory does not grow with session length.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import soundfile as sf
+
+from sessiongen import beds, tones
+from sessiongen.audio import db_to_gain
+from sessiongen.settings import Settings
+from sessiongen.speech.clips import Clip
+from sessiongen.timeline import Event, Timeline
+
+LAYERS = ("voice", "bilateral", "cues", "ambience")
+BELL_LEVEL_DB = -4.0  # relative to the voice level
+BREATH_TONE_LEVEL_DB = -12.0
+
+
+@dataclass
+class Window:
+    start: int
+    voice: np.ndarray
+    bilateral: np.ndarray
+    cues: np.ndarray
+    ambience: np.ndarray
+
+    def mix(self) -> np.ndarray:
+        return self.voice + self.bilateral + self.cues + self.ambience
+
+    def layer(self, name: str) -> np.ndarray:
+        return getattr(self, name)
+
+
+class ClipReader:
+    """Reads clips from the cache on demand and keeps the few most recent in memory."""
+
+    def __init__(self, clips: dict[str, Clip], keep: int = 16):
+        self.clips, self.keep = clips, keep
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def samples(self, text: str) -> np.ndarray:
+        if text in self._recent:
+            self._recent.move_to_end(text)
+            return self._recent[text]
+        clip = self.clips[text]
+        data, _ = sf.read(clip.path, dtype="float32")
+        data = data[: clip.frames]
+        self._recent[text] = data
+        if len(self._recent) > self.keep:
+            self._recent.popitem(last=False)
+        return data
+
+
+class Renderer:
+    def __init__(self, timeline: Timeline, clips: dict[str, Clip], settings: Settings):
+        self.tl, self.settings = timeline, settings
+        self.reader = ClipReader(clips)
+        voice_gain = 1.0  # clips are already levelled to settings.voice_rms_db
+        root2 = np.sqrt(2.0)
+        self.set_gain = voice_gain * db_to_gain(settings.voice_rms_db + settings.bls_set_level_db) * root2
+        self.under_gain = voice_gain * db_to_gain(settings.voice_rms_db + settings.bls_under_level_db) * root2
+        self.bell_gain = db_to_gain(settings.voice_rms_db + BELL_LEVEL_DB) * root2
+        self.breath_gain = db_to_gain(settings.voice_rms_db + BREATH_TONE_LEVEL_DB) * root2
+        self.bed_gain = db_to_gain(settings.voice_rms_db + settings.bed_level_db)
+        self.speech = [e for e in timeline.events if e.kind == "speech"]
+        self.beds = _bed_segments(timeline)
+
+    def windows(self, window_frames: int | None = None):
+        size = window_frames or int(self.settings.window_s * self.tl.rate_hz)
+        for start in range(0, self.tl.frames, size):
+            yield self.window(start, min(size, self.tl.frames - start))
+
+    def window(self, start: int, frames: int) -> Window:
+        zeros = lambda: np.zeros((frames, 2), dtype=np.float32)  # noqa: E731
+        w = Window(start, zeros(), zeros(), zeros(), zeros())
+        stop = start + frames
+        for event in self.tl.events:
+            if event.start >= stop or event.end <= start:
+                continue
+            self._event(event, w, start, stop)
+        self._ambience(w, start, frames)
+        return w
+
+    def _event(self, event: Event, w: Window, start: int, stop: int) -> None:
+        lo, hi = max(start, event.start), min(stop, event.end)
+        rate = self.tl.rate_hz
+        if event.kind == "speech":
+            _place(w.voice, self.reader.samples(event.text), event.start, start, stop)
+        elif event.kind == "bls":
+            gain = self.under_gain if event.under else self.set_gain
+            w.bilateral[lo - start : hi - start] += gain * tones.bls(event.tone, lo - event.start, hi - lo, rate)
+        elif event.kind == "bell":
+            _place(w.cues, tones.bell(rate, self.settings.bell_s) * self.bell_gain, event.start, start, stop)
+        elif event.kind == "breathe":
+            tone = tones.breath_tone(event.breathe, lo - event.start, hi - lo, rate) * self.breath_gain
+            w.cues[lo - start : hi - start] += tone[:, None]
+            for offset, text in event.cues:
+                _place(w.voice, self.reader.samples(text), event.start + offset, start, stop)
+
+    def _ambience(self, w: Window, start: int, frames: int) -> None:
+        if not self.beds:
+            return
+        gain = self.bed_gain * self._duck(start, frames)
+        for name, envelope in _bed_envelopes(self.beds, start, frames, self.tl, self.settings):
+            layer = beds.bed(name, self.tl.seed, start, frames, self.tl.rate_hz)
+            layer *= np.reshape(gain * envelope, (-1, 1)) if np.ndim(gain * envelope) else np.float32(gain * envelope)
+            w.ambience += layer
+
+    def _duck(self, start: int, frames: int) -> np.ndarray | float:
+        """Gain (linear) of the bed: dips by duck_db under speech, with smooth attack and release."""
+        s = self.settings
+        rate = self.tl.rate_hz
+        attack, release = max(1, int(s.duck_attack_s * rate)), max(1, int(s.duck_release_s * rate))
+        depth = None
+        for event in self.speech:
+            lo, hi = max(start, event.start - attack), min(start + frames, event.end + release)
+            if lo >= hi:
+                continue
+            if depth is None:
+                depth = np.zeros(frames, dtype=np.float32)
+            t = np.arange(lo, hi, dtype=np.float32)
+            edge = np.minimum((t - (event.start - attack)) / attack, ((event.end + release) - t) / release)
+            shape = 0.5 - 0.5 * np.cos(np.pi * np.clip(edge, 0, 1))
+            np.maximum(depth[lo - start : hi - start], shape, out=depth[lo - start : hi - start])
+        if depth is None:
+            return 1.0
+        return np.power(np.float32(10.0), depth * np.float32(-s.duck_db / 20.0))
+
+
+def _place(target: np.ndarray, mono: np.ndarray, at: int, start: int, stop: int) -> None:
+    """Add a mono clip beginning at absolute frame `at` into the window [start, stop), centred."""
+    lo, hi = max(start, at), min(stop, at + len(mono))
+    if lo < hi:
+        target[lo - start : hi - start] += mono[lo - at : hi - at, None]
+
+
+def _bed_segments(tl: Timeline) -> list[tuple[int, int, str | None]]:
+    """(start, stop, bed) for each stretch of one bed."""
+    changes = [(e.start, e.bed) for e in tl.events if e.kind == "ambience"]
+    segments = []
+    for index, (start, name) in enumerate(changes):
+        stop = changes[index + 1][0] if index + 1 < len(changes) else tl.frames
+        if stop > start or index == len(changes) - 1:
+            segments.append((start, stop, name))
+    return [s for s in segments if s[2] is not None]
+
+
+def _bed_envelopes(segments, start: int, frames: int, tl: Timeline, s: Settings):
+    """Each bed with its equal-power gain over the window (a scalar where it is steady)."""
+    fade = max(1, int(s.bed_fade_s * tl.rate_hz))
+    stop = start + frames
+    for seg_start, seg_stop, name in segments:
+        fade_out_at = tl.frames - fade if seg_stop >= tl.frames else seg_stop
+        if seg_start >= stop or fade_out_at + fade <= start:
+            continue
+        if seg_start + fade <= start and stop <= fade_out_at:
+            yield name, 1.0
+            continue
+        t = np.arange(start, stop, dtype=np.float64)
+        edge = np.minimum((t - seg_start) / fade, (fade_out_at + fade - t) / fade)
+        yield name, np.sin(0.5 * np.pi * np.clip(edge, 0, 1)).astype(np.float32)

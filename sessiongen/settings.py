@@ -1,0 +1,56 @@
+"""Every default in one place. Presets and profiles override these by field name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Settings:
+    # audio format of the mix
+    sample_rate_hz: int = 44_100
+    window_s: float = 30.0  # render window: memory is bounded by this, not by session length
+
+    # narration
+    engine: str = "pyttsx3"
+    voice: str | None = None  # None: the engine's default voice
+    rate_wpm: int = 140
+    volume: float = 1.0
+    sentence_gap_s: float = 1.0
+    paragraph_gap_s: float = 2.0
+    voice_rms_db: float = -20.0  # every clip is levelled to this RMS (dBFS) before mixing
+
+    # session frame
+    lead_in_s: float = 2.0
+    tail_s: float = 4.0
+    bell_s: float = 5.0
+
+    # bilateral tones
+    bls: bool = True
+    bls_set_level_db: float = -6.0  # sets, relative to the voice level
+    bls_under_level_db: float = -14.0  # under narration, relative to the voice level
+
+    # ambience bed
+    ambience: str | None = None  # None: the script decides; "none": no bed; a name: forced
+    bed_level_db: float = -18.0  # relative to the voice level
+    duck_db: float = 6.0  # how far the bed dips under narration
+    duck_attack_s: float = 0.3
+    duck_release_s: float = 1.0
+    bed_fade_s: float = 3.0
+
+    # mastering and output
+    loudness_lufs: float = -16.0
+    peak_ceiling_db: float = -1.5  # sample peak before encoding; leaves room for MP3 overshoot
+    fade_in_s: float = 0.05
+    fade_out_s: float = 2.0
+    mp3_bitrate_kbps: int = 192
+    seed: int = 0
+    minutes: float | None = None  # target length; None: the script's nominal duration
+
+    def but(self, **changes) -> "Settings":
+        """A copy with the given fields changed; None values are ignored."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+SETTING_NAMES = frozenset(f.name for f in fields(Settings))
+DEFAULTS = Settings()
