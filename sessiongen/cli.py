@@ -171,11 +171,11 @@ def _describe(event, tl) -> str:
 @click.argument("scripts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @reports_errors
 def check(scripts):
-    """Validate scripts: every problem as FILE:LINE:COL: message, then the line."""
+    """Validate scripts (and fragments): every problem as FILE:LINE:COL: message, then the line."""
     failed = 0
     for path in scripts:
         try:
-            parser.parse_file(path)
+            parser.check_file(path)
         except ScriptError as exc:
             failed += 1
             for problem in exc.problems:
@@ -183,9 +183,9 @@ def check(scripts):
                 if problem.where is not None and problem.where.text:
                     click.echo(f"    {problem.where.text.strip()}")
     if failed:
-        click.echo(f"{failed} of {len(scripts)} script{'s' * (len(scripts) > 1)} have problems", err=True)
+        click.echo(f"problems in {failed} of {len(scripts)} file{'s' * (len(scripts) > 1)}", err=True)
         sys.exit(1)
-    click.echo(f"{len(scripts)} script{'s' * (len(scripts) > 1)} OK")
+    click.echo(f"{len(scripts)} file{'s' * (len(scripts) > 1)} OK")
 
 
 @cli.group(invoke_without_command=True)

@@ -84,9 +84,10 @@ def meta_of(data: dict, path: str, lines: list[str], known_beds) -> tuple[Meta, 
     for key in data:
         if key not in REQUIRED + OPTIONAL:
             problems.append(SessiongenError(f"unknown front-matter key '{key}'{suggest(str(key), REQUIRED + OPTIONAL)}", key_location(path, lines, str(key))))
-    for key in REQUIRED:
-        if data.get(key) in (None, ""):
-            problems.append(SessiongenError(f"missing front-matter key '{key}'", Location(path, 1, 1, lines[0])))
+    missing = [key for key in REQUIRED if data.get(key) in (None, "")]
+    if missing:
+        names = ", ".join(f"'{k}'" for k in missing)
+        problems.append(SessiongenError(f"missing front-matter key{'s' * (len(missing) > 1)} {names}", Location(path, 1, 1, lines[0])))
     values = {k: data.get(k) for k in REQUIRED}
     for key in ("title", "category", "summary"):
         if values[key] is not None and not isinstance(values[key], str):

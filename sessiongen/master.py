@@ -68,19 +68,20 @@ class Limiter:
     after the first few, and `flush` returns the rest, so the stream keeps its exact length.
     """
 
-    def __init__(self, rate_hz: int, ceiling_db: float):
+    def __init__(self, rate_hz: int, ceiling_db: float, channels: int = 2):
         self.ceiling = db_to_gain(ceiling_db)
         self.avg = max(2, int(LOOKAHEAD_S * rate_hz))
         self.hold = self.avg + int(HOLD_S * rate_hz)
         self.delay = self.avg - 1
         self._need = np.ones(self.hold - 1, dtype=np.float32)
         self._held = np.ones(self.avg - 1, dtype=np.float32)
-        self._audio = np.zeros((self.delay, 2), dtype=np.float32)
+        self.channels = channels
+        self._audio = np.zeros((self.delay, channels), dtype=np.float32)
         self._skip = self.delay  # the first outputs are the zero history
         self.reduction_db = 0.0
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        peak = np.maximum(np.abs(block[:, 0]), np.abs(block[:, 1]))
+        peak = np.abs(block[:, 0]) if self.channels == 1 else np.maximum(np.abs(block[:, 0]), np.abs(block[:, 1]))
         need = np.minimum(1.0, self.ceiling / np.maximum(peak, 1e-12)).astype(np.float32)
         need_ext = np.concatenate([self._need, need])
         held = running_min(need_ext, self.hold)
@@ -97,7 +98,7 @@ class Limiter:
         return out[skip:]
 
     def flush(self) -> np.ndarray:
-        return self.process(np.zeros((self.delay, 2), dtype=np.float32))
+        return self.process(np.zeros((self.delay, self.channels), dtype=np.float32))
 
 
 class Fades:

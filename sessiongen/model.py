@@ -37,7 +37,6 @@ class Pause(Node):
 
     min_s: float = 0.0
     max_s: float = 0.0
-    auto: bool = False  # inserted between sentences, not written in the script
 
     @property
     def elastic(self) -> bool:

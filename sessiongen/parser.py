@@ -9,7 +9,7 @@ from pathlib import Path
 from sessiongen import catalog, directives, frontmatter, templating
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
 from sessiongen.library import find_fragment, fragment_names
-from sessiongen.model import Chapter, Meta, Node, Say, Script
+from sessiongen.model import BlsOff, BlsOn, Chapter, Node, Say, Script
 
 MAX_SCRIPT_BYTES = 1_000_000
 MAX_INCLUDE_DEPTH = 8
@@ -34,9 +34,26 @@ def parse_file(path: Path | str) -> Script:
         variables.setdefault(name, default)
     meta = replace(meta, variables=tuple(variables.items()))
     problems += templating.check_nodes(nodes, set(variables), shown, lines, builder.fragment_lines)
+    problems += _check_underlays(nodes)
     if problems:
         raise ScriptError(problems)
     return Script(meta=meta, nodes=tuple(nodes), path=str(path))
+
+
+def check_file(path: Path | str) -> None:
+    """Validate a script, or a fragment when it sits in a `fragments` folder; raises ScriptError."""
+    path = Path(path)
+    if path.parent.name != "fragments":
+        parse_file(path)
+        return
+    shown = display_path(path)
+    problems: list[SessiongenError] = []
+    builder = _Builder(path, shown, (), problems)
+    nodes = builder.fragment(path)
+    lines = builder.fragment_lines.get(shown, [])
+    problems += templating.check_nodes(nodes, set(builder.fragment_variables), shown, lines, builder.fragment_lines)
+    if problems:
+        raise ScriptError(problems)
 
 
 def parse_text(text: str, path: str = "<script>") -> Script:
@@ -174,6 +191,8 @@ class _Builder:
             result = directives.parse(body, where)
         except SessiongenError as exc:
             self.problems.append(exc)
+            if body.split()[:1] == ["repeat"]:  # keep the block structure so its [end] still matches
+                self.frames.append(([], 1, where))
             return
         self.flush()
         if isinstance(result, Node):
@@ -230,6 +249,23 @@ class _Builder:
         self.fragment_lines.update(child.fragment_lines)
         self.fragment_lines[shown] = child.lines
         return nodes
+
+
+def _check_underlays(nodes: list[Node]) -> list[SessiongenError]:
+    """[bls on] and [bls off] must pair up; a chapter heading ends tones that are on."""
+    problems, on = [], False
+    for node in nodes:
+        if isinstance(node, Chapter):
+            on = False
+        elif isinstance(node, BlsOn):
+            if on:
+                problems.append(SessiongenError("[bls on] while tones are already on: add [bls off] before it", node.where))
+            on = True
+        elif isinstance(node, BlsOff):
+            if not on:
+                problems.append(SessiongenError("[bls off] without [bls on]", node.where))
+            on = False
+    return problems
 
 
 def _strip_comments(lines: list[str], first_line: int, builder: _Builder) -> list[str]:

@@ -9,7 +9,7 @@ from sessiongen import templating
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.model import Say, Script
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(\s+)(?=[\"'“‘(]*[A-Z0-9])")
 MAX_VALUE_CHARS = 500
 
 
@@ -26,7 +26,13 @@ def values_for(script: Script, given: dict[str, str]) -> dict[str, str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    """Split after . ! ? or … (and any closing quote) where the next sentence starts a capital."""
+    parts, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        parts.append(text[start : match.start(1)])
+        start = match.end(1)
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
 
 
 def personalise(script: Script, given: dict[str, str] | None = None) -> Script:

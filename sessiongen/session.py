@@ -73,6 +73,7 @@ def cache_root(use_cache: bool):
 
 
 def measure(renderer: Renderer) -> Loudness:
+    """First pass: the loudness of the whole mix, window by window."""
     meter = LoudnessMeter(renderer.tl.rate_hz)
     for window in renderer.windows():
         meter.add(window.mix())

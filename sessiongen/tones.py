@@ -87,7 +87,7 @@ def _swell(x: np.ndarray) -> np.ndarray:
 
 
 def _fade(within_s: np.ndarray, length_s: float) -> np.ndarray:
-    edge_s = min(0.1, length_s / 4)
+    edge_s = max(min(0.1, length_s / 4), 1e-6)  # a zero-length hold is never selected
     return np.clip(within_s / edge_s, 0, 1) * np.clip((length_s - within_s) / edge_s, 0, 1)
 
 

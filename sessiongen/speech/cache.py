@@ -17,7 +17,7 @@ import soundfile as sf
 
 from sessiongen.fsutil import atomic_path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def default_root() -> Path:

@@ -8,6 +8,7 @@ import numpy as np
 
 from sessiongen.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.errors import SessiongenError
+from sessiongen.master import Limiter
 from sessiongen.settings import Settings
 from sessiongen.speech.cache import PhraseCache, phrase_key
 from sessiongen.speech.engine import Engine
@@ -16,7 +17,7 @@ TRIM_BELOW_PEAK_DB = 45.0
 TRIM_MARGIN_S = 0.03
 SILENT_PEAK_DB = -60.0
 BLOCK_S = 0.02
-PEAK_CAP_DB = -1.0
+VOICE_CREST_DB = 12.0  # peaks at most this far above the speech RMS, so mastering rarely limits
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,16 @@ def _trim(mono: np.ndarray, rate_hz: int, peak: float) -> np.ndarray:
 
 
 def _level(mono: np.ndarray, settings: Settings) -> np.ndarray:
-    """Scale so the speech (blocks within 30 dB of the loudest) has the target RMS; cap the peak."""
+    """Scale so the speech (blocks within 30 dB of the loudest) has the target RMS, then limit its
+    peaks to VOICE_CREST_DB above that, as a voice processor would."""
     block = max(1, int(BLOCK_S * settings.sample_rate_hz))
     usable = len(mono) // block * block or len(mono)
     blocks = np.square(mono[:usable].astype(np.float64)).reshape(-1, min(block, usable)).mean(axis=1)
     active = blocks[blocks >= blocks.max() * 1e-3]
     gain = db_to_gain(settings.voice_rms_db) / max(float(np.sqrt(active.mean())), 1e-9)
-    gain = min(gain, db_to_gain(PEAK_CAP_DB) / float(np.max(np.abs(mono))))
-    return (mono * gain).astype(np.float32)
+    limiter = Limiter(settings.sample_rate_hz, settings.voice_rms_db + VOICE_CREST_DB, channels=1)
+    levelled = (mono * gain).astype(np.float32)[:, None]
+    return np.concatenate([limiter.process(levelled), limiter.flush()])[:, 0]
 
 
 class Speaker:

@@ -124,11 +124,11 @@ class Pyttsx3Engine:
         engine.setProperty("voice", voice)
         engine.setProperty("rate", int(rate_wpm))
         engine.setProperty("volume", float(volume))
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()):  # the driver prints "Audio saved to ..."
             engine.save_to_file(text, str(path))
             engine.runAndWait()
-        self._done.wait(WAIT_S)  # runAndWait may return before the file is written
-        return _read_when_written(path)
+            self._done.wait(WAIT_S)  # runAndWait may return before the file is written
+            return _read_when_written(path)
 
 
 def _read_when_written(path: Path, wait_s: float = 5.0) -> Audio | None:

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fake_engine import FakeEngine  # noqa: E402
+
+from sessiongen import speech  # noqa: E402
+from sessiongen.settings import Settings  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Tests never touch the user's phrase cache."""
+    os.environ["SESSIONGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("phrase-cache"))
+
+
+@pytest.fixture(autouse=True)
+def fake_engine(monkeypatch):
+    engine = FakeEngine()
+    monkeypatch.setitem(speech.ENGINES, "fake", lambda: engine)
+    monkeypatch.delitem(speech._made, "fake", raising=False)
+    return engine
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(engine="fake")
+
+
+def envelope(x: np.ndarray, rate_hz: int, block_s: float = 0.01) -> np.ndarray:
+    """RMS per block."""
+    block = int(rate_hz * block_s)
+    n = len(x) // block * block
+    return np.sqrt(np.mean(np.square(x[:n].reshape(-1, block)), axis=1))

@@ -1,0 +1,59 @@
+"""A deterministic stand-in for a speech engine, for unit tests only.
+
+Each phrase becomes a voiced, syllable-shaped tone whose length follows the word count and rate,
+at the engine's own rate of 22 050 Hz like espeak-ng, so the real resampling path is exercised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from sessiongen.audio import Audio
+from sessiongen.errors import SessiongenError, suggest
+from sessiongen.speech.engine import Voice
+
+RATE_HZ = 22_050
+VOICES = [Voice("fake/en", "Fake English", ("en",)), Voice("fake/en-us", "Fake American", ("en-us",))]
+
+
+def words_of(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+def expected_duration_s(text: str, rate_wpm: int) -> float:
+    return words_of(text) * 60.0 / rate_wpm
+
+
+class FakeEngine:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def identity(self) -> str:
+        return "fake:1"
+
+    def voices(self) -> list[Voice]:
+        return VOICES
+
+    def resolve_voice(self, voice: str | None) -> str:
+        if not voice:
+            return VOICES[0].id
+        for v in VOICES:
+            if voice in (v.id, v.name, *v.languages):
+                return v.id
+        raise SessiongenError(f"unknown voice '{voice}'{suggest(voice, [v.id for v in VOICES])}")
+
+    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float) -> Audio:
+        self.calls.append(text)
+        frames = int(expected_duration_s(text, rate_wpm) * RATE_HZ)
+        seed = int.from_bytes(hashlib.sha256(f"{voice}|{text}".encode()).digest()[:4], "little")
+        pitch_hz = 110.0 + seed % 60
+        t = np.arange(frames) / RATE_HZ
+        voiced = sum(np.sin(2 * np.pi * pitch_hz * k * t) / k for k in range(1, 6))
+        syllables = 0.55 + 0.45 * np.sin(2 * np.pi * 4.0 * t) ** 2
+        samples = 0.3 * volume * voiced * syllables
+        padding = np.zeros(int(0.1 * RATE_HZ))  # engines leave a little silence around speech
+        return Audio(np.concatenate([padding, samples, padding]).astype(np.float32)[:, None], RATE_HZ)

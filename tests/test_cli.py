@@ -1,0 +1,172 @@
+"""The command line through Click's CliRunner: output, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+from helpers import script_text
+
+from sessiongen.cli import cli
+
+FAKE = ["--engine", "fake"]
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def script(tmp_path):
+    path = tmp_path / "calm.md"
+    path.write_text(script_text("# Start\nWelcome{% if name %}, {{ name }}{% endif %}.\n[pause 2s]\n[bls 4s]\n# End\nGoodbye.\n",
+                                duration="30s", extra="variables:\n  name: \"\"\n"), encoding="utf-8")
+    return path
+
+
+def test_every_command_has_help(runner):
+    def walk(group, prefix):
+        for name, command in group.commands.items():
+            result = runner.invoke(cli, prefix + [name, "--help"])
+            assert result.exit_code == 0, name
+            assert command.help, f"{name} has no help text"
+            if hasattr(command, "commands"):
+                walk(command, prefix + [name])
+
+    walk(cli, [])
+
+
+def test_render_wav_matches_the_plan(runner, script, tmp_path):
+    out = tmp_path / "calm.wav"
+    plan = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Sam", *FAKE])
+    assert plan.exit_code == 0, plan.output
+    planned = json.loads(plan.output)
+    result = runner.invoke(cli, ["render", str(script), "-o", str(out), "--var", "name=Sam", *FAKE])
+    assert result.exit_code == 0, result.output
+    audio, rate = sf.read(out)
+    assert rate == 44_100 and audio.shape[1] == 2
+    assert len(audio) / rate == pytest.approx(planned["duration_s"], abs=1e-3)
+    assert 20 * np.log10(np.abs(audio).max()) <= -1.0
+    assert sf.info(str(out)).subtype == "PCM_16"
+
+
+def test_render_json_statistics(runner, script, tmp_path):
+    result = runner.invoke(cli, ["render", str(script), "-o", str(tmp_path / "x.wav"), "--json", *FAKE])
+    stats = json.loads(result.output)
+    assert stats["duration_s"] == pytest.approx(sf.info(str(tmp_path / "x.wav")).duration, abs=1e-3)
+    assert stats["format"] == "wav" and stats["chapters"] == 2
+    assert {"output", "format", "measured_lufs", "gain_db", "phrases_synthesised", "phrases_cached"} <= set(stats)
+
+
+def test_second_render_synthesises_nothing(runner, script, tmp_path, fake_engine):
+    args = ["render", str(script), "-o", str(tmp_path / "a.wav"), "--json", "--var", "name=Robin", *FAKE]
+    first = json.loads(runner.invoke(cli, args).output)
+    calls = len(fake_engine.calls)
+    second = json.loads(runner.invoke(cli, args).output)
+    assert first["phrases_synthesised"] > 0
+    assert second["phrases_synthesised"] == 0 and len(fake_engine.calls) == calls
+
+
+def test_no_cache_synthesises_again(runner, script, tmp_path, fake_engine):
+    args = ["render", str(script), "-o", str(tmp_path / "a.wav"), *FAKE]
+    runner.invoke(cli, args)
+    calls = len(fake_engine.calls)
+    runner.invoke(cli, args + ["--no-cache"])
+    assert len(fake_engine.calls) > calls
+
+
+def test_default_output_is_named_after_technique_and_name(runner, script, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["render", str(script), "--var", "name=Sam O'Neil", *FAKE])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "output" / "test-session-sam-o-neil.mp3").is_file()
+
+
+def test_plan_text_lists_chapters_and_events(runner, script):
+    result = runner.invoke(cli, ["plan", str(script), *FAKE])
+    assert result.exit_code == 0
+    assert "# Start" in result.output and "# End" in result.output and "bls" in result.output
+
+
+def test_check_reports_location_and_line_and_exits_1(runner, tmp_path):
+    bad = tmp_path / "bad.md"
+    bad.write_text(script_text("Hello.\n[pause 5 sconds]\n"), encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:9:1: unexpected 'sconds' in [pause]" in result.output
+    assert "    [pause 5 sconds]" in result.output
+
+
+def test_check_passes_good_scripts(runner, script):
+    result = runner.invoke(cli, ["check", str(script)])
+    assert result.exit_code == 0 and "OK" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["render", "no-such-technique"], "no technique 'no-such-technique'"),
+        (["render", "safe-plase"], "(did you mean 'safe-place'"),
+        (["render", "missing.md"], "missing.md: no such file"),
+        (["render", "{script}", "--var", "nmae=Sam"], "unknown variable 'nmae' (did you mean 'name'?)"),
+        (["render", "{script}", "--voice", "klingon"], "unknown voice 'klingon'"),
+        (["render", "{script}", "--rate", "1000"], "--rate 1000 is out of range"),
+        (["render", "{script}", "--minutes", "90"], "out of reach for this script"),
+        (["render", "{script}", "-o", "{tmp}/nofolder/x.mp3"], "does not exist"),
+        (["render", "{script}", "-o", "{tmp}/x.aiff"], "unknown output format 'aiff'"),
+    ],
+)
+def test_user_errors_are_one_line_exit_1_and_leave_no_file(runner, script, tmp_path, args, message):
+    args = [a.format(script=script, tmp=tmp_path) for a in args]
+    before = set(tmp_path.rglob("*"))
+    result = runner.invoke(cli, args + FAKE)
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert set(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["render"], ["render", "x", "--var", "novalue"], ["render", "x", "--rate", "fast"], ["nonsense"], ["render", "x", "--ambience", "rian"]],
+)
+def test_usage_errors_exit_2(runner, args):
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+
+
+def test_a_bad_script_renders_nothing_and_names_the_problem(runner, tmp_path):
+    bad = tmp_path / "bad.md"
+    bad.write_text(script_text("[bls 30s rate=2.5]\n"), encoding="utf-8")
+    result = runner.invoke(cli, ["render", str(bad), "-o", str(tmp_path / "x.mp3"), *FAKE])
+    assert result.exit_code == 1
+    assert "rate 2.5 is above the cap of 2 cycles per second" in result.output
+    assert not (tmp_path / "x.mp3").exists()
+
+
+def test_techniques_lists_the_library(runner):
+    result = runner.invoke(cli, ["techniques", "--json"])
+    rows = json.loads(result.output)
+    ids = {r["id"] for r in rows}
+    assert {"safe-place", "box-breathing"} <= ids
+    assert all({"id", "title", "category", "duration_s"} <= set(r) for r in rows)
+
+
+def test_voices_json(runner):
+    result = runner.invoke(cli, ["voices", "--json", *FAKE])
+    assert json.loads(result.output)[0] == {"id": "fake/en", "name": "Fake English", "languages": ["en"]}
+
+
+def test_ambience_file_and_none(runner, script, tmp_path):
+    bed = tmp_path / "bed.wav"
+    sf.write(bed, 0.1 * np.random.default_rng(0).standard_normal((44_100 * 3, 2)), 44_100)
+    for choice in (str(bed), "none", "pink"):
+        result = runner.invoke(cli, ["plan", str(script), "--json", "--ambience", choice, *FAKE])
+        assert result.exit_code == 0, result.output
+        beds = [e.get("bed") for e in json.loads(result.output)["events"] if e["kind"] == "ambience"]
+        assert beds == ([] if choice == "none" else [str(bed.resolve()) if choice == str(bed) else choice])

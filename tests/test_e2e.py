@@ -1,0 +1,108 @@
+"""End to end with the real pyttsx3 engine: render an MP3, decode it back and measure it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+from conftest import envelope
+from helpers import script_text
+
+from sessiongen.cli import cli
+
+pytestmark = pytest.mark.e2e
+RATE = 44_100
+MP3_SLACK_S = 0.08  # encoder delay and padding of an MP3 without a gapless header
+
+
+def ffmpeg(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", *args], capture_output=True, text=True, timeout=300)
+
+
+def integrated_lufs(path) -> float:
+    out = ffmpeg("-nostats", "-i", str(path), "-af", "ebur128", "-f", "null", "-").stderr
+    summary = out[out.rindex("Summary:") :]
+    return float(summary.split("I:")[1].split("LUFS")[0])
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e")
+    script = folder / "short.md"
+    script.write_text(script_text(
+        "# Arriving\nWelcome{% if name %}, {{ name }}{% endif %}. Let yourself settle, in your own time.\n"
+        "[pause 3s]\n[bls 8s rate=1.0]\n# Noticing\nYou might notice your feet on the floor.\n[pause 2s]\nThank you for taking this time.\n",
+        duration="40s", extra="variables:\n  name: \"\"\n"), encoding="utf-8")
+    out = folder / "short.mp3"
+    runner = CliRunner()
+    plan = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Alex"])
+    assert plan.exit_code == 0, plan.output
+    result = runner.invoke(cli, ["render", str(script), "-o", str(out), "--var", "name=Alex"])
+    assert result.exit_code == 0, result.output
+    audio, rate = sf.read(str(out), dtype="float32")
+    return {"path": out, "plan": json.loads(plan.output), "audio": audio, "rate": rate}
+
+
+def test_mp3_decodes_without_errors(rendered):
+    result = ffmpeg("-v", "error", "-i", str(rendered["path"]), "-f", "null", "-")
+    assert result.returncode == 0 and result.stderr.strip() == ""
+    info = sf.info(str(rendered["path"]))
+    assert info.samplerate == RATE and info.channels == 2
+
+
+def test_length_equals_the_plan(rendered):
+    assert len(rendered["audio"]) / RATE == pytest.approx(rendered["plan"]["duration_s"], abs=MP3_SLACK_S)
+
+
+def test_speech_is_audible_in_both_channels(rendered):
+    audio = rendered["audio"]
+    for event in (e for e in rendered["plan"]["events"] if e["kind"] == "speech"):
+        start, stop = int(event["start_s"] * RATE) + 2000, int((event["start_s"] + event["duration_s"]) * RATE)
+        left, right = (20 * np.log10(np.sqrt(np.mean(audio[start:stop, c] ** 2))) for c in (0, 1))
+        assert left > -35 and right > -35, event["text"]
+        assert abs(left - right) < 1.0
+
+
+def test_tones_alternate_between_the_ears_at_the_rate(rendered):
+    audio = rendered["audio"]
+    bls = next(e for e in rendered["plan"]["events"] if e["kind"] == "bls")
+    start = int(bls["start_s"] * RATE)
+    segment = audio[start : start + int(bls["duration_s"] * RATE)]
+    block_s = 0.01
+    diff = envelope(segment[:, 0], RATE, block_s) - envelope(segment[:, 1], RATE, block_s)
+    spectrum = np.abs(np.fft.rfft(diff - diff.mean(), n=len(diff) * 8))
+    freqs = np.fft.rfftfreq(len(diff) * 8, block_s)
+    assert freqs[np.argmax(spectrum)] == pytest.approx(1.0, rel=0.05)
+
+
+def test_loudness_and_peak_are_delivery_ready(rendered):
+    assert 20 * np.log10(np.abs(rendered["audio"]).max()) <= -1.0
+    assert integrated_lufs(rendered["path"]) == pytest.approx(-16.0, abs=1.0)
+
+
+def test_plan_and_render_of_a_library_technique_agree(tmp_path):
+    out = tmp_path / "box.mp3"
+    runner = CliRunner()
+    planned = json.loads(runner.invoke(cli, ["plan", "box-breathing", "--json", "--minutes", "9"]).output)
+    result = runner.invoke(cli, ["render", "box-breathing", "-o", str(out), "--minutes", "9"])
+    assert result.exit_code == 0, result.output
+    assert planned["duration_s"] == pytest.approx(540.0, abs=0.01)
+    decoded_frames = len(sf.read(str(out), dtype="int16")[0])
+    assert decoded_frames / RATE == pytest.approx(540.0, abs=MP3_SLACK_S)
+
+
+def test_unknown_voice_lists_close_matches():
+    result = CliRunner().invoke(cli, ["plan", "box-breathing", "--voice", "en-uss"])
+    assert result.exit_code == 1
+    assert "unknown voice 'en-uss' (did you mean" in result.output
+
+
+def test_voices_lists_the_engine_voices():
+    result = CliRunner().invoke(cli, ["voices", "--json"])
+    ids = {v["id"] for v in json.loads(result.output)}
+    assert len(ids) > 10 and any("en" in i for i in ids)

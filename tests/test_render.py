@@ -1,0 +1,146 @@
+"""The windowed renderer and the mastering stages, measured on audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import envelope
+from helpers import prepared
+
+from sessiongen.audio import db_to_gain, gain_to_db
+from sessiongen.master import Fades, Limiter, LoudnessMeter, running_min
+from sessiongen.render import Renderer
+from sessiongen.settings import Settings
+
+RATE = 44_100
+BODY = "# One\nHello there, welcome. [pause 3s]\n[bls 6s rate=1.0]\n[bls on]\nWords with tones beneath them.\n[bls off]\n[bell]\n[breathe in=2 out=3 rounds=2]\n[ambience pink]\nThe end.\n"
+
+
+def whole(renderer, frames=None):
+    return renderer.window(0, frames or renderer.tl.frames)
+
+
+@pytest.mark.parametrize("window_frames", [RATE // 3, RATE * 2 + 17, RATE * 7])
+def test_windows_concatenate_to_the_whole(window_frames):
+    p = prepared(BODY, duration="40s")
+    renderer = Renderer(p.timeline, p.clips, Settings(engine="fake"))
+    pieces = np.concatenate([w.mix() for w in renderer.windows(window_frames)])
+    reference = whole(renderer).mix()
+    assert pieces.shape == (p.timeline.frames, 2)
+    assert np.allclose(pieces, reference, atol=1e-6)
+
+
+def test_layers_sum_to_the_mix_and_sit_where_planned():
+    p = prepared(BODY, duration="40s")
+    w = whole(Renderer(p.timeline, p.clips, Settings(engine="fake")))
+    assert np.allclose(w.voice + w.bilateral + w.cues + w.ambience, w.mix())
+    bls_set = next(e for e in p.timeline.events if e.kind == "bls" and not e.under)
+    inside = w.bilateral[bls_set.start : bls_set.end]
+    assert np.abs(w.voice[bls_set.start : bls_set.end]).max() == 0.0  # the voice is silent during a set
+    assert gain_to_db(np.abs(inside).max()) > -40
+    first = next(e for e in p.timeline.events if e.kind == "speech")
+    assert np.abs(w.voice[: first.start]).max() == 0.0
+    assert np.abs(w.voice[first.start : first.end]).max() > 0.05
+
+
+def test_speech_is_centred_and_tones_alternate_under_it():
+    p = prepared(BODY, duration="40s")
+    w = whole(Renderer(p.timeline, p.clips, Settings(engine="fake")))
+    assert np.array_equal(w.voice[:, 0], w.voice[:, 1])
+    under = next(e for e in p.timeline.events if e.under)
+    half = RATE // 2
+    segment = w.bilateral[under.start : under.start + half]
+    assert np.abs(segment[:, 0]).max() > 0 and np.abs(segment[:, 1]).max() == 0
+
+
+def test_tones_under_narration_sit_below_the_voice():
+    p = prepared(BODY, duration="40s")
+    w = whole(Renderer(p.timeline, p.clips, Settings(engine="fake")))
+    under = next(e for e in p.timeline.events if e.under)
+    voice_db = gain_to_db(np.sqrt(np.mean(w.voice[under.start : under.end] ** 2)))
+    tone_db = gain_to_db(np.sqrt(np.mean(w.bilateral[under.start : under.end] ** 2)))
+    assert tone_db < voice_db - 6
+
+
+def test_the_bed_ducks_under_speech_by_the_configured_depth():
+    settings = Settings(engine="fake", duck_db=8.0, ambience="white")
+    p = prepared("Words spoken for a good while here, many words in a row to duck under.\n[pause 20s]\n", settings, duration="30s")
+    w = whole(Renderer(p.timeline, p.clips, settings))
+    speech = next(e for e in p.timeline.events if e.kind == "speech")
+    quiet = next(e for e in p.timeline.events if e.kind == "pause" and e.frames >= 20 * RATE)
+    margin = 2 * RATE
+    ducked = np.sqrt(np.mean(w.ambience[speech.start + RATE // 2 : speech.end - RATE // 2] ** 2))
+    free = np.sqrt(np.mean(w.ambience[quiet.start + margin : quiet.end - margin] ** 2))
+    assert gain_to_db(free / ducked) == pytest.approx(8.0, abs=1.0)
+
+
+def test_the_bed_fades_in_and_out():
+    settings = Settings(engine="fake", bed_fade_s=3.0, ambience="white")  # white: steady block levels
+    p = prepared("Hello.\n[pause 20s]\n", settings, duration="30s")
+    w = whole(Renderer(p.timeline, p.clips, settings))
+    env = envelope(w.ambience[:, 0], RATE, 0.25)
+    steady = np.median(env[40:80])  # mid-pause, far from speech and from both ends
+    last_100ms = np.sqrt(np.mean(w.ambience[-RATE // 10 :, 0] ** 2))
+    assert env[0] < 0.15 * steady and last_100ms < 0.1 * steady
+    assert np.all(np.diff(env[:6]) > 0)  # rising through the fade-in (before ducking for speech at 1.7 s)
+
+
+def test_a_user_file_bed_loops_without_a_seam(tmp_path):
+    import soundfile as sf
+
+    t = np.arange(int(3.3 * 22_050)) / 22_050
+    tone = 0.3 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 0.7 * t))
+    path = tmp_path / "bed.wav"
+    sf.write(path, tone, 22_050)
+    from sessiongen import beds
+
+    loop = beds.file_loop(str(path), RATE)
+    across = beds.bed(str(path), 0, len(loop) - 500, 1000, RATE)
+    typical = np.percentile(np.abs(np.diff(loop, axis=0)), 99.9)
+    assert np.max(np.abs(np.diff(across, axis=0))) <= 1.5 * typical
+
+
+def test_running_min_matches_the_direct_definition():
+    rng = np.random.default_rng(0)
+    x = rng.random(1000).astype(np.float32)
+    for width in (1, 2, 7, 64):
+        direct = np.array([x[i : i + width].min() for i in range(len(x) - width + 1)])
+        assert np.array_equal(running_min(x, width), direct)
+
+
+def test_limiter_keeps_length_alignment_and_ceiling():
+    rng = np.random.default_rng(1)
+    x = (0.3 * rng.standard_normal((RATE * 3, 2))).astype(np.float32)
+    x[RATE : RATE + 50] *= 6.0  # a burst far over the ceiling
+    limiter = Limiter(RATE, -1.0)
+    blocks = [limiter.process(x[i : i + 10_000]) for i in range(0, len(x), 10_000)]
+    y = np.concatenate(blocks + [limiter.flush()])
+    assert y.shape == x.shape
+    assert np.max(np.abs(y)) <= db_to_gain(-1.0) + 1e-6
+    quiet = slice(RATE // 2, RATE // 2 + 1000)
+    ratio = y[quiet] / np.where(np.abs(x[quiet]) > 1e-6, x[quiet], 1)
+    assert np.allclose(ratio[np.abs(x[quiet]) > 1e-6], ratio.flat[0], atol=1e-3)  # aligned, untouched far from the burst
+
+
+def test_limiter_is_transparent_below_the_ceiling():
+    x = (0.5 * np.sin(np.linspace(0, 800, RATE))[:, None] * np.ones((1, 2))).astype(np.float32)
+    limiter = Limiter(RATE, -1.0)
+    y = np.concatenate([limiter.process(x[:1000]), limiter.process(x[1000:]), limiter.flush()])
+    assert np.allclose(y, x, atol=1e-6)
+
+
+def test_loudness_meter_reads_a_reference_tone():
+    t = np.arange(10 * RATE) / RATE
+    tone = (db_to_gain(-20) * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    meter = LoudnessMeter(RATE)
+    for i in range(0, len(t), RATE):
+        meter.add(np.stack([tone[i : i + RATE]] * 2, axis=1))
+    # a 1 kHz sine at -20 dBFS peak in both channels reads about -20 LUFS (BS.1770: -3.01 + 3.01)
+    assert meter.result().integrated_lufs == pytest.approx(-20.0, abs=0.2)
+
+
+def test_fades_reach_silence_at_both_ends():
+    fades = Fades(RATE * 4, RATE, 0.05, 2.0)
+    ones = np.ones((RATE * 4, 2), dtype=np.float32)
+    y = np.concatenate([fades.apply(ones[i : i + 5000], i) for i in range(0, len(ones), 5000)])
+    assert y[0, 0] < 0.01 and y[-1, 0] < 0.01 and y[RATE, 0] == 1.0
