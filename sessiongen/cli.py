@@ -194,7 +194,7 @@ def check(scripts):
 @click.pass_context
 @reports_errors
 def techniques(ctx, as_json, category):
-    """List the technique library."""
+    """List the technique library; `techniques show ID` describes one."""
     if ctx.invoked_subcommand is not None:
         return
     rows = []
@@ -207,6 +207,38 @@ def techniques(ctx, as_json, category):
         return
     for row in rows:
         click.echo(f"{row['id']:<28} {row['category']:<14} {format_duration(row['duration_s']):>6}  {row['title']}")
+
+
+@techniques.command("show")
+@click.argument("technique", metavar="TECHNIQUE_ID|SCRIPT")
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine (the outline's times depend on it).")
+@reports_errors
+def show(technique, as_json, engine):
+    """Summary, cautions, variables and the chapter outline with planned start times."""
+    settings = DEFAULTS.but(engine=engine)
+    script = session.load(technique)
+    with session.cache_root(True) as root:
+        tl = session.prepare(script, {}, settings, root).timeline
+    info = session.outline(script, tl)
+    if as_json:
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    lo, hi = info["range_s"]
+    click.echo(f"{info['title']} ({info['id']}, {info['category']})")
+    click.echo(info["summary"] + "\n")
+    click.echo(f"Length: {format_clock(info['duration_s'])} by default; from {format_clock(lo)} to {format_clock(hi)} with --minutes.")
+    if info["bilateral_sets"]:
+        click.echo(f"Bilateral tones: {info['bilateral_sets']} passage(s); --no-bls renders without them.")
+    click.echo("\nCautions:")
+    for caution in info["cautions"] or ["(none declared)"]:
+        click.echo(f"  - {caution}")
+    click.echo("\nVariables (--var NAME=VALUE):")
+    for var in info["variables"] or [{"name": "(none)", "default": ""}]:
+        click.echo(f"  {var['name']:<14} default: {var['default']!r}")
+    click.echo("\nOutline:")
+    for chapter in info["chapters"]:
+        click.echo(f"  {format_clock(chapter['start_s']):>7}  {chapter['title']}")
 
 
 @cli.command()

@@ -11,12 +11,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sessiongen import parser
+from sessiongen import compose
 from sessiongen.audio import gain_to_db
 from sessiongen.encode import format_for, open_writer
 from sessiongen.errors import SessiongenError
 from sessiongen.fsutil import atomic_path
-from sessiongen.library import resolve_script
 from sessiongen.master import Fades, Limiter, Loudness, LoudnessMeter, gain_for
 from sessiongen.model import Script
 from sessiongen.personalise import personalise
@@ -50,8 +49,8 @@ class Rendered:
 
 
 def load(ref: str) -> Script:
-    """A script by path or library id, parsed (every problem raised together)."""
-    return parser.parse_file(resolve_script(ref))
+    """A script by path or library id, or a composition (`a+b`, a session file), parsed."""
+    return compose.load(ref)
 
 
 def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
@@ -110,14 +109,32 @@ def _check_folder(out: Path) -> None:
         raise SessiongenError(f"{out}: the folder {folder} does not exist: create it or choose another output path")
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+def slug(text: str, limit: int = 80) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit]
 
 
 def default_output(script: Script, values: dict[str, str], fmt: str = "mp3", folder: Path = Path("output")) -> Path:
     """output/<technique>[-<name>].mp3"""
-    parts = [script.meta.id or Path(script.path).stem]
-    name = slug(values.get("name", ""))
+    parts = [slug(script.meta.id.replace("+", "-then-")) or Path(script.path).stem]
+    name = slug(values.get("name", ""), 40)
     if name:
         parts.append(name)
     return folder / f"{'-'.join(parts)}.{fmt}"
+
+
+def outline(script: Script, timeline: Timeline) -> dict:
+    """What a clinician needs to know before giving a technique to a client."""
+    m = script.meta
+    return {
+        "id": m.id,
+        "title": m.title,
+        "category": m.category,
+        "summary": m.summary,
+        "duration_s": round(timeline.duration_s, 3),
+        "nominal_duration_s": m.duration_s,
+        "range_s": [round(f / timeline.rate_hz, 3) for f in timeline.range_frames],
+        "cautions": list(m.cautions),
+        "variables": [{"name": n, "default": d} for n, d in m.variables],
+        "chapters": [{"title": t, "start_s": round(s / timeline.rate_hz, 3)} for t, s in timeline.chapters],
+        "bilateral_sets": sum(1 for e in timeline.events if e.kind == "bls"),
+    }

@@ -14,9 +14,9 @@ class Settings:
     # narration
     engine: str = "pyttsx3"
     voice: str | None = None  # None: the engine's default voice
-    rate_wpm: int = 140
+    rate_wpm: int = 105  # espeak-ng speaks faster than its nominal rate; 105 gives ~115 wpm with the gaps
     volume: float = 1.0
-    sentence_gap_s: float = 1.0
+    sentence_gap_s: float = 1.2
     paragraph_gap_s: float = 2.0
     voice_rms_db: float = -20.0  # every clip is levelled to this RMS (dBFS) before mixing
 
