@@ -39,6 +39,13 @@ def reports_errors(command):
     return wrapper
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SessiongenError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+
+
 def _echo_problem(problem: SessiongenError) -> None:
     click.echo(f"{problem}", err=True)
 
@@ -64,12 +71,17 @@ def _check_ambience(ctx, param, value):
     raise click.BadParameter(f"unknown ambience '{value}'{suggest(value, catalog.BEDS)}: give a bed name, an audio file or none")
 
 
-def _settings(voice, rate, bls, ambience, seed, minutes, engine) -> Settings:
+def _settings(voice, rate, bls, ambience, seed, minutes, engine, mono=False, duck=None, ambience_vary=False) -> Settings:
     if rate is not None and not 60 <= rate <= 400:
         raise SessiongenError(f"--rate {rate} is out of range: use 60 to 400 words per minute")
     if minutes is not None and not 0 < minutes <= 240:
         raise SessiongenError(f"--minutes {minutes:g} is out of range: use more than 0 and at most 240")
-    return DEFAULTS.but(voice=voice, rate_wpm=rate, bls=bls, ambience=ambience, seed=seed, minutes=minutes, engine=engine)
+    if duck is not None and not 0 <= duck <= 30:
+        raise SessiongenError(f"--duck {duck:g} is out of range: use 0 to 30 dB")
+    return DEFAULTS.but(
+        voice=voice, rate_wpm=rate, bls=bls, ambience=ambience, seed=seed, minutes=minutes, engine=engine,
+        mono=mono or None, duck_db=duck, bed_vary=ambience_vary or None,
+    )
 
 
 def session_options(command):
@@ -81,7 +93,10 @@ def session_options(command):
         click.option("--rate", type=int, help=f"Speech rate in words per minute [default: {DEFAULTS.rate_wpm}]."),
         click.option("--bls/--no-bls", default=None, help="Bilateral tones on or off [default: on]."),
         click.option("--ambience", callback=_check_ambience, metavar="NAME|FILE|none", help="Background bed for the whole session (overrides the script)."),
-        click.option("--seed", type=int, help="Seed for everything random (beds); the same seed gives the same audio [default: 0]."),
+        click.option("--ambience-vary", is_flag=True, help="With an audio file as the bed: play seeded random stretches of it instead of one loop."),
+        click.option("--duck", type=float, help=f"How far (dB) the bed dips under narration [default: {DEFAULTS.duck_db:g}]."),
+        click.option("--mono", is_flag=True, help="A speaker version: one channel, bilateral tones centred (and said so)."),
+        click.option("--seed", type=int, help="Seed for everything random (beds, jitter); the same seed gives the same audio [default: 0]."),
         click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the phrase cache."),
     ]
@@ -100,18 +115,21 @@ def cli():
 @click.argument("script", metavar="SCRIPT|TECHNIQUE_ID")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.mp3, .wav, .flac, .ogg) [default: output/ID[-NAME].mp3].")
 @session_options
+@click.option("--stems", type=click.Path(file_okay=False, path_type=Path), help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the render statistics as JSON.")
 @reports_errors
-def render(script, output, variables, minutes, voice, rate, bls, ambience, seed, engine, no_cache, as_json):
+def render(script, output, variables, minutes, voice, rate, bls, ambience, ambience_vary, duck, mono, seed, engine, no_cache, stems, as_json):
     """Render a script (a file or a library id) to an audio file."""
-    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine)
+    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine, mono, duck, ambience_vary)
     parsed = session.load(script)
     with session.cache_root(not no_cache) as root:
         prepared = session.prepare(parsed, variables, settings, root)
         out = output or session.default_output(parsed, variables)
         if output is None:
             out.parent.mkdir(parents=True, exist_ok=True)
-        result = session.write(prepared, settings, out)
+        if stems is not None:
+            _make_folder(stems)
+        result = session.write(prepared, settings, out, stems=stems)
     stats = {
         "output": str(result.path),
         "format": result.format,
@@ -123,6 +141,8 @@ def render(script, output, variables, minutes, voice, rate, bls, ambience, seed,
         "gain_db": round(result.gain_db, 2),
         "limiter_db": round(result.limiter_db, 2),
     }
+    for warning in session.warnings(prepared, settings):
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(stats, indent=2))
     else:
@@ -134,9 +154,9 @@ def render(script, output, variables, minutes, voice, rate, bls, ambience, seed,
 @session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 @reports_errors
-def plan(script, variables, minutes, voice, rate, bls, ambience, seed, engine, no_cache, as_json):
+def plan(script, variables, minutes, voice, rate, bls, ambience, ambience_vary, duck, mono, seed, engine, no_cache, as_json):
     """Show the timeline of a session without rendering audio."""
-    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine)
+    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine, mono, duck, ambience_vary)
     parsed = session.load(script)
     with session.cache_root(not no_cache) as root:
         tl = session.prepare(parsed, variables, settings, root).timeline
@@ -239,6 +259,25 @@ def show(technique, as_json, engine):
     click.echo("\nOutline:")
     for chapter in info["chapters"]:
         click.echo(f"  {format_clock(chapter['start_s']):>7}  {chapter['title']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def sounds(as_json):
+    """List the bilateral tone timbres and styles, and the ambience beds."""
+    info = {
+        "timbres": [{"name": n, "description": d, "tonal": n in catalog.TONAL_TIMBRES} for n, d in catalog.TIMBRES.items()],
+        "styles": [{"name": n, "description": d} for n, d in catalog.STYLES.items()],
+        "beds": [{"name": n, "description": d} for n, d in catalog.BEDS.items()],
+    }
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    for title, key in (("Bilateral tones (tone=)", "timbres"), ("Styles (style=)", "styles"), ("Ambience beds (--ambience, [ambience])", "beds")):
+        click.echo(f"{title}:")
+        for row in info[key]:
+            click.echo(f"  {row['name']:<10} {row['description']}")
+    click.echo("  FILE       any WAV, FLAC, OGG or MP3 file, looped seamlessly")
 
 
 @cli.command()

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from sessiongen import catalog
 from sessiongen.durations import DurationError, parse_duration_s
 from sessiongen.errors import Location, SessiongenError, suggest
-from sessiongen.model import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, Node, Pause, Tone
+from sessiongen.model import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, HeadphoneCheck, Node, Pause, Tone
 
 MAX_PAUSE_S = 600.0
 MAX_SET_S = 600.0
 MAX_REPEAT = 50
+TONE_OPTIONS = ("rate", "tone", "depth", "pitch", "style", "jitter", "level")
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,20 @@ def _tone(a: _Args) -> Tone:
     timbre = a.options.get("tone", "sine")
     if timbre not in catalog.TIMBRES:
         raise a.fail(f"unknown tone '{timbre}'{suggest(timbre, catalog.TIMBRES)}: see `sessiongen sounds`")
+    style = a.options.get("style", "alternate")
+    if style not in catalog.STYLES:
+        raise a.fail(f"unknown style '{style}'{suggest(style, catalog.STYLES)}: use alternate or sweep")
+    if style == "sweep" and timbre != "sine":
+        raise a.fail("style=sweep glides one continuous tone: use it with tone=sine")
+    level = a.options.get("level")
     return Tone(
         rate_hz=a.number("rate", 1.0, catalog.BLS_RATE_MIN_HZ, catalog.BLS_RATE_MAX_HZ, " cycles per second"),
         timbre=timbre,
         depth_pct=a.number("depth", 100.0, 0.0, 100.0, " percent"),
         pitch_hz=a.number("pitch", 250.0, *catalog.PITCH_RANGE_HZ, " Hz"),
+        style=style,
+        jitter_pct=a.number("jitter", 0.0, 0.0, catalog.JITTER_MAX_PCT, " percent"),
+        level_db=None if level is None else a.number("level", 0.0, *catalog.LEVEL_RANGE_DB, " dB"),
     )
 
 
@@ -116,7 +126,7 @@ def _bls(a: _Args) -> Node:
     if mode == "off":
         a.allow(positional=1)
         return BlsOff(where=a.where)
-    a.allow(positional=1, options=("rate", "tone", "depth", "pitch") + (() if mode == "on" else ("passes",)))
+    a.allow(positional=1, options=TONE_OPTIONS + (() if mode == "on" else ("passes",)))
     tone = _tone(a)
     if mode == "on":
         return BlsOn(where=a.where, tone=tone)
@@ -163,6 +173,11 @@ def _breathe(a: _Args) -> Node:
     )
 
 
+def _headphone_check(a: _Args) -> Node:
+    a.allow(positional=0)
+    return HeadphoneCheck(where=a.where)
+
+
 def _repeat(a: _Args) -> Control:
     a.allow(positional=1)
     return Control("repeat", a.whole(a.positional[0] if a.positional else None, "repeat count", 1, MAX_REPEAT))
@@ -196,6 +211,7 @@ _HANDLERS = {
     "pause": _pause,
     "bls": _bls,
     "bell": _bell,
+    "headphone-check": _headphone_check,
     "breathe": _breathe,
     "repeat": _repeat,
     "end": _end,

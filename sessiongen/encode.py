@@ -27,14 +27,14 @@ def to_int16(block: np.ndarray) -> np.ndarray:
 
 
 class Mp3Writer:
-    def __init__(self, path: Path, rate_hz: int, bitrate_kbps: int = 192):
+    def __init__(self, path: Path, rate_hz: int, bitrate_kbps: int = 192, channels: int = 2):
         if bitrate_kbps not in MP3_BITRATES_KBPS:
             raise SessiongenError(f"MP3 bitrate must be one of {', '.join(map(str, MP3_BITRATES_KBPS))} kbps")
         self._file = open(path, "wb")
         self._encoder = lameenc.Encoder()
         self._encoder.set_bit_rate(bitrate_kbps)
         self._encoder.set_in_sample_rate(rate_hz)
-        self._encoder.set_channels(2)
+        self._encoder.set_channels(channels)
         self._encoder.set_quality(MP3_QUALITY)
 
     def write(self, block: np.ndarray) -> None:
@@ -49,8 +49,8 @@ class Mp3Writer:
 class SoundfileWriter:
     SUBTYPES = {"wav": "PCM_16", "flac": "PCM_16", "ogg": "VORBIS"}
 
-    def __init__(self, path: Path, rate_hz: int, fmt: str, subtype: str | None = None):
-        self._file = sf.SoundFile(str(path), "w", samplerate=rate_hz, channels=2, format=fmt.upper(), subtype=subtype or self.SUBTYPES[fmt])
+    def __init__(self, path: Path, rate_hz: int, fmt: str, subtype: str | None = None, channels: int = 2):
+        self._file = sf.SoundFile(str(path), "w", samplerate=rate_hz, channels=channels, format=fmt.upper(), subtype=subtype or self.SUBTYPES[fmt])
 
     def write(self, block: np.ndarray) -> None:
         if len(block):
@@ -60,7 +60,7 @@ class SoundfileWriter:
         self._file.close()
 
 
-def open_writer(path: Path, fmt: str, rate_hz: int, bitrate_kbps: int = 192):
+def open_writer(path: Path, fmt: str, rate_hz: int, bitrate_kbps: int = 192, channels: int = 2):
     if fmt == "mp3":
-        return Mp3Writer(path, rate_hz, bitrate_kbps)
-    return SoundfileWriter(path, rate_hz, fmt)
+        return Mp3Writer(path, rate_hz, bitrate_kbps, channels)
+    return SoundfileWriter(path, rate_hz, fmt, channels=channels)

@@ -51,6 +51,9 @@ class Tone:
     timbre: str = "sine"
     depth_pct: float = 100.0
     pitch_hz: float = 250.0
+    style: str = "alternate"  # alternate (discrete tones) | sweep (a continuous tone gliding)
+    jitter_pct: float = 0.0  # random delay of each tone, in percent of its slot (seeded)
+    level_db: float | None = None  # relative to the voice; None: the default for sets or underlays
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class BlsOff(Node):
 @dataclass(frozen=True)
 class Bell(Node):
     pass
+
+
+@dataclass(frozen=True)
+class HeadphoneCheck(Node):
+    """A tone and the word "left" in the left ear only, then the same on the right."""
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,20 @@ are read lazily from the phrase cache, so memory does not grow with session leng
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import soundfile as sf
 
-from sessiongen import beds, tones
+from sessiongen import beds, filebed, tones
 from sessiongen.audio import db_to_gain
 from sessiongen.settings import Settings
 from sessiongen.speech.clips import Clip
-from sessiongen.timeline import Event, Timeline
+from sessiongen.model import Tone
+from sessiongen.timeline import HEADPHONE_BEEP_S, Event, Timeline
 
 LAYERS = ("voice", "bilateral", "cues", "ambience")
+HEADPHONE_TONE = Tone(rate_hz=0.5 / HEADPHONE_BEEP_S, pitch_hz=440.0, depth_pct=100.0)
 BELL_LEVEL_DB = -4.0  # relative to the voice level
 BREATH_TONE_LEVEL_DB = -12.0
 
@@ -94,22 +96,38 @@ class Renderer:
         if event.kind == "speech":
             _place(w.voice, self.reader.samples(event.text), event.start, start, stop)
         elif event.kind == "bls":
-            gain = self.under_gain if event.under else self.set_gain
-            w.bilateral[lo - start : hi - start] += gain * tones.bls(event.tone, lo - event.start, hi - lo, rate)
+            tone = replace(event.tone, depth_pct=0.0) if self.settings.mono else event.tone
+            w.bilateral[lo - start : hi - start] += self._bls_gain(event) * tones.bls(tone, lo - event.start, hi - lo, rate, event.frames, self.tl.seed)
+        elif event.kind == "headphone-check":
+            beep = tones.bls(HEADPHONE_TONE, 0, int(HEADPHONE_BEEP_S * rate), rate)[:, 0] * self.set_gain
+            for offset, pan in event.beeps:
+                _place(w.bilateral, beep, event.start + offset, start, stop, pan)
+            for offset, text, pan in event.cues:
+                _place(w.voice, self.reader.samples(text), event.start + offset, start, stop, pan)
         elif event.kind == "bell":
             _place(w.cues, tones.bell(rate, self.settings.bell_s) * self.bell_gain, event.start, start, stop)
         elif event.kind == "breathe":
             tone = tones.breath_tone(event.breathe, lo - event.start, hi - lo, rate) * self.breath_gain
             w.cues[lo - start : hi - start] += tone[:, None]
-            for offset, text in event.cues:
-                _place(w.voice, self.reader.samples(text), event.start + offset, start, stop)
+            for offset, text, pan in event.cues:
+                _place(w.voice, self.reader.samples(text), event.start + offset, start, stop, pan)
+
+    def _bed(self, name: str, start: int, frames: int) -> np.ndarray:
+        if beds.is_named(name):
+            return beds.noise(name, self.tl.seed, start, frames, self.tl.rate_hz)
+        return filebed.file_bed(name, self.tl.seed, start, frames, self.tl.rate_hz, self.settings.bed_vary)
+
+    def _bls_gain(self, event: Event) -> float:
+        if event.tone.level_db is not None:
+            return db_to_gain(self.settings.voice_rms_db + event.tone.level_db) * np.sqrt(2.0)
+        return self.under_gain if event.under else self.set_gain
 
     def _ambience(self, w: Window, start: int, frames: int) -> None:
         if not self.beds:
             return
         gain = self.bed_gain * self._duck(start, frames)
         for name, envelope in _bed_envelopes(self.beds, start, frames, self.tl, self.settings):
-            layer = beds.bed(name, self.tl.seed, start, frames, self.tl.rate_hz)
+            layer = self._bed(name, start, frames)
             layer *= np.reshape(gain * envelope, (-1, 1)) if np.ndim(gain * envelope) else np.float32(gain * envelope)
             w.ambience += layer
 
@@ -134,11 +152,22 @@ class Renderer:
         return np.power(np.float32(10.0), depth * np.float32(-s.duck_db / 20.0))
 
 
-def _place(target: np.ndarray, mono: np.ndarray, at: int, start: int, stop: int) -> None:
-    """Add a mono clip beginning at absolute frame `at` into the window [start, stop), centred."""
+def _place(target: np.ndarray, mono: np.ndarray, at: int, start: int, stop: int, pan: float = 0.0) -> None:
+    """Add a mono clip beginning at absolute frame `at` into the window [start, stop).
+
+    Centred clips go into both channels at full level (the voice); a pan of -1 or +1 puts the
+    clip into one ear only, at the same level.
+    """
     lo, hi = max(start, at), min(stop, at + len(mono))
-    if lo < hi:
-        target[lo - start : hi - start] += mono[lo - at : hi - at, None]
+    if lo >= hi:
+        return
+    part = mono[lo - at : hi - at]
+    if pan == 0.0:
+        target[lo - start : hi - start] += part[:, None]
+    else:
+        left, right = (float(g) * np.sqrt(2.0) for g in tones.pan_gains(pan))
+        target[lo - start : hi - start, 0] += part * min(left, 1.0)
+        target[lo - start : hi - start, 1] += part * min(right, 1.0)
 
 
 def _bed_segments(tl: Timeline) -> list[tuple[int, int, str | None]]:

@@ -11,15 +11,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from sessiongen import compose
 from sessiongen.audio import gain_to_db
-from sessiongen.encode import format_for, open_writer
+from sessiongen.encode import SoundfileWriter, format_for, open_writer
 from sessiongen.errors import SessiongenError
 from sessiongen.fsutil import atomic_path
 from sessiongen.master import Fades, Limiter, Loudness, LoudnessMeter, gain_for
 from sessiongen.model import Script
 from sessiongen.personalise import personalise
-from sessiongen.render import Renderer
+from sessiongen.render import LAYERS, Renderer
 from sessiongen.settings import Settings
 from sessiongen.speech import get_engine
 from sessiongen.speech.cache import PhraseCache, default_root
@@ -56,7 +58,7 @@ def load(ref: str) -> Script:
 def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
     personal = personalise(script, values)
     speaker = Speaker(get_engine(settings.engine), PhraseCache(cache_root, settings.sample_rate_hz), settings)
-    clips = speaker.clips(texts_to_speak(personal))
+    clips = speaker.clips(texts_to_speak(personal, settings))
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
     return Prepared(personal, clips, timeline, speaker.stats)
 
@@ -71,36 +73,62 @@ def cache_root(use_cache: bool):
             yield Path(folder)
 
 
-def measure(renderer: Renderer) -> Loudness:
+def fold(block: np.ndarray, settings: Settings) -> np.ndarray:
+    """The mix as it is delivered: stereo, or folded down to one channel for a speaker."""
+    return block.mean(axis=1, keepdims=True, dtype=np.float32) if settings.mono else block
+
+
+def measure(renderer: Renderer, settings: Settings) -> Loudness:
     """First pass: the loudness of the whole mix, window by window."""
-    meter = LoudnessMeter(renderer.tl.rate_hz)
+    meter = LoudnessMeter(renderer.tl.rate_hz, settings.channels)
     for window in renderer.windows():
-        meter.add(window.mix())
+        meter.add(fold(window.mix(), settings))
     return meter.result()
 
 
-def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None) -> Rendered:
-    """Render, master and encode to `out` (atomically: no half-written file is ever left)."""
+def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None) -> Rendered:
+    """Render, master and encode to `out` (atomically: no half-written file is ever left).
+
+    With `stems`, also writes each layer as it enters the mix (after ducking, before mastering)
+    as a 32-bit float WAV in that folder, sample-aligned with the mix.
+    """
     fmt = format_for(out, fmt)
     _check_folder(out)
+    if stems is not None:
+        _check_folder(stems / "voice.wav")
     tl = prepared.timeline
     renderer = Renderer(tl, prepared.clips, settings)
-    measured = measure(renderer)
-    gain = gain_for(measured, settings.loudness_lufs)
-    limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db)
+    measured = measure(renderer, settings)
+    gain = gain_for(measured, settings.target_lufs)
+    limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db, settings.channels)
     fades = Fades(tl.frames, tl.rate_hz, settings.fade_in_s, settings.fade_out_s)
-    with atomic_path(out) as temp:
-        writer = open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps)
+    with contextlib.ExitStack() as files:
+        temp = files.enter_context(atomic_path(out))
+        writer = open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels)
+        stem_writers = _stem_writers(files, stems, tl.rate_hz)
         try:
             position = 0
             for window in renderer.windows():
-                block = limiter.process(window.mix() * gain)
+                for name, stem in stem_writers.items():
+                    stem.write(window.layer(name))
+                block = limiter.process(fold(window.mix(), settings) * gain)
                 writer.write(fades.apply(block, position))
                 position += len(block)
             writer.write(fades.apply(limiter.flush(), position))
         finally:
-            writer.close()
+            for w in [writer, *stem_writers.values()]:
+                w.close()
     return Rendered(out, fmt, tl, measured, gain_to_db(gain), limiter.reduction_db, prepared.speak)
+
+
+def _stem_writers(files: contextlib.ExitStack, folder: Path | None, rate_hz: int) -> dict:
+    if folder is None:
+        return {}
+    writers = {}
+    for name in LAYERS:
+        temp = files.enter_context(atomic_path(folder / f"{name}.wav"))
+        writers[name] = SoundfileWriter(temp, rate_hz, "wav", subtype="FLOAT")
+    return writers
 
 
 def _check_folder(out: Path) -> None:
@@ -120,6 +148,19 @@ def default_output(script: Script, values: dict[str, str], fmt: str = "mp3", fol
     if name:
         parts.append(name)
     return folder / f"{'-'.join(parts)}.{fmt}"
+
+
+def warnings(prepared: Prepared, settings: Settings) -> list[str]:
+    """Things worth knowing about a render that are not errors."""
+    out = []
+    if settings.mono and any(e.kind in ("bls", "headphone-check") for e in prepared.timeline.events):
+        out.append(
+            f"{prepared.script.meta.title} uses tones that alternate between the ears; this speaker "
+            "version centres them (render without --mono for earbuds, or with --no-bls to drop them)"
+        )
+    elif settings.mono and prepared.script.meta.category == "bilateral":
+        out.append(f"{prepared.script.meta.title} is a bilateral technique; its speaker version has no tones alternating between ears")
+    return out
 
 
 def outline(script: Script, timeline: Timeline) -> dict:

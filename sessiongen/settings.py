@@ -30,6 +30,8 @@ class Settings:
     bls_set_level_db: float = -6.0  # sets, relative to the voice level
     bls_under_level_db: float = -14.0  # under narration, relative to the voice level
 
+    mono: bool = False  # a speaker version: one channel, tones centred
+
     # ambience bed
     ambience: str | None = None  # None: the script decides; "none": no bed; a name: forced
     bed_level_db: float = -18.0  # relative to the voice level
@@ -37,15 +39,26 @@ class Settings:
     duck_attack_s: float = 0.3
     duck_release_s: float = 1.0
     bed_fade_s: float = 3.0
+    bed_vary: bool = False  # a user's file: play seeded random segments instead of one loop
 
     # mastering and output
-    loudness_lufs: float = -16.0
+    loudness_lufs: float | None = None  # None: -16 LUFS for stereo, -19 for mono (RESEARCH.md §6)
     peak_ceiling_db: float = -1.5  # sample peak before encoding; leaves room for MP3 overshoot
     fade_in_s: float = 0.05
     fade_out_s: float = 2.0
     mp3_bitrate_kbps: int = 192
     seed: int = 0
     minutes: float | None = None  # target length; None: the script's nominal duration
+
+    @property
+    def target_lufs(self) -> float:
+        if self.loudness_lufs is not None:
+            return self.loudness_lufs
+        return -19.0 if self.mono else -16.0
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.mono else 2
 
     def but(self, **changes) -> "Settings":
         """A copy with the given fields changed; None values are ignored."""

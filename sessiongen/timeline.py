@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 
 from sessiongen.durations import format_duration
 from sessiongen.errors import SessiongenError
-from sessiongen.model import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, Pause, Say, Script, Tone
+from sessiongen.model import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Pause, Say, Script, Tone
 from sessiongen.settings import Settings
 
 DEFAULT_BED = "brown"
 BREATHE_CUES = {"in": "Breathe in.", "hold": "Hold.", "out": "Breathe out.", "hold_out": "Rest."}
+HEADPHONE_WORDS = ("Left.", "Right.")
+HEADPHONE_BEEP_S = 0.5
+MONO_NOTICE = "This is the speaker version, so the tones sound in the centre rather than moving between your ears."
+MONO_CHECK = "This is the speaker version, so there is no left and right check."
 VOICED_ROUNDS = 2  # cues=both: spoken for the first rounds, tone only after
 MAX_SESSION_S = 4 * 3600.0
 
@@ -30,7 +34,8 @@ class Event:
     under: bool = False  # a bilateral underlay beneath narration (does not add length)
     elastic: bool = False
     breathe: Breathe | None = None
-    cues: tuple[tuple[int, str], ...] = ()  # voice cues inside a breathe event: (offset frames, text)
+    cues: tuple[tuple[int, str, float], ...] = ()  # words inside an event: (offset frames, text, pan -1..1)
+    beeps: tuple[tuple[int, float], ...] = ()  # headphone-check tones: (offset frames, pan)
     bed: str | None = None  # ambience events: the bed from here on (None: silence)
 
     @property
@@ -74,7 +79,9 @@ def _event_json(event: Event, sec) -> dict:
         out["text"] = event.text
     if event.tone is not None:
         t = event.tone
-        out.update(rate_hz=t.rate_hz, tone=t.timbre, depth_pct=t.depth_pct, pitch_hz=t.pitch_hz)
+        out.update(rate_hz=t.rate_hz, tone=t.timbre, depth_pct=t.depth_pct, pitch_hz=t.pitch_hz, style=t.style, jitter_pct=t.jitter_pct)
+        if t.level_db is not None:
+            out["level_db"] = t.level_db
     if event.under:
         out["under"] = True
     if event.elastic:
@@ -87,11 +94,15 @@ def _event_json(event: Event, sec) -> dict:
     return out
 
 
-def texts_to_speak(script: Script) -> list[str]:
-    """Every phrase the voice will say: narration and breathing cues."""
+def texts_to_speak(script: Script, settings: Settings) -> list[str]:
+    """Every phrase the voice will say: narration, breathing cues and headphone-check words."""
     texts = [n.text for n in script.nodes if isinstance(n, Say)]
     if any(isinstance(n, Breathe) and n.cues != "tone" for n in script.nodes):
         texts += list(BREATHE_CUES.values())
+    if any(isinstance(n, HeadphoneCheck) for n in script.nodes):
+        texts += [MONO_CHECK] if settings.mono else list(HEADPHONE_WORDS)
+    if settings.mono and settings.bls and any(isinstance(n, (Bls, BlsOn)) for n in script.nodes):
+        texts.append(MONO_NOTICE)
     return texts
 
 
@@ -120,7 +131,22 @@ class _Step:
     max_frames: int = 0
     elastic: bool = False
     text: str = ""
-    cues: tuple[tuple[int, str], ...] = ()
+    cues: tuple[tuple[int, str, float], ...] = ()
+    beeps: tuple[tuple[int, float], ...] = ()
+
+
+def _headphone_step(node: HeadphoneCheck, clip_frames: dict[str, int], settings: Settings) -> _Step:
+    """A tone then "Left." in the left ear only, then the same on the right (in mono: a notice)."""
+    rate = settings.sample_rate_hz
+    if settings.mono:
+        return _Step("speech", clip_frames[MONO_CHECK], text=MONO_CHECK)
+    cues, beeps, clock = [], [], 0
+    for word, pan in zip(HEADPHONE_WORDS, (-1.0, 1.0)):
+        beeps.append((clock, pan))
+        clock += int(0.6 * rate)
+        cues.append((clock, word, pan))
+        clock += clip_frames[word] + int(0.9 * rate)
+    return _Step("headphone-check", clock, node, cues=tuple(cues), beeps=tuple(beeps), text="left and right check")
 
 
 def _steps(script: Script, clip_frames: dict[str, int], settings: Settings) -> list[_Step]:
@@ -129,7 +155,13 @@ def _steps(script: Script, clip_frames: dict[str, int], settings: Settings) -> l
     frames = lambda s: int(round(s * rate))  # noqa: E731
     steps = [_Step("pause", frames(settings.lead_in_s), text="lead-in")]
     last_say: Say | None = None
+    notice_due = settings.mono and settings.bls
     for node in script.nodes:
+        if notice_due and isinstance(node, (Bls, BlsOn)):  # the speaker version says what it does
+            if last_say is not None:
+                steps.append(_Step("pause", frames(settings.paragraph_gap_s), text="gap"))
+            steps += [_Step("speech", clip_frames[MONO_NOTICE], text=MONO_NOTICE), _Step("pause", frames(settings.paragraph_gap_s), text="gap")]
+            notice_due, last_say = False, None
         if isinstance(node, Say):
             if last_say is not None:
                 gap_s = settings.paragraph_gap_s if last_say.paragraph_end else settings.sentence_gap_s
@@ -147,6 +179,8 @@ def _steps(script: Script, clip_frames: dict[str, int], settings: Settings) -> l
             steps.append(_Step("bls", frames(node.duration_s), node))
         elif isinstance(node, Bell):
             steps.append(_Step("bell", frames(settings.bell_s), node, text="bell"))
+        elif isinstance(node, HeadphoneCheck):
+            steps.append(_headphone_step(node, clip_frames, settings))
         elif isinstance(node, Breathe):
             cues = _breathe_cues(node, clip_frames, rate)
             steps.append(_Step("breathe", frames(node.round_s * node.rounds), node, cues=cues))
@@ -227,10 +261,10 @@ def _event_for(step: _Step, start: int, chapter: int, settings: Settings) -> Eve
         return Event("bls", start, step.frames, chapter, tone=node.tone, text="bilateral tones")
     if isinstance(node, Breathe):
         return Event("breathe", start, step.frames, chapter, breathe=node, cues=step.cues, text="paced breathing")
-    return Event(step.kind, start, step.frames, chapter, text=step.text, elastic=step.elastic)
+    return Event(step.kind, start, step.frames, chapter, text=step.text, elastic=step.elastic, cues=step.cues, beeps=step.beeps)
 
 
-def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int) -> tuple[tuple[int, str], ...]:
+def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int) -> tuple[tuple[int, str, float], ...]:
     """Spoken cues at the start of each phase, where the words fit inside the phase."""
     if node.cues == "tone":
         return ()
@@ -241,6 +275,6 @@ def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int) -> tupl
         for name, length_s in phases:
             text = BREATHE_CUES[name]
             if length_s > 0 and clip_frames.get(text, 0) <= length_s * rate:
-                cues.append((int(round(elapsed_s * rate)), text))
+                cues.append((int(round(elapsed_s * rate)), text, 0.0))
             elapsed_s += length_s
     return tuple(cues)

@@ -10,40 +10,111 @@ import numpy as np
 from sessiongen.audio import raised_cosine
 from sessiongen.model import Breathe, Tone
 
-TONE_FRACTION = 0.7  # of each half-cycle the tone sounds; the rest is rest
-RAMP_S = 0.04  # attack and release: at least 30 ms, so no clicks
+TONE_FRACTION = 0.7  # of each half-cycle (slot) the tone may sound; the rest is rest
+SET_EDGE_S = 0.15  # a sweep fades in and out at the edges of its set
 
 
-def pan_gains(position: float) -> tuple[float, float]:
+def pan_gains(position) -> tuple:
     """Equal-power pan law: position -1 (left) .. +1 (right) -> (left gain, right gain)."""
-    theta = (position + 1.0) * np.pi / 4.0
-    return float(np.cos(theta)), float(np.sin(theta))
+    theta = (np.asarray(position, dtype=np.float64) + 1.0) * np.pi / 4.0
+    return np.cos(theta), np.sin(theta)
 
 
-def bls(tone: Tone, offset: int, frames: int, rate_hz: int) -> np.ndarray:
-    """Alternating tones, left then right, `tone.rate_hz` cycles a second; (frames, 2) float32."""
+# -- timbres: (time within the burst, the burst's length, pitch) -> mono samples -----------------
+
+def _ramps(within_s: np.ndarray, on_s: float, attack_s: float, release_s: float) -> np.ndarray:
+    """Raised-cosine attack and release around a sustain; zero outside [0, on_s]."""
+    attack_s, release_s = min(attack_s, on_s / 2), min(release_s, on_s / 2)
+    rise = np.clip(within_s / attack_s, 0.0, 1.0)
+    fall = np.clip((on_s - within_s) / release_s, 0.0, 1.0)
+    return (0.5 - 0.5 * np.cos(np.pi * rise)) * (0.5 - 0.5 * np.cos(np.pi * fall))
+
+
+def _sine(w, on_s, pitch_hz):
+    return np.sin(2 * np.pi * pitch_hz * w) * _ramps(w, on_s, 0.04, 0.04)
+
+
+def _chime(w, on_s, pitch_hz):
+    partials = sum(level * np.sin(2 * np.pi * pitch_hz * ratio * w) for ratio, level in ((1.0, 1.0), (2.0, 0.35), (3.01, 0.12)))
+    return partials * np.exp(-w / 0.35) * _ramps(w, on_s, 0.03, 0.06)
+
+
+def _click(w, on_s, pitch_hz):
+    return np.sin(2 * np.pi * 1800.0 * w) * _ramps(w, min(on_s, 0.012), 0.004, 0.006)
+
+
+def _woodblock(w, on_s, pitch_hz):
+    hz = 3.2 * pitch_hz
+    return (np.sin(2 * np.pi * hz * w) + 0.3 * np.sin(2 * np.pi * 2.7 * hz * w)) * np.exp(-w / 0.035) * _ramps(w, min(on_s, 0.25), 0.002, 0.05)
+
+
+def _drum(w, on_s, pitch_hz):
+    start_hz, end_hz, glide_s = 0.6 * pitch_hz, 0.4 * pitch_hz, 0.08
+    phase = 2 * np.pi * (end_hz * w + (start_hz - end_hz) * glide_s * (1 - np.exp(-w / glide_s)))
+    return np.sin(phase) * np.exp(-w / 0.15) * _ramps(w, min(on_s, 0.5), 0.006, 0.08)
+
+
+def _tick(w, on_s, pitch_hz):
+    return np.sin(2 * np.pi * 2600.0 * w) * np.exp(-w / 0.01) * _ramps(w, min(on_s, 0.06), 0.0015, 0.02)
+
+
+TIMBRE_FUNCTIONS = {"sine": _sine, "chime": _chime, "click": _click, "woodblock": _woodblock, "drum": _drum, "tick": _tick}
+
+
+@lru_cache(maxsize=64)
+def _loudness_match(timbre: str, on_s: float, pitch_hz: float, rate_hz: int) -> float:
+    """Gain that gives a burst of this timbre the energy of a sine burst, its peak kept modest."""
+    w = np.arange(int(on_s * rate_hz)) / rate_hz
+    reference = np.sqrt(np.mean(_sine(w, on_s, pitch_hz) ** 2))
+    burst = TIMBRE_FUNCTIONS[timbre](w, on_s, pitch_hz)
+    gain = reference / max(float(np.sqrt(np.mean(burst**2))), 1e-9)
+    return float(min(gain, 1.4 / max(float(np.max(np.abs(burst))), 1e-9)))
+
+
+# -- bilateral stimulation ----------------------------------------------------------------------
+
+def bls(tone: Tone, offset: int, frames: int, rate_hz: int, event_frames: int = 0, seed: int = 0) -> np.ndarray:
+    """Bilateral tones for frames [offset, offset + frames) of a set; (frames, 2) float32."""
+    if tone.style == "sweep":
+        return _sweep(tone, offset, frames, rate_hz, event_frames)
     t_s = (offset + np.arange(frames, dtype=np.float64)) / rate_hz
-    half_s = 0.5 / tone.rate_hz
-    burst = np.floor(t_s / half_s)
-    within_s = t_s - burst * half_s
-    envelope = _burst_envelope(within_s, half_s * TONE_FRACTION)
-    mono = (np.sin(2.0 * np.pi * tone.pitch_hz * t_s) * envelope).astype(np.float32)
+    slot_s = 0.5 / tone.rate_hz  # one slot per ear: left, right, left, ...
+    slot = np.floor(t_s / slot_s).astype(np.int64)
+    shift_s = _jitter_s(tone, slot, slot_s, seed)
+    on_s = slot_s * min(TONE_FRACTION, 0.95 - tone.jitter_pct / 100.0)
+    within_s = t_s - slot * slot_s - shift_s
+    timbre = TIMBRE_FUNCTIONS[tone.timbre]
+    mono = np.where(within_s >= 0, timbre(np.maximum(within_s, 0.0), on_s, tone.pitch_hz), 0.0)
+    mono *= _loudness_match(tone.timbre, round(on_s, 6), tone.pitch_hz, rate_hz)
     depth = tone.depth_pct / 100.0
-    left_gains, right_gains = pan_gains(-depth), pan_gains(depth)
-    right_side = (burst % 2).astype(bool)
-    out = np.empty((frames, 2), dtype=np.float32)
-    out[:, 0] = mono * np.where(right_side, right_gains[0], left_gains[0])
-    out[:, 1] = mono * np.where(right_side, right_gains[1], left_gains[1])
-    return out
+    position = np.where(slot % 2 == 1, depth, -depth)
+    left, right = pan_gains(position)
+    return np.stack([mono * left, mono * right], axis=1).astype(np.float32)
 
 
-def _burst_envelope(within_s: np.ndarray, on_s: float) -> np.ndarray:
-    """Raised-cosine attack and release around a sustain of `on_s` seconds; zero elsewhere."""
-    ramp_s = min(RAMP_S, on_s / 2.0)
-    rise = np.clip(within_s / ramp_s, 0.0, 1.0)
-    fall = np.clip((on_s - within_s) / ramp_s, 0.0, 1.0)
-    return 0.5 - 0.5 * np.cos(np.pi * np.minimum(rise, fall))
+def _jitter_s(tone: Tone, slot: np.ndarray, slot_s: float, seed: int) -> np.ndarray:
+    """Seeded delay of each tone within its slot, 0..jitter % of the slot, drawn from a generator
+    keyed by the slot number, so it is the same whichever window renders it."""
+    if tone.jitter_pct <= 0 or not len(slot):
+        return np.zeros(len(slot))
+    first = int(slot[0])
+    draws = np.array([np.random.default_rng([seed, int(k)]).random() for k in range(first, int(slot[-1]) + 1)])
+    return draws[slot - first] * slot_s * tone.jitter_pct / 100.0
 
+
+def _sweep(tone: Tone, offset: int, frames: int, rate_hz: int, event_frames: int) -> np.ndarray:
+    """A continuous soft tone gliding left <-> right once per cycle, with equal power throughout."""
+    n = offset + np.arange(frames, dtype=np.float64)
+    t_s = n / rate_hz
+    position = -(tone.depth_pct / 100.0) * np.cos(2 * np.pi * tone.rate_hz * t_s)  # starts left
+    end = event_frames if event_frames else np.inf
+    fade = np.clip(np.minimum(n, end - n) / (SET_EDGE_S * rate_hz), 0.0, 1.0)
+    mono = np.sin(2 * np.pi * tone.pitch_hz * t_s) * (0.5 - 0.5 * np.cos(np.pi * fade)) * np.sqrt(0.5)
+    left, right = pan_gains(position)
+    return np.stack([mono * left, mono * right], axis=1).astype(np.float32)
+
+
+# -- bell and breathing --------------------------------------------------------------------------
 
 @lru_cache(maxsize=4)
 def bell(rate_hz: int, duration_s: float = 5.0) -> np.ndarray:

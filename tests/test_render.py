@@ -92,10 +92,10 @@ def test_a_user_file_bed_loops_without_a_seam(tmp_path):
     tone = 0.3 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 0.7 * t))
     path = tmp_path / "bed.wav"
     sf.write(path, tone, 22_050)
-    from sessiongen import beds
+    from sessiongen import filebed
 
-    loop = beds.file_loop(str(path), RATE)
-    across = beds.bed(str(path), 0, len(loop) - 500, 1000, RATE)
+    loop = filebed.file_loop(str(path), RATE)
+    across = filebed.file_bed(str(path), 0, len(loop) - 500, 1000, RATE)
     typical = np.percentile(np.abs(np.diff(loop, axis=0)), 99.9)
     assert np.max(np.abs(np.diff(across, axis=0))) <= 1.5 * typical
 

@@ -112,9 +112,9 @@ def test_breathing_cues_are_spoken_for_the_first_rounds_where_they_fit():
     tl = prepared("[breathe in=4 hold=2 out=6 rounds=4]\n").timeline
     event = next(e for e in tl.events if e.kind == "breathe")
     assert event.frames == round(4 * 12 * RATE)
-    texts = [text for _, text in event.cues]
+    texts = [text for _, text, _ in event.cues]
     assert texts == [BREATHE_CUES["in"], BREATHE_CUES["hold"], BREATHE_CUES["out"]] * 2  # cues=both: two rounds
-    assert [offset for offset, _ in event.cues][:4] == [0, 4 * RATE, 6 * RATE, 12 * RATE]
+    assert [offset for offset, _, _ in event.cues][:4] == [0, 4 * RATE, 6 * RATE, 12 * RATE]
 
 
 def test_plan_json_has_the_documented_shape():
