@@ -64,3 +64,14 @@ def raised_cosine(n: int) -> np.ndarray:
     if n <= 0:
         return np.ones(0, dtype=np.float32)
     return (0.5 - 0.5 * np.cos(np.pi * (np.arange(n, dtype=np.float64) + 0.5) / n)).astype(np.float32)
+
+
+def loop_slice(loop: np.ndarray, start: int, frames: int) -> np.ndarray:
+    """`frames` samples of a loop from absolute position `start`, wrapping around, by slicing."""
+    out = np.empty((frames,) + loop.shape[1:], dtype=loop.dtype)
+    pos, done = start % len(loop), 0
+    while done < frames:
+        n = min(frames - done, len(loop) - pos)
+        out[done : done + n] = loop[pos : pos + n]
+        done, pos = done + n, 0
+    return out

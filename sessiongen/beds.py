@@ -21,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from sessiongen.audio import loop_slice
 from sessiongen.catalog import BEDS
 
 # ~23.8 s and ~31.0 s at 44.1 kHz: coprime, so the pair repeats only after about a year, and
@@ -81,12 +82,13 @@ def _with_tail(loop: np.ndarray) -> np.ndarray:
     return np.concatenate([loop, loop[:CHUNK]])
 
 
-def _seamless(shape: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A unit-RMS loop whose spectrum magnitude follows `shape` (rfft bins): periodic, no seam."""
+def _seamless(shape: np.ndarray, frames: int, rng: np.random.Generator) -> np.ndarray:
+    """A unit-RMS loop of frames whose spectrum magnitude follows `shape` (its rfft bins):
+    periodic by construction, so no seam."""
     n = len(shape)
     spectrum = (rng.standard_normal(n) + 1j * rng.standard_normal(n)) * shape
     spectrum[0] = 0.0
-    loop = np.fft.irfft(spectrum, n=2 * (n - 1) if n > 1 else 1)
+    loop = np.fft.irfft(spectrum, n=frames)
     return (loop / np.sqrt(np.mean(loop**2))).astype(np.float32)
 
 
@@ -101,22 +103,11 @@ def _loop(name: str, seed: int, channel: int, which: int, rate_hz: int) -> np.nd
     return (loop / np.sqrt(np.mean(loop**2))).astype(np.float32)
 
 
-def _take(loop: np.ndarray, start: int, frames: int) -> np.ndarray:
-    """frames samples of a loop from absolute position start, wrapping around, by slicing."""
-    out = np.empty((frames,) + loop.shape[1:], dtype=loop.dtype)
-    pos, done = start % len(loop), 0
-    while done < frames:
-        n = min(frames - done, len(loop) - pos)
-        out[done : done + n] = loop[pos : pos + n]
-        done, pos = done + n, 0
-    return out
-
-
 def _coloured(name: str, seed: int, start: int, frames: int, rate_hz: int) -> np.ndarray:
     out = np.empty((frames, 2), dtype=np.float32)
     for channel in range(2):
-        a = _take(_loop(name, seed, channel, 0, rate_hz), start, frames)
-        b = _take(_loop(name, seed, channel, 1, rate_hz), start, frames)
+        a = loop_slice(_loop(name, seed, channel, 0, rate_hz), start, frames)
+        b = loop_slice(_loop(name, seed, channel, 1, rate_hz), start, frames)
         np.add(a, b, out=out[:, channel])
     out *= np.float32(np.sqrt(0.5))
     return out
@@ -148,9 +139,10 @@ class Band:
 
 @_cached
 def _band_loop(band: Band, seed: int, which: int, rate_hz: int) -> np.ndarray:
-    f = np.maximum(np.fft.rfftfreq(BAND_FRAMES[which], 1.0 / rate_hz), 1.0)
+    frames = BAND_FRAMES[which]
+    f = np.maximum(np.fft.rfftfreq(frames, 1.0 / rate_hz), 1.0)
     edges = np.sqrt(1.0 + (band.low_hz / f) ** (2 * band.order)) * np.sqrt(1.0 + (f / band.high_hz) ** (2 * band.order))
-    return _with_tail(_seamless(f**-band.slope / edges, _rng(seed, "band", band, which)))
+    return _with_tail(_seamless(f**-band.slope / edges, frames, _rng(seed, "band", band, which)))
 
 
 @dataclass(frozen=True)
@@ -203,7 +195,7 @@ def _drift(seed: int, key: str, t_s: np.ndarray, count: int, shortest_s: float, 
 def _ctrl_loop(seed: int, key: str, which: int, low_hz: float, high_hz: float, rate_hz: int) -> np.ndarray:
     f = np.fft.rfftfreq(CTRL_FRAMES[which], HOP / rate_hz)
     shape = ((f >= low_hz) & (f <= high_hz)).astype(float)
-    return _seamless(shape, _rng(seed, "wobble", key, which))
+    return _seamless(shape, CTRL_FRAMES[which], _rng(seed, "wobble", key, which))
 
 
 def _wobble(seed: int, key: str, k: np.ndarray, low_hz: float, high_hz: float, rate_hz: int) -> np.ndarray:
@@ -247,7 +239,7 @@ class Events:
     per_s: float  # mean events per second
     low_hz: float
     high_hz: float
-    glide: float  # pitch ratio from start to end of a chirp (>1 rises)
+    glide: float  # pitch ratio from start to end of a chirp (>1 rises; not 1)
     decay_s: tuple[float, float]  # for the lowest and the highest pitch
     attack_s: float
     length_s: float
@@ -284,7 +276,9 @@ def _event_list(ev: Events, seed: int, first: int, stop: int, rate_hz: int):
         rng = _rng(seed, ev.key, block)
         n = rng.poisson(ev.per_s * EVENT_BLOCK_S * d)
         onset = block * block_frames + rng.integers(0, block_frames, n)
-        parts.append((onset, rng.integers(0, TEMPLATES, n), 10 ** (rng.uniform(ev.quietest_db, 0, n) / 20), rng.uniform(0.15, 0.85, n) * np.pi / 2))
+        which = rng.integers(0, TEMPLATES, n)
+        amp = 10 ** (rng.uniform(ev.quietest_db, 0, n) / 20)
+        parts.append((onset, which, amp, rng.uniform(0.15, 0.85, n) * np.pi / 2))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
     return [np.concatenate(p) for p in zip(*parts)]
@@ -300,9 +294,12 @@ def _events(ev: Events, seed: int, start: int, frames: int, scale: float, rate_h
     onset, which, amp, pan = _event_list(ev, seed, first, stop, rate_hz)
     keep = (onset + length > start) & (onset < start + frames)
     gains = (scale * amp[:, None] * np.stack([np.cos(pan), np.sin(pan)], axis=1))[keep, :, None].astype(np.float32)
-    for at, shape, gain in zip((onset[keep] - start).tolist(), bank[which[keep]], gains):
-        lo, hi = max(at, 0), min(at + length, frames)
-        out[:, lo:hi] += shape[lo - at : hi - at] * gain
+    for at, w, gain in zip((onset[keep] - start).tolist(), which[keep].tolist(), gains):
+        if 0 <= at <= frames - length:
+            out[:, at : at + length] += bank[w] * gain
+        else:  # cut by the window's edge
+            lo, hi = max(at, 0), min(at + length, frames)
+            out[:, lo:hi] += bank[w, lo - at : hi - at] * gain
     return out
 
 
@@ -311,7 +308,7 @@ def _event_power(ev: Events, seed: int, rate_hz: int) -> float:
     """Mean power per channel of the events, from their first ten minutes."""
     _, energy = _templates(ev, rate_hz)
     blocks = 600 // EVENT_BLOCK_S
-    _, which, amp, pan = _event_list(ev, seed, 0, blocks, rate_hz)
+    _, which, amp, _ = _event_list(ev, seed, 0, blocks, rate_hz)
     return float(np.sum(amp**2 * energy[which] * 0.5) / (blocks * EVENT_BLOCK_S * rate_hz))
 
 
@@ -459,31 +456,6 @@ def noise(name: str, seed: int, start: int, frames: int, rate_hz: int) -> np.nda
     return _coloured(name, seed, start, frames, rate_hz)
 
 
-SEAM_S = 2.0
-MAX_FILE_S = 20 * 60.0
-
-
 def is_named(bed: str) -> bool:
+    """A bed from the catalogue, as opposed to a user's audio file (see filebed.py)."""
     return bed in BEDS
-
-
-@lru_cache(maxsize=2)
-def file_loop(path: str, rate_hz: int) -> np.ndarray:
-    """A user's audio file as a seamless stereo loop: its end crossfades into its start."""
-    from sessiongen.useraudio import read_audio
-
-    audio = read_audio(path, rate_hz, max_duration_s=MAX_FILE_S)
-    x = audio.samples
-    seam = min(int(SEAM_S * rate_hz), len(x) // 4)
-    loop = x[: len(x) - seam].copy()
-    theta = (np.arange(seam) + 0.5) / seam * (np.pi / 2)
-    loop[:seam] = x[:seam] * np.sin(theta)[:, None] + x[len(x) - seam :] * np.cos(theta)[:, None]
-    level = float(np.sqrt(np.mean(np.square(loop, dtype=np.float64))))
-    return (loop / max(level, 1e-9)).astype(np.float32)
-
-
-def bed(name: str, seed: int, start: int, frames: int, rate_hz: int) -> np.ndarray:
-    """(frames, 2) of a named bed or a user's file, from absolute frame `start`."""
-    if is_named(name):
-        return noise(name, seed, start, frames, rate_hz)
-    return _take(file_loop(name, rate_hz), start, frames)

@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 from sessiongen import __version__, catalog, library, parser, session
+from sessiongen import sidecars as sidecar_files
+from sessiongen.encode import FORMATS, MP3_BITRATES_KBPS
 from sessiongen.durations import format_clock, format_duration
 from sessiongen.errors import ScriptError, SessiongenError, display_path, suggest
 from sessiongen.settings import DEFAULTS, Settings
@@ -111,42 +113,65 @@ def cli():
     """Turn technique scripts into offline voice-guided audio sessions."""
 
 
+def _sidecar_kinds(ctx, param, value):
+    try:
+        return sidecar_files.parse_kinds(value)
+    except SessiongenError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @cli.command()
 @click.argument("script", metavar="SCRIPT|TECHNIQUE_ID")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.mp3, .wav, .flac, .ogg) [default: output/ID[-NAME].mp3].")
 @session_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, when the file name's extension should not decide it.")
+@click.option("--bitrate", type=click.Choice([str(b) for b in MP3_BITRATES_KBPS]), help="MP3 bitrate in kbps, constant [default: 192].")
+@click.option("--bit-depth", type=click.Choice(["16", "24"]), help="WAV and FLAC bit depth [default: 16].")
+@click.option("--loudness", type=float, help="Integrated loudness target in LUFS [default: -16, or -19 with --mono].")
+@click.option("--artist", default="", help="Artist tag: the clinician or practice.")
+@click.option("--album", default="", help="Album tag.")
+@click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), help="Cover art (JPEG or PNG) [default: one made for the technique].")
+@click.option("--tag-names", is_flag=True, help="Put the listener's name (--var name=...) into the title tag.")
+@click.option("--sidecars", "sidecar_kinds", default=",".join(sidecar_files.DEFAULT_KINDS), show_default=True, callback=_sidecar_kinds,
+              help="Files written beside the audio: vtt, srt, lrc, chapters, manifest, json (chapters+manifest), all or none.")
 @click.option("--stems", type=click.Path(file_okay=False, path_type=Path), help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print the render statistics as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest (parameters, chapters, loudness measured) as JSON.")
 @reports_errors
-def render(script, output, variables, minutes, voice, rate, bls, ambience, ambience_vary, duck, mono, seed, engine, no_cache, stems, as_json):
-    """Render a script (a file or a library id) to an audio file."""
-    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine, mono, duck, ambience_vary)
+def render(script, output, variables, minutes, voice, rate, bls, ambience, ambience_vary, duck, mono, seed, engine, no_cache,
+           fmt, bitrate, bit_depth, loudness, artist, album, cover, tag_names, sidecar_kinds, stems, as_json):
+    """Render a script (a file or a library id) to an audio file, with its sidecars."""
+    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine, mono, duck, ambience_vary).but(
+        mp3_bitrate_kbps=int(bitrate) if bitrate else None, bit_depth=int(bit_depth) if bit_depth else None, loudness_lufs=_loudness(loudness),
+    )
+    packaging = session.Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt)
     parsed = session.load(script)
     with session.cache_root(not no_cache) as root:
         prepared = session.prepare(parsed, variables, settings, root)
-        out = output or session.default_output(parsed, variables)
+        out = output or session.default_output(parsed, variables, fmt or "mp3")
         if output is None:
-            out.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(out.parent)
         if stems is not None:
             _make_folder(stems)
-        result = session.write(prepared, settings, out, stems=stems)
-    stats = {
-        "output": str(result.path),
-        "format": result.format,
-        "duration_s": round(result.timeline.duration_s, 3),
-        "chapters": len(result.timeline.chapters),
-        "phrases_synthesised": result.speak.synthesised,
-        "phrases_cached": result.speak.cached,
-        "measured_lufs": round(result.measured.integrated_lufs, 2),
-        "gain_db": round(result.gain_db, 2),
-        "limiter_db": round(result.limiter_db, 2),
-    }
+        result = session.deliver(prepared, variables, settings, out, packaging)
     for warning in session.warnings(prepared, settings):
         click.echo(f"warning: {warning}", err=True)
     if as_json:
-        click.echo(json.dumps(stats, indent=2))
-    else:
-        click.echo(f"wrote {display_path(result.path)} ({format_clock(result.timeline.duration_s)}, {len(result.timeline.chapters)} chapters)")
+        click.echo(json.dumps({**result.manifest, "sidecars": [str(p) for p in result.sidecars]}, indent=2, ensure_ascii=False))
+        return
+    loud = result.manifest["loudness"]
+    tl = result.rendered.timeline
+    click.echo(
+        f"wrote {display_path(result.rendered.path)} ({format_clock(tl.duration_s)}, {len(tl.chapters)} chapters, "
+        f"{loud['integrated_lufs']:.1f} LUFS, peak {loud['true_peak_dbtp']:.1f} dBTP)"
+    )
+    for path in result.sidecars:
+        click.echo(f"  and {display_path(path)}")
+
+
+def _loudness(lufs: float | None) -> float | None:
+    if lufs is not None and not -30.0 <= lufs <= -10.0:
+        raise SessiongenError(f"--loudness {lufs:g} is out of range: use -30 to -10 LUFS (-16 suits phones)")
+    return lufs
 
 
 @cli.command()

@@ -74,7 +74,8 @@ def compose(scripts: list[Script], title: str | None = None) -> Script:
             nodes += _transition(script.meta.title)
         nodes += _one_chapter(kept, script.meta.title)
     meta = _merged_meta([s.meta for s in scripts], title, left_out_s)
-    return Script(meta=meta, nodes=tuple(nodes), path="+".join(s.path for s in scripts))
+    sources = tuple(dict.fromkeys(src for s in scripts for src in s.sources))
+    return Script(meta=meta, nodes=tuple(nodes), path="+".join(s.path for s in scripts), sources=sources)
 
 
 def _trim(nodes, *, keep_opening: bool, keep_close: bool, seen: set[str]) -> tuple[list[Node], list[Node]]:

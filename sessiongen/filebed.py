@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from sessiongen.audio import loop_slice
+
 SEAM_S = 2.0  # crossfade where the loop's end meets its start
 SEGMENT_S = 8.0  # with variation: each stretch plays from a random place in the file
 MAX_FILE_S = 20 * 60.0
@@ -28,21 +30,10 @@ def file_loop(path: str, rate_hz: int) -> np.ndarray:
     return (loop / max(level, 1e-9)).astype(np.float32)
 
 
-def take(loop: np.ndarray, start: int, frames: int) -> np.ndarray:
-    """`frames` samples of a loop from absolute position `start`, wrapping around, by slicing."""
-    out = np.empty((frames,) + loop.shape[1:], dtype=loop.dtype)
-    pos, done = start % len(loop), 0
-    while done < frames:
-        n = min(frames - done, len(loop) - pos)
-        out[done : done + n] = loop[pos : pos + n]
-        done, pos = done + n, 0
-    return out
-
-
 def file_bed(path: str, seed: int, start: int, frames: int, rate_hz: int, vary: bool = False) -> np.ndarray:
     loop = file_loop(path, rate_hz)
     if not vary:
-        return take(loop, start, frames)
+        return loop_slice(loop, start, frames)
     return _varied(loop, seed, start, frames, rate_hz)
 
 
@@ -61,7 +52,7 @@ def _varied(loop: np.ndarray, seed: int, start: int, frames: int, rate_hz: int) 
         if lo >= hi:
             continue
         u = t[lo - start : hi - start] - k * seg  # position within segment k
-        part = take(loop, _offset(seed, k, len(loop)) + int(u[0]), hi - lo)
+        part = loop_slice(loop, _offset(seed, k, len(loop)) + int(u[0]), hi - lo)
         rise = np.clip((u + 0.5) / fade, 0, 1) if k > 0 else np.ones(len(u))
         fall = np.clip(((seg + fade) - u - 0.5) / fade, 0, 1)
         out[lo - start : hi - start] += part * np.sin(0.5 * np.pi * np.minimum(rise, fall))[:, None].astype(np.float32)

@@ -41,6 +41,53 @@ class LoudnessMeter:
         return Loudness(float(lufs) if np.isfinite(lufs) else float("-inf"), gain_to_db(self._peak))
 
 
+MOMENTARY_HOP_S = 0.1
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What the listener gets, measured on the mastered stream as it is written."""
+
+    integrated_lufs: float
+    max_momentary_lufs: float
+    true_peak_db: float
+    momentary_lufs: np.ndarray  # every 100 ms: the loudness of the 400 ms before it (EBU R128 'M')
+
+
+class OutputMeter:
+    """Integrated loudness and the momentary loudness curve of the mastered stream."""
+
+    def __init__(self, rate_hz: int, channels: int):
+        modes = pyebur128.MeasurementMode
+        self._state = pyebur128.R128State(channels, rate_hz, modes.MODE_I | modes.MODE_M | modes.MODE_HISTOGRAM)
+        self._hop = int(MOMENTARY_HOP_S * rate_hz)
+        self._pending = np.zeros((0, channels), dtype=np.float32)
+        self._curve: list[float] = []
+
+    def add(self, block: np.ndarray) -> None:
+        data = np.concatenate([self._pending, block.astype(np.float32, copy=False)])
+        whole = len(data) // self._hop * self._hop
+        for start in range(0, whole, self._hop):
+            hop = np.ascontiguousarray(data[start : start + self._hop])
+            self._state.add_frames(hop.reshape(-1), len(hop))
+            self._curve.append(pyebur128.get_loudness_momentary(self._state))
+        self._pending = data[whole:]
+
+    def result(self, true_peak_db: float, codec_db: float = 0.0) -> Delivered:
+        """The measurements, shifted by the level change the codec is known to make (codec_db)."""
+        if len(self._pending):
+            self._state.add_frames(np.ascontiguousarray(self._pending).reshape(-1), len(self._pending))
+        curve = np.array(self._curve, dtype=np.float32) + np.float32(codec_db)
+        curve[~np.isfinite(curve)] = -70.0
+        lufs = pyebur128.get_loudness_global(self._state)
+        return Delivered(
+            integrated_lufs=float(lufs) + codec_db if np.isfinite(lufs) else float("-inf"),
+            max_momentary_lufs=float(curve.max()) if len(curve) else float("-inf"),
+            true_peak_db=true_peak_db + codec_db,
+            momentary_lufs=curve,
+        )
+
+
 def gain_for(measured: Loudness, target_lufs: float) -> float:
     """Linear gain that brings the measured loudness to the target (1.0 for silence)."""
     if not np.isfinite(measured.integrated_lufs):
@@ -61,34 +108,84 @@ def running_min(values: np.ndarray, width: int) -> np.ndarray:
     return np.minimum(suffix[:count], prefix[width - 1 : width - 1 + count])
 
 
-class Limiter:
-    """Look-ahead peak limiter: gain = moving average of a held running minimum of the needed gain.
+OVERSAMPLE = 4
+TAPS = 12  # per phase of the interpolator
+LAG = TAPS // 2  # future frames the interpolator needs
 
-    The output is delayed by the look-ahead; `process` returns as many frames as it is given,
-    after the first few, and `flush` returns the rest, so the stream keeps its exact length.
+
+def _interpolator() -> np.ndarray:
+    """(OVERSAMPLE - 1, TAPS) windowed-sinc filters estimating the signal between samples."""
+    offsets = np.arange(-LAG + 1, LAG + 1)
+    phases = []
+    for phase in range(1, OVERSAMPLE):
+        x = offsets - phase / OVERSAMPLE
+        window = 0.5 + 0.5 * np.cos(np.pi * x / (LAG + 0.5))
+        phases.append(np.sinc(x) * window)
+    return np.array(phases)
+
+
+_PHASES = _interpolator()
+
+
+def true_peaks(audio_ext: np.ndarray, count: int, floor: float) -> np.ndarray:
+    """Estimated true peak (max over channels and 4x oversampled points) of frames LAG - 1 ..
+    LAG - 2 + count of `audio_ext`; only frames near `floor` or above are interpolated."""
+    centre = audio_ext[LAG - 1 : LAG - 1 + count]
+    peak = np.abs(centre).max(axis=1) if centre.shape[1] > 1 else np.abs(centre[:, 0])
+    candidates = np.flatnonzero(peak > floor)
+    if len(candidates):
+        window = candidates[:, None] + np.arange(TAPS)[None, :]  # frames -LAG+1 .. LAG around each
+        for channel in range(audio_ext.shape[1]):
+            around = audio_ext[window, channel]  # (m, TAPS)
+            between = np.abs(around @ _PHASES.T).max(axis=1)
+            peak[candidates] = np.maximum(peak[candidates], between)
+    return peak
+
+
+class Limiter:
+    """Look-ahead limiter: gain = moving average of a held running minimum of the needed gain.
+
+    The needed gain comes from the true peak (4x oversampled estimate, as in ITU-R BS.1770) or,
+    with true_peak=False, the sample peak. The output is delayed by the look-ahead; `process`
+    returns as many frames as it is given (after the first few) and `flush` the rest, so the
+    stream keeps its exact length and alignment.
     """
 
-    def __init__(self, rate_hz: int, ceiling_db: float, channels: int = 2):
+    def __init__(self, rate_hz: int, ceiling_db: float, channels: int = 2, true_peak: bool = True):
         self.ceiling = db_to_gain(ceiling_db)
+        self.true_peak = true_peak
         self.avg = max(2, int(LOOKAHEAD_S * rate_hz))
         self.hold = self.avg + int(HOLD_S * rate_hz)
-        self.delay = self.avg - 1
+        self.lag = LAG if true_peak else 0
+        self.delay = self.avg - 1 + self.lag
+        self.channels = channels
         self._need = np.ones(self.hold - 1, dtype=np.float32)
         self._held = np.ones(self.avg - 1, dtype=np.float32)
-        self.channels = channels
         self._audio = np.zeros((self.delay, channels), dtype=np.float32)
+        self._tail = np.zeros((TAPS - 1, channels), dtype=np.float32)  # history for the interpolator
         self._skip = self.delay  # the first outputs are the zero history
         self.reduction_db = 0.0
+        self.peak = 0.0  # the largest (true) peak seen at the input
+
+    def _peaks(self, block: np.ndarray) -> np.ndarray:
+        if not self.true_peak:
+            return np.abs(block[:, 0]) if self.channels == 1 else np.maximum(np.abs(block[:, 0]), np.abs(block[:, 1]))
+        ext = np.concatenate([self._tail, block])
+        self._tail = ext[len(ext) - (TAPS - 1) :]
+        return true_peaks(ext, len(block), self.ceiling * 0.5)  # lags the block by LAG frames
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        peak = np.abs(block[:, 0]) if self.channels == 1 else np.maximum(np.abs(block[:, 0]), np.abs(block[:, 1]))
+        block = block.astype(np.float32, copy=False)
+        peak = self._peaks(block)
+        if len(peak):
+            self.peak = max(self.peak, float(peak.max()))
         need = np.minimum(1.0, self.ceiling / np.maximum(peak, 1e-12)).astype(np.float32)
         need_ext = np.concatenate([self._need, need])
         held = running_min(need_ext, self.hold)
         held_ext = np.concatenate([self._held, held])
         cumulative = np.concatenate([[0.0], np.cumsum(held_ext, dtype=np.float64)])
         gain = ((cumulative[self.avg :] - cumulative[: -self.avg]) / self.avg).astype(np.float32)
-        audio_ext = np.concatenate([self._audio, block.astype(np.float32, copy=False)])
+        audio_ext = np.concatenate([self._audio, block])
         out = audio_ext[: len(block)] * gain[:, None]
         self._need, self._held, self._audio = need_ext[len(need) :], held_ext[len(held) :], audio_ext[len(block) :]
         if len(gain):

@@ -124,6 +124,7 @@ class Script:
     meta: Meta
     nodes: tuple[Node, ...]
     path: str = field(default="", compare=False)
+    sources: tuple[str, ...] = field(default=(), compare=False)  # every file read: the script, its fragments
 
     @property
     def chapters(self) -> list[str]:

@@ -37,7 +37,8 @@ def parse_file(path: Path | str) -> Script:
     problems += _check_underlays(nodes)
     if problems:
         raise ScriptError(problems)
-    return Script(meta=meta, nodes=tuple(nodes), path=str(path))
+    sources = (str(path.resolve()),) + tuple(sorted(builder.fragment_files))
+    return Script(meta=meta, nodes=tuple(nodes), path=str(path), sources=sources)
 
 
 def check_file(path: Path | str) -> None:
@@ -101,6 +102,7 @@ class _Builder:
         self.path, self.shown, self.stack, self.problems = path, shown, stack, problems
         self.fragment_variables: dict[str, str] = {}
         self.fragment_lines: dict[str, list[str]] = {}  # shown path -> lines, for messages
+        self.fragment_files: set[str] = set()  # resolved paths of every fragment read
         self.lines: list[str] = []
         self.frames: list[tuple[list[Node], int, Location | None]] = [([], 1, None)]
         self.text: list[str] = []  # one entry per source line: tokens of a line join without spaces
@@ -248,6 +250,7 @@ class _Builder:
             self.fragment_variables.setdefault(name, default)
         self.fragment_lines.update(child.fragment_lines)
         self.fragment_lines[shown] = child.lines
+        self.fragment_files |= child.fragment_files | {str(path.resolve())}
         return nodes
 
 

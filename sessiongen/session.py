@@ -13,16 +13,19 @@ from pathlib import Path
 
 import numpy as np
 
-from sessiongen import compose
+from sessiongen import compose, delivery
+from sessiongen import sidecars as sidecar_files
+from sessiongen.cover import default_cover, read_cover
 from sessiongen.audio import gain_to_db
-from sessiongen.encode import SoundfileWriter, format_for, open_writer
+from sessiongen.encode import SoundfileWriter, format_for, mp3_level_change_db, open_writer
 from sessiongen.errors import SessiongenError
 from sessiongen.fsutil import atomic_path
-from sessiongen.master import Fades, Limiter, Loudness, LoudnessMeter, gain_for
+from sessiongen.master import Delivered, Fades, Limiter, Loudness, LoudnessMeter, OutputMeter, gain_for
 from sessiongen.model import Script
 from sessiongen.personalise import personalise
 from sessiongen.render import LAYERS, Renderer
 from sessiongen.settings import Settings
+from sessiongen.tags import TagInfo, write_tags
 from sessiongen.speech import get_engine
 from sessiongen.speech.cache import PhraseCache, default_root
 from sessiongen.speech.clips import Clip, Speaker, SpeakStats
@@ -37,6 +40,8 @@ class Prepared:
     clips: dict[str, Clip]
     timeline: Timeline
     speak: SpeakStats
+    voice: str = ""  # the engine's id of the voice used
+    engine_identity: str = ""
 
 
 @dataclass
@@ -47,6 +52,7 @@ class Rendered:
     measured: Loudness  # before mastering
     gain_db: float
     limiter_db: float
+    delivered: Delivered
     speak: SpeakStats = field(default_factory=SpeakStats)
 
 
@@ -60,7 +66,7 @@ def prepare(script: Script, values: dict[str, str], settings: Settings, cache_ro
     speaker = Speaker(get_engine(settings.engine), PhraseCache(cache_root, settings.sample_rate_hz), settings)
     clips = speaker.clips(texts_to_speak(personal, settings))
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
-    return Prepared(personal, clips, timeline, speaker.stats)
+    return Prepared(personal, clips, timeline, speaker.stats, speaker.voice, speaker.engine.identity())
 
 
 @contextlib.contextmanager
@@ -86,8 +92,8 @@ def measure(renderer: Renderer, settings: Settings) -> Loudness:
     return meter.result()
 
 
-def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None) -> Rendered:
-    """Render, master and encode to `out` (atomically: no half-written file is ever left).
+def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None, tags: TagInfo | None = None) -> Rendered:
+    """Render, master, encode and tag `out` (atomically: no half-written file is ever left).
 
     With `stems`, also writes each layer as it enters the mix (after ducking, before mastering)
     as a 32-bit float WAV in that folder, sample-aligned with the mix.
@@ -99,26 +105,35 @@ def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = N
     tl = prepared.timeline
     renderer = Renderer(tl, prepared.clips, settings)
     measured = measure(renderer, settings)
-    gain = gain_for(measured, settings.target_lufs)
+    codec_db = mp3_level_change_db(settings.mp3_bitrate_kbps, tl.rate_hz) if fmt == "mp3" else 0.0
+    gain = gain_for(measured, settings.target_lufs - codec_db)  # the codec's level change is made up
     limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db, settings.channels)
     fades = Fades(tl.frames, tl.rate_hz, settings.fade_in_s, settings.fade_out_s)
+    meter = OutputMeter(tl.rate_hz, settings.channels)
     with contextlib.ExitStack() as files:
         temp = files.enter_context(atomic_path(out))
-        writer = open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels)
+        writer = open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth)
         stem_writers = _stem_writers(files, stems, tl.rate_hz)
         try:
             position = 0
             for window in renderer.windows():
                 for name, stem in stem_writers.items():
                     stem.write(window.layer(name))
-                block = limiter.process(fold(window.mix(), settings) * gain)
-                writer.write(fades.apply(block, position))
+                block = fades.apply(limiter.process(fold(window.mix(), settings) * gain), position)
+                writer.write(block)
+                meter.add(block)
                 position += len(block)
-            writer.write(fades.apply(limiter.flush(), position))
+            block = fades.apply(limiter.flush(), position)
+            writer.write(block)
+            meter.add(block)
         finally:
             for w in [writer, *stem_writers.values()]:
                 w.close()
-    return Rendered(out, fmt, tl, measured, gain_to_db(gain), limiter.reduction_db, prepared.speak)
+        if tags is not None:
+            write_tags(temp, fmt, tags)
+    true_peak_db = min(gain_to_db(limiter.peak), settings.peak_ceiling_db)  # the limiter holds the ceiling
+    delivered = meter.result(true_peak_db, codec_db)
+    return Rendered(out, fmt, tl, measured, gain_to_db(gain), limiter.reduction_db, delivered, prepared.speak)
 
 
 def _stem_writers(files: contextlib.ExitStack, folder: Path | None, rate_hz: int) -> dict:
@@ -148,6 +163,58 @@ def default_output(script: Script, values: dict[str, str], fmt: str = "mp3", fol
     if name:
         parts.append(name)
     return folder / f"{'-'.join(parts)}.{fmt}"
+
+
+@dataclass(frozen=True)
+class Packaging:
+    """How a render is delivered: tags, cover, sidecars, stems and format."""
+
+    artist: str = ""
+    album: str = ""
+    cover: Path | None = None
+    sidecars: tuple[str, ...] = sidecar_files.DEFAULT_KINDS
+    tag_names: bool = False  # put the listener's name into the title tag
+    stems: Path | None = None
+    format: str | None = None
+
+    def hashable(self) -> dict:
+        return {"artist": self.artist, "album": self.album, "tag_names": self.tag_names, "format": self.format, "sidecars": list(self.sidecars)}
+
+
+@dataclass
+class Delivery:
+    rendered: Rendered
+    manifest: dict
+    sidecars: list[Path]
+
+
+def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging = Packaging()) -> Delivery:
+    """The whole delivery of one session: audio with tags and chapters, then its sidecars."""
+    fmt = format_for(out, packaging.format)
+    cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
+    script = prepared.script
+    params = delivery.render_params(script, values, settings, prepared.voice)
+    extra_files = [str(packaging.cover or ""), settings.ambience if settings.ambience and Path(settings.ambience).is_file() else ""]
+    input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, extra_files, packaging.hashable())
+    info = TagInfo(
+        title=_tag_title(script, values, packaging), artist=packaging.artist, album=packaging.album,
+        comment=delivery.comment(settings), cover=cover, cover_mime=mime, params=params,
+        chapters=chapter_spans(prepared.timeline),
+    )
+    rendered = write(prepared, settings, out, fmt, packaging.stems, info)
+    manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
+    paths = sidecar_files.write(out, rendered.timeline, packaging.sidecars, manifest)
+    return Delivery(rendered, manifest, paths)
+
+
+def _tag_title(script: Script, values: dict[str, str], packaging: Packaging) -> str:
+    name = values.get("name", "").strip()
+    return f"{script.meta.title} for {name}" if packaging.tag_names and name else script.meta.title
+
+
+def chapter_spans(tl: Timeline) -> tuple[tuple[str, float, float], ...]:
+    starts = [start for _, start in tl.chapters] + [tl.frames]
+    return tuple((title, start / tl.rate_hz, starts[i + 1] / tl.rate_hz) for i, (title, start) in enumerate(tl.chapters))
 
 
 def warnings(prepared: Prepared, settings: Settings) -> list[str]:

@@ -47,6 +47,7 @@ class Settings:
     fade_in_s: float = 0.05
     fade_out_s: float = 2.0
     mp3_bitrate_kbps: int = 192
+    bit_depth: int = 16  # WAV and FLAC: 16 or 24
     seed: int = 0
     minutes: float | None = None  # target length; None: the script's nominal duration
 

@@ -75,7 +75,7 @@ def test_same_seed_same_audio_other_seed_other_audio(name):
     assert a.shape == (2 * RATE, 2) and a.dtype == np.float32
     assert np.array_equal(a, render(name, 100, 2))
     b = render(name, 100, 2, seed=SEED + 1)
-    assert abs(np.corrcoef(a[:, 0], b[:, 0])[0, 1]) < 0.5
+    assert np.sqrt(np.mean(np.square(a - b))) > 0.5  # about sqrt(2) for unrelated audio
 
 
 def test_level_is_steady_over_hours(name):
@@ -91,7 +91,7 @@ def test_level_is_steady_over_hours(name):
 def test_no_clicks_and_channels_differ(name):
     """No step from one sample to the next stands out from the steps around it (a click would),
     over loop ends and event blocks; the two ears hear related but different sound."""
-    x = render(name, 0, 30)
+    x = render(name, 0, 20)
     steps = np.diff(x, axis=0)
     block = RATE // 10
     blocks = steps[: len(steps) // block * block].reshape(-1, block, 2)
@@ -108,6 +108,19 @@ def test_droplets_and_bubbles_start_and_end_in_silence(events):
     assert np.all(np.abs(bank[:, 0]) < 1e-3) and np.all(np.abs(bank[:, -1]) < 1e-3)
     attack = bank[:, : int(events.attack_s * RATE) // 2]
     assert np.max(np.abs(attack)) < 0.6  # they swell in over the attack, no snap
+
+
+@pytest.mark.parametrize("name", sorted(beds.SYNTHS), indirect=True)
+def test_synthesised_loops_are_seamless(name):
+    for source in beds.SYNTHS[name].sources:
+        for index in (0, 1):  # which loop of a band; which channel of a chord
+            if isinstance(source, beds.Band):
+                loop, period = beds._band_loop(source, SEED, index, RATE), beds.BAND_FRAMES[index]
+            else:
+                loop, period = beds._chord_loop(source, SEED, index, RATE), beds.BAND_FRAMES[source.which]
+            assert len(loop) == period + beds.CHUNK and np.array_equal(loop[period:], loop[: beds.CHUNK])
+            typical = np.percentile(np.abs(np.diff(loop[:period])), 99.9)
+            assert abs(loop[0] - loop[period - 1]) <= typical
 
 
 def test_pre_generated_material_stays_within_budget(name):
@@ -137,7 +150,7 @@ def test_rain_has_droplets(name):
 
 @pytest.mark.parametrize("name", ["ocean"], indirect=True)
 def test_ocean_swells_every_few_seconds_and_brightens_at_their_peaks(name):
-    x = render(name, 60, 120)[:, 0]
+    x = render(name, 60, 90)[:, 0]
     levels = block_levels_db(x, 1.0)
     assert 5.0 <= dominant_period_s(levels, 1.0) <= 15.0
     assert np.percentile(levels, 90) - np.percentile(levels, 10) > 6.0  # swells, not a steady hiss

@@ -57,16 +57,18 @@ def test_render_wav_matches_the_plan(runner, script, tmp_path):
 def test_render_json_statistics(runner, script, tmp_path):
     result = runner.invoke(cli, ["render", str(script), "-o", str(tmp_path / "x.wav"), "--json", *FAKE])
     stats = json.loads(result.output)
-    assert stats["duration_s"] == pytest.approx(sf.info(str(tmp_path / "x.wav")).duration, abs=1e-3)
-    assert stats["format"] == "wav" and stats["chapters"] == 2
-    assert {"output", "format", "measured_lufs", "gain_db", "phrases_synthesised", "phrases_cached"} <= set(stats)
+    assert stats["output"]["duration_s"] == pytest.approx(sf.info(str(tmp_path / "x.wav")).duration, abs=1e-3)
+    assert stats["output"]["format"] == "wav" and len(stats["chapters"]) == 2
+    assert {"integrated_lufs", "true_peak_dbtp", "max_momentary_lufs", "gain_db"} <= set(stats["loudness"])
+    assert {"phrases_synthesised", "phrases_cached"} <= set(stats["speech"])
+    assert stats["loudness"]["integrated_lufs"] == pytest.approx(-16.0, abs=0.5)
 
 
 def test_second_render_synthesises_nothing(runner, script, tmp_path, fake_engine):
     args = ["render", str(script), "-o", str(tmp_path / "a.wav"), "--json", "--var", "name=Robin", *FAKE]
-    first = json.loads(runner.invoke(cli, args).output)
+    first = json.loads(runner.invoke(cli, args).output)["speech"]
     calls = len(fake_engine.calls)
-    second = json.loads(runner.invoke(cli, args).output)
+    second = json.loads(runner.invoke(cli, args).output)["speech"]
     assert first["phrases_synthesised"] > 0
     assert second["phrases_synthesised"] == 0 and len(fake_engine.calls) == calls
 

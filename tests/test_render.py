@@ -110,8 +110,8 @@ def test_running_min_matches_the_direct_definition():
 
 def test_limiter_keeps_length_alignment_and_ceiling():
     rng = np.random.default_rng(1)
-    x = (0.3 * rng.standard_normal((RATE * 3, 2))).astype(np.float32)
-    x[RATE : RATE + 50] *= 6.0  # a burst far over the ceiling
+    x = (0.1 * rng.standard_normal((RATE * 3, 2))).astype(np.float32)
+    x[RATE : RATE + 50] *= 15.0  # a burst far over the ceiling
     limiter = Limiter(RATE, -1.0)
     blocks = [limiter.process(x[i : i + 10_000]) for i in range(0, len(x), 10_000)]
     y = np.concatenate(blocks + [limiter.flush()])
@@ -144,3 +144,22 @@ def test_fades_reach_silence_at_both_ends():
     ones = np.ones((RATE * 4, 2), dtype=np.float32)
     y = np.concatenate([fades.apply(ones[i : i + 5000], i) for i in range(0, len(ones), 5000)])
     assert y[0, 0] < 0.01 and y[-1, 0] < 0.01 and y[RATE, 0] == 1.0
+
+
+def test_true_peak_limiting_catches_peaks_between_samples():
+    """A sine near fs/4 with samples at +-0.707 of its true amplitude: sample peaks look safe,
+    the true peak is 3 dB higher. The limiter must hold the true peak, as measured at 8x."""
+    import soxr
+
+    t = np.arange(RATE) / RATE
+    x = (1.2 * np.sin(2 * np.pi * (RATE / 4) * t + np.pi / 4))[:, None] * np.ones((1, 2))
+    x *= np.clip(t / 0.05, 0, 1)[:, None]  # fade in: the signal starts from silence
+    x = x.astype(np.float32)
+    assert np.abs(x).max() < db_to_gain(-1.0) * 1.0  # every sample already under -1 dBFS
+    limiter = Limiter(RATE, -1.0)
+    y = np.concatenate([limiter.process(x[i : i + 7000]) for i in range(0, len(x), 7000)] + [limiter.flush()])
+    upsampled = soxr.resample(y[:, 0].astype(np.float64), RATE, RATE * 8)
+    assert gain_to_db(np.abs(upsampled[RATE:-RATE]).max()) <= -1.0 + 0.3
+    sample_only = Limiter(RATE, -1.0, true_peak=False)
+    z = np.concatenate([sample_only.process(x), sample_only.flush()])
+    assert gain_to_db(np.abs(soxr.resample(z[:, 0].astype(np.float64), RATE, RATE * 8)[RATE:-RATE]).max()) > 0.5

@@ -70,7 +70,7 @@ def _level(mono: np.ndarray, settings: Settings) -> np.ndarray:
     blocks = np.square(mono[:usable].astype(np.float64)).reshape(-1, min(block, usable)).mean(axis=1)
     active = blocks[blocks >= blocks.max() * 1e-3]
     gain = db_to_gain(settings.voice_rms_db) / max(float(np.sqrt(active.mean())), 1e-9)
-    limiter = Limiter(settings.sample_rate_hz, settings.voice_rms_db + VOICE_CREST_DB, channels=1)
+    limiter = Limiter(settings.sample_rate_hz, settings.voice_rms_db + VOICE_CREST_DB, channels=1, true_peak=False)
     levelled = (mono * gain).astype(np.float32)[:, None]
     return np.concatenate([limiter.process(levelled), limiter.flush()])[:, 0]
 

@@ -1,0 +1,151 @@
+"""Cover art: a calm default cover drawn with numpy and encoded as PNG by hand, and a user's own image.
+
+The default cover is a soft vertical gradient in muted blue, teal or lavender, a few large translucent
+circles and a gentle horizon. Colours and shapes come from a hash of the title, so each technique looks
+distinct while the family stays consistent. No Pillow: the PNG is written with zlib and struct.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from sessiongen.errors import SessiongenError, display_path
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+MAX_COVER_BYTES = 5 * 1024 * 1024
+HUE_RANGE_DEG = (175.0, 275.0)  # teal through blue to lavender
+
+
+def default_cover(title: str, size_px: int = 600) -> bytes:
+    """PNG bytes of a square default cover for `title`; the same title always gives the same image."""
+    if not 16 <= size_px <= 4096:
+        raise ValueError(f"cover size must be 16 to 4096 px, not {size_px}")
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(title.encode("utf-8")).digest()[:8], "big"))
+    hue_deg = rng.uniform(*HUE_RANGE_DEG)
+    rgb = _gradient(size_px, hue_deg, rng)
+    for _ in range(int(rng.integers(3, 5))):
+        rgb = _soft_circle(rgb, hue_deg, rng)
+    rgb = _horizon(rgb, hue_deg, rng)
+    return encode_png(_to_8bit(rgb))
+
+
+BAYER_4X4 = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]]) + 0.5) / 16.0 - 0.5
+
+
+def _to_8bit(rgb: np.ndarray) -> np.ndarray:
+    """Quantise with a 4x4 ordered dither so the soft gradients show no bands (and still compress)."""
+    size_px = rgb.shape[0]
+    repeats = -(-size_px // 4)
+    threshold = np.tile(BAYER_4X4, (repeats, repeats))[:size_px, :size_px, None]
+    return np.clip(np.floor(rgb * 255.0 + 0.5 + threshold), 0, 255).astype(np.uint8)
+
+
+def _colour(hue_deg: float, saturation: float, value: float) -> np.ndarray:
+    return np.array(colorsys.hsv_to_rgb((hue_deg % 360.0) / 360.0, saturation, value))
+
+
+def _gradient(size_px: int, hue_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """Lighter, airier sky at the top easing into a deeper tone at the bottom."""
+    top = _colour(hue_deg - rng.uniform(5, 20), rng.uniform(0.18, 0.28), rng.uniform(0.86, 0.93))
+    bottom = _colour(hue_deg + rng.uniform(10, 30), rng.uniform(0.32, 0.45), rng.uniform(0.48, 0.60))
+    t = np.linspace(0.0, 1.0, size_px)[:, None, None]
+    t = t * t * (3.0 - 2.0 * t)  # smoothstep: no hard band in the middle
+    return np.broadcast_to(top * (1.0 - t) + bottom * t, (size_px, size_px, 3)).copy()
+
+
+def _soft_circle(rgb: np.ndarray, hue_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """Blend in one large pale disc whose edge fades out over a fifth of its radius."""
+    size_px = rgb.shape[0]
+    centre_x, centre_y = rng.uniform(0.1, 0.9, 2) * size_px
+    radius_px = rng.uniform(0.15, 0.38) * size_px
+    y, x = np.mgrid[0:size_px, 0:size_px]
+    distance_px = np.hypot(x - centre_x, y - centre_y)
+    edge = np.clip((radius_px - distance_px) / (0.2 * radius_px), 0.0, 1.0)
+    alpha = (edge * edge * (3.0 - 2.0 * edge) * rng.uniform(0.10, 0.20))[..., None]
+    tint = _colour(hue_deg + rng.uniform(-25, 25), rng.uniform(0.05, 0.2), 0.97)
+    return rgb * (1.0 - alpha) + tint * alpha
+
+
+def _horizon(rgb: np.ndarray, hue_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """A low, gently rolling hill line in the lower third, soft-edged and translucent."""
+    size_px = rgb.shape[0]
+    x = np.linspace(0.0, 2.0 * np.pi, size_px)
+    line = size_px * (rng.uniform(0.68, 0.78) + 0.03 * np.sin(x * rng.uniform(0.6, 1.2) + rng.uniform(0, 2 * np.pi)))
+    y = np.arange(size_px)[:, None]
+    below = np.clip((y - line[None, :]) / (0.012 * size_px), 0.0, 1.0)[..., None]
+    shade = _colour(hue_deg + rng.uniform(15, 35), rng.uniform(0.30, 0.42), rng.uniform(0.36, 0.46))
+    alpha = below * rng.uniform(0.35, 0.55)
+    return rgb * (1.0 - alpha) + shade * alpha
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """PNG bytes for an 8-bit RGB array of shape (height, width, 3); rows use the 'Up' filter."""
+    height_px, width_px, _ = pixels.shape
+    rows = pixels.reshape(height_px, width_px * 3).astype(np.int16)
+    up = np.diff(rows, axis=0, prepend=np.zeros((1, width_px * 3), np.int16)) % 256
+    filtered = np.hstack([np.full((height_px, 1), 2, np.uint8), up.astype(np.uint8)])
+    header = struct.pack(">IIBBBBB", width_px, height_px, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(filtered.tobytes(), 6)) + _chunk(b"IEND", b"")
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def read_cover(path: Path | str) -> tuple[bytes, str]:
+    """(data, mime) of a user's JPEG or PNG cover; anything else is a SessiongenError."""
+    path = Path(path)
+    shown = display_path(path)
+    if not path.is_file():
+        raise SessiongenError(f"cover image {shown} not found: check the path, or leave the cover out to use the default")
+    if path.stat().st_size > MAX_COVER_BYTES:
+        raise SessiongenError(f"cover image {shown} is over 5 MB: use a smaller .jpg or .png file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SessiongenError(f"cover image {shown} cannot be read ({exc.strerror}): use a readable .jpg or .png file") from exc
+    mime = image_mime(data)
+    if not mime:
+        raise SessiongenError(f"{shown} is not a JPEG or PNG image: use a .jpg or .png file")
+    return data, mime
+
+
+def image_mime(data: bytes) -> str:
+    """'image/png', 'image/jpeg' or '' from the magic bytes."""
+    if data.startswith(PNG_SIGNATURE):
+        return "image/png"
+    if data.startswith(JPEG_SIGNATURE):
+        return "image/jpeg"
+    return ""
+
+
+def image_size_px(data: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG or baseline/progressive JPEG; (0, 0) when it cannot be found."""
+    if data.startswith(PNG_SIGNATURE) and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    if data.startswith(JPEG_SIGNATURE):
+        return _jpeg_size_px(data)
+    return 0, 0
+
+
+def _jpeg_size_px(data: bytes) -> tuple[int, int]:
+    """Walk the JPEG markers up to the first start-of-frame (SOF0..SOF15 except DHT, JPG, DAC)."""
+    at = 2
+    while at + 9 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height_px, width_px = struct.unpack(">HH", data[at + 5 : at + 9])
+            return width_px, height_px
+        at += 2 + length
+    return 0, 0

@@ -1,0 +1,181 @@
+"""Mastering and delivery, measured independently: ffmpeg's ebur128 for loudness and true peak,
+mutagen for tags and chapters, and the transcripts parsed back against the timeline."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+from helpers import script_text
+from mutagen.id3 import ID3
+
+from sessiongen.cli import cli
+from sessiongen.delivery import DISCLAIMER
+
+FAKE = ["--engine", "fake"]
+BODY = (
+    "# Arriving\nWelcome{% if name %}, {{ name }}{% endif %}. Let yourself settle, in your own time.\n[pause 6s]\n"
+    "[bls 8s rate=1.0]\n# Middle\nYou might notice your feet on the floor. [pause 3s]\n[bell]\n"
+    "[breathe in=4 out=6 rounds=3]\n[ambience rain]\nRest here, with the rain.\n[pause 10s..30s]\n"
+    "# Returning\nWhen you are ready, open your eyes. Thank you.\n"
+)
+
+
+def ebur128(path, extra=()):
+    """ffmpeg's own measurement: integrated loudness, true peak, and every momentary value."""
+    result = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=300,
+    )
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
+    momentary = [float(m) for m in re.findall(r" M:\s*(-?[\d.]+)", result.stderr[: result.stderr.rindex("Summary:")])]
+    return {
+        "I": float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1)),
+        "TP": float(re.search(r"Peak:\s*(-?[\d.]+) dBFS", summary).group(1)),
+        "M": momentary,
+    }
+
+
+@pytest.fixture(scope="module")
+def script(tmp_path_factory):
+    path = tmp_path_factory.mktemp("delivery") / "calm-test.md"
+    path.write_text(script_text(BODY, id="calm-test", duration="90s", extra='variables:\n  name: ""\n'), encoding="utf-8")
+    return path
+
+
+def render(script, out, *extra):
+    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(out), "--json", *FAKE, *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "name, extra, target",
+    [
+        ("a.mp3", ["--bitrate", "128"], -16.0),
+        ("b.mp3", [], -16.0),
+        ("c.mp3", ["--bitrate", "256"], -16.0),
+        ("d.wav", [], -16.0),
+        ("e.wav", ["--bit-depth", "24"], -16.0),
+        ("f.flac", [], -16.0),
+        ("g.ogg", [], -16.0),
+        ("h.mp3", ["--mono"], -19.0),
+        ("i.mp3", ["--loudness", "-18"], -18.0),
+    ],
+)
+def test_loudness_and_true_peak_measured_by_ffmpeg(script, tmp_path, name, extra, target):
+    manifest = render(script, tmp_path / name, *extra)
+    measured = ebur128(tmp_path / name)
+    assert measured["I"] == pytest.approx(target, abs=0.5)
+    assert measured["TP"] <= -1.0
+    assert manifest["loudness"]["integrated_lufs"] == pytest.approx(measured["I"], abs=0.3)
+    # startle safety: no 400 ms moment more than 8 LU above the integrated loudness
+    assert max(measured["M"]) <= measured["I"] + 8.0
+
+
+def test_formats_and_bit_depths_are_what_was_asked(script, tmp_path):
+    render(script, tmp_path / "x.wav", "--bit-depth", "24")
+    assert sf.info(str(tmp_path / "x.wav")).subtype == "PCM_24"
+    render(script, tmp_path / "x.flac")
+    assert sf.info(str(tmp_path / "x.flac")).format == "FLAC"
+    render(script, tmp_path / "x.audio", "--format", "ogg")
+    assert sf.info(str(tmp_path / "x.audio")).format == "OGG"
+    for kbps in (128, 256):
+        render(script, tmp_path / f"k{kbps}.mp3", "--bitrate", str(kbps))
+        data = (tmp_path / f"k{kbps}.mp3").read_bytes()
+        tag_size = 10 + sum(b << (7 * (3 - i)) for i, b in enumerate(data[6:10]))  # ID3 sizes are syncsafe
+        assert data[tag_size] == 0xFF and data[tag_size + 1] & 0xE0 == 0xE0  # an MPEG frame follows the tag
+        assert data[tag_size + 2] >> 4 == {128: 9, 256: 13}[kbps]  # MPEG-1 layer III bitrate index (9: 128, 13: 256 kbps)
+
+
+def test_mp3_tags_chapters_and_parameters(script, tmp_path):
+    out = tmp_path / "tagged.mp3"
+    manifest = render(script, out, "--var", "name=Robin", "--artist", "Calm Practice", "--album", "Evening")
+    tags = ID3(out)
+    assert tags.version == (2, 3, 0)
+    assert tags["TIT2"].text == ["Test Session"] and tags["TIT2"].encoding == 1  # UTF-16
+    assert tags["TPE1"].text == ["Calm Practice"] and tags["TALB"].text == ["Evening"]
+    assert DISCLAIMER in tags.getall("COMM")[0].text[0]
+    assert tags.getall("APIC")[0].data.startswith(b"\x89PNG")
+    params = json.loads(tags.getall("TXXX")[0].text[0])
+    assert params["script"] == "calm-test" and params["variables"] == ["name"]
+    assert "Robin" not in json.dumps(params) and "Robin" not in str(tags)  # names stay out without --tag-names
+    toc = tags.getall("CTOC")[0]
+    chapters = [tags[f"CHAP:{element}"] for element in toc.child_element_ids]
+    assert [c.sub_frames["TIT2"].text[0] for c in chapters] == ["Arriving", "Middle", "Returning"]
+    planned = [round(c["start_s"] * 1000) for c in manifest["chapters"]]
+    assert [c.start_time for c in chapters] == planned
+    assert chapters[-1].end_time == pytest.approx(manifest["output"]["duration_s"] * 1000, abs=1)
+
+
+def test_tag_names_puts_the_name_in_the_title(script, tmp_path):
+    out = tmp_path / "named.mp3"
+    render(script, out, "--var", "name=Robin", "--tag-names")
+    assert ID3(out)["TIT2"].text == ["Test Session for Robin"]
+
+
+def test_transcript_cues_follow_the_timeline(script, tmp_path):
+    out = tmp_path / "t.mp3"
+    render(script, out, "--sidecars", "all")
+    plan = json.loads(CliRunner().invoke(cli, ["plan", str(script), "--json", *FAKE]).output)
+    vtt = (tmp_path / "t.vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT")
+    stamp = r"(\d\d):(\d\d):(\d\d)\.(\d{3})"
+    cues = []
+    for match in re.finditer(stamp + " --> " + stamp + r"\n(.+?)(?:\n\n|\Z)", vtt, re.S):
+        g = [int(x) for x in match.groups()[:8]]
+        cues.append((g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000, g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000, match.group(9).strip()))
+    starts = [c[0] for c in cues]
+    assert starts == sorted(starts)
+    spoken = {c[2].replace("\n", " "): (c[0], c[1]) for c in cues}
+    for event in (e for e in plan["events"] if e["kind"] == "speech"):
+        assert spoken[event["text"]][0] == pytest.approx(event["start_s"], abs=0.001)
+    text = " ".join(c[2] for c in cues)
+    for description in ("[bilateral tones, 8 seconds]", "[bell]", "[paced breathing", "[ambience: steady rain]", "[silence, 6 seconds]"):
+        assert description in text
+    assert all(len(line) <= 70 for c in cues for line in c[2].split("\n"))
+    for suffix in (".srt", ".lrc", ".chapters.json", ".manifest.json"):
+        assert (tmp_path / f"t{suffix}").is_file()
+    chapters = json.loads((tmp_path / "t.chapters.json").read_text())
+    assert [c["title"] for c in chapters["chapters"]] == ["Arriving", "Middle", "Returning"]
+
+
+def test_manifest_records_inputs_and_changes_with_them(script, tmp_path):
+    first = render(script, tmp_path / "m1.mp3", "--var", "name=Robin")
+    again = render(script, tmp_path / "m2.mp3", "--var", "name=Robin")
+    other = render(script, tmp_path / "m3.mp3", "--var", "name=Sam")
+    seeded = render(script, tmp_path / "m4.mp3", "--var", "name=Robin", "--seed", "9")
+    assert first["inputs"]["sha256"] == again["inputs"]["sha256"]
+    assert len({first["inputs"]["sha256"], other["inputs"]["sha256"], seeded["inputs"]["sha256"]}) == 3
+    on_disk = json.loads((tmp_path / "m1.manifest.json").read_text())
+    assert on_disk["inputs"] == first["inputs"] and on_disk["parameters"]["seed"] == 0
+    assert "Robin" not in json.dumps(on_disk)
+
+
+def test_same_inputs_give_identical_audio(script, tmp_path):
+    render(script, tmp_path / "d1.wav")
+    render(script, tmp_path / "d2.wav")
+    assert np.array_equal(sf.read(str(tmp_path / "d1.wav"))[0], sf.read(str(tmp_path / "d2.wav"))[0])
+
+
+def test_beds_fade_in_over_at_least_two_seconds(script, tmp_path):
+    render(script, tmp_path / "f.wav", "--stems", str(tmp_path / "stems"))
+    bed = sf.read(str(tmp_path / "stems" / "ambience.wav"), dtype="float32")[0][:, 0]
+    rms = lambda x: float(np.sqrt(np.mean(x**2)))  # noqa: E731
+    quarter_s = 44_100 // 4
+    first = [rms(bed[i * quarter_s : (i + 1) * quarter_s]) for i in range(8)]
+    assert first[0] < 0.3 * first[7] and first[3] < first[7]  # still rising after a second
+
+
+def test_bad_cover_is_a_clear_error_and_leaves_nothing(script, tmp_path):
+    bad = tmp_path / "cover.gif"
+    bad.write_bytes(b"GIF89a....")
+    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(tmp_path / "c.mp3"), "--cover", str(bad), *FAKE])
+    assert result.exit_code == 1 and "not a JPEG or PNG" in result.output
+    assert not any(tmp_path.glob("c.*"))
