@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields, replace
 class Settings:
     # audio format of the mix
     sample_rate_hz: int = 44_100
-    window_s: float = 30.0  # render window: memory is bounded by this, not by session length
+    window_s: float = 10.0  # render window: memory is bounded by this, not by session length
 
     # narration
     engine: str = "pyttsx3"
