@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import re
+from dataclasses import dataclass
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from sessiongen import __version__, catalog, library, parser, session
+from sessiongen import __version__, batch, catalog, library, parser, session
 from sessiongen import sidecars as sidecar_files
 from sessiongen.encode import FORMATS, MP3_BITRATES_KBPS
 from sessiongen.durations import format_clock, format_duration
 from sessiongen.errors import ScriptError, SessiongenError, display_path, suggest
+from sessiongen.profile import Profile, from_fields
+from sessiongen.profile import load as load_profile
 from sessiongen.settings import DEFAULTS, Settings
 from sessiongen.speech import get_engine
 
@@ -73,27 +78,58 @@ def _check_ambience(ctx, param, value):
     raise click.BadParameter(f"unknown ambience '{value}'{suggest(value, catalog.BEDS)}: give a bed name, an audio file or none")
 
 
-def _settings(voice, rate, bls, ambience, seed, minutes, engine, mono=False, duck=None, ambience_vary=False) -> Settings:
-    if rate is not None and not 60 <= rate <= 400:
-        raise SessiongenError(f"--rate {rate} is out of range: use 60 to 400 words per minute")
-    if minutes is not None and not 0 < minutes <= 240:
-        raise SessiongenError(f"--minutes {minutes:g} is out of range: use more than 0 and at most 240")
-    if duck is not None and not 0 <= duck <= 30:
-        raise SessiongenError(f"--duck {duck:g} is out of range: use 0 to 30 dB")
-    return DEFAULTS.but(
-        voice=voice, rate_wpm=rate, bls=bls, ambience=ambience, seed=seed, minutes=minutes, engine=engine,
-        mono=mono or None, duck_db=duck, bed_vary=ambience_vary or None,
+SESSION_OPTION_NAMES = (
+    "variables", "profile", "minutes", "voice", "rate", "pause_scale", "slow_ending", "bls", "bls_rate", "bls_tone",
+    "bls_depth", "ambience", "ambience_vary", "duck", "mono", "seed", "engine", "no_cache",
+)
+
+
+@dataclass
+class SessionRequest:
+    """The session options of one command, as settings and the values a script takes."""
+
+    settings: Settings
+    profile: Profile
+    variables: dict
+    use_cache: bool
+
+    def values_for(self, script) -> dict[str, str]:
+        return {**self.profile.values_for(script.meta.defaults), **self.variables}
+
+
+def _session_request(opts: dict) -> SessionRequest:
+    """Profile first, then every option given on the command line on top of it."""
+    given = {name: opts.pop(name) for name in SESSION_OPTION_NAMES}
+    profile = load_profile(given["profile"]) if given["profile"] else Profile()
+    if given["duck"] is not None and not 0 <= given["duck"] <= 30:
+        raise SessiongenError(f"--duck {given['duck']:g} is out of range: use 0 to 30 dB")
+    cli_fields = {
+        "rate": given["rate"], "minutes": given["minutes"], "pause_scale": given["pause_scale"], "bls_rate": given["bls_rate"],
+        "bls_depth": given["bls_depth"], "seed": given["seed"],
+    }
+    overrides = from_fields({k: v for k, v in cli_fields.items() if v is not None}, "command line", variables_ok=False, as_options=True).settings
+    settings = DEFAULTS.but(**profile.settings).but(
+        **overrides, voice=given["voice"], bls=given["bls"], bls_timbre=given["bls_tone"], ambience=given["ambience"],
+        engine=given["engine"], mono=given["mono"] or None, duck_db=given["duck"], bed_vary=given["ambience_vary"] or None,
+        slow_ending=given["slow_ending"] or None,
     )
+    return SessionRequest(settings, profile, given["variables"], not given["no_cache"])
 
 
 def session_options(command):
     """Options shared by `render` and `plan`."""
     options = [
         click.option("--var", "variables", multiple=True, callback=_parse_vars, metavar="KEY=VALUE", help="Set a script variable, e.g. --var name=Sam (repeatable)."),
+        click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="A client profile (YAML); options given here override it."),
         click.option("--minutes", type=float, help="Fit the session to this many minutes by stretching its elastic pauses."),
         click.option("--voice", help="Voice id, name or language (see `sessiongen voices`); espeak variants as VOICE+VARIANT."),
         click.option("--rate", type=int, help=f"Speech rate in words per minute [default: {DEFAULTS.rate_wpm}]."),
+        click.option("--pause-scale", type=float, help="Make every pause and rest longer (e.g. 1.3) or shorter (0.8); 0.5 to 2 [default: 1]."),
+        click.option("--slow-ending", is_flag=True, help="Ease the speech rate and lengthen the pauses over the final part (for sleep)."),
         click.option("--bls/--no-bls", default=None, help="Bilateral tones on or off [default: on]."),
+        click.option("--bls-rate", type=float, help="Override every set's rate (cycles per second, 0.3 to 2)."),
+        click.option("--bls-tone", type=click.Choice(list(catalog.TIMBRES)), help="Override every set's timbre."),
+        click.option("--bls-depth", type=float, help="Override every set's pan depth (percent)."),
         click.option("--ambience", callback=_check_ambience, metavar="NAME|FILE|none", help="Background bed for the whole session (overrides the script)."),
         click.option("--ambience-vary", is_flag=True, help="With an audio file as the bed: play seeded random stretches of it instead of one loop."),
         click.option("--duck", type=float, help=f"How far (dB) the bed dips under narration [default: {DEFAULTS.duck_db:g}]."),
@@ -137,15 +173,16 @@ def _sidecar_kinds(ctx, param, value):
 @click.option("--stems", type=click.Path(file_okay=False, path_type=Path), help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest (parameters, chapters, loudness measured) as JSON.")
 @reports_errors
-def render(script, output, variables, minutes, voice, rate, bls, ambience, ambience_vary, duck, mono, seed, engine, no_cache,
-           fmt, bitrate, bit_depth, loudness, artist, album, cover, tag_names, sidecar_kinds, stems, as_json):
+def render(script, output, fmt, bitrate, bit_depth, loudness, artist, album, cover, tag_names, sidecar_kinds, stems, as_json, **opts):
     """Render a script (a file or a library id) to an audio file, with its sidecars."""
-    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine, mono, duck, ambience_vary).but(
+    request = _session_request(opts)
+    settings = request.settings.but(
         mp3_bitrate_kbps=int(bitrate) if bitrate else None, bit_depth=int(bit_depth) if bit_depth else None, loudness_lufs=_loudness(loudness),
     )
     packaging = session.Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt)
     parsed = session.load(script)
-    with session.cache_root(not no_cache) as root:
+    variables = request.values_for(parsed)
+    with session.cache_root(request.use_cache) as root:
         prepared = session.prepare(parsed, variables, settings, root)
         out = output or session.default_output(parsed, variables, fmt or "mp3")
         if output is None:
@@ -169,9 +206,9 @@ def render(script, output, variables, minutes, voice, rate, bls, ambience, ambie
 
 
 def _loudness(lufs: float | None) -> float | None:
-    if lufs is not None and not -30.0 <= lufs <= -10.0:
-        raise SessiongenError(f"--loudness {lufs:g} is out of range: use -30 to -10 LUFS (-16 suits phones)")
-    return lufs
+    if lufs is None:
+        return None
+    return from_fields({"loudness": lufs}, "command line", as_options=True).settings["loudness_lufs"]
 
 
 @cli.command()
@@ -179,12 +216,12 @@ def _loudness(lufs: float | None) -> float | None:
 @session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 @reports_errors
-def plan(script, variables, minutes, voice, rate, bls, ambience, ambience_vary, duck, mono, seed, engine, no_cache, as_json):
+def plan(script, as_json, **opts):
     """Show the timeline of a session without rendering audio."""
-    settings = _settings(voice, rate, bls, ambience, seed, minutes, engine, mono, duck, ambience_vary)
+    request = _session_request(opts)
     parsed = session.load(script)
-    with session.cache_root(not no_cache) as root:
-        tl = session.prepare(parsed, variables, settings, root).timeline
+    with session.cache_root(request.use_cache) as root:
+        tl = session.prepare(parsed, request.values_for(parsed), request.settings, root).timeline
     if as_json:
         click.echo(json.dumps(tl.to_json(), indent=2, ensure_ascii=False))
         return
@@ -317,6 +354,97 @@ def voices(as_json, engine):
         return
     for v in found:
         click.echo(f"{v.id:<28} {v.name}")
+
+
+class _BatchProgress:
+    """On a terminal: a line per finished row and a live status line; piped: nothing until the end."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self.done, self.running = 0, {}
+
+    def progress(self, row: int, fraction: float) -> None:
+        self.running[row] = fraction
+        self._status()
+
+    def finished(self, outcome) -> None:
+        self.done += 1
+        self.running.pop(outcome.row, None)
+        if self.enabled:
+            name = Path(outcome.output).name if outcome.output else f"row {outcome.row}"
+            click.echo(f"\r\033[K[{self.done}/{self.total}] {outcome.status:<10} {name}" + (f": {outcome.error}" if outcome.error else ""))
+            self._status()
+
+    def _status(self) -> None:
+        if not self.enabled:
+            return
+        files = ", ".join(f"row {row} {fraction:.0%}" for row, fraction in sorted(self.running.items())[:4])
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        click.echo(f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  {files}", nl=False)
+
+
+@cli.command("batch")
+@click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output-dir", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True, help="Folder for the recordings and reports.")
+@click.option("--workers", type=int, default=batch.default_workers(), show_default=True, help="Worker processes (1 renders in this process).")
+@click.option("--dry-run", is_flag=True, help="Validate every row and report; render nothing.")
+@click.option("--force", is_flag=True, help="Render rows even when their output is up to date.")
+@click.option("--name-template", default=batch.DEFAULT_TEMPLATE, show_default=True, help="Output file names, from {client_id}, {technique}, {date} and {row}; always sanitised.")
+@click.option("--date", "date_text", help="The {date} in file names, YYYY-MM-DD [default: today]; pin it to resume on another day.")
+@click.option("--tag-names", is_flag=True, help="Put each client's name into the title tag.")
+@click.option("--artist", default="", help="Artist tag: the clinician or practice.")
+@click.option("--album", default="", help="Album tag.")
+@click.option("--sidecars", "sidecar_kinds", default=",".join(sidecar_files.DEFAULT_KINDS), show_default=True, callback=_sidecar_kinds, help="Sidecars beside each recording (the manifest is always written).")
+@click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine.")
+@click.option("--dask", "dask_address", metavar="ADDRESS", help="Send rows to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes; needs sessiongen[dask].")
+@reports_errors
+def batch_command(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, artist, album, sidecar_kinds, engine, dask_address):
+    """Render every row of a roster (CSV or YAML): one recording per row, for many clients."""
+    if date_text is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date_text):
+        raise SessiongenError(f"--date {date_text}: use YYYY-MM-DD")
+    if workers < 1:
+        raise SessiongenError("--workers must be at least 1")
+    _make_folder(out_dir)
+    packaging = session.Packaging(artist=artist, album=album, sidecars=sidecar_kinds, tag_names=tag_names)
+    options = batch.BatchOptions(out_dir=out_dir, template=name_template, base=DEFAULTS.but(engine=engine), packaging=packaging,
+                                 **({"date": date_text} if date_text else {}))
+    jobs, invalid = batch.validate(roster, batch.read_roster(roster), options)
+    if dry_run:
+        _finish_batch(out_dir, invalid + [batch.check_job(job) for job in jobs], "checked")
+        return
+    fresh = {} if force else {j.row: batch.up_to_date(j) for j in jobs}
+    skipped = [o for o in fresh.values() if o is not None]
+    todo = [j for j in jobs if fresh.get(j.row) is None]
+    display = _BatchProgress(len(todo), sys.stdout.isatty())
+    executor = batch.dask_executor(dask_address) if dask_address else batch.local_executor(min(workers, max(1, len(todo))))
+    manager = multiprocessing.Manager() if executor is not None and not dask_address and display.enabled else None
+    try:
+        outcomes = batch.run(todo, executor, display.finished, display.progress, manager.Queue() if manager else None)
+    except batch.BatchInterrupted as stop:
+        _finish_batch(out_dir, invalid + skipped + stop.outcomes, "interrupted")
+        click.echo("interrupted: finished rows are kept; run the same command again to resume", err=True)
+        sys.exit(130)
+    finally:
+        batch.shutdown(executor)
+        if manager is not None:
+            manager.shutdown()
+    _finish_batch(out_dir, invalid + skipped + outcomes, "rendered")
+
+
+def _finish_batch(out_dir: Path, outcomes: list, verb: str) -> None:
+    batch.write_reports(out_dir, outcomes)
+    batch.write_playlists(out_dir, outcomes)
+    counts = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    click.echo("\r\033[K" if sys.stdout.isatty() else "", nl=False)
+    click.echo(f"{verb}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) + f"; report in {display_path(out_dir / 'report.csv')}")
+    problems = sorted((o for o in outcomes if not o.ok), key=lambda o: o.row)
+    for outcome in problems:
+        click.echo(f"row {outcome.row} ({outcome.client_id or 'no client_id'}): {outcome.status}: {outcome.error}", err=True)
+    if problems:
+        sys.exit(1)
 
 
 def main() -> None:

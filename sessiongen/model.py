@@ -29,6 +29,8 @@ class Say(Node):
 
     text: str = ""
     paragraph_end: bool = False
+    rate_wpm: int | None = None  # None: the session's rate (pacing may slow the ending)
+    gap_scale: float = 1.0  # scales the rest that follows this phrase
 
 
 @dataclass(frozen=True)

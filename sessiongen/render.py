@@ -94,7 +94,7 @@ class Renderer:
         lo, hi = max(start, event.start), min(stop, event.end)
         rate = self.tl.rate_hz
         if event.kind == "speech":
-            _place(w.voice, self.reader.samples(event.text), event.start, start, stop)
+            _place(w.voice, self.reader.samples(event.clip or event.text), event.start, start, stop)
         elif event.kind == "bls":
             tone = replace(event.tone, depth_pct=0.0) if self.settings.mono else event.tone
             w.bilateral[lo - start : hi - start] += self._bls_gain(event) * tones.bls(tone, lo - event.start, hi - lo, rate, event.frames, self.tl.seed)

@@ -22,6 +22,7 @@ from sessiongen.errors import SessiongenError
 from sessiongen.fsutil import atomic_path
 from sessiongen.master import Delivered, Fades, Limiter, Loudness, LoudnessMeter, OutputMeter, gain_for
 from sessiongen.model import Script
+from sessiongen.pacing import pace
 from sessiongen.personalise import personalise
 from sessiongen.render import LAYERS, Renderer
 from sessiongen.settings import Settings
@@ -62,7 +63,7 @@ def load(ref: str) -> Script:
 
 
 def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
-    personal = personalise(script, values)
+    personal = pace(personalise(script, values), settings)
     speaker = Speaker(get_engine(settings.engine), PhraseCache(cache_root, settings.sample_rate_hz), settings)
     clips = speaker.clips(texts_to_speak(personal, settings))
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
@@ -84,27 +85,31 @@ def fold(block: np.ndarray, settings: Settings) -> np.ndarray:
     return block.mean(axis=1, keepdims=True, dtype=np.float32) if settings.mono else block
 
 
-def measure(renderer: Renderer, settings: Settings) -> Loudness:
+def measure(renderer: Renderer, settings: Settings, progress=None) -> Loudness:
     """First pass: the loudness of the whole mix, window by window."""
     meter = LoudnessMeter(renderer.tl.rate_hz, settings.channels)
     for window in renderer.windows():
         meter.add(fold(window.mix(), settings))
+        if progress:
+            progress((window.start + len(window.voice)) / renderer.tl.frames)
     return meter.result()
 
 
-def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None, tags: TagInfo | None = None) -> Rendered:
+def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None, tags: TagInfo | None = None, progress=None) -> Rendered:
     """Render, master, encode and tag `out` (atomically: no half-written file is ever left).
 
     With `stems`, also writes each layer as it enters the mix (after ducking, before mastering)
-    as a 32-bit float WAV in that folder, sample-aligned with the mix.
+    as a 32-bit float WAV in that folder, sample-aligned with the mix. `progress(fraction)` is
+    called as the work goes on (the measuring pass is the first half).
     """
+    report = progress or (lambda fraction: None)
     fmt = format_for(out, fmt)
     _check_folder(out)
     if stems is not None:
         _check_folder(stems / "voice.wav")
     tl = prepared.timeline
     renderer = Renderer(tl, prepared.clips, settings)
-    measured = measure(renderer, settings)
+    measured = measure(renderer, settings, lambda f: report(0.5 * f))
     codec_db = mp3_level_change_db(settings.mp3_bitrate_kbps, tl.rate_hz) if fmt == "mp3" else 0.0
     gain = gain_for(measured, settings.target_lufs - codec_db)  # the codec's level change is made up
     limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db, settings.channels)
@@ -123,6 +128,7 @@ def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = N
                 writer.write(block)
                 meter.add(block)
                 position += len(block)
+                report(0.5 + 0.5 * (window.start + len(window.voice)) / tl.frames)
             block = fades.apply(limiter.flush(), position)
             writer.write(block)
             meter.add(block)
@@ -188,7 +194,7 @@ class Delivery:
     sidecars: list[Path]
 
 
-def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging = Packaging()) -> Delivery:
+def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging = Packaging(), progress=None) -> Delivery:
     """The whole delivery of one session: audio with tags and chapters, then its sidecars."""
     fmt = format_for(out, packaging.format)
     cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
@@ -201,7 +207,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
         comment=delivery.comment(settings), cover=cover, cover_mime=mime, params=params,
         chapters=chapter_spans(prepared.timeline),
     )
-    rendered = write(prepared, settings, out, fmt, packaging.stems, info)
+    rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)
     manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
     paths = sidecar_files.write(out, rendered.timeline, packaging.sidecars, manifest)
     return Delivery(rendered, manifest, paths)

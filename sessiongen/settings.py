@@ -17,6 +17,8 @@ class Settings:
     rate_wpm: int = 105  # espeak-ng speaks faster than its nominal rate; 105 gives ~115 wpm with the gaps
     volume: float = 1.0
     sentence_gap_s: float = 1.2
+    pause_scale: float = 1.0  # every pause and rest, longer (> 1) or shorter
+    slow_ending: bool = False  # ease the rate and stretch the pauses over the final part
     paragraph_gap_s: float = 2.0
     voice_rms_db: float = -20.0  # every clip is levelled to this RMS (dBFS) before mixing
 
@@ -27,6 +29,9 @@ class Settings:
 
     # bilateral tones
     bls: bool = True
+    bls_rate_hz: float | None = None  # these three override every set and underlay of the script
+    bls_timbre: str | None = None
+    bls_depth_pct: float | None = None
     bls_set_level_db: float = -6.0  # sets, relative to the voice level
     bls_under_level_db: float = -14.0  # under narration, relative to the voice level
 

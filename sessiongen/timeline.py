@@ -6,7 +6,7 @@ breathing); bilateral underlays and bed changes ride on top without adding lengt
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sessiongen.durations import format_duration
 from sessiongen.errors import SessiongenError
@@ -37,6 +37,7 @@ class Event:
     cues: tuple[tuple[int, str, float], ...] = ()  # words inside an event: (offset frames, text, pan -1..1)
     beeps: tuple[tuple[int, float], ...] = ()  # headphone-check tones: (offset frames, pan)
     bed: str | None = None  # ambience events: the bed from here on (None: silence)
+    clip: str = ""  # speech events: the clip key, when it is not simply the text
 
     @property
     def end(self) -> int:
@@ -94,16 +95,23 @@ def _event_json(event: Event, sec) -> dict:
     return out
 
 
-def texts_to_speak(script: Script, settings: Settings) -> list[str]:
-    """Every phrase the voice will say: narration, breathing cues and headphone-check words."""
-    texts = [n.text for n in script.nodes if isinstance(n, Say)]
+def phrase_key(text: str, rate_wpm: int | None = None) -> str:
+    """The clip a phrase needs: its text, and its own rate where pacing changed it."""
+    return text if rate_wpm is None else f"{rate_wpm}\x1f{text}"
+
+
+def texts_to_speak(script: Script, settings: Settings) -> dict[str, tuple[str, int]]:
+    """Every phrase the voice will say (narration, breathing cues, headphone-check words), as
+    clip key -> (text, rate in words per minute)."""
+    phrases = {phrase_key(n.text, n.rate_wpm): (n.text, n.rate_wpm or settings.rate_wpm) for n in script.nodes if isinstance(n, Say)}
+    texts = []
     if any(isinstance(n, Breathe) and n.cues != "tone" for n in script.nodes):
         texts += list(BREATHE_CUES.values())
     if any(isinstance(n, HeadphoneCheck) for n in script.nodes):
         texts += [MONO_CHECK] if settings.mono else list(HEADPHONE_WORDS)
     if settings.mono and settings.bls and any(isinstance(n, (Bls, BlsOn)) for n in script.nodes):
         texts.append(MONO_NOTICE)
-    return texts
+    return {**phrases, **{t: (t, settings.rate_wpm) for t in texts}}
 
 
 def plan(script: Script, clip_frames: dict[str, int], settings: Settings) -> Timeline:
@@ -133,6 +141,7 @@ class _Step:
     text: str = ""
     cues: tuple[tuple[int, str, float], ...] = ()
     beeps: tuple[tuple[int, float], ...] = ()
+    clip: str = ""
 
 
 def _headphone_step(node: HeadphoneCheck, clip_frames: dict[str, int], settings: Settings) -> _Step:
@@ -165,8 +174,9 @@ def _steps(script: Script, clip_frames: dict[str, int], settings: Settings) -> l
         if isinstance(node, Say):
             if last_say is not None:
                 gap_s = settings.paragraph_gap_s if last_say.paragraph_end else settings.sentence_gap_s
-                steps.append(_Step("pause", frames(gap_s), text="gap"))
-            steps.append(_Step("speech", clip_frames[node.text], node, text=node.text))
+                steps.append(_Step("pause", frames(gap_s * last_say.gap_scale), text="gap"))
+            key = phrase_key(node.text, node.rate_wpm)
+            steps.append(_Step("speech", clip_frames[key], node, text=node.text, clip=key))
             last_say = node
             continue
         if isinstance(node, (Chapter, BlsOn, BlsOff, Ambience)):
@@ -225,7 +235,7 @@ def _lay_out(script: Script, steps: list[_Step], settings: Settings, fraction: f
             chapter = len(chapters) - 1
         elif isinstance(node, BlsOn):
             close_under(clock)
-            under = (clock, node.tone)
+            under = (clock, tone_for(node.tone, settings))
         elif isinstance(node, BlsOff):
             close_under(clock)
         elif isinstance(node, Ambience):
@@ -248,6 +258,15 @@ def _lay_out(script: Script, steps: list[_Step], settings: Settings, fraction: f
     )
 
 
+def tone_for(tone: Tone, settings: Settings) -> Tone:
+    """A script's tone with the session's overrides (a client's rate, timbre or depth) applied."""
+    changes = {"rate_hz": settings.bls_rate_hz, "timbre": settings.bls_timbre, "depth_pct": settings.bls_depth_pct}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if changes.get("timbre", "sine") != "sine" and tone.style == "sweep":
+        changes["style"] = "alternate"  # a sweep glides a sine; another timbre alternates
+    return replace(tone, **changes) if changes else tone
+
+
 def _initial_bed(script: Script, settings: Settings) -> str | None:
     chosen = settings.ambience if settings.ambience is not None else (script.meta.ambience or DEFAULT_BED)
     return None if chosen == "none" else chosen
@@ -258,10 +277,11 @@ def _event_for(step: _Step, start: int, chapter: int, settings: Settings) -> Eve
     if isinstance(node, Bls):
         if not settings.bls:
             return Event("pause", start, step.frames, chapter, text="bilateral set (tones off)")
-        return Event("bls", start, step.frames, chapter, tone=node.tone, text="bilateral tones")
+        return Event("bls", start, step.frames, chapter, tone=tone_for(node.tone, settings), text="bilateral tones")
     if isinstance(node, Breathe):
         return Event("breathe", start, step.frames, chapter, breathe=node, cues=step.cues, text="paced breathing")
-    return Event(step.kind, start, step.frames, chapter, text=step.text, elastic=step.elastic, cues=step.cues, beeps=step.beeps)
+    clip = step.clip if step.clip != step.text else ""
+    return Event(step.kind, start, step.frames, chapter, text=step.text, elastic=step.elastic, cues=step.cues, beeps=step.beeps, clip=clip)
 
 
 def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int) -> tuple[tuple[int, str, float], ...]:

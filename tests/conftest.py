@@ -19,8 +19,9 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
-    """Tests never touch the user's phrase cache."""
+    """Tests never touch the user's phrase cache; worker processes find the fake engine too."""
     os.environ["SESSIONGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("phrase-cache"))
+    os.environ["SESSIONGEN_ENGINES"] = "fake=fake_engine:FakeEngine"
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.speech.engine import Engine, Voice
 
@@ -16,8 +19,21 @@ ENGINES = {"pyttsx3": _pyttsx3}  # name -> factory; tests register a fake engine
 _made: dict[str, Engine] = {}
 
 
+def _registered() -> dict:
+    """Engines named in $SESSIONGEN_ENGINES as 'name=module:factory,...' (optional engines, and
+    the test engine in worker processes)."""
+    found = {}
+    for item in filter(None, os.environ.get("SESSIONGEN_ENGINES", "").split(",")):
+        name, _, target = item.partition("=")
+        module, _, attr = target.partition(":")
+        found[name.strip()] = lambda module=module, attr=attr: getattr(importlib.import_module(module), attr)()
+    return found
+
+
 def get_engine(name: str = "pyttsx3") -> Engine:
     """One engine instance per name and process (starting an engine is not free)."""
+    if name not in ENGINES:
+        ENGINES.update({k: v for k, v in _registered().items() if k not in ENGINES})
     if name not in ENGINES:
         raise SessiongenError(f"unknown speech engine '{name}'{suggest(name, ENGINES)}")
     if name not in _made:

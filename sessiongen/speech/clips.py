@@ -10,7 +10,8 @@ from sessiongen.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.errors import SessiongenError
 from sessiongen.master import Limiter
 from sessiongen.settings import Settings
-from sessiongen.speech.cache import PhraseCache, phrase_key
+from sessiongen.speech.cache import PhraseCache
+from sessiongen.speech.cache import phrase_key as cache_key
 from sessiongen.speech.engine import Engine
 
 TRIM_BELOW_PEAK_DB = 45.0
@@ -84,18 +85,18 @@ class Speaker:
         self.stats = SpeakStats()
         self._identity = engine.identity()
 
-    def key(self, text: str) -> str:
+    def key(self, text: str, rate_wpm: int) -> str:
         s = self.settings
-        return phrase_key(
-            engine=self._identity, voice=self.voice, rate_wpm=s.rate_wpm, volume=s.volume,
+        return cache_key(
+            engine=self._identity, voice=self.voice, rate_wpm=rate_wpm, volume=s.volume,
             rate_hz=s.sample_rate_hz, rms_db=s.voice_rms_db, text=text,
         )
 
-    def clip(self, text: str) -> Clip:
-        key = self.key(text)
+    def clip(self, text: str, rate_wpm: int | None = None) -> Clip:
+        key = self.key(text, rate_wpm or self.settings.rate_wpm)
         frames = self.cache.frames(key)
         if frames is None:
-            raw = self.engine.synthesize(text, self.voice, self.settings.rate_wpm, self.settings.volume)
+            raw = self.engine.synthesize(text, self.voice, rate_wpm or self.settings.rate_wpm, self.settings.volume)
             mono = prepare(raw, text, self.settings)
             self.cache.put(key, mono)
             frames = len(mono)
@@ -104,5 +105,6 @@ class Speaker:
             self.stats.cached += 1
         return Clip(text=text, path=str(self.cache.path_for(key)), frames=frames, rate_hz=self.settings.sample_rate_hz)
 
-    def clips(self, texts) -> dict[str, Clip]:
-        return {text: self.clip(text) for text in dict.fromkeys(texts)}
+    def clips(self, phrases: dict[str, tuple[str, int]]) -> dict[str, Clip]:
+        """Clip key -> clip, for phrases given as clip key -> (text, rate)."""
+        return {key: self.clip(text, rate) for key, (text, rate) in phrases.items()}
