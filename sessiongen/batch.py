@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from sessiongen import compose, delivery, session
+from sessiongen import compose, delivery, offline, session
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.personalise import values_for
 from sessiongen.fsutil import write_text_atomic
@@ -251,6 +251,7 @@ def check_job(job: Job) -> Outcome:
 
 def render_job(job: Job, progress_queue=None) -> Outcome:
     """Render one row (in a worker process). Never raises for a user's problem: it reports it."""
+    offline.guard()
     started = time.monotonic()
     outcome = Outcome(job.row, job.client_id, job.technique, output=str(job.output))
     report = (lambda fraction: progress_queue.put((job.row, fraction))) if progress_queue is not None else None

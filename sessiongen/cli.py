@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from sessiongen import __version__, batch, catalog, library, parser, session
+from sessiongen import __version__, batch, catalog, library, offline, parser, session
 from sessiongen import sidecars as sidecar_files
 from sessiongen.encode import FORMATS, MP3_BITRATES_KBPS
 from sessiongen.durations import format_clock, format_duration
@@ -411,7 +411,8 @@ def batch_command(roster, out_dir, workers, dry_run, force, name_template, date_
                                  **({"date": date_text} if date_text else {}))
     jobs, invalid = batch.validate(roster, batch.read_roster(roster), options)
     if dry_run:
-        _finish_batch(out_dir, invalid + [batch.check_job(job) for job in jobs], "checked")
+        if _finish_batch(out_dir, invalid + [batch.check_job(job) for job in jobs], "checked"):
+            sys.exit(1)
         return
     fresh = {} if force else {j.row: batch.up_to_date(j) for j in jobs}
     skipped = [o for o in fresh.values() if o is not None]
@@ -429,10 +430,12 @@ def batch_command(roster, out_dir, workers, dry_run, force, name_template, date_
         batch.shutdown(executor)
         if manager is not None:
             manager.shutdown()
-    _finish_batch(out_dir, invalid + skipped + outcomes, "rendered")
+    if _finish_batch(out_dir, invalid + skipped + outcomes, "rendered"):
+        sys.exit(1)
 
 
-def _finish_batch(out_dir: Path, outcomes: list, verb: str) -> None:
+def _finish_batch(out_dir: Path, outcomes: list, verb: str) -> bool:
+    """Reports, playlists and the summary; True if any row did not succeed."""
     batch.write_reports(out_dir, outcomes)
     batch.write_playlists(out_dir, outcomes)
     counts = {}
@@ -443,9 +446,9 @@ def _finish_batch(out_dir: Path, outcomes: list, verb: str) -> None:
     problems = sorted((o for o in outcomes if not o.ok), key=lambda o: o.row)
     for outcome in problems:
         click.echo(f"row {outcome.row} ({outcome.client_id or 'no client_id'}): {outcome.status}: {outcome.error}", err=True)
-    if problems:
-        sys.exit(1)
+    return bool(problems)
 
 
 def main() -> None:
+    offline.guard()
     cli(prog_name="sessiongen")

@@ -57,3 +57,22 @@ class FakeEngine:
         samples = 0.3 * volume * voiced * syllables
         padding = np.zeros(int(0.1 * RATE_HZ))  # engines leave a little silence around speech
         return Audio(np.concatenate([padding, samples, padding]).astype(np.float32)[:, None], RATE_HZ)
+
+
+class FlakyEngine(FakeEngine):
+    """Misbehaves as the file named by $FLAKY_STATE says: hang-once, crash-once, hang-always."""
+
+    def synthesize(self, text, voice, rate_wpm, volume):
+        import os
+        import time
+        from pathlib import Path
+
+        state = Path(os.environ["FLAKY_STATE"])
+        mode = state.read_text() if state.exists() else ""
+        if mode.endswith("-once"):
+            state.write_text("")
+        if mode.startswith("hang"):
+            time.sleep(3600)
+        if mode == "crash-once":
+            os._exit(3)
+        return super().synthesize(text, voice, rate_wpm, volume)

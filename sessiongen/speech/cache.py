@@ -1,11 +1,13 @@
 """A content-addressed phrase cache: one levelled 44.1 kHz mono WAV per (engine, voice, rate, text).
 
 Entries are named by a hash, never by their text, so no personal value appears in a file name.
-Writes are atomic, so worker processes can share one cache.
+Each entry carries a checksum of its samples: a damaged or truncated entry is found, removed and
+synthesised again, never played. Writes are atomic, so worker processes can share one cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,6 +20,7 @@ import soundfile as sf
 from sessiongen.fsutil import atomic_path
 
 FORMAT_VERSION = 2
+_CHECK = "sha256:"
 
 
 def default_root() -> Path:
@@ -30,6 +33,10 @@ def phrase_key(**parts) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _digest(pcm: np.ndarray) -> str:
+    return _CHECK + hashlib.sha256(np.ascontiguousarray(pcm, dtype="<i2").tobytes()).hexdigest()
+
+
 class PhraseCache:
     def __init__(self, root: Path, rate_hz: int):
         self.root = Path(root)
@@ -39,20 +46,29 @@ class PhraseCache:
         return self.root / key[:2] / f"{key}.wav"
 
     def frames(self, key: str) -> int | None:
-        """Frames of a sound entry, or None when it is missing or damaged (then it is remade)."""
+        """Frames of a sound entry, or None when it is missing or damaged (a damaged one is removed)."""
         path = self.path_for(key)
+        if not path.exists():
+            return None
         try:
-            info = sf.info(str(path))
+            with sf.SoundFile(str(path)) as entry:
+                good = entry.samplerate == self.rate_hz and entry.channels == 1 and entry.frames > 0
+                pcm = entry.read(dtype="int16") if good else None
+                good = good and len(pcm) == entry.frames and entry.comment == _digest(pcm)
         except (RuntimeError, sf.LibsndfileError, OSError):
+            good = False
+        if not good:
+            with contextlib.suppress(OSError):
+                path.unlink()
             return None
-        complete = path.stat().st_size >= 44 + info.frames * 2
-        if info.frames <= 0 or info.samplerate != self.rate_hz or info.channels != 1 or not complete:
-            return None
-        return int(info.frames)
+        return len(pcm)
 
     def put(self, key: str, mono: np.ndarray) -> Path:
         path = self.path_for(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        pcm = np.clip(np.round(mono * 32767.0), -32768, 32767).astype(np.int16)
         with atomic_path(path) as temp:
-            sf.write(str(temp), mono, self.rate_hz, subtype="PCM_16", format="WAV")
+            with sf.SoundFile(str(temp), "w", self.rate_hz, 1, subtype="PCM_16", format="WAV") as entry:
+                entry.comment = _digest(pcm)
+                entry.write(pcm)
         return path

@@ -1,0 +1,164 @@
+"""Reliability: a damaged cache is healed, a failing engine is restarted, nothing touches the network."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import numpy as np
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+from helpers import script_text
+
+from sessiongen.cli import cli
+from sessiongen.errors import SessiongenError
+from sessiongen.speech.cache import PhraseCache
+from sessiongen.speech.isolated import IsolatedEngine
+
+RATE = 44_100
+
+
+def test_damaged_cache_entries_are_found_removed_and_made_again(tmp_path):
+    cache = PhraseCache(tmp_path, RATE)
+    tone = (0.3 * np.sin(np.arange(RATE) / 10)).astype(np.float32)
+    path = cache.put("ab" * 32, tone)
+    assert cache.frames("ab" * 32) == RATE
+    data = bytearray(path.read_bytes())
+    data[5000] ^= 0xFF  # one flipped byte in the samples
+    path.write_bytes(bytes(data))
+    assert cache.frames("ab" * 32) is None and not path.exists()
+    path = cache.put("cd" * 32, tone)
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # truncated
+    assert cache.frames("cd" * 32) is None
+    path.parent.joinpath("ef" * 32 + ".wav").write_bytes(b"")  # empty
+    assert cache.frames("ef" * 32) is None
+
+
+def test_a_render_heals_a_damaged_cache(tmp_path, fake_engine, monkeypatch):
+    monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "cache"))
+    script = tmp_path / "s.md"
+    script.write_text(script_text("Hello there. Welcome back.\n"), encoding="utf-8")
+    args = ["render", str(script), "-o", str(tmp_path / "a.wav"), "--engine", "fake", "--sidecars", "none"]
+    CliRunner().invoke(cli, args)
+    entries = list((tmp_path / "cache").rglob("*.wav"))
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:100])
+    calls = len(fake_engine.calls)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0 and len(fake_engine.calls) == calls + len(entries)
+
+
+def test_a_hanging_engine_is_restarted_and_then_named(monkeypatch, tmp_path):
+    monkeypatch.setenv("SESSIONGEN_ENGINES", "flaky=fake_engine:FlakyEngine")
+    monkeypatch.setenv("FLAKY_STATE", str(tmp_path / "state"))
+    engine = IsolatedEngine("flaky", "flaky:1", timeout_s=2.0)
+    try:
+        (tmp_path / "state").write_text("hang-once")
+        audio = engine.synthesize("Hello there.", "fake/en", 105, 1.0)  # hangs, is killed, succeeds on the retry
+        assert len(audio.samples) > 0
+        (tmp_path / "state").write_text("crash-once")
+        assert len(engine.synthesize("Hello again.", "fake/en", 105, 1.0).samples) > 0  # the process dies, is restarted
+        (tmp_path / "state").write_text("hang-always")
+        with pytest.raises(SessiongenError, match=r'the speech engine \(flaky\) failed 3 times on the phrase "Stuck here\.": no answer within 2 s'):
+            engine.synthesize("Stuck here.", "fake/en", 105, 1.0)
+        (tmp_path / "state").write_text("")
+        with pytest.raises(SessiongenError, match="unknown voice 'klingon'"):
+            engine.resolve_voice("klingon")  # the engine's own user errors pass straight through
+    finally:
+        engine.close()
+
+
+def test_a_silent_clip_is_an_error_not_silence(tmp_path, monkeypatch):
+    from fake_engine import FakeEngine
+
+    from sessiongen.audio import Audio
+
+    class Silent(FakeEngine):
+        def synthesize(self, text, voice, rate_wpm, volume):
+            return Audio(np.zeros((22_050, 1), dtype=np.float32), 22_050)
+
+    from sessiongen import speech
+
+    monkeypatch.setitem(speech.ENGINES, "silent", Silent)
+    monkeypatch.delitem(speech._made, "silent", raising=False)
+    script = tmp_path / "s.md"
+    script.write_text(script_text("Hello there.\n"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(tmp_path / "x.wav"), "--engine", "silent"])
+    assert result.exit_code == 1 and 'returned silence for: "Hello there."' in result.output
+    assert not (tmp_path / "x.wav").exists()
+
+
+@pytest.mark.e2e
+def test_a_full_render_with_the_real_engine_and_no_network(tmp_path, monkeypatch):
+    """Sockets are refused in this process and in the engine's own process (the same guard)."""
+    monkeypatch.setenv("SESSIONGEN_NO_NETWORK", "1")
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, getattr(socket.socket, name))  # restored after the test
+    for name in ("create_connection", "getaddrinfo"):
+        monkeypatch.setattr(socket, name, getattr(socket, name))
+    from sessiongen import offline, speech
+
+    monkeypatch.delitem(speech._made, "pyttsx3", raising=False)  # a fresh engine process, guarded too
+    assert offline.guard()
+    with pytest.raises(OSError, match="network access refused"):
+        socket.create_connection(("127.0.0.1", 9))
+    script = tmp_path / "s.md"
+    script.write_text(script_text("Welcome. [pause 2s]\n[bls 4s]\n[bell]\nGoodbye.\n", duration="20s"), encoding="utf-8")
+    out = tmp_path / "offline.mp3"
+    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(out), "--json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["speech"]["phrases_synthesised"] == 2
+    assert len(sf.read(str(out))[0]) > 10 * RATE
+
+
+def test_ctrl_c_during_a_render_leaves_nothing_behind(tmp_path, monkeypatch):
+    from sessiongen import encode
+
+    script = tmp_path / "s.md"
+    script.write_text(script_text("Hello there.\n[pause 40s]\n", duration="50s"), encoding="utf-8")
+    out = tmp_path / "x.mp3"
+    out.write_bytes(b"the previous recording")
+    calls = {"n": 0}
+    original = encode.Mp3Writer.write
+
+    def interrupt_later(self, block):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        original(self, block)
+
+    monkeypatch.setattr(encode.Mp3Writer, "write", interrupt_later)
+    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(out), "--engine", "fake", "--stems", str(tmp_path / "stems")])
+    assert result.exit_code == 130 and "interrupted" in result.output
+    assert out.read_bytes() == b"the previous recording"  # the old file, never a fragment
+    leftovers = [p.name for p in tmp_path.rglob("*") if p.is_file() and p.name not in ("s.md", "x.mp3")]
+    assert leftovers == []
+
+
+def test_ctrl_c_during_a_batch_reports_and_a_rerun_resumes(tmp_path, monkeypatch):
+    from sessiongen import batch
+
+    script = tmp_path / "s.md"
+    script.write_text(script_text("Hello there.\n[pause 5s]\n", duration="10s"), encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("client_id,technique\na,s.md\nb,s.md\nc,s.md\n", encoding="utf-8")
+    original = batch.render_job
+
+    def stop_at_second(job, queue=None):
+        if job.client_id == "b":
+            raise KeyboardInterrupt
+        return original(job, queue)
+
+    monkeypatch.setattr(batch, "render_job", stop_at_second)
+    args = ["batch", str(roster), "-o", str(tmp_path / "out"), "--workers", "1", "--engine", "fake", "--date", "2026-01-01"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 130
+    statuses = {r["client_id"]: r["status"] for r in json.loads((tmp_path / "out" / "report.json").read_text())["rows"]}
+    assert statuses == {"a": "rendered", "b": "interrupted", "c": "interrupted"}
+    assert not list((tmp_path / "out").glob("*.part"))
+    monkeypatch.setattr(batch, "render_job", original)
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0
+    statuses = {r["client_id"]: r["status"] for r in json.loads((tmp_path / "out" / "report.json").read_text())["rows"]}
+    assert statuses == {"a": "up to date", "b": "rendered", "c": "rendered"}
