@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import queue
 import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,3 +93,38 @@ def open_writer(path: Path, fmt: str, rate_hz: int, bitrate_kbps: int = 192, cha
     if fmt == "mp3":
         return Mp3Writer(path, rate_hz, bitrate_kbps, channels)
     return SoundfileWriter(path, rate_hz, fmt, SoundfileWriter.subtype_for(fmt, bit_depth), channels)
+
+
+class BackgroundWriter:
+    """Writes blocks on its own thread, so encoding overlaps the mixing of the next window.
+
+    The queue holds at most two blocks, so memory stays bounded; a failure in the thread is
+    raised in the caller at the next write or at close.
+    """
+
+    def __init__(self, writer):
+        self._writer = writer
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sessiongen-encoder", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (block := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._writer.write(block)
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+                    self._error = exc
+
+    def write(self, block: np.ndarray) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(block)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._writer.close()
+        if self._error is not None:
+            raise self._error

@@ -17,7 +17,7 @@ from sessiongen import compose, delivery
 from sessiongen import sidecars as sidecar_files
 from sessiongen.cover import default_cover, read_cover
 from sessiongen.audio import gain_to_db
-from sessiongen.encode import SoundfileWriter, format_for, mp3_level_change_db, open_writer
+from sessiongen.encode import BackgroundWriter, SoundfileWriter, format_for, mp3_level_change_db, open_writer
 from sessiongen.errors import SessiongenError
 from sessiongen.fsutil import atomic_path
 from sessiongen.master import Delivered, Fades, Limiter, Loudness, LoudnessMeter, OutputMeter, gain_for
@@ -117,7 +117,7 @@ def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = N
     meter = OutputMeter(tl.rate_hz, settings.channels)
     with contextlib.ExitStack() as files:
         temp = files.enter_context(atomic_path(out))
-        writer = open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth)
+        writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
         stem_writers = _stem_writers(files, stems, tl.rate_hz)
         try:
             position = 0

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sessiongen.audio import raised_cosine
+from sessiongen.audio import loop_slice, raised_cosine
 from sessiongen.model import Breathe, Tone
 
 TONE_FRACTION = 0.7  # of each half-cycle (slot) the tone may sound; the rest is rest
@@ -133,7 +133,18 @@ def bell(rate_hz: int, duration_s: float = 5.0) -> np.ndarray:
 
 
 def breath_tone(breathe: Breathe, offset: int, frames: int, rate_hz: int) -> np.ndarray:
-    """A soft tone rising while breathing in, fading while holding, falling while breathing out."""
+    """A soft tone rising while breathing in, fading while holding, falling while breathing out.
+
+    Every round is the same, so one round is made once and repeated."""
+    return loop_slice(_breath_round(breathe, rate_hz), offset, frames)
+
+
+@lru_cache(maxsize=8)
+def _breath_round(breathe: Breathe, rate_hz: int) -> np.ndarray:
+    return _breath_samples(breathe, 0, int(round(breathe.round_s * rate_hz)), rate_hz)
+
+
+def _breath_samples(breathe: Breathe, offset: int, frames: int, rate_hz: int) -> np.ndarray:
     t_s = (offset + np.arange(frames, dtype=np.float64)) / rate_hz
     u_s = np.mod(t_s, breathe.round_s)
     low_hz, high_hz = 196.0, 294.0

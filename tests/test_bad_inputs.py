@@ -18,6 +18,7 @@ the expected text of xfail'd scripts is never rewritten.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -141,7 +142,7 @@ def test_every_golden_error_file_has_its_script():
 # -- command lines ----------------------------------------------------------------------------------
 
 CASES = yaml.safe_load((BAD / "cases.yaml").read_text(encoding="utf-8"))["cases"]
-FIELDS = {"name", "args", "files", "env", "readonly", "requires", "exit", "message", "match", "summary", "rows",
+FIELDS = {"name", "args", "files", "env", "readonly", "requires", "without", "exit", "message", "match", "summary", "rows",
           "produces", "no_output", "process", "xfail"}
 
 
@@ -204,6 +205,8 @@ def test_bad_command_line(case, tmp_path, monkeypatch):
     places = {"tmp": str(tmp), "data": str(BAD), "script": "calm.md", "long": "a" * 300}
     if case.get("requires") and not Path(case["requires"]).exists():
         pytest.skip(f"needs {case['requires']}")
+    if case.get("without") and shutil.which(case["without"]):
+        pytest.skip(f"only where {case['without']} is not installed")
     for name, spec in (case.get("files") or {}).items():
         _make(tmp / name, spec)
     for name, value in (case.get("env") or {}).items():
