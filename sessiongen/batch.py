@@ -32,6 +32,7 @@ from sessiongen.settings import Settings
 from sessiongen.speech import get_engine
 
 RESERVED = ("client_id", "technique", "profile", "format")
+EXTRA_CELLS = "(extra cells)"
 MAX_ROWS = 10_000
 MAX_NAME = 100
 DEFAULT_TEMPLATE = "{client_id}-{technique}-{date}"
@@ -102,7 +103,13 @@ def _csv_rows(text: str, path: Path) -> list[dict]:
         raise SessiongenError(f"{path}:1: the roster needs the column{'s' * (len(missing) > 1)} {', '.join(missing)}")
     if len(set(columns)) != len(columns):
         raise SessiongenError(f"{path}:1: a column name appears twice")
-    return [{k.strip(): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    rows = []
+    for row in reader:
+        cells = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        if row.get(None):  # more cells than columns: an unquoted comma in a value
+            cells[EXTRA_CELLS] = ",".join(row[None])
+        rows.append(cells)
+    return rows
 
 
 def _yaml_rows(text: str, path: Path) -> list[dict]:
@@ -132,8 +139,8 @@ def safe_name(text: str) -> str:
 def output_path(template: str, fields: dict, out_dir: Path, ext: str) -> Path:
     try:
         stem = template.format(**fields)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise SessiongenError(f"name template '{template}': use only {{client_id}}, {{technique}}, {{date}} and {{row}} ({exc})") from None
+    except (KeyError, IndexError, ValueError, AttributeError):
+        raise SessiongenError(f"name template '{template}': use only {{client_id}}, {{technique}}, {{date}} and {{row}}") from None
     path = (out_dir / f"{safe_name(stem)}.{ext}").resolve()
     if path.parent != out_dir.resolve():  # belt and braces: safe_name leaves no separator
         raise SessiongenError(f"'{stem}' would be written outside {out_dir}")
@@ -168,6 +175,8 @@ class _Validator:
         return self.profiles[name]
 
     def job(self, number: int, row: dict) -> Job:
+        if EXTRA_CELLS in row:
+            raise SessiongenError(f"the row has more cells than the header ('{row[EXTRA_CELLS]}'): put a value that contains a comma in double quotes")
         client_id, technique = str(row.get("client_id") or "").strip(), str(row.get("technique") or "").strip()
         if not client_id or not technique:
             raise SessiongenError("client_id and technique must not be empty")
@@ -210,8 +219,18 @@ def _split_columns(row: dict, declared: dict) -> tuple[dict, dict]:
     return fields, variables
 
 
+def check_options(options: BatchOptions) -> None:
+    """The name template and the date, checked once for the whole batch."""
+    try:
+        datetime.date.fromisoformat(options.date)
+    except ValueError:
+        raise SessiongenError(f"--date {options.date}: use YYYY-MM-DD") from None
+    output_path(options.template, {"client_id": "c", "technique": "t", "date": options.date, "row": 1}, options.out_dir, "mp3")
+
+
 def validate(roster: Path, rows: list[dict], options: BatchOptions) -> tuple[list[Job], list[Outcome]]:
     """Every row checked before anything renders: jobs for the good rows, outcomes for the bad."""
+    check_options(options)
     validator, jobs, invalid = _Validator(roster, options), [], []
     for number, row in enumerate(rows, start=1):
         try:

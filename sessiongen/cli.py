@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-import re
 from dataclasses import dataclass
 import json
 import sys
@@ -31,10 +30,7 @@ def reports_errors(command):
         try:
             return command(*args, **kwargs)
         except ScriptError as exc:
-            _echo_problem(exc.problems[0])
-            more = len(exc.problems) - 1
-            if more:
-                click.echo(f"... and {more} more problem{'s' * (more > 1)}: run `sessiongen check` to see them all", err=True)
+            click.echo(str(exc), err=True)  # the first problem, and how many more `check` will show
             sys.exit(1)
         except SessiongenError as exc:
             click.echo(f"error: {exc}", err=True)
@@ -42,6 +38,10 @@ def reports_errors(command):
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was left half-written", err=True)
             sys.exit(130)
+        except OSError as exc:  # a file the user named that the system refuses (too long, no access, ...)
+            name = exc.filename or ""
+            click.echo(f"error: {name}{': ' if name else ''}{exc.strerror or exc}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -51,10 +51,6 @@ def _make_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SessiongenError(f"{folder}: cannot create the folder ({exc.strerror})") from None
-
-
-def _echo_problem(problem: SessiongenError) -> None:
-    click.echo(f"{problem}", err=True)
 
 
 def _parse_vars(ctx, param, values) -> dict[str, str]:
@@ -71,8 +67,11 @@ def _check_ambience(ctx, param, value):
     if value is None or value == "none" or value in catalog.BEDS:
         return value
     path = Path(value)
-    if path.is_file():
-        return str(path.resolve())
+    try:
+        if path.is_file():
+            return str(path.resolve())
+    except OSError as exc:
+        raise click.BadParameter(f"{value}: {exc.strerror}") from None
     if path.suffix:
         raise click.BadParameter(f"{value}: no such audio file")
     raise click.BadParameter(f"unknown ambience '{value}'{suggest(value, catalog.BEDS)}: give a bed name, an audio file or none")
@@ -189,7 +188,7 @@ def render(script, output, fmt, bitrate, bit_depth, loudness, artist, album, cov
             _make_folder(out.parent)
         if stems is not None:
             _make_folder(stems)
-        result = session.deliver(prepared, variables, settings, out, packaging)
+        result = session.deliver(prepared, variables, settings, out, packaging, progress=_render_progress())
     for warning in session.warnings(prepared, settings):
         click.echo(f"warning: {warning}", err=True)
     if as_json:
@@ -203,6 +202,21 @@ def render(script, output, fmt, bitrate, bit_depth, loudness, artist, album, cov
     )
     for path in result.sidecars:
         click.echo(f"  and {display_path(path)}")
+
+
+def _render_progress():
+    """A percentage on a terminal (stderr), nothing when piped."""
+    if not sys.stderr.isatty():
+        return None
+    shown = {"percent": -1}
+
+    def report(fraction: float) -> None:
+        percent = int(100 * fraction)
+        if percent != shown["percent"]:
+            shown["percent"] = percent
+            click.echo(f"\rrendering {percent:3d}%" + ("\r\033[K" if percent >= 100 else ""), err=True, nl=False)
+
+    return report
 
 
 def _loudness(lufs: float | None) -> float | None:
@@ -401,15 +415,13 @@ class _BatchProgress:
 @reports_errors
 def batch_command(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, artist, album, sidecar_kinds, engine, dask_address):
     """Render every row of a roster (CSV or YAML): one recording per row, for many clients."""
-    if date_text is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date_text):
-        raise SessiongenError(f"--date {date_text}: use YYYY-MM-DD")
     if workers < 1:
         raise SessiongenError("--workers must be at least 1")
-    _make_folder(out_dir)
     packaging = session.Packaging(artist=artist, album=album, sidecars=sidecar_kinds, tag_names=tag_names)
     options = batch.BatchOptions(out_dir=out_dir, template=name_template, base=DEFAULTS.but(engine=engine), packaging=packaging,
                                  **({"date": date_text} if date_text else {}))
     jobs, invalid = batch.validate(roster, batch.read_roster(roster), options)
+    _make_folder(out_dir)
     if dry_run:
         if _finish_batch(out_dir, invalid + [batch.check_job(job) for job in jobs], "checked"):
             sys.exit(1)

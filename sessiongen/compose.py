@@ -47,8 +47,14 @@ def _read_session_file(path: Path) -> tuple[str | None, list[str]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SessiongenError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SessiongenError(f"{path}: cannot be read as a session file ({type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise SessiongenError(f"{path}: is not UTF-8 text: save it as UTF-8") from None
+    except OSError as exc:
+        raise SessiongenError(f"{path}: cannot be read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise SessiongenError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     techniques = data.get("techniques") if isinstance(data, dict) else None
     if not isinstance(techniques, list) or not techniques or not all(isinstance(t, str) for t in techniques):
         raise SessiongenError(f"{path}: a session file needs 'techniques:' with a list of technique ids or script paths")

@@ -114,7 +114,16 @@ def read_cover(path: Path | str) -> tuple[bytes, str]:
     mime = image_mime(data)
     if not mime:
         raise SessiongenError(f"{shown} is not a JPEG or PNG image: use a .jpg or .png file")
+    if not _complete(data, mime) or image_size_px(data) == (0, 0):
+        raise SessiongenError(f"{shown} is cut short or damaged: save the image again, or leave the cover out to use the default")
     return data, mime
+
+
+def _complete(data: bytes, mime: str) -> bool:
+    """A PNG ends with its IEND chunk, a JPEG with its end-of-image marker."""
+    if mime == "image/png":
+        return b"IEND" in data[-12:]
+    return data.rstrip(b"\x00").endswith(b"\xff\xd9")
 
 
 def image_mime(data: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -31,6 +32,8 @@ def parse_duration_s(text: str, *, bare_number_ok: bool = True) -> float:
 
 
 def _positive(value_s: float, text: str) -> float:
+    if not math.isfinite(value_s):
+        raise DurationError(f"duration '{text[:40]}{'…' * (len(text) > 40)}' is too long")
     if value_s <= 0:
         raise DurationError(f"duration '{text}' must be more than zero")
     return value_s

@@ -14,6 +14,7 @@ REQUIRED = ("id", "title", "category", "summary", "duration")
 OPTIONAL = ("cautions", "variables", "ambience")
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 VARIABLE_RE = re.compile(r"[a-z_][a-z0-9_]*")
+MAX_DURATION_S = 240 * 60.0
 
 
 def split(text: str, path: str, *, required: bool) -> tuple[dict, list[str], int]:
@@ -99,8 +100,11 @@ def meta_of(data: dict, path: str, lines: list[str], known_beds) -> tuple[Meta, 
     if values["duration"] not in (None, ""):
         try:
             duration_s = parse_duration_s(str(values["duration"]))
+            if duration_s > MAX_DURATION_S:
+                raise DurationError(f"duration '{values['duration']}' is longer than {MAX_DURATION_S / 60:g} minutes")
         except DurationError as exc:
             problems.append(SessiongenError(str(exc), key_location(path, lines, "duration")))
+            duration_s = 0.0
     cautions = data.get("cautions") or []
     if isinstance(cautions, str):
         cautions = [cautions]

@@ -35,6 +35,8 @@ def parse_file(path: Path | str) -> Script:
     meta = replace(meta, variables=tuple(variables.items()))
     problems += templating.check_nodes(nodes, set(variables), shown, lines, builder.fragment_lines)
     problems += _check_underlays(nodes)
+    if not problems and not any(isinstance(n, Say) for n in nodes):
+        problems.append(SessiongenError("the script has no narration: write what the voice says after the front matter", Location(shown)))
     if problems:
         raise ScriptError(problems)
     sources = (str(path.resolve()),) + tuple(sorted(builder.fragment_files))
@@ -230,9 +232,14 @@ class _Builder:
     def fragment(self, path: Path) -> list[Node]:
         shown = display_path(path)
         try:
-            raw = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(SessiongenError(f"fragment cannot be read: {exc}", Location(shown)))
+            data = path.read_bytes()
+            raw = data.decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.problems.append(SessiongenError("file is not UTF-8 text: save it as UTF-8", Location(shown, line, 1)))
+            return []
+        except OSError as exc:
+            self.problems.append(SessiongenError(f"fragment cannot be read ({exc.strerror})", Location(shown)))
             return []
         try:
             data, body, first_line = frontmatter.split(raw, shown, required=False)

@@ -27,6 +27,8 @@ MAX_TEXT = 200
 
 
 def _text(value) -> str:
+    if isinstance(value, (list, dict, tuple, set)):
+        raise ValueError("must be text, not a list")
     text = str(value).strip()
     if len(text) > MAX_TEXT:
         raise ValueError(f"is longer than {MAX_TEXT} characters")
@@ -38,12 +40,16 @@ def _number(lo: float, hi: float, kind=float):
         try:
             number = kind(value)
         except (TypeError, ValueError):
-            raise ValueError(f"must be a number from {lo:g} to {hi:g}") from None
+            raise ValueError(f"must be a number from {_show(lo)} to {_show(hi)}") from None
         if not lo <= number <= hi:
-            raise ValueError(f"must be from {lo:g} to {hi:g}, not {value}")
+            raise ValueError(f"must be from {_show(lo)} to {_show(hi)}, not {value}")
         return number
 
     return convert
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 def _flag(value) -> bool:
@@ -160,8 +166,10 @@ def load(path: Path | str) -> Profile:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SessiongenError(f"{path}: no such profile") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SessiongenError(f"{path}: cannot be read ({type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise SessiongenError(f"{path}: is not UTF-8 text: save it as UTF-8") from None
+    except OSError as exc:
+        raise SessiongenError(f"{path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

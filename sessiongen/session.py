@@ -74,7 +74,12 @@ def prepare(script: Script, values: dict[str, str], settings: Settings, cache_ro
 def cache_root(use_cache: bool):
     """The shared phrase cache, or a throw-away one for --no-cache."""
     if use_cache:
-        yield default_root()
+        root = default_root()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SessiongenError(f"the phrase cache folder {root} cannot be used ({exc.strerror}): set SESSIONGEN_CACHE_DIR to a folder, or use --no-cache") from None
+        yield root
     else:
         with tempfile.TemporaryDirectory(prefix="sessiongen-nocache-") as folder:
             yield Path(folder)
@@ -154,6 +159,8 @@ def _stem_writers(files: contextlib.ExitStack, folder: Path | None, rate_hz: int
 
 def _check_folder(out: Path) -> None:
     folder = out.parent if str(out.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise SessiongenError(f"{out}: {folder} is a file, not a folder: choose another output path")
     if not folder.is_dir():
         raise SessiongenError(f"{out}: the folder {folder} does not exist: create it or choose another output path")
 
@@ -197,6 +204,7 @@ class Delivery:
 def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging = Packaging(), progress=None) -> Delivery:
     """The whole delivery of one session: audio with tags and chapters, then its sidecars."""
     fmt = format_for(out, packaging.format)
+    _check_targets(out, packaging)
     cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
     script = prepared.script
     params = delivery.render_params(script, values, settings, prepared.voice)
@@ -211,6 +219,15 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
     paths = sidecar_files.write(out, rendered.timeline, packaging.sidecars, manifest)
     return Delivery(rendered, manifest, paths)
+
+
+def _check_targets(out: Path, packaging: Packaging) -> None:
+    """Before any work: every file the delivery writes must be writable by name (no folder in the way)."""
+    targets = [out] + [sidecar_files.sidecar_path(out, kind) for kind in packaging.sidecars]
+    targets += [packaging.stems / f"{name}.wav" for name in LAYERS] if packaging.stems else []
+    for target in targets:
+        if target.is_dir():
+            raise SessiongenError(f"{target}: there is a folder of that name: remove it or choose another output name")
 
 
 def _tag_title(script: Script, values: dict[str, str], packaging: Packaging) -> str:

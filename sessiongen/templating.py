@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -37,14 +37,40 @@ def problems_in(text: str, where: Location | None, declared: set[str], lines_by_
         tree = environment().parse(text)
     except TemplateSyntaxError as exc:
         return [SessiongenError(f"template error: {exc.message}", _location(where, lines_by_file, exc.lineno))]
-    problems = []
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
-        if isinstance(attr, str) and attr.startswith("_"):
-            problems.append(SessiongenError(f"template refused: access to '{attr}' is not allowed", _location(where, lines_by_file, node.lineno)))
-    for name in sorted(meta.find_undeclared_variables(tree) - declared):
+    problems = [SessiongenError(message, _location(where, lines_by_file, line)) for message, line in _unsafe(tree)]
+    if problems:
+        return problems
+    try:
+        undeclared = meta.find_undeclared_variables(tree)
+    except TemplateError as exc:
+        return [SessiongenError(f"template error: {exc.message}", where)]
+    for name in sorted(undeclared - declared):
         problems.append(SessiongenError(f"unknown variable '{name}'{suggest(name, declared)}: declare it under variables: with a default", where))
     return problems
+
+
+_LOADING = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from", nodes.Extends: "extends"}
+
+
+def _unsafe(tree) -> list[tuple[str, int]]:
+    """What a script may not do: reach '_' attributes, load other templates, use unknown filters."""
+    env, found = environment(), []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Test, *_LOADING)):
+        if type(node) in _LOADING:
+            found.append((f"template error: {{% {_LOADING[type(node)]} %}} is not available: use [include NAME] for a fragment", node.lineno))
+        elif isinstance(node, (nodes.Filter, nodes.Test)):
+            known = env.filters if isinstance(node, nodes.Filter) else env.tests
+            if node.name not in known:
+                found.append((f"template error: No {'filter' if isinstance(node, nodes.Filter) else 'test'} named '{node.name}'.", node.lineno))
+            elif node.name == "attr":
+                name = getattr(node.args[0], "value", None) if node.args else None
+                if not isinstance(name, str) or name.startswith("_"):
+                    found.append((f"template refused: access to '{name}' is not allowed", node.lineno))
+        else:
+            attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+            if isinstance(attr, str) and attr.startswith("_"):
+                found.append((f"template refused: access to '{attr}' is not allowed", node.lineno))
+    return found
 
 
 def check_nodes(script_nodes, declared: set[str], shown: str, lines: list[str], fragment_lines: dict[str, list[str]]) -> list[SessiongenError]:
@@ -63,7 +89,7 @@ def render(text: str, values: dict[str, str], where: Location | None = None) -> 
         return environment().from_string(text).render(**values)
     except SecurityError as exc:
         raise SessiongenError(f"template refused: {exc}", where) from None
-    except (UndefinedError, TemplateSyntaxError) as exc:
+    except (UndefinedError, TemplateError) as exc:
         raise SessiongenError(f"template error: {exc}", where) from None
     except Exception as exc:  # a filter given odd input, a division by zero, ...
         raise SessiongenError(f"template error: {type(exc).__name__}: {exc}", where) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,8 @@ def read_audio(path: str | Path, rate_hz: int, max_duration_s: float) -> Audio:
         samples = samples[: int(max_duration_s * file_rate)]
     if samples.shape[1] == 1:
         samples = np.repeat(samples, 2, axis=1)
-    elif samples.shape[1] > 2:
-        samples = samples[:, :2]
+    elif samples.shape[1] > 2:  # surround: even channels to the left, odd ones to the right
+        samples = np.stack([samples[:, 0::2].mean(axis=1), samples[:, 1::2].mean(axis=1)], axis=1)
     channels = [resample(samples[:, c], file_rate, rate_hz) for c in range(2)]
     return Audio(np.stack(channels, axis=1).astype(np.float32), rate_hz)
 
@@ -39,9 +40,11 @@ def _decode(path: Path) -> tuple[np.ndarray, int]:
     except (RuntimeError, sf.LibsndfileError):
         pass
     try:  # other formats (m4a, aac, ...) through pydub, which needs ffmpeg on the PATH
-        from pydub import AudioSegment
+        with warnings.catch_warnings():  # pydub warns on import when ffmpeg is missing
+            warnings.simplefilter("ignore")
+            from pydub import AudioSegment
 
-        segment = AudioSegment.from_file(str(path))
+            segment = AudioSegment.from_file(str(path))
     except Exception:
         raise SessiongenError(f"{path}: cannot be read as audio: use WAV, FLAC, OGG or MP3") from None
     raw = np.array(segment.get_array_of_samples(), dtype=np.float32).reshape(-1, segment.channels)

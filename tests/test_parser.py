@@ -53,9 +53,9 @@ def test_inline_directives_split_narration():
 def test_set_length_is_rounded_to_whole_passes():
     script = parser.parse_text(
         "---\nid: t\ntitle: T\ncategory: grounding\nsummary: s\nduration: 1m\n---\n"
-        "[bls 10.3s rate=0.75]\n[bls passes=6 rate=1.5]\n[bls on rate=2]\n"
+        "[bls 10.3s rate=0.75]\n[bls passes=6 rate=1.5]\n[bls on rate=2]\nWords.\n"
     )
-    by_duration, by_passes, underlay = script.nodes
+    by_duration, by_passes, underlay, _ = script.nodes
     assert isinstance(by_duration, Bls) and by_duration.duration_s == pytest.approx(8 / 0.75)
     assert by_passes.duration_s == pytest.approx(4.0)
     assert isinstance(underlay, BlsOn) and underlay.tone.rate_hz == 2.0

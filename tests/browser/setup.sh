@@ -3,7 +3,7 @@
 # Idempotent and quiet; never fails: without root or apt the browser test skips itself.
 # Playwright drives this system browser; `playwright install` (a download) is never run.
 set -u
-if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
+if [ -x /usr/bin/chromium ]; then  # the path tests/test_review.py launches
     exit 0
 fi
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
@@ -11,8 +11,8 @@ if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
     exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
-if apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
-    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; }; then
+if apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null 2>&1; }; then
     echo "setup.sh: installed $(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
 else
     echo "setup.sh: apt-get could not install chromium; the browser test will be skipped"
