@@ -18,6 +18,7 @@ demo: install
 	$(BIN)/sessiongen render safe-place --var name=Alex --var cue_word=harbour -o output/demo-safe-place-alex.mp3
 
 test: install
+	sh tests/browser/setup.sh
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -49,6 +49,7 @@ SPEECH_OVER_ESPEAK_MIN = 0.7
 RSS_LIMIT_MB = 250.0
 RSS_GROWTH_MAX = 1.3
 BATCH_SPEEDUP_MIN = 1.7
+STALL_S = 2.0  # a synthesis round trip this long is a stall (a typical phrase takes 10-40 ms)
 
 PACKAGES = (
     "sessiongen", "numpy", "soundfile", "soxr", "lameenc", "pyebur128", "pyttsx3", "espeakng-loader",
@@ -357,7 +358,8 @@ class Bench:
             proc = run([sys.executable, SELF, "_espeak", phrases_file])
             floor.append(json.loads(proc.stdout))
             log(f"   run {r + 1}/{self.runs}: session.prepare {ours[-1]['prepare_s']:.1f} s "
-                f"({ours[-1]['words'] / ours[-1]['prepare_s']:.1f} words/s); espeak-ng {floor[-1]['synth_s']:.1f} s "
+                f"({ours[-1]['words'] / ours[-1]['prepare_s']:.1f} words/s, {ours[-1]['stalls']} stalled phrase(s) costing "
+                f"{ours[-1]['stall_excess_s']:.1f} s); espeak-ng {floor[-1]['synth_s']:.1f} s "
                 f"({floor[-1]['words'] / floor[-1]['synth_s']:.1f} words/s)")
         words = ours[0]["words"]
         self.results["speech"] = {
@@ -367,10 +369,16 @@ class Bench:
                         "trimming, resampling to 44.1 kHz, levelling, cache writes, planning",
                 "prepare_s": summary([o["prepare_s"] for o in ours], "s"),
                 "engine_start_s": summary([o["engine_start_s"] for o in ours], "s"),
+                "synthesis_round_trips_s": summary([o["synth_calls_s"] for o in ours], "s"),
+                "round_trip_median_s": summary([o["synth_call_median_s"] for o in ours], "s"),
+                "stalled_phrases": [o["stalls"] for o in ours],
+                "stall_excess_s": summary([o["stall_excess_s"] for o in ours], "s"),
+                "prepare_without_stalls_s": summary([o["prepare_s"] - o["stall_excess_s"] for o in ours], "s"),
                 "parent_cpu_s": summary([o["parent_cpu_s"] for o in ours], "s"),
                 "engine_cpu_s": summary([o["engine_cpu_s"] for o in ours], "s"),
                 "audio_s": ours[0]["audio_s"],
                 "words_per_s": round(words / median([o["prepare_s"] for o in ours]), 2),
+                "words_per_s_without_stalls": round(words / median([o["prepare_s"] - o["stall_excess_s"] for o in ours]), 2),
                 "audio_s_per_s": round(ours[0]["audio_s"] / median([o["prepare_s"] for o in ours]), 2),
             },
             "espeak": {
@@ -469,7 +477,8 @@ class Bench:
         if sp:
             ratio = sp["sessiongen"]["words_per_s"] / sp["espeak"]["words_per_s"]
             add("narration synthesis (cold) / espeak-ng throughput", ratio, f">= {SPEECH_OVER_ESPEAK_MIN}", ratio >= SPEECH_OVER_ESPEAK_MIN,
-                f"{sp['sessiongen']['words_per_s']:.1f} / {sp['espeak']['words_per_s']:.1f} words/s")
+                f"{sp['sessiongen']['words_per_s']:.1f} / {sp['espeak']['words_per_s']:.1f} words/s (without the stalls: "
+                f"{sp['sessiongen']['words_per_s_without_stalls'] / sp['espeak']['words_per_s']:.2f})")
         else:
             add("narration synthesis (cold) / espeak-ng throughput", None, f">= {SPEECH_OVER_ESPEAK_MIN}", None, "not measured")
         mem = r.get("memory")
@@ -559,7 +568,10 @@ def table(doc: dict) -> str:
     if "speech" in r:
         s = r["speech"]
         timing("session.prepare, cold cache", s["sessiongen"]["prepare_s"],
-               f"{s['sessiongen']['words_per_s']} words/s, {s['sessiongen']['audio_s_per_s']} audio s/s ({s['words']} words, {s['phrases']} phrases)")
+               f"{s['sessiongen']['words_per_s']} words/s, {s['sessiongen']['audio_s_per_s']} audio s/s ({s['words']} words, {s['phrases']} phrases); "
+               f"stalled phrases per run {s['sessiongen']['stalled_phrases']}")
+        timing("  the same less the stalls", s["sessiongen"]["prepare_without_stalls_s"],
+               f"{s['sessiongen']['words_per_s_without_stalls']} words/s")
         timing("espeak-ng direct, same phrases", s["espeak"]["synth_s"],
                f"{s['espeak']['words_per_s']} words/s, {s['espeak']['audio_s_per_s']} audio s/s")
     if "memory" in r:
@@ -615,10 +627,24 @@ def child_prepare(workload: str, minutes: str, cache: str) -> None:
     t0 = time.perf_counter()
     engine = get_engine(settings.engine)
     voice = engine.resolve_voice(settings.voice)  # starts the engine's child process
+    calls = []  # seconds of each synthesis round trip to the engine's process, timed from here
+    synthesize = engine.synthesize
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return synthesize(*args, **kwargs)
+        finally:
+            calls.append(time.perf_counter() - started)
+
+    engine.synthesize = timed  # on this instance only: times the calls, changes nothing
     engine_cpu0 = _engine_cpu(engine)
     t1, cpu1 = time.perf_counter(), time.process_time()
     prepared = session.prepare(script, {}, settings, Path(cache))
     t2, cpu2 = time.perf_counter(), time.process_time()
+    engine.synthesize = synthesize
+    typical = statistics.median(calls) if calls else 0.0
+    stalls = [c for c in calls if c > STALL_S]
     engine_cpu1 = _engine_cpu(engine)
     engine_cpu = None if engine_cpu0 is None or engine_cpu1 is None else engine_cpu1 - engine_cpu0
     texts = [c.text for c in prepared.clips.values()]
@@ -627,6 +653,8 @@ def child_prepare(workload: str, minutes: str, cache: str) -> None:
         "phrases": len(prepared.clips), "words": sum(len(t.split()) for t in texts),
         "audio_s": sum(c.frames for c in prepared.clips.values()) / settings.sample_rate_hz,
         "synthesised": prepared.speak.synthesised, "rate_wpm": settings.rate_wpm, "voice": voice,
+        "synth_calls_s": sum(calls), "synth_call_median_s": typical, "stalls": len(stalls),
+        "stall_excess_s": sum(c - typical for c in stalls),
     }))
 
 
@@ -709,7 +737,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is reported [default: 3]")
     parser.add_argument("--memory-runs", type=int, default=1,
-                        help="runs per length of the memory sweep (peak RSS varies by well under 1%% between runs) [default: 1]")
+                        help="runs per length of the memory sweep (peak RSS barely varies between runs; the session length reuses the end-to-end renders) [default: 1]")
     parser.add_argument("--quick", action="store_true", help="a fast smoke run: 1 run, a 10-minute session, shorter lengths")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections to run: {', '.join(SECTIONS)}")
     parser.add_argument("--no-control", action="store_true", help="skip the same-script memory control (short workload at 120 min)")

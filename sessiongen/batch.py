@@ -190,7 +190,7 @@ class _Validator:
         values_for(script, values)  # unknown variables name themselves
         fmt = str(row.get("format") or self.options.packaging.format or "mp3").strip().lower()
         sidecars = tuple(dict.fromkeys(self.options.packaging.sidecars + ("manifest",)))  # resuming needs it
-        packaging = session.Packaging(**{**asdict(self.options.packaging), "format": fmt, "sidecars": sidecars})
+        packaging = session.Packaging(**{**asdict(self.options.packaging), "format": fmt, "sidecars": sidecars, "client_id": client_id})
         name_fields = {"client_id": client_id, "technique": script.meta.id.replace("+", "-then-"), "date": self.options.date, "row": number}
         output = output_path(self.options.template, name_fields, self.options.out_dir, fmt)
         if output in self.outputs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 import json
 import sys
 from pathlib import Path
@@ -170,15 +170,17 @@ def _sidecar_kinds(ctx, param, value):
 @click.option("--sidecars", "sidecar_kinds", default=",".join(sidecar_files.DEFAULT_KINDS), show_default=True, callback=_sidecar_kinds,
               help="Files written beside the audio: vtt, srt, lrc, chapters, manifest, json (chapters+manifest), all or none.")
 @click.option("--stems", type=click.Path(file_okay=False, path_type=Path), help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.")
+@click.option("--report", is_flag=True, help="Also write NAME.html (a review page with player, chapters and transcript) and NAME.timeline.png.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest (parameters, chapters, loudness measured) as JSON.")
 @reports_errors
-def render(script, output, fmt, bitrate, bit_depth, loudness, artist, album, cover, tag_names, sidecar_kinds, stems, as_json, **opts):
+def render(script, output, fmt, bitrate, bit_depth, loudness, artist, album, cover, tag_names, sidecar_kinds, stems, report, as_json, **opts):
     """Render a script (a file or a library id) to an audio file, with its sidecars."""
     request = _session_request(opts)
     settings = request.settings.but(
         mp3_bitrate_kbps=int(bitrate) if bitrate else None, bit_depth=int(bit_depth) if bit_depth else None, loudness_lufs=_loudness(loudness),
     )
-    packaging = session.Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt)
+    packaging = session.Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt,
+                                  review=report, client_id=request.profile.client_id)
     parsed = session.load(script)
     variables = request.values_for(parsed)
     with session.cache_root(request.use_cache) as root:
@@ -229,13 +231,19 @@ def _loudness(lufs: float | None) -> float | None:
 @click.argument("script", metavar="SCRIPT|TECHNIQUE_ID")
 @session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the timeline as an image (PNG) into this file.")
 @reports_errors
-def plan(script, as_json, **opts):
+def plan(script, as_json, png, **opts):
     """Show the timeline of a session without rendering audio."""
     request = _session_request(opts)
     parsed = session.load(script)
     with session.cache_root(request.use_cache) as root:
         tl = session.prepare(parsed, request.values_for(parsed), request.settings, root).timeline
+    if png is not None:
+        from sessiongen import review
+
+        session.check_folder(png)
+        review.timeline_png(tl, png, title=tl.title)
     if as_json:
         click.echo(json.dumps(tl.to_json(), indent=2, ensure_ascii=False))
         return
@@ -411,13 +419,14 @@ class _BatchProgress:
 @click.option("--album", default="", help="Album tag.")
 @click.option("--sidecars", "sidecar_kinds", default=",".join(sidecar_files.DEFAULT_KINDS), show_default=True, callback=_sidecar_kinds, help="Sidecars beside each recording (the manifest is always written).")
 @click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine.")
+@click.option("--no-report", is_flag=True, help="Skip the review page and timeline image for each recording (and index.html).")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Send rows to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes; needs sessiongen[dask].")
 @reports_errors
-def batch_command(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, artist, album, sidecar_kinds, engine, dask_address):
+def batch_command(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, artist, album, sidecar_kinds, engine, no_report, dask_address):
     """Render every row of a roster (CSV or YAML): one recording per row, for many clients."""
     if workers < 1:
         raise SessiongenError("--workers must be at least 1")
-    packaging = session.Packaging(artist=artist, album=album, sidecars=sidecar_kinds, tag_names=tag_names)
+    packaging = session.Packaging(artist=artist, album=album, sidecars=sidecar_kinds, tag_names=tag_names, review=not no_report)
     options = batch.BatchOptions(out_dir=out_dir, template=name_template, base=DEFAULTS.but(engine=engine), packaging=packaging,
                                  **({"date": date_text} if date_text else {}))
     jobs, invalid = batch.validate(roster, batch.read_roster(roster), options)
@@ -442,14 +451,18 @@ def batch_command(roster, out_dir, workers, dry_run, force, name_template, date_
         batch.shutdown(executor)
         if manager is not None:
             manager.shutdown()
-    if _finish_batch(out_dir, invalid + skipped + outcomes, "rendered"):
+    if _finish_batch(out_dir, invalid + skipped + outcomes, "rendered", index=not no_report):
         sys.exit(1)
 
 
-def _finish_batch(out_dir: Path, outcomes: list, verb: str) -> bool:
-    """Reports, playlists and the summary; True if any row did not succeed."""
+def _finish_batch(out_dir: Path, outcomes: list, verb: str, index: bool = False) -> bool:
+    """Reports, playlists, the review index and the summary; True if any row did not succeed."""
     batch.write_reports(out_dir, outcomes)
     batch.write_playlists(out_dir, outcomes)
+    if index:
+        from sessiongen import review
+
+        review.batch_index(out_dir, [asdict(o) for o in outcomes])
     counts = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1

@@ -109,9 +109,9 @@ def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = N
     """
     report = progress or (lambda fraction: None)
     fmt = format_for(out, fmt)
-    _check_folder(out)
+    check_folder(out)
     if stems is not None:
-        _check_folder(stems / "voice.wav")
+        check_folder(stems / "voice.wav")
     tl = prepared.timeline
     renderer = Renderer(tl, prepared.clips, settings)
     measured = measure(renderer, settings, lambda f: report(0.5 * f))
@@ -157,7 +157,7 @@ def _stem_writers(files: contextlib.ExitStack, folder: Path | None, rate_hz: int
     return writers
 
 
-def _check_folder(out: Path) -> None:
+def check_folder(out: Path) -> None:
     folder = out.parent if str(out.parent) else Path(".")
     if folder.exists() and not folder.is_dir():
         raise SessiongenError(f"{out}: {folder} is a file, not a folder: choose another output path")
@@ -189,9 +189,12 @@ class Packaging:
     tag_names: bool = False  # put the listener's name into the title tag
     stems: Path | None = None
     format: str | None = None
+    review: bool = False  # also write NAME.html and NAME.timeline.png for a clinician to check
+    client_id: str = ""  # shown on the review page
 
     def hashable(self) -> dict:
-        return {"artist": self.artist, "album": self.album, "tag_names": self.tag_names, "format": self.format, "sidecars": list(self.sidecars)}
+        return {"artist": self.artist, "album": self.album, "tag_names": self.tag_names, "format": self.format,
+                "sidecars": list(self.sidecars), "review": self.review, "client_id": self.client_id}
 
 
 @dataclass
@@ -218,7 +221,12 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)
     manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
     paths = sidecar_files.write(out, rendered.timeline, packaging.sidecars, manifest)
-    return Delivery(rendered, manifest, paths)
+    result = Delivery(rendered, manifest, paths)
+    if packaging.review:
+        from sessiongen import review  # matplotlib loads only when a review is asked for
+
+        result.sidecars += review.write_review(result, client_id=packaging.client_id, techniques=script.meta.id.split("+"), cautions=list(script.meta.cautions))
+    return result
 
 
 def _check_targets(out: Path, packaging: Packaging) -> None:

@@ -174,3 +174,25 @@ def test_ambience_file_and_none(runner, script, tmp_path):
         assert result.exit_code == 0, result.output
         beds = [e.get("bed") for e in json.loads(result.output)["events"] if e["kind"] == "ambience"]
         assert beds == ([] if choice == "none" else [str(bed.resolve()) if choice == str(bed) else choice])
+
+
+def test_render_report_and_plan_png(runner, script, tmp_path):
+    out = tmp_path / "calm.mp3"
+    result = runner.invoke(cli, ["render", str(script), "-o", str(out), "--report", *FAKE])
+    assert result.exit_code == 0, result.output
+    page, image = tmp_path / "calm.html", tmp_path / "calm.timeline.png"
+    assert page.is_file() and image.read_bytes().startswith(b"\x89PNG")
+    assert "calm.mp3" in page.read_text(encoding="utf-8")
+    drawn = tmp_path / "plan.png"
+    assert runner.invoke(cli, ["plan", str(script), "--png", str(drawn), *FAKE]).exit_code == 0
+    assert drawn.read_bytes().startswith(b"\x89PNG")
+
+
+def test_batch_writes_a_review_page_per_recording_and_an_index(runner, script, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"client_id,technique\nc-1,{script}\nc-2,{script}\n", encoding="utf-8")
+    result = runner.invoke(cli, ["batch", str(roster), "-o", str(tmp_path / "out"), "--workers", "1", *FAKE])
+    assert result.exit_code == 0, result.output
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    pages = sorted(p.name for p in (tmp_path / "out").glob("*.html") if p.name != "index.html")
+    assert len(pages) == 2 and all(name in index for name in pages)
