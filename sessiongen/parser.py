@@ -9,7 +9,7 @@ from pathlib import Path
 from sessiongen import catalog, directives, frontmatter, templating
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
 from sessiongen.library import find_fragment, fragment_names
-from sessiongen.model import BlsOff, BlsOn, Chapter, Node, Say, Script
+from sessiongen.model import BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Say, Script
 
 MAX_SCRIPT_BYTES = 1_000_000
 MAX_INCLUDE_DEPTH = 8
@@ -35,7 +35,7 @@ def parse_file(path: Path | str) -> Script:
     meta = replace(meta, variables=tuple(variables.items()))
     problems += templating.check_nodes(nodes, set(variables), shown, lines, builder.fragment_lines)
     problems += _check_underlays(nodes)
-    if not problems and not any(isinstance(n, Say) for n in nodes):
+    if not problems and not any(_voiced(n) for n in nodes):
         problems.append(SessiongenError("the script has no narration: write what the voice says after the front matter", Location(shown)))
     if problems:
         raise ScriptError(problems)
@@ -259,6 +259,11 @@ class _Builder:
         self.fragment_lines[shown] = child.lines
         self.fragment_files |= child.fragment_files | {str(path.resolve())}
         return nodes
+
+
+def _voiced(node: Node) -> bool:
+    """Whether the voice says something at this node: narration, the check's words, breathing cues."""
+    return isinstance(node, (Say, HeadphoneCheck)) or (isinstance(node, Breathe) and node.cues != "tone")
 
 
 def _check_underlays(nodes: list[Node]) -> list[SessiongenError]:
