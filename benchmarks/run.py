@@ -74,18 +74,41 @@ class Proc:
     stderr: str
 
 
+# Children are started through this tiny launcher (python -S, a few MB) rather than straight from
+# this process: on Linux a child's ru_maxrss includes the high-water RSS of the process image it
+# replaced at exec, which for a fork or vfork of this runner is the runner's own peak. Through
+# the launcher, the figure is the command's own peak (plus the launcher's few MB at most).
+LAUNCHER = """
+import json, os, sys, time
+result, argv = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(result, "w") as f:
+    json.dump({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss,
+               "code": os.waitstatus_to_exitcode(status)}, f)
+"""
+
+
 def run(argv: list, env: dict | None = None, check: bool = True) -> Proc:
-    """Run argv, timing its wall clock; its own rusage comes from wait4 (so no other child counts)."""
+    """Run argv; its wall time, CPU time and peak RSS come from wait4 on it alone, in the launcher."""
     argv = [str(a) for a in argv]
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".json") as result:
+        subprocess.run([sys.executable, "-S", "-c", LAUNCHER, result.name, *argv], stdout=out, stderr=err,
+                       stdin=subprocess.DEVNULL, env=env, cwd=ROOT, check=False)
+        measured = json.loads(Path(result.name).read_text() or "{}")
         out.seek(0)
         err.seek(0)
-        proc = Proc(argv, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0, child.returncode, out.read(), err.read())
+        if not measured:
+            raise RuntimeError(f"the launcher failed for {' '.join(argv[:4])}: {err.read().strip()[-800:]}")
+        proc = Proc(argv, measured["wall_s"], measured["cpu_s"], measured["maxrss_kb"] / 1024.0, measured["code"], out.read(), err.read())
     if check and proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:4])} ... exited with {proc.returncode}: {proc.stderr.strip()[-800:]}")
     return proc
@@ -164,6 +187,17 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def package_state() -> dict:
+    """A fingerprint of sessiongen's source, to tell whether it changed while the benchmark ran."""
+    digest, newest, count = hashlib.sha256(), 0.0, 0
+    for path in sorted((ROOT / "sessiongen").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+            newest, count = max(newest, path.stat().st_mtime), count + 1
+    stamp = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc).isoformat(timespec="seconds")
+    return {"sha256": digest.hexdigest(), "files": count, "newest_mtime": stamp}
+
+
 def workload_info(path: Path) -> dict:
     return {"path": str(path.relative_to(ROOT)), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
@@ -194,6 +228,8 @@ class Bench:
         self.errors: dict = {}
         self.notes: list[str] = []
         self.mastered_wav: Path | None = None  # the session rendered to WAV: the encoder's input
+        self.package = package_state()  # sessiongen's source at the start
+        self.changed: list[str] = []  # sections during which (or before which) the source changed
 
     # -- helpers --
     def render(self, workload: Path, minutes: float, out: Path, cache: Path) -> Proc:
@@ -213,12 +249,16 @@ class Bench:
         if name not in self.args.only:
             return
         log(f"== {name}")
-        started = time.perf_counter()
+        started, before = time.perf_counter(), package_state()
         try:
             function()
         except Exception as exc:  # one failing section must not lose the others' figures
             self.errors[name] = f"{type(exc).__name__}: {exc}"
             log(f"   FAILED: {self.errors[name]}")
+        after = package_state()
+        if after["sha256"] != before["sha256"] or after["sha256"] != self.package["sha256"]:
+            self.changed.append(name)
+            log(f"   WARNING: sessiongen's source changed during or before this section (newest file {after['newest_mtime']})")
         log(f"   ({time.perf_counter() - started:.0f} s)")
 
     # -- 1. end-to-end renders: MP3 and WAV, warm and cold phrase cache --
@@ -258,13 +298,6 @@ class Bench:
 
     # -- 2. the MP3 encoder alone on the same PCM --
     def encoder(self) -> None:
-        import lameenc
-        import numpy as np
-        import soundfile as sf
-
-        from sessiongen.encode import MP3_QUALITY
-        from sessiongen.settings import DEFAULTS
-
         workload, minutes = self.session
         source = self.mastered_wav
         if source is None or not source.exists():
@@ -272,34 +305,20 @@ class Bench:
             source = self.work / "encoder-input.wav"
             self.render(workload, minutes, source, self.warm_cache)
             self.mastered_wav = source
-        pcm, rate = sf.read(str(source), dtype="int16", always_2d=True)
-        block = int(DEFAULTS.window_s * rate)  # the blocks sessiongen hands the encoder
-        bitrate = DEFAULTS.mp3_bitrate_kbps
-        walls, cpus = [], []
-        for r in range(self.runs):
-            encoder = lameenc.Encoder()
-            encoder.set_bit_rate(bitrate)
-            encoder.set_in_sample_rate(rate)
-            encoder.set_channels(pcm.shape[1])
-            encoder.set_quality(MP3_QUALITY)
-            out_path = self.work / "encoder-floor.mp3"
-            with open(out_path, "wb") as out:
-                started, cpu0 = time.perf_counter(), time.process_time()
-                for at in range(0, len(pcm), block):
-                    out.write(encoder.encode(pcm[at : at + block].tobytes()))
-                out.write(encoder.flush())
-                walls.append(time.perf_counter() - started)
-                cpus.append(time.process_time() - cpu0)
+        walls, cpus, info = [], [], {}
+        for r in range(self.runs):  # each run in a fresh process, which keeps the PCM out of this one
+            proc = run([sys.executable, SELF, "_encode", source, self.work / "encoder-floor.mp3"])
+            info = json.loads(proc.stdout)
+            walls.append(info["wall_s"])
+            cpus.append(info["cpu_s"])
             log(f"   lameenc run {r + 1}/{self.runs}: {walls[-1]:.1f} s")
-            out_path.unlink()
-        audio_s = len(pcm) / rate
         self.results["encoder"] = {
-            "what": f"lameenc {bitrate} kbps CBR, quality {MP3_QUALITY}, {pcm.shape[1]} channels, {block}-frame blocks of int16 PCM, "
-                    "on the session's own mastered PCM (its WAV render); encoding and writing only",
-            "audio_s": round(audio_s, 3), "wall_s": summary(walls, "s"), "cpu_s": summary(cpus, "s"),
-            "realtime_x": round(audio_s / median(walls), 2),
+            "what": f"lameenc {info['bitrate_kbps']} kbps CBR, quality {info['quality']}, {info['channels']} channels, "
+                    f"{info['block_frames']}-frame blocks of int16 PCM, on the session's own mastered PCM (its WAV render); "
+                    "encoding and writing only",
+            "audio_s": round(info["audio_s"], 3), "wall_s": summary(walls, "s"), "cpu_s": summary(cpus, "s"),
+            "realtime_x": round(info["audio_s"] / median(walls), 2),
         }
-        del pcm
 
     # -- 3. a native noise-plus-tones mix of the same length: ffmpeg, and sox if present --
     def native(self) -> None:
@@ -519,6 +538,9 @@ class Bench:
             if not self.args.keep:
                 shutil.rmtree(self.work, ignore_errors=True)
         info["loadavg_end"] = list(os.getloadavg())
+        if self.changed:
+            self.notes.append(f"sessiongen's source changed while the benchmark ran (sections {', '.join(self.changed)} measured a "
+                              "different version from the ones before): run it again for figures of one version")
         targets = self.targets()
         if self.quick:
             self.notes.append("quick smoke run: 1 run, a 10-minute session and shorter lengths; the targets are not comparable "
@@ -530,6 +552,7 @@ class Bench:
             "quick": self.quick, "runs": self.runs, "memory_runs": self.memory_runs,
             "command": " ".join([Path(sys.executable).name, "benchmarks/run.py", *sys.argv[1:]]),
             "machine": info,
+            "package": {"start": self.package, "end": package_state(), "changed_in_sections": self.changed},
             "workloads": {"session": workload_info(self.session[0]), "session_minutes": self.session[1],
                           "short": workload_info(SHORT_WORKLOAD)},
             "results": self.results, "targets": targets, "errors": self.errors, "notes": self.notes,
@@ -547,7 +570,10 @@ class Bench:
 def table(doc: dict) -> str:
     m, r = doc["machine"], doc["results"]
     lines = [f"sessiongen benchmarks: {m['nproc']} cores, {m['cpu_model']}, {m['memory_mb']} MB, Python {m['python']}, "
-             f"{doc['runs']} run(s) per figure (median){', QUICK' if doc['quick'] else ''}", ""]
+             f"{doc['runs']} run(s) per figure (median){', QUICK' if doc['quick'] else ''}",
+             f"sessiongen source {doc['package']['start']['sha256'][:12]} (newest file {doc['package']['start']['newest_mtime']})"
+             + (f"; CHANGED during the run, in: {', '.join(doc['package']['changed_in_sections'])}" if doc['package']['changed_in_sections'] else ""),
+             ""]
     rows = [("figure", "median", "min..max", "detail")]
 
     def timing(label, s, detail=""):
@@ -670,6 +696,33 @@ def _engine_cpu(engine) -> float | None:
     return None
 
 
+def child_encode(source: str, target: str) -> None:
+    """lameenc alone, as sessiongen configures it, on int16 PCM already in memory: the floor for MP3."""
+    import lameenc
+    import soundfile as sf
+
+    from sessiongen.encode import MP3_QUALITY
+    from sessiongen.settings import DEFAULTS
+
+    pcm, rate = sf.read(source, dtype="int16", always_2d=True)
+    block = int(DEFAULTS.window_s * rate)  # the blocks sessiongen hands the encoder
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(DEFAULTS.mp3_bitrate_kbps)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_channels(pcm.shape[1])
+    encoder.set_quality(MP3_QUALITY)
+    with open(target, "wb") as out:
+        started, cpu0 = time.perf_counter(), time.process_time()
+        for at in range(0, len(pcm), block):
+            out.write(encoder.encode(pcm[at : at + block].tobytes()))
+        out.write(encoder.flush())
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    size = Path(target).stat().st_size
+    Path(target).unlink()
+    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "audio_s": len(pcm) / rate, "channels": pcm.shape[1], "block_frames": block,
+                      "bitrate_kbps": DEFAULTS.mp3_bitrate_kbps, "quality": MP3_QUALITY, "bytes": size}))
+
+
 def child_espeak(phrases_file: str) -> None:
     """espeak-ng itself, through ctypes on the library espeakng_loader ships: the floor for speech."""
     import espeakng_loader
@@ -733,6 +786,9 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["_espeak"]:
         child_espeak(argv[1])
+        return 0
+    if argv[:1] == ["_encode"]:
+        child_encode(argv[1], argv[2])
         return 0
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is reported [default: 3]")

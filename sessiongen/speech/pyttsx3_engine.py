@@ -25,7 +25,7 @@ from sessiongen.errors import SessiongenError, suggest
 from sessiongen.speech.engine import Voice
 
 WAIT_S = 30.0
-ATTEMPTS = 3
+ATTEMPTS = 5  # attempt k waits 0.5 * (k + 1) s for its file: a late or misplaced write costs little
 DEFAULT_ESPEAK_VOICE = "gmw/en"
 
 
@@ -113,12 +113,12 @@ class Pyttsx3Engine:
         with self._lock, tempfile.TemporaryDirectory(prefix="sessiongen-tts-") as folder:
             for attempt in range(ATTEMPTS):
                 path = Path(folder) / f"clip{attempt}.wav"
-                audio = self._try_once(text, voice, rate_wpm, volume, path)
+                audio = self._try_once(text, voice, rate_wpm, volume, path, 0.5 * (attempt + 1))
                 if audio is not None:
                     return audio
             raise SessiongenError(f"the speech engine ({self.name}) produced no audio for: \"{_short(text)}\" after {ATTEMPTS} attempts")
 
-    def _try_once(self, text: str, voice: str, rate_wpm: int, volume: float, path: Path) -> Audio | None:
+    def _try_once(self, text: str, voice: str, rate_wpm: int, volume: float, path: Path, file_wait_s: float) -> Audio | None:
         engine = self._get()
         self._done.clear()
         engine.setProperty("voice", voice)
@@ -128,10 +128,10 @@ class Pyttsx3Engine:
             engine.save_to_file(text, str(path))
             engine.runAndWait()
             self._done.wait(WAIT_S)  # runAndWait may return before the file is written
-            return _read_when_written(path)
+            return _read_when_written(path, file_wait_s)
 
 
-def _read_when_written(path: Path, wait_s: float = 5.0) -> Audio | None:
+def _read_when_written(path: Path, wait_s: float) -> Audio | None:
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if path.exists() and path.stat().st_size > 44:
