@@ -49,7 +49,7 @@ SPEECH_OVER_ESPEAK_MIN = 0.7
 RSS_LIMIT_MB = 250.0
 RSS_GROWTH_MAX = 1.3
 BATCH_SPEEDUP_MIN = 1.7
-STALL_S = 2.0  # a synthesis round trip this long is a stall (a typical phrase takes 10-40 ms)
+STALL_S = 0.3  # a synthesis round trip this long is a stall (a typical phrase takes 10-40 ms)
 
 PACKAGES = (
     "sessiongen", "numpy", "soundfile", "soxr", "lameenc", "pyebur128", "pyttsx3", "espeakng-loader",
