@@ -188,14 +188,22 @@ def ffmpeg_exe() -> str:
 
 
 def package_state() -> dict:
-    """A fingerprint of sessiongen's source, to tell whether it changed while the benchmark ran."""
-    digest, newest, count = hashlib.sha256(), 0.0, 0
+    """A fingerprint of sessiongen's source, to tell whether (and where) it changed while the benchmark ran."""
+    digest, newest, files = hashlib.sha256(), 0.0, {}
     for path in sorted((ROOT / "sessiongen").rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-            newest, count = max(newest, path.stat().st_mtime), count + 1
+            data = path.read_bytes()
+            name = str(path.relative_to(ROOT))
+            digest.update(name.encode() + b"\0" + data + b"\0")
+            files[name] = hashlib.sha256(data).hexdigest()
+            newest = max(newest, path.stat().st_mtime)
     stamp = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc).isoformat(timespec="seconds")
-    return {"sha256": digest.hexdigest(), "files": count, "newest_mtime": stamp}
+    return {"sha256": digest.hexdigest(), "files": files, "newest_mtime": stamp}
+
+
+def changed_files(before: dict, after: dict) -> list[str]:
+    names = set(before["files"]) | set(after["files"])
+    return sorted(n for n in names if before["files"].get(n) != after["files"].get(n))
 
 
 def workload_info(path: Path) -> dict:
@@ -229,7 +237,7 @@ class Bench:
         self.notes: list[str] = []
         self.mastered_wav: Path | None = None  # the session rendered to WAV: the encoder's input
         self.package = package_state()  # sessiongen's source at the start
-        self.changed: list[str] = []  # sections during which (or before which) the source changed
+        self.changed: dict[str, list[str]] = {}  # section -> files that differ from the start of the run at its end
 
     # -- helpers --
     def render(self, workload: Path, minutes: float, out: Path, cache: Path) -> Proc:
@@ -256,9 +264,9 @@ class Bench:
             self.errors[name] = f"{type(exc).__name__}: {exc}"
             log(f"   FAILED: {self.errors[name]}")
         after = package_state()
-        if after["sha256"] != before["sha256"] or after["sha256"] != self.package["sha256"]:
-            self.changed.append(name)
-            log(f"   WARNING: sessiongen's source changed during or before this section (newest file {after['newest_mtime']})")
+        if after["sha256"] != self.package["sha256"]:
+            self.changed[name] = changed_files(self.package, after)
+            log(f"   WARNING: sessiongen's source differs from the start of the run: {', '.join(self.changed[name])}")
         log(f"   ({time.perf_counter() - started:.0f} s)")
 
     # -- 1. end-to-end renders: MP3 and WAV, warm and cold phrase cache --
@@ -538,9 +546,11 @@ class Bench:
             if not self.args.keep:
                 shutil.rmtree(self.work, ignore_errors=True)
         info["loadavg_end"] = list(os.getloadavg())
-        if self.changed:
-            self.notes.append(f"sessiongen's source changed while the benchmark ran (sections {', '.join(self.changed)} measured a "
-                              "different version from the ones before): run it again for figures of one version")
+        end = package_state()
+        if self.changed or end["sha256"] != self.package["sha256"]:
+            self.notes.append(f"sessiongen's source changed while the benchmark ran ({', '.join(changed_files(self.package, end))}; "
+                              f"first seen at the end of section {next(iter(self.changed), 'last')}): figures after that may "
+                              "belong to another version; run it again for figures of one version")
         targets = self.targets()
         if self.quick:
             self.notes.append("quick smoke run: 1 run, a 10-minute session and shorter lengths; the targets are not comparable "
@@ -552,7 +562,9 @@ class Bench:
             "quick": self.quick, "runs": self.runs, "memory_runs": self.memory_runs,
             "command": " ".join([Path(sys.executable).name, "benchmarks/run.py", *sys.argv[1:]]),
             "machine": info,
-            "package": {"start": self.package, "end": package_state(), "changed_in_sections": self.changed},
+            "package": {"start": {k: v for k, v in self.package.items() if k != "files"},
+                        "end": {k: v for k, v in end.items() if k != "files"},
+                        "changed_files": changed_files(self.package, end), "changed_by_section": self.changed},
             "workloads": {"session": workload_info(self.session[0]), "session_minutes": self.session[1],
                           "short": workload_info(SHORT_WORKLOAD)},
             "results": self.results, "targets": targets, "errors": self.errors, "notes": self.notes,
@@ -572,7 +584,7 @@ def table(doc: dict) -> str:
     lines = [f"sessiongen benchmarks: {m['nproc']} cores, {m['cpu_model']}, {m['memory_mb']} MB, Python {m['python']}, "
              f"{doc['runs']} run(s) per figure (median){', QUICK' if doc['quick'] else ''}",
              f"sessiongen source {doc['package']['start']['sha256'][:12]} (newest file {doc['package']['start']['newest_mtime']})"
-             + (f"; CHANGED during the run, in: {', '.join(doc['package']['changed_in_sections'])}" if doc['package']['changed_in_sections'] else ""),
+             + (f"; CHANGED during the run: {', '.join(doc['package']['changed_files'])}" if doc['package']['changed_files'] else ""),
              ""]
     rows = [("figure", "median", "min..max", "detail")]
 

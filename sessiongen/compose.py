@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
-from sessiongen import parser
+from sessiongen import parser, yamlfile
 from sessiongen.errors import SessiongenError
 from sessiongen.library import resolve_script
 from sessiongen.model import Bell, Chapter, Meta, Node, Pause, Say, Script
@@ -43,18 +41,7 @@ def load(ref: str) -> Script:
 
 
 def _read_session_file(path: Path) -> tuple[str | None, list[str]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SessiongenError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise SessiongenError(f"{path}: is not UTF-8 text: save it as UTF-8") from None
-    except OSError as exc:
-        raise SessiongenError(f"{path}: cannot be read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise SessiongenError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    data = yamlfile.read(path)
     techniques = data.get("techniques") if isinstance(data, dict) else None
     if not isinstance(techniques, list) or not techniques or not all(isinstance(t, str) for t in techniques):
         raise SessiongenError(f"{path}: a session file needs 'techniques:' with a list of technique ids or script paths")

@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from sessiongen import catalog
+from sessiongen import catalog, yamlfile
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.pacing import PAUSE_SCALE_RANGE
 
@@ -162,18 +160,7 @@ def from_fields(data: dict, where: str, variables_ok: bool = True, as_options: b
 
 def load(path: Path | str) -> Profile:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SessiongenError(f"{path}: no such profile") from None
-    except UnicodeDecodeError:
-        raise SessiongenError(f"{path}: is not UTF-8 text: save it as UTF-8") from None
-    except OSError as exc:
-        raise SessiongenError(f"{path}: cannot be read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise SessiongenError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    data = yamlfile.read(path, "profile")
     if not isinstance(data, dict):
         raise SessiongenError(f"{path}: a profile is a mapping of fields, e.g. 'name: Sam'")
     return from_fields(data, str(path))
