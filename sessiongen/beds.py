@@ -13,6 +13,7 @@ window finds every event that overlaps it. All pre-generated material shares one
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from typing import Callable
 
 import numpy as np
 
-from sessiongen.audio import loop_slice
+from sessiongen.kweight import k_gain, k_gain_of_loop
+
 from sessiongen.catalog import BEDS
 
 # ~23.8 s and ~31.0 s at 44.1 kHz: coprime, so the pair repeats only after about a year, and
@@ -40,6 +42,7 @@ CHUNK = 16384  # frames mixed per pass (a multiple of HOP), so that a pass's arr
 EVENT_BLOCK_S = 1  # events are drawn per whole second of absolute time
 
 _store: OrderedDict = OrderedDict()
+_store_lock = threading.RLock()
 
 
 def _cached(make: Callable) -> Callable:
@@ -48,13 +51,14 @@ def _cached(make: Callable) -> Callable:
     @wraps(make)
     def get(*args):
         key = (make.__name__, *args)
-        if key in _store:
-            _store.move_to_end(key)
-            return _store[key]
-        value = _store[key] = make(*args)
-        while len(_store) > 1 and sum(_nbytes(v) for v in _store.values()) > CACHE_BYTES:
-            _store.popitem(last=False)
-        return value
+        with _store_lock:  # windows may be rendered on several threads at once
+            if key in _store:
+                _store.move_to_end(key)
+                return _store[key]
+            value = _store[key] = make(*args)
+            while len(_store) > 1 and sum(_nbytes(v) for v in _store.values()) > CACHE_BYTES:
+                _store.popitem(last=False)
+            return value
 
     return get
 
@@ -106,11 +110,21 @@ def _loop(name: str, seed: int, channel: int, which: int, rate_hz: int) -> np.nd
 def _coloured(name: str, seed: int, start: int, frames: int, rate_hz: int) -> np.ndarray:
     out = np.empty((frames, 2), dtype=np.float32)
     for channel in range(2):
-        a = loop_slice(_loop(name, seed, channel, 0, rate_hz), start, frames)
-        b = loop_slice(_loop(name, seed, channel, 1, rate_hz), start, frames)
-        np.add(a, b, out=out[:, channel])
+        loops = [_loop(name, seed, channel, which, rate_hz) for which in (0, 1)]
+        for lo, hi in _runs(start, frames, [len(loop) for loop in loops]):
+            a, b = ((start + lo) % len(loop) for loop in loops)
+            np.add(loops[0][a : a + hi - lo], loops[1][b : b + hi - lo], out=out[lo:hi, channel])
     out *= np.float32(np.sqrt(0.5))
     return out
+
+
+def _runs(start: int, frames: int, periods: list[int]):
+    """(lo, hi) stretches of [0, frames) in which no loop of these periods wraps around."""
+    cuts = {0, frames}
+    for period in periods:
+        cuts.update(range(-(start % period) % period or period, frames, period))
+    edges = sorted(c for c in cuts if 0 <= c <= frames)
+    return zip(edges[:-1], edges[1:])
 
 
 # --- sources: seamless loops of band-limited noise or of a detuned chord -------------------------
@@ -459,3 +473,49 @@ def noise(name: str, seed: int, start: int, frames: int, rate_hz: int) -> np.nda
 def is_named(bed: str) -> bool:
     """A bed from the catalogue, as opposed to a user's audio file (see filebed.py)."""
     return bed in BEDS
+
+
+# --- power, for predicting loudness (predict.py) without rendering ---------------------------------
+
+EVENTS_MONO = 0.905  # a panned event's power in the mono fold, over its power per channel (pans 0.15..0.85)
+
+
+def k_power(name: str, seed: int, t: np.ndarray, rate_hz: int, mono: bool = False) -> np.ndarray:
+    """K-weighted mean power of bed `name` around frame positions t: summed over the channels, or
+    of the mono fold. From each source's K-gain and its gain at those times; the channels of every
+    source are uncorrelated, so the fold has a quarter of their summed power."""
+    fold = 0.25 if mono else 1.0
+    if name not in SYNTHS:
+        return np.full(len(t), 2.0 * fold * _coloured_k_gain(name, seed, rate_hz))
+    synth = SYNTHS[name]
+    k = (np.asarray(t) // HOP).astype(np.int64)
+    layer_scale, event_scale = _scales(name, seed, rate_hz)
+    power = np.zeros(len(t))
+    for source, gain in zip(synth.sources, synth.gains(seed, k, rate_hz)):
+        per_channel = np.broadcast_to(np.reshape(np.square(gain), (len(k), -1)), (len(k), 2))
+        loudness = _source_power(source, seed, rate_hz) * (layer_scale * source.scale) ** 2
+        power += fold * loudness * per_channel.sum(axis=1)
+    if synth.events:
+        per_channel = event_scale**2 * _event_power(synth.events, seed, rate_hz) * _events_k_gain(synth.events, rate_hz)
+        power += per_channel * (EVENTS_MONO if mono else 2.0)
+    return power
+
+
+@lru_cache(maxsize=32)
+def _coloured_k_gain(name: str, seed: int, rate_hz: int) -> float:
+    return k_gain_of_loop(_loop(name, seed, 0, 0, rate_hz), rate_hz)
+
+
+@lru_cache(maxsize=64)
+def _source_power(source, seed: int, rate_hz: int) -> float:
+    """K-weighted power per channel of a source before its scale: Band sums two unit loops."""
+    if isinstance(source, Band):
+        loop = _band_loop(source, seed, 0, rate_hz)[:-CHUNK]
+        return 2.0 * k_gain_of_loop(loop, rate_hz)
+    return k_gain_of_loop(_chord_loop(source, seed, 0, rate_hz)[:-CHUNK], rate_hz)
+
+
+@lru_cache(maxsize=16)
+def _events_k_gain(ev: Events, rate_hz: int) -> float:
+    bank, energy = _templates(ev, rate_hz)
+    return float(np.average([k_gain(b, rate_hz) for b in bank], weights=energy))

@@ -110,6 +110,7 @@ def manifest(rendered, script: Script, values: dict[str, str], settings: Setting
             "true_peak_dbtp": round(d.true_peak_db, 2),
             "target_lufs": settings.target_lufs,
             "mix_lufs_before_mastering": round(rendered.measured.integrated_lufs, 2),
+            "mix_lufs_method": rendered.measured.method,
             "gain_db": round(rendered.gain_db, 2),
             "limiter_db": round(rendered.limiter_db, 2),
         },

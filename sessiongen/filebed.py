@@ -10,6 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from sessiongen.audio import loop_slice
+from sessiongen.kweight import k_gain_of_loop
 
 SEAM_S = 2.0  # crossfade where the loop's end meets its start
 SEGMENT_S = 8.0  # with variation: each stretch plays from a random place in the file
@@ -57,3 +58,11 @@ def _varied(loop: np.ndarray, seed: int, start: int, frames: int, rate_hz: int) 
         fall = np.clip(((seg + fade) - u - 0.5) / fade, 0, 1)
         out[lo - start : hi - start] += part * np.sin(0.5 * np.pi * np.minimum(rise, fall))[:, None].astype(np.float32)
     return out
+
+
+@lru_cache(maxsize=4)
+def k_power(path: str, rate_hz: int, mono: bool = False) -> float:
+    """Mean K-weighted power of the file bed, summed over its channels or of the mono fold."""
+    loop = file_loop(path, rate_hz)
+    mixed = loop.mean(axis=1, keepdims=True) if mono else loop
+    return float(np.mean(np.sum(np.square(mixed, dtype=np.float64), axis=1))) * k_gain_of_loop(mixed, rate_hz)

@@ -19,26 +19,31 @@ HOLD_S = 0.040
 
 @dataclass(frozen=True)
 class Loudness:
+    """The integrated loudness of a mix before mastering, and how it was found."""
+
     integrated_lufs: float
-    sample_peak_db: float
+    method: str = "measured"  # or "predicted" (see predict.py)
 
 
 class LoudnessMeter:
-    """Integrated loudness (EBU R128 / ITU-R BS.1770 via libebur128) and sample peak of a stream."""
+    """Integrated loudness (EBU R128 / ITU-R BS.1770 via libebur128) of a stream."""
 
     def __init__(self, rate_hz: int, channels: int = 2):
         mode = pyebur128.MeasurementMode.MODE_I | pyebur128.MeasurementMode.MODE_HISTOGRAM
         self._state = pyebur128.R128State(channels, rate_hz, mode)
-        self._peak = 0.0
 
     def add(self, block: np.ndarray) -> None:
         if len(block):
             self._state.add_frames(np.ascontiguousarray(block, dtype=np.float32).reshape(-1), len(block))
-            self._peak = max(self._peak, float(np.max(block)), -float(np.min(block)))
 
     def result(self) -> Loudness:
-        lufs = pyebur128.get_loudness_global(self._state)
-        return Loudness(float(lufs) if np.isfinite(lufs) else float("-inf"), gain_to_db(self._peak))
+        return LoudnessMeter.joined([self])
+
+    @staticmethod
+    def joined(meters: list[LoudnessMeter]) -> Loudness:
+        """The loudness of consecutive parts measured by separate meters, as one stream."""
+        lufs = pyebur128.get_loudness_global_multiple([m._state for m in meters])
+        return Loudness(float(lufs) if np.isfinite(lufs) else float("-inf"))
 
 
 MOMENTARY_HOP_S = 0.1
@@ -127,11 +132,18 @@ def _interpolator() -> np.ndarray:
 _PHASES = _interpolator()
 
 
+def sample_peaks(block: np.ndarray) -> np.ndarray:
+    """The largest absolute sample over the channels of each frame."""
+    peak = np.abs(block[:, 0])
+    for channel in range(1, block.shape[1]):
+        np.maximum(peak, np.abs(block[:, channel]), out=peak)
+    return peak
+
+
 def true_peaks(audio_ext: np.ndarray, count: int, floor: float) -> np.ndarray:
     """Estimated true peak (max over channels and 4x oversampled points) of frames LAG - 1 ..
     LAG - 2 + count of `audio_ext`; only frames near `floor` or above are interpolated."""
-    centre = audio_ext[LAG - 1 : LAG - 1 + count]
-    peak = np.abs(centre).max(axis=1) if centre.shape[1] > 1 else np.abs(centre[:, 0])
+    peak = sample_peaks(audio_ext[LAG - 1 : LAG - 1 + count])
     candidates = np.flatnonzero(peak > floor)
     if len(candidates):
         window = candidates[:, None] + np.arange(TAPS)[None, :]  # frames -LAG+1 .. LAG around each
@@ -169,7 +181,7 @@ class Limiter:
 
     def _peaks(self, block: np.ndarray) -> np.ndarray:
         if not self.true_peak:
-            return np.abs(block[:, 0]) if self.channels == 1 else np.maximum(np.abs(block[:, 0]), np.abs(block[:, 1]))
+            return sample_peaks(block)
         ext = np.concatenate([self._tail, block])
         self._tail = ext[len(ext) - (TAPS - 1) :]
         return true_peaks(ext, len(block), self.ceiling * 0.5)  # lags the block by LAG frames
@@ -179,20 +191,31 @@ class Limiter:
         peak = self._peaks(block)
         if len(peak):
             self.peak = max(self.peak, float(peak.max()))
+        audio_ext = np.concatenate([self._audio, block])
+        if self._idle(peak):  # nothing near the ceiling, now or in the carried state: gain is 1
+            out = audio_ext[: len(block)]
+        else:
+            out = audio_ext[: len(block)] * self._gain(peak)[:, None]
+        self._audio = audio_ext[len(block) :]
+        skip = min(self._skip, len(out))
+        self._skip -= skip
+        return out[skip:]
+
+    def _idle(self, peak: np.ndarray) -> bool:
+        return (not len(peak) or float(peak.max()) <= self.ceiling) and self._need.min() == 1.0 and self._held.min() == 1.0
+
+    def _gain(self, peak: np.ndarray) -> np.ndarray:
+        """The gain for the frames leaving the look-ahead, carrying the held and averaged state."""
         need = np.minimum(1.0, self.ceiling / np.maximum(peak, 1e-12)).astype(np.float32)
         need_ext = np.concatenate([self._need, need])
         held = running_min(need_ext, self.hold)
         held_ext = np.concatenate([self._held, held])
         cumulative = np.concatenate([[0.0], np.cumsum(held_ext, dtype=np.float64)])
         gain = ((cumulative[self.avg :] - cumulative[: -self.avg]) / self.avg).astype(np.float32)
-        audio_ext = np.concatenate([self._audio, block])
-        out = audio_ext[: len(block)] * gain[:, None]
-        self._need, self._held, self._audio = need_ext[len(need) :], held_ext[len(held) :], audio_ext[len(block) :]
+        self._need, self._held = need_ext[len(need) :], held_ext[len(held) :]
         if len(gain):
             self.reduction_db = min(self.reduction_db, gain_to_db(float(gain.min())))
-        skip = min(self._skip, len(out))
-        self._skip -= skip
-        return out[skip:]
+        return gain
 
     def flush(self) -> np.ndarray:
         return self.process(np.zeros((self.delay, self.channels), dtype=np.float32))

@@ -27,14 +27,17 @@ BREATH_TONE_LEVEL_DB = -12.0
 
 @dataclass
 class Window:
+    """One window of the session. Unlayered, all four layers are one shared array: the mix."""
+
     start: int
     voice: np.ndarray
     bilateral: np.ndarray
     cues: np.ndarray
     ambience: np.ndarray
+    layered: bool = True
 
     def mix(self) -> np.ndarray:
-        return self.voice + self.bilateral + self.cues + self.ambience
+        return self.voice + self.bilateral + self.cues + self.ambience if self.layered else self.voice
 
     def layer(self, name: str) -> np.ndarray:
         return getattr(self, name)
@@ -74,14 +77,22 @@ class Renderer:
         self.speech = [e for e in timeline.events if e.kind == "speech"]
         self.beds = _bed_segments(timeline)
 
-    def windows(self, window_frames: int | None = None):
-        size = window_frames or int(self.settings.window_s * self.tl.rate_hz)
-        for start in range(0, self.tl.frames, size):
-            yield self.window(start, min(size, self.tl.frames - start))
+    def windows(self, window_frames: int | None = None, layered: bool = True, first: int = 0, stop: int | None = None):
+        """Windows of `window_frames` (default settings.window_s) from frame `first` to `stop`.
 
-    def window(self, start: int, frames: int) -> Window:
+        Unlayered windows are mixed as they are rendered: faster, when no stems are wanted."""
+        size = window_frames or int(self.settings.window_s * self.tl.rate_hz)
+        stop = self.tl.frames if stop is None else stop
+        for start in range(first, stop, size):
+            yield self.window(start, min(size, stop - start), layered)
+
+    def window(self, start: int, frames: int, layered: bool = True) -> Window:
         zeros = lambda: np.zeros((frames, 2), dtype=np.float32)  # noqa: E731
-        w = Window(start, zeros(), zeros(), zeros(), zeros())
+        if layered:
+            w = Window(start, zeros(), zeros(), zeros(), zeros())
+        else:
+            mix = zeros()
+            w = Window(start, mix, mix, mix, mix, layered=False)
         stop = start + frames
         for event in self.tl.events:
             if event.start >= stop or event.end <= start:
@@ -117,6 +128,12 @@ class Renderer:
             return beds.noise(name, self.tl.seed, start, frames, self.tl.rate_hz)
         return filebed.file_bed(name, self.tl.seed, start, frames, self.tl.rate_hz, self.settings.bed_vary)
 
+    def bed_power_at(self, name: str, t: np.ndarray) -> np.ndarray | float:
+        """K-weighted power of a bed (before its gain) around frame positions t, as it is mixed."""
+        if beds.is_named(name):
+            return beds.k_power(name, self.tl.seed, t, self.tl.rate_hz, self.settings.mono)
+        return filebed.k_power(name, self.tl.rate_hz, self.settings.mono)
+
     def _bls_gain(self, event: Event) -> float:
         if event.tone.level_db is not None:
             return db_to_gain(self.settings.voice_rms_db + event.tone.level_db) * np.sqrt(2.0)
@@ -132,24 +149,33 @@ class Renderer:
             w.ambience += layer
 
     def _duck(self, start: int, frames: int) -> np.ndarray | float:
-        """Gain (linear) of the bed: dips by duck_db under speech, with smooth attack and release."""
+        """Gain (linear) of the bed over a window: a scalar where no speech is near."""
+        return self.duck_at(np.arange(start, start + frames, dtype=np.float64), scalar_when_flat=True)
+
+    def duck_at(self, t: np.ndarray, scalar_when_flat: bool = False) -> np.ndarray | float:
+        """Gain (linear) of the bed at frame positions `t` (ascending): dips by duck_db under
+        speech, with smooth attack and release."""
         s = self.settings
         rate = self.tl.rate_hz
         attack, release = max(1, int(s.duck_attack_s * rate)), max(1, int(s.duck_release_s * rate))
         depth = None
         for event in self.speech:
-            lo, hi = max(start, event.start - attack), min(start + frames, event.end + release)
+            lo, hi = np.searchsorted(t, [event.start - attack, event.end + release])
             if lo >= hi:
                 continue
             if depth is None:
-                depth = np.zeros(frames, dtype=np.float32)
-            t = np.arange(lo, hi, dtype=np.float32)
-            edge = np.minimum((t - (event.start - attack)) / attack, ((event.end + release) - t) / release)
+                depth = np.zeros(len(t), dtype=np.float32)
+            near = t[lo:hi].astype(np.float32)
+            edge = np.minimum((near - (event.start - attack)) / attack, ((event.end + release) - near) / release)
             shape = 0.5 - 0.5 * np.cos(np.pi * np.clip(edge, 0, 1))
-            np.maximum(depth[lo - start : hi - start], shape, out=depth[lo - start : hi - start])
+            np.maximum(depth[lo:hi], shape, out=depth[lo:hi])
         if depth is None:
-            return 1.0
+            return 1.0 if scalar_when_flat else np.ones(len(t), dtype=np.float32)
         return np.power(np.float32(10.0), depth * np.float32(-s.duck_db / 20.0))
+
+    def bed_envelopes_at(self, t: np.ndarray):
+        """Each bed with its equal-power gain at frame positions `t`."""
+        return _bed_envelopes_at(self.beds, t, self.tl, self.settings)
 
 
 def _place(target: np.ndarray, mono: np.ndarray, at: int, start: int, stop: int, pan: float = 0.0) -> None:
@@ -165,9 +191,18 @@ def _place(target: np.ndarray, mono: np.ndarray, at: int, start: int, stop: int,
     if pan == 0.0:
         target[lo - start : hi - start] += part[:, None]
     else:
-        left, right = (float(g) * np.sqrt(2.0) for g in tones.pan_gains(pan))
-        target[lo - start : hi - start, 0] += part * min(left, 1.0)
-        target[lo - start : hi - start, 1] += part * min(right, 1.0)
+        left, right = pan_weights(pan)
+        target[lo - start : hi - start, 0] += part * left
+        target[lo - start : hi - start, 1] += part * right
+
+
+def pan_weights(pan: float) -> tuple[float, float]:
+    """(left, right) gains of a clip placed at `pan`: 1 in both ears when centred, one ear at
+    full level at -1 or +1."""
+    if pan == 0.0:
+        return 1.0, 1.0
+    left, right = (float(g) * np.sqrt(2.0) for g in tones.pan_gains(pan))
+    return min(left, 1.0), min(right, 1.0)
 
 
 def _bed_segments(tl: Timeline) -> list[tuple[int, int, str | None]]:
@@ -192,6 +227,17 @@ def _bed_envelopes(segments, start: int, frames: int, tl: Timeline, s: Settings)
         if seg_start + fade <= start and stop <= fade_out_at:
             yield name, 1.0
             continue
-        t = np.arange(start, stop, dtype=np.float64)
-        edge = np.minimum((t - seg_start) / fade, (fade_out_at + fade - t) / fade)
-        yield name, np.sin(0.5 * np.pi * np.clip(edge, 0, 1)).astype(np.float32)
+        yield name, _bed_gain(np.arange(start, stop, dtype=np.float64), seg_start, fade_out_at, fade)
+
+
+def _bed_envelopes_at(segments, t: np.ndarray, tl: Timeline, s: Settings):
+    fade = max(1, int(s.bed_fade_s * tl.rate_hz))
+    for seg_start, seg_stop, name in segments:
+        fade_out_at = tl.frames - fade if seg_stop >= tl.frames else seg_stop
+        yield name, _bed_gain(t, seg_start, fade_out_at, fade)
+
+
+def _bed_gain(t: np.ndarray, seg_start: int, fade_out_at: int, fade: int) -> np.ndarray:
+    """Fades in from seg_start and out from fade_out_at, equal-power, over `fade` frames."""
+    edge = np.minimum((t - seg_start) / fade, (fade_out_at + fade - t) / fade)
+    return np.sin(0.5 * np.pi * np.clip(edge, 0, 1)).astype(np.float32)

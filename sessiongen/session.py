@@ -6,6 +6,8 @@ Each stage is a function of plain data; this module only wires them together.
 from __future__ import annotations
 
 import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from sessiongen.master import Delivered, Fades, Limiter, Loudness, LoudnessMeter
 from sessiongen.model import Script
 from sessiongen.pacing import pace
 from sessiongen.personalise import personalise
+from sessiongen.predict import predict_lufs
 from sessiongen.render import LAYERS, Renderer
 from sessiongen.settings import Settings
 from sessiongen.tags import TagInfo, write_tags
@@ -90,22 +93,54 @@ def fold(block: np.ndarray, settings: Settings) -> np.ndarray:
     return block.mean(axis=1, keepdims=True, dtype=np.float32) if settings.mono else block
 
 
-def measure(renderer: Renderer, settings: Settings, progress=None) -> Loudness:
-    """First pass: the loudness of the whole mix, window by window."""
-    meter = LoudnessMeter(renderer.tl.rate_hz, settings.channels)
-    for window in renderer.windows():
-        meter.add(fold(window.mix(), settings))
-        if progress:
-            progress((window.start + len(window.voice)) / renderer.tl.frames)
-    return meter.result()
+def measure(tl: Timeline, clips: dict[str, Clip], settings: Settings, progress=None) -> Loudness:
+    """First pass: the loudness of the whole mix, in two halves on two threads.
+
+    Each half has its own meter; libebur128 joins their block histograms, so only the three
+    400 ms blocks straddling the join are not counted (a change far below 0.01 LU)."""
+    size = int(settings.window_s * tl.rate_hz)
+    middle = -(-tl.frames // size // 2) * size  # a window boundary: a multiple of the 100 ms block hop
+    parts = [(0, middle), (middle, tl.frames)] if 0 < middle < tl.frames else [(0, tl.frames)]
+    done, cancelled = [0] * len(parts), threading.Event()
+
+    def half(index: int) -> LoudnessMeter:
+        meter = LoudnessMeter(tl.rate_hz, settings.channels)
+        renderer = Renderer(tl, clips, settings)  # its own: a renderer keeps recent clips
+        for window in renderer.windows(layered=False, first=parts[index][0], stop=parts[index][1]):
+            if cancelled.is_set():
+                break
+            meter.add(fold(window.mix(), settings))
+            done[index] = window.start + len(window.voice) - parts[index][0]
+        return meter
+
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="sessiongen-measure") as pool:
+        futures = [pool.submit(half, index) for index in range(len(parts))]
+        try:
+            while wait(futures, timeout=0.2).not_done:
+                if progress:
+                    progress(sum(done) / tl.frames)
+            meters = [future.result() for future in futures]
+        except BaseException:  # Ctrl-C or a failure in one half: stop the other at its next window
+            cancelled.set()
+            raise
+    return LoudnessMeter.joined(meters)
+
+
+LOUDNESS_TOLERANCE_LU = 0.2  # a delivered loudness further than this from the target is checked
+PREDICTION_TOLERANCE_LU = 0.1  # a prediction further than this from the measurement is redone
 
 
 def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None, tags: TagInfo | None = None, progress=None) -> Rendered:
     """Render, master, encode and tag `out` (atomically: no half-written file is ever left).
 
+    One pass: the gain comes from the predicted loudness of the mix (predict.py), and the
+    delivered loudness is measured as the file is written. Should it miss the target, the mix is
+    measured; if the prediction was wrong (not just the limiter taking a little off), the session
+    is mastered again with the measured gain.
+
     With `stems`, also writes each layer as it enters the mix (after ducking, before mastering)
     as a 32-bit float WAV in that folder, sample-aligned with the mix. `progress(fraction)` is
-    called as the work goes on (the measuring pass is the first half).
+    called as the work goes on.
     """
     report = progress or (lambda fraction: None)
     fmt = format_for(out, fmt)
@@ -114,47 +149,57 @@ def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = N
         check_folder(stems / "voice.wav")
     tl = prepared.timeline
     renderer = Renderer(tl, prepared.clips, settings)
-    measured = measure(renderer, settings, lambda f: report(0.5 * f))
     codec_db = mp3_level_change_db(settings.mp3_bitrate_kbps, tl.rate_hz) if fmt == "mp3" else 0.0
-    gain = gain_for(measured, settings.target_lufs - codec_db)  # the codec's level change is made up
+    target_lufs = settings.target_lufs - codec_db  # the codec's level change is made up
+    mix = Loudness(predict_lufs(renderer), "predicted")
+    with contextlib.ExitStack() as files:
+        temp = files.enter_context(atomic_path(out))
+        stem_temps = {name: files.enter_context(atomic_path(stems / f"{name}.wav")) for name in LAYERS} if stems is not None else {}
+        mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(mix, target_lufs), codec_db, report)
+        if abs(mastered.delivered.integrated_lufs - settings.target_lufs) > LOUDNESS_TOLERANCE_LU:
+            measured = measure(tl, prepared.clips, settings)
+            if abs(measured.integrated_lufs - mix.integrated_lufs) > PREDICTION_TOLERANCE_LU:
+                mix = measured
+                mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(mix, target_lufs), codec_db, report)
+        if tags is not None:
+            write_tags(temp, fmt, tags)
+    return Rendered(out, fmt, tl, mix, gain_to_db(mastered.gain), mastered.limiter_db, mastered.delivered, prepared.speak)
+
+
+@dataclass
+class _Mastered:
+    gain: float
+    limiter_db: float
+    delivered: Delivered
+
+
+def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_temps: dict[str, Path], gain: float, codec_db: float, report) -> _Mastered:
+    """Render the session window by window, master it (gain, limiter, fades) and write it to
+    `temp` (and each layer to stem_temps), measuring what is delivered."""
+    tl = renderer.tl
     limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db, settings.channels)
     fades = Fades(tl.frames, tl.rate_hz, settings.fade_in_s, settings.fade_out_s)
     meter = OutputMeter(tl.rate_hz, settings.channels)
-    with contextlib.ExitStack() as files:
-        temp = files.enter_context(atomic_path(out))
-        writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
-        stem_writers = _stem_writers(files, stems, tl.rate_hz)
-        try:
-            position = 0
-            for window in renderer.windows():
-                for name, stem in stem_writers.items():
-                    stem.write(window.layer(name))
-                block = fades.apply(limiter.process(fold(window.mix(), settings) * gain), position)
-                writer.write(block)
-                meter.add(block)
-                position += len(block)
-                report(0.5 + 0.5 * (window.start + len(window.voice)) / tl.frames)
-            block = fades.apply(limiter.flush(), position)
+    writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
+    stem_writers = {name: SoundfileWriter(path, tl.rate_hz, "wav", subtype="FLOAT") for name, path in stem_temps.items()}
+    try:
+        position = 0
+        for window in renderer.windows(layered=bool(stem_writers)):
+            for name, stem in stem_writers.items():
+                stem.write(window.layer(name))
+            block = fades.apply(limiter.process(fold(window.mix(), settings) * np.float32(gain)), position)
             writer.write(block)
             meter.add(block)
-        finally:
-            for w in [writer, *stem_writers.values()]:
-                w.close()
-        if tags is not None:
-            write_tags(temp, fmt, tags)
+            position += len(block)
+            report((window.start + len(window.voice)) / tl.frames)
+        block = fades.apply(limiter.flush(), position)
+        writer.write(block)
+        meter.add(block)
+    finally:
+        for w in [writer, *stem_writers.values()]:
+            w.close()
     true_peak_db = min(gain_to_db(limiter.peak), settings.peak_ceiling_db)  # the limiter holds the ceiling
-    delivered = meter.result(true_peak_db, codec_db)
-    return Rendered(out, fmt, tl, measured, gain_to_db(gain), limiter.reduction_db, delivered, prepared.speak)
-
-
-def _stem_writers(files: contextlib.ExitStack, folder: Path | None, rate_hz: int) -> dict:
-    if folder is None:
-        return {}
-    writers = {}
-    for name in LAYERS:
-        temp = files.enter_context(atomic_path(folder / f"{name}.wav"))
-        writers[name] = SoundfileWriter(temp, rate_hz, "wav", subtype="FLOAT")
-    return writers
+    return _Mastered(gain, limiter.reduction_db, meter.result(true_peak_db, codec_db))
 
 
 def check_folder(out: Path) -> None:

@@ -77,19 +77,40 @@ def bls(tone: Tone, offset: int, frames: int, rate_hz: int, event_frames: int = 
     """Bilateral tones for frames [offset, offset + frames) of a set; (frames, 2) float32."""
     if tone.style == "sweep":
         return _sweep(tone, offset, frames, rate_hz, event_frames)
-    t_s = (offset + np.arange(frames, dtype=np.float64)) / rate_hz
+    out = np.zeros((frames, 2), dtype=np.float32)
+    if frames <= 0:
+        return out
     slot_s = 0.5 / tone.rate_hz  # one slot per ear: left, right, left, ...
-    slot = np.floor(t_s / slot_s).astype(np.int64)
-    shift_s = _jitter_s(tone, slot, slot_s, seed)
-    on_s = slot_s * min(TONE_FRACTION, 0.95 - tone.jitter_pct / 100.0)
-    within_s = t_s - slot * slot_s - shift_s
-    timbre = TIMBRE_FUNCTIONS[tone.timbre]
-    mono = np.where(within_s >= 0, timbre(np.maximum(within_s, 0.0), on_s, tone.pitch_hz), 0.0)
-    mono *= _loudness_match(tone.timbre, round(on_s, 6), tone.pitch_hz, rate_hz)
+    on_s = round(slot_s * min(TONE_FRACTION, 0.95 - tone.jitter_pct / 100.0), 6)
+    first, last = (int(np.floor(f / rate_hz / slot_s)) for f in (offset, offset + frames - 1))
+    slots = np.arange(first, last + 1)
     depth = tone.depth_pct / 100.0
-    position = np.where(slot % 2 == 1, depth, -depth)
-    left, right = pan_gains(position)
-    return np.stack([mono * left, mono * right], axis=1).astype(np.float32)
+    ears = [tuple(np.float32(g) for g in pan_gains(p)) for p in (-depth, depth)]
+    for slot, shift_s in zip(slots, _jitter_s(tone, slots, slot_s, seed)):
+        begin = (slot * slot_s + shift_s) * rate_hz  # where the burst starts, in frames (fractional)
+        at = int(np.ceil(begin - 1e-9))
+        fraction = round((at - begin) * SUBSAMPLE_STEPS) / SUBSAMPLE_STEPS
+        burst = _burst(tone.timbre, on_s, tone.pitch_hz, rate_hz, fraction)
+        lo, hi = max(at, offset), min(at + len(burst), offset + frames)
+        if lo < hi:
+            part = burst[lo - at : hi - at]
+            left, right = ears[slot % 2]
+            out[lo - offset : hi - offset, 0] = part * left
+            out[lo - offset : hi - offset, 1] = part * right
+    return out
+
+
+SUBSAMPLE_STEPS = 16  # burst onsets are placed to 1/16 of a sample (under 2 microseconds at 44.1 kHz)
+
+
+@lru_cache(maxsize=128)
+def _burst(timbre: str, on_s: float, pitch_hz: float, rate_hz: int, fraction: float) -> np.ndarray:
+    """One burst of a timbre, loudness-matched; its first sample is `fraction` of a frame after onset."""
+    w_s = (np.arange(int(np.ceil(on_s * rate_hz)) + 1) + fraction) / rate_hz
+    samples = TIMBRE_FUNCTIONS[timbre](w_s, on_s, pitch_hz) * _loudness_match(timbre, on_s, pitch_hz, rate_hz)
+    samples = samples.astype(np.float32)
+    samples.flags.writeable = False
+    return samples
 
 
 def _jitter_s(tone: Tone, slot: np.ndarray, slot_s: float, seed: int) -> np.ndarray:

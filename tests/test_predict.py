@@ -1,0 +1,130 @@
+"""Predicted loudness (one-pass mastering): the prediction against libebur128's measurement."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyebur128
+import pytest
+from helpers import prepared
+
+from sessiongen import session
+from sessiongen.audio import gain_to_db
+from sessiongen.master import LoudnessMeter
+from sessiongen.kweight import k_gain, k_response
+from sessiongen.predict import integrated_lufs, predict_lufs
+from sessiongen.render import Renderer
+from sessiongen.settings import Settings
+
+RATE = 44_100
+BODY = (
+    "# One\nHello there, welcome. Take a moment to settle. [pause 3s]\n[bls 12s rate=1.0]\n[bls on]\n"
+    "Words with tones beneath them, as the set goes on.\n[bls off]\n[bell]\n"
+    "[breathe in=2 out=3 rounds=3]\n# Two\n[ambience rain]\nThe rain is here now. Notice it, or not. [pause 4s]\n"
+    "[bls 10s rate=0.6 style=sweep]\nThe end, for now.\n"
+)
+
+
+def _bs1770(audio: np.ndarray) -> float:
+    state = pyebur128.R128State(audio.shape[1], RATE, pyebur128.MeasurementMode.MODE_I)
+    state.add_frames(np.ascontiguousarray(audio, dtype=np.float32).reshape(-1), len(audio))
+    return pyebur128.get_loudness_global(state)
+
+
+def test_k_weighting_has_its_standard_shape():
+    response_db = 10 * np.log10(k_response(RATE, RATE)[1:])  # 1 Hz per bin, from 1 Hz
+    response_db = np.concatenate([[-np.inf], response_db])
+    assert response_db[997] == pytest.approx(0.691, abs=0.02)  # why BS.1770 subtracts 0.691
+    assert response_db[10_000] == pytest.approx(4.0, abs=0.5)  # the pre-filter's high shelf
+    assert response_db[20] < -10  # the RLB high-pass
+
+
+@pytest.mark.parametrize("pitch_hz", [100.0, 997.0, 5000.0])
+def test_k_gain_of_a_sine_is_the_response_at_its_pitch(pitch_hz):
+    t_s = np.arange(2 * RATE) / RATE
+    sine = np.sin(2 * np.pi * pitch_hz * t_s)
+    assert 10 * np.log10(k_gain(sine, RATE)) == pytest.approx(10 * np.log10(k_response(RATE, RATE)[int(pitch_hz)]), abs=0.05)
+
+
+def test_gated_loudness_from_bins_matches_libebur128():
+    rng = np.random.default_rng(3)
+    t_s = np.arange(30 * RATE) / RATE
+    level = np.where((t_s % 5) < 3, 0.3, 0.003)  # loud stretches and near-silent gaps: both gates act
+    audio = np.stack([np.sin(2 * np.pi * 997 * t_s) * level, rng.standard_normal(len(t_s)) * 0.1 * level], axis=1)
+    bin_frames = RATE // 100
+    gains = [k_gain(audio[: 10 * RATE, :1], RATE), k_gain(audio[: 10 * RATE, 1:], RATE)]
+    squared = audio[:, 0] ** 2 * gains[0] + audio[:, 1] ** 2 * gains[1]
+    bins = squared.reshape(-1, bin_frames).sum(axis=1) / bin_frames
+    assert integrated_lufs(bins) == pytest.approx(_bs1770(audio), abs=0.1)
+
+
+SCENES = {
+    "tones, breathing, rain and a sweep": (BODY, {}),
+    "a loud ocean bed": ("[ambience ocean]\n" + BODY, {"bed_level_db": -3.0}),
+    "a drone bed, no ducking": ("[ambience drone]\n" + BODY, {"duck_db": 0.0}),
+    "mono": (BODY, {"mono": True}),
+    "headphone check and chime tones": ("[headphone-check]\n" + BODY.replace("rate=1.0]", "rate=1.0 tone=chime]"), {}),
+}
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_prediction_matches_the_measured_loudness(scene):
+    body, overrides = SCENES[scene]
+    settings = Settings(engine="fake", **overrides)
+    p = prepared(body, settings, duration="2m")
+    predicted = predict_lufs(Renderer(p.timeline, p.clips, settings))
+    measured = session.measure(p.timeline, p.clips, settings).integrated_lufs
+    assert predicted == pytest.approx(measured, abs=session.PREDICTION_TOLERANCE_LU)
+
+
+def test_measuring_in_two_halves_equals_one_meter():
+    settings = Settings(engine="fake")
+    p = prepared(BODY, settings, duration="2m")
+    meter = LoudnessMeter(RATE)
+    for window in Renderer(p.timeline, p.clips, settings).windows():
+        meter.add(window.mix())
+    halves = session.measure(p.timeline, p.clips, settings).integrated_lufs
+    assert halves == pytest.approx(meter.result().integrated_lufs, abs=0.03)  # 3 of 1200 blocks straddle the join
+
+
+def _render(tmp_path, monkeypatch, error_db: float):
+    settings = Settings(engine="fake")
+    p = prepared(BODY, settings, duration="2m")
+    passes = []
+    master = session._master
+    monkeypatch.setattr(session, "_master", lambda *a, **k: passes.append(a[5]) or master(*a, **k))
+    exact = session.predict_lufs
+    monkeypatch.setattr(session, "predict_lufs", lambda renderer: exact(renderer) + error_db)
+    out = tmp_path / "s.wav"
+    rendered = session.write(p, settings, out)
+    return rendered, passes, out
+
+
+def test_one_pass_when_the_prediction_holds(tmp_path, monkeypatch):
+    rendered, passes, out = _render(tmp_path, monkeypatch, 0.0)
+    assert len(passes) == 1
+    assert rendered.measured.method == "predicted"
+    assert rendered.delivered.integrated_lufs == pytest.approx(-16.0, abs=session.LOUDNESS_TOLERANCE_LU)
+
+
+def test_a_wrong_prediction_is_caught_and_the_session_mastered_again(tmp_path, monkeypatch):
+    import soundfile as sf
+
+    rendered, passes, out = _render(tmp_path, monkeypatch, 3.0)
+    assert len(passes) == 2 and gain_to_db(passes[1] / passes[0]) == pytest.approx(3.0, abs=0.1)
+    assert rendered.measured.method == "measured"
+    audio, rate_hz = sf.read(out, dtype="float32")
+    assert _bs1770(audio) == pytest.approx(-16.0, abs=0.3)  # the file on disk is the second pass
+
+
+def test_the_manifest_says_how_the_mix_loudness_was_found(tmp_path):
+    from click.testing import CliRunner
+
+    from sessiongen.cli import cli
+
+    result = CliRunner().invoke(cli, ["render", "box-breathing", "--engine", "fake", "-o", str(tmp_path / "b.mp3"), "--json", "--sidecars", "none"])
+    assert result.exit_code == 0, result.output
+    loudness = json.loads(result.stdout)["loudness"]
+    assert loudness["mix_lufs_method"] == "predicted"
+    assert loudness["integrated_lufs"] == pytest.approx(-16.0, abs=session.LOUDNESS_TOLERANCE_LU)
