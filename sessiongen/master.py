@@ -70,13 +70,24 @@ class OutputMeter:
         self._curve: list[float] = []
 
     def add(self, block: np.ndarray) -> None:
-        data = np.concatenate([self._pending, block.astype(np.float32, copy=False)])
-        whole = len(data) // self._hop * self._hop
-        for start in range(0, whole, self._hop):
-            hop = np.ascontiguousarray(data[start : start + self._hop])
-            self._state.add_frames(hop.reshape(-1), len(hop))
-            self._curve.append(pyebur128.get_loudness_momentary(self._state))
-        self._pending = data[whole:]
+        """Feed the meter hop by hop (views into the block: no copy of it), reading the
+        momentary loudness after each hop."""
+        block = np.ascontiguousarray(block, dtype=np.float32)
+        start = 0
+        if len(self._pending):
+            start = min(self._hop - len(self._pending), len(block))
+            self._pending = np.concatenate([self._pending, block[:start]])
+            if len(self._pending) < self._hop:
+                return
+            self._hop_in(self._pending)
+        whole = start + (len(block) - start) // self._hop * self._hop
+        for at in range(start, whole, self._hop):
+            self._hop_in(block[at : at + self._hop])
+        self._pending = block[whole:].copy()
+
+    def _hop_in(self, hop: np.ndarray) -> None:
+        self._state.add_frames(hop.reshape(-1), len(hop))
+        self._curve.append(pyebur128.get_loudness_momentary(self._state))
 
     def result(self, true_peak_db: float, codec_db: float = 0.0) -> Delivered:
         """The measurements, shifted by the level change the codec is known to make (codec_db)."""

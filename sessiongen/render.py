@@ -6,6 +6,8 @@ are read lazily from the phrase cache, so memory does not grow with session leng
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
@@ -176,6 +178,47 @@ class Renderer:
     def bed_envelopes_at(self, t: np.ndarray):
         """Each bed with its equal-power gain at frame positions `t`."""
         return _bed_envelopes_at(self.beds, t, self.tl, self.settings)
+
+
+def prefetched(windows, depth: int = 2):
+    """The windows of a generator, rendered ahead on a thread while the caller masters the
+    previous ones: numpy releases the GIL for most of the mixing, so the two overlap. At most
+    `depth` windows wait; an error in the thread is raised here; closing the generator (or an
+    error in the caller) stops the thread."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for window in windows:
+                if not offer(("window", window)):
+                    return
+            offer(("done", None))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller
+            offer(("error", exc))
+
+    thread = threading.Thread(target=produce, name="sessiongen-render", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = ready.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _place(target: np.ndarray, mono: np.ndarray, at: int, start: int, stop: int, pan: float = 0.0) -> None:

@@ -27,7 +27,7 @@ from sessiongen.model import Script
 from sessiongen.pacing import pace
 from sessiongen.personalise import personalise
 from sessiongen.predict import predict_lufs
-from sessiongen.render import LAYERS, Renderer
+from sessiongen.render import LAYERS, Renderer, prefetched
 from sessiongen.settings import Settings
 from sessiongen.tags import TagInfo, write_tags
 from sessiongen.speech import get_engine
@@ -182,9 +182,10 @@ def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_t
     meter = OutputMeter(tl.rate_hz, settings.channels)
     writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
     stem_writers = {name: SoundfileWriter(path, tl.rate_hz, "wav", subtype="FLOAT") for name, path in stem_temps.items()}
+    windows = prefetched(renderer.windows(layered=bool(stem_writers)))
     try:
         position = 0
-        for window in renderer.windows(layered=bool(stem_writers)):
+        for window in windows:
             for name, stem in stem_writers.items():
                 stem.write(window.layer(name))
             block = fades.apply(limiter.process(fold(window.mix(), settings) * np.float32(gain)), position)
@@ -196,6 +197,7 @@ def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_t
         writer.write(block)
         meter.add(block)
     finally:
+        windows.close()
         for w in [writer, *stem_writers.values()]:
             w.close()
     true_peak_db = min(gain_to_db(limiter.peak), settings.peak_ceiling_db)  # the limiter holds the ceiling

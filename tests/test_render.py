@@ -163,3 +163,38 @@ def test_true_peak_limiting_catches_peaks_between_samples():
     sample_only = Limiter(RATE, -1.0, true_peak=False)
     z = np.concatenate([sample_only.process(x), sample_only.flush()])
     assert gain_to_db(np.abs(soxr.resample(z[:, 0].astype(np.float64), RATE, RATE * 8)[RATE:-RATE]).max()) > 0.5
+
+
+def test_prefetched_windows_keep_their_order_and_stop_with_the_caller():
+    import threading
+
+    from sessiongen.render import prefetched
+
+    assert list(prefetched(iter(range(50)))) == list(range(50))
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            produced.append(n)
+            yield n
+            n += 1
+
+    windows = prefetched(endless(), depth=2)
+    assert [next(windows) for _ in range(3)] == [0, 1, 2]
+    windows.close()  # the caller stops early (an error, Ctrl-C): the thread ends, nothing hangs
+    assert not any(t.name == "sessiongen-render" for t in threading.enumerate())
+    assert len(produced) <= 3 + 2 + 1  # it ran at most `depth` (and the one in hand) ahead
+
+
+def test_an_error_while_rendering_ahead_reaches_the_caller():
+    from sessiongen.render import prefetched
+
+    def failing():
+        yield 1
+        raise ValueError("a window could not be rendered")
+
+    windows = prefetched(failing())
+    assert next(windows) == 1
+    with pytest.raises(ValueError, match="could not be rendered"):
+        next(windows)
