@@ -60,15 +60,22 @@ class FakeEngine:
 
 
 class FlakyEngine(FakeEngine):
-    """Misbehaves as the file named by $FLAKY_STATE says: hang-once, crash-once, hang-always."""
+    """Misbehaves as the file named by $FLAKY_STATE says: hang-once, crash-once, hang-always, or
+    one of those followed by @TEXT to misbehave on that phrase only. Each phrase it is asked for
+    is appended to the file named by $FLAKY_LOG, if set."""
 
     def synthesize(self, text, voice, rate_wpm, volume):
         import os
         import time
         from pathlib import Path
 
+        if os.environ.get("FLAKY_LOG"):
+            with open(os.environ["FLAKY_LOG"], "a", encoding="utf-8") as log:
+                log.write(text + "\n")
         state = Path(os.environ["FLAKY_STATE"])
-        mode = state.read_text() if state.exists() else ""
+        mode, _, only = (state.read_text() if state.exists() else "").partition("@")
+        if only and only != text:
+            mode = ""
         if mode.endswith("-once"):
             state.write_text("")
         if mode.startswith("hang"):

@@ -69,6 +69,125 @@ def test_a_hanging_engine_is_restarted_and_then_named(monkeypatch, tmp_path):
         engine.close()
 
 
+@pytest.fixture
+def flaky(monkeypatch, tmp_path):
+    """An isolated FlakyEngine with a 2 s timeout; its state file and the log of phrases it was asked for."""
+    monkeypatch.setenv("SESSIONGEN_ENGINES", "flaky=fake_engine:FlakyEngine")
+    monkeypatch.setenv("FLAKY_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("FLAKY_LOG", str(tmp_path / "log"))
+    engine = IsolatedEngine("flaky", "flaky:1", timeout_s=2.0)
+    yield engine, tmp_path / "state", tmp_path / "log"
+    engine.close()
+
+
+def _calls(*texts: str) -> list[tuple]:
+    return [(text, "fake/en", 105, 1.0) for text in texts]
+
+
+def _same_audio(audio, text: str) -> bool:
+    from fake_engine import FakeEngine
+
+    expected = FakeEngine().synthesize(text, "fake/en", 105, 1.0)
+    return audio.rate_hz == expected.rate_hz and np.array_equal(audio.samples, expected.samples)
+
+
+def test_a_batch_is_one_request_answered_phrase_by_phrase_in_order(flaky):
+    engine, _, log = flaky
+    texts = ["One.", "Two words.", "Three words here.", "One."]
+    sent = []
+    original = engine._send
+    engine._send = lambda verb, calls: sent.append(len(calls)) or original(verb, calls)
+    audios = list(engine.synthesize_many(_calls(*texts)))
+    assert sent == [4]  # one round trip for the batch
+    assert all(_same_audio(audio, text) for audio, text in zip(audios, texts))
+    assert log.read_text().split("\n")[:-1] == texts
+
+
+def test_a_hang_mid_batch_restarts_the_engine_and_resumes_at_that_phrase(flaky):
+    engine, state, log = flaky
+    state.write_text("hang-once@Two words.")
+    audios = engine.synthesize_many(_calls("One.", "Two words.", "Three words here."))
+    assert _same_audio(next(audios), "One.")
+    pid = engine._process.pid
+    rest = list(audios)  # "Two words." hangs, is killed after 2 s, and is asked for again
+    assert engine._process.pid != pid
+    assert [_same_audio(a, t) for a, t in zip(rest, ["Two words.", "Three words here."])] == [True, True]
+    assert log.read_text().split("\n")[:-1] == ["One.", "Two words.", "Two words.", "Three words here."]
+
+
+def test_a_phrase_that_hangs_every_time_is_named_after_three_attempts(flaky):
+    engine, state, _ = flaky
+    state.write_text("hang-always@Stuck here.")
+    audios = engine.synthesize_many(_calls("Fine.", "Stuck here.", "Never reached."))
+    assert _same_audio(next(audios), "Fine.")
+    with pytest.raises(SessiongenError, match=r'failed 3 times on the phrase "Stuck here\.": no answer within 2 s'):
+        next(audios)
+    state.write_text("")
+    assert _same_audio(engine.synthesize("Afterwards.", "fake/en", 105, 1.0), "Afterwards.")
+
+
+def test_a_crash_mid_batch_is_retried_without_repeating_the_phrases_before_it(flaky):
+    engine, state, log = flaky
+    state.write_text("crash-once@Two words.")
+    texts = ["One.", "Two words.", "Three words here."]
+    assert all(_same_audio(a, t) for a, t in zip(engine.synthesize_many(_calls(*texts)), texts))
+    assert log.read_text().split("\n")[:-1] == ["One.", "Two words.", "Two words.", "Three words here."]
+
+
+def test_an_abandoned_batch_never_answers_the_next_request(flaky):
+    """Answers still on their way for a batch nobody reads must not be taken for another phrase's."""
+    engine, _, _ = flaky
+    abandoned = engine.synthesize_many(_calls("One.", "Two words.", "Three words here."))
+    assert _same_audio(next(abandoned), "One.")
+    assert _same_audio(engine.synthesize("Something else entirely.", "fake/en", 105, 1.0), "Something else entirely.")
+    assert engine.resolve_voice("Fake English") == "fake/en"
+    del abandoned
+
+
+def test_the_speaker_asks_for_all_missing_phrases_in_one_request(flaky, tmp_path):
+    from sessiongen.settings import Settings
+    from sessiongen.speech.clips import Speaker
+
+    engine, _, log = flaky
+    speaker = Speaker(engine, PhraseCache(tmp_path / "cache", RATE), Settings(engine="flaky"))
+    sent = []
+    original = engine._send
+    engine._send = lambda verb, calls: sent.append((verb, len(calls))) or original(verb, calls)
+    speaker.clips({"a": ("Hello there.", None), "b": ("Welcome back to this place.", 90)})
+    clips = speaker.clips({"a": ("Hello there.", None), "c": ("Goodbye.", None), "d": ("Goodbye.", None)})
+    assert sent == [("synthesize", 2), ("synthesize", 1)]  # cached phrases and repeats are not asked for
+    assert log.read_text().split("\n")[:-1] == ["Hello there.", "Welcome back to this place.", "Goodbye."]
+    assert (speaker.stats.synthesised, speaker.stats.cached) == (3, 2)
+    assert clips["c"].path == clips["d"].path and clips["c"].duration_s == pytest.approx(60 / 105, abs=0.1)
+
+
+def test_the_file_path_rejects_a_clip_whose_length_does_not_fit_its_phrase():
+    """pyttsx3's file path can find another phrase's audio under a phrase's name (RESEARCH.md §7)."""
+    from sessiongen.audio import Audio
+    from sessiongen.speech.pyttsx3_engine import Pyttsx3Engine, plausible
+
+    def clip(seconds):
+        return Audio(np.zeros((int(seconds * 22_050), 1), dtype=np.float32), 22_050)
+
+    sentence = "Let your shoulders soften and feel the weight of your arms resting at your sides."  # 15 words
+    assert plausible(clip(8.0), sentence, 105)
+    assert not plausible(clip(1.0), sentence, 105)  # "Hello." where a sentence should be
+    assert plausible(clip(1.0), "Hello.", 105)
+    assert not plausible(clip(12.0), "Hello.", 105)  # a sentence where "Hello." should be
+
+    engine = Pyttsx3Engine(in_memory=False)
+    engine._start = lambda: None  # no pyttsx3: the files it would write are these
+    files = iter([clip(12.0), None, clip(1.0)])  # another phrase's file, none in time, then its own
+    engine._try_once = lambda *args: next(files)
+    assert engine.synthesize("Hello.", "gmw/en", 105, 1.0).duration_s == pytest.approx(1.0)
+
+
+def test_in_memory_and_file_clips_never_share_cache_entries():
+    from sessiongen.speech.pyttsx3_engine import Pyttsx3Engine
+
+    assert Pyttsx3Engine(in_memory=True).identity() != Pyttsx3Engine(in_memory=False).identity()
+
+
 def test_a_silent_clip_is_an_error_not_silence(tmp_path, monkeypatch):
     from fake_engine import FakeEngine
 

@@ -131,3 +131,37 @@ def test_sounds_lists_timbres_styles_and_beds():
     info = json.loads(CliRunner().invoke(cli, ["sounds", "--json"]).output)
     assert len(info["timbres"]) >= 6 and {"alternate", "sweep"} == {s["name"] for s in info["styles"]}
     assert {"white", "pink", "brown", "rain", "ocean", "stream", "wind", "drone"} <= {b["name"] for b in info["beds"]}
+
+
+@pytest.mark.parametrize("voice_rms_db", [-20.0, -26.0])
+def test_every_stored_clip_is_speech_at_the_voice_level_with_its_peaks_limited(tmp_path, voice_rms_db):
+    """Clips are levelled at the engine's rate and resampled after: the stored clip is at the mix
+    rate, its speech at the voice level, its peaks (here 4 times the voice's, every half second)
+    brought down to the voice ceiling (within 1 dB: resampling after the limiter can overshoot
+    a little, 0.3 dB on espeak-ng speech and 0.6 dB on these square bursts)."""
+    from fake_engine import FakeEngine
+
+    from sessiongen.audio import Audio
+    from sessiongen.speech.cache import PhraseCache
+    from sessiongen.speech.clips import BLOCK_S, VOICE_CREST_DB, Speaker
+
+    class Spiky(FakeEngine):
+        def synthesize(self, text, voice, rate_wpm, volume):
+            audio = super().synthesize(text, voice, rate_wpm, volume)
+            samples = audio.samples.copy()
+            for at in range(int(0.2 * audio.rate_hz), len(samples) - 100, audio.rate_hz // 2):
+                samples[at : at + 40] *= 4.0
+            return Audio(samples, audio.rate_hz)
+
+    settings = Settings(engine="fake", voice_rms_db=voice_rms_db)
+    speaker = Speaker(Spiky(), PhraseCache(tmp_path, RATE), settings)
+    texts = ["Hello.", "Let your shoulders soften, and notice the floor under your feet.", "Welcome back."]
+    for text, clip in speaker.clips({text: (text, None) for text in texts}).items():
+        samples, rate = sf.read(clip.path, dtype="float32")
+        assert rate == RATE and len(samples) == clip.frames
+        block = int(BLOCK_S * RATE)
+        power = np.square(samples[: len(samples) // block * block].reshape(-1, block)).mean(axis=1)
+        assert 10 * np.log10(power[power >= power.max() * 1e-3].mean()) == pytest.approx(voice_rms_db, abs=0.5), text
+        peak_db = gain_to_db(float(np.abs(samples).max()))
+        assert voice_rms_db + VOICE_CREST_DB - 1.0 <= peak_db <= voice_rms_db + VOICE_CREST_DB + 1.0, text
+        assert abs(samples[0]) < 1e-3 and abs(samples[-1]) < 1e-3  # trimmed with fades: no click at either end

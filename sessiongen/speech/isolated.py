@@ -1,14 +1,21 @@
 """A speech engine in its own process: a hung or crashed engine is restarted, the phrase retried.
 
 The engine's native code (espeak-ng through pyttsx3) can hang, print, or end its process; in a
-child process none of that reaches the session, and every call has a timeout.
+child process none of that reaches the session, and every answer has a timeout.
+
+Every request is a list of calls of one verb, answered one message per call as each is ready: a
+script's phrases cost one round trip, and the child speaks ahead while the parent prepares what
+it has received (the socket pair holds several phrases of audio).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
+import socket
+from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -20,6 +27,17 @@ from sessiongen.speech.engine import Voice
 TIMEOUT_S = float(os.environ.get("SESSIONGEN_TTS_TIMEOUT_S", "30"))
 START_TIMEOUT_S = 60.0
 ATTEMPTS = 3
+SOCKET_BUFFER_BYTES = 4 << 20  # about 7 phrases of espeak-ng audio, where the system allows it
+
+_VERBS = {
+    "synthesize": lambda engine, *args: _audio_payload(engine.synthesize(*args)),
+    "voices": lambda engine: [(v.id, v.name, v.languages) for v in engine.voices()],
+    "resolve": lambda engine, voice: engine.resolve_voice(voice),
+}
+
+
+def _audio_payload(audio: Audio) -> tuple[np.ndarray, int]:
+    return np.ascontiguousarray(audio.samples, dtype=np.float32), audio.rate_hz
 
 
 def _serve(conn: Connection, name: str) -> None:
@@ -32,31 +50,49 @@ def _serve(conn: Connection, name: str) -> None:
     conn.send(("ready", None))
     while True:
         try:
-            verb, args = conn.recv()
+            verb, calls = conn.recv()
         except (EOFError, OSError):
             return
-        try:
-            if verb == "synthesize":
-                audio = engine.synthesize(*args)
-                conn.send(("ok", (np.ascontiguousarray(audio.samples, dtype=np.float32), audio.rate_hz)))
-            elif verb == "voices":
-                conn.send(("ok", [(v.id, v.name, v.languages) for v in engine.voices()]))
-            elif verb == "resolve":
-                conn.send(("ok", engine.resolve_voice(*args)))
-        except SessiongenError as exc:
-            conn.send(("user", str(exc)))
-        except Exception as exc:  # the engine's own failure: the parent retries
-            conn.send(("engine", f"{type(exc).__name__}: {exc}"))
+        for args in calls:  # the rest of a request is dropped after a failure: the parent decides what next
+            if not _answer(conn, lambda args=args: _VERBS[verb](engine, *args)):
+                break
+
+
+def _answer(conn: Connection, work) -> bool:
+    """Send ("ok", result), or why there is none: the user's error ("user") or the engine's ("engine")."""
+    try:
+        message = ("ok", work())
+    except SessiongenError as exc:
+        message = ("user", str(exc))
+    except Exception as exc:  # the engine's own failure: the parent retries
+        message = ("engine", f"{type(exc).__name__}: {exc}")
+    conn.send(message)
+    return message[0] == "ok"
+
+
+def _widen(*ends: Connection) -> None:
+    """Let a socket pair hold several phrases of audio (up to the system's limit, net.core.wmem_max
+    and rmem_max): the engine's process then hands its answers over without waiting for this one
+    to read them, and what it handed over survives it if it crashes afterwards."""
+    for end in ends:
+        with contextlib.suppress(OSError):
+            sock = socket.socket(fileno=end.fileno())
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER_BYTES)
+            finally:
+                sock.detach()
 
 
 class IsolatedEngine:
-    """Implements the Engine protocol by calling an engine in a child process."""
+    """Implements the Engine protocol (and `synthesize_many`) by calling an engine in a child process."""
 
     def __init__(self, name: str, identity: str, timeout_s: float = TIMEOUT_S):
         self.name, self._identity, self.timeout_s = name, identity, timeout_s
         self._process = None
         self._conn: Connection | None = None
         self._voices: list[Voice] | None = None
+        self._in_flight = False  # the child may still be answering a request nobody reads any more
         atexit.register(self.close)
 
     def identity(self) -> str:
@@ -65,8 +101,10 @@ class IsolatedEngine:
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.name), daemon=True, name=f"sessiongen-{self.name}")
-        self._process.start()
+        _widen(parent, child)
+        process = context.Process(target=_serve, args=(child, self.name), daemon=True, name=f"sessiongen-{self.name}")
+        process.start()
+        self._process = process  # only a started process: close() joins it
         child.close()
         self._conn = parent
         if not parent.poll(START_TIMEOUT_S) or parent.recv()[0] != "ready":
@@ -82,31 +120,58 @@ class IsolatedEngine:
                 self._process.kill()
                 self._process.join(timeout=2)
             self._process = None
+        self._in_flight = False
 
-    def _call(self, verb: str, args: tuple, what: str):
-        reasons = []
-        for attempt in range(ATTEMPTS):
-            try:
-                if self._process is None or not self._process.is_alive():
-                    self.close()
-                    self._start()
-                self._conn.send((verb, args))
-                if not self._conn.poll(self.timeout_s):
-                    reasons.append(f"no answer within {self.timeout_s:g} s")
-                    self._kill()
-                    continue
-                status, value = self._conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
-                reasons.append(f"the engine process ended (exit code {self._exit_code()})")
+    def _send(self, verb: str, calls: list[tuple]) -> str | None:
+        """Start the process if needed and send one request; why that failed, or None."""
+        try:
+            if self._in_flight:  # answers to an abandoned request would be read as this one's
                 self._kill()
-                continue
-            if status == "ok":
-                return value
+            if self._process is None or not self._process.is_alive():
+                self.close()
+                self._start()
+            self._conn.send((verb, calls))
+        except (EOFError, OSError):
+            return f"the engine process ended (exit code {self._exit_code()})"
+        self._in_flight = True
+        return None
+
+    def _receive(self) -> tuple[str, object]:
+        """The child's next answer, or ("failed", why) when none comes within the timeout."""
+        try:
+            if not self._conn.poll(self.timeout_s):
+                return "failed", f"no answer within {self.timeout_s:g} s"
+            return self._conn.recv()
+        except (EOFError, OSError):
+            return "failed", f"the engine process ended (exit code {self._exit_code()})"
+
+    def _request(self, verb: str, calls: list[tuple], names: list[str]) -> Iterator:
+        """Yield the answers to `calls`, in order, as they arrive. Each has its own timeout; when
+        one does not come or the engine fails on it, the process is restarted and the calls from
+        that one on are sent again, up to ATTEMPTS times per call, after which the error names it."""
+        done, reasons = 0, []
+        while done < len(calls):
+            failure = self._send(verb, calls[done:])
+            status, value = ("failed", failure) if failure else self._receive()
+            while status == "ok":
+                done, reasons = done + 1, []
+                if done == len(calls):
+                    self._in_flight = False
+                yield value
+                if done == len(calls):
+                    return
+                status, value = self._receive()
+            self._in_flight = False  # the child has stopped this request (or is killed below)
             if status == "user":
                 raise SessiongenError(value)
             reasons.append(value)
             self._kill()
-        raise SessiongenError(f"the speech engine ({self.name}) failed {ATTEMPTS} times on {what}: {reasons[-1]}")
+            if len(reasons) == ATTEMPTS:
+                raise SessiongenError(f"the speech engine ({self.name}) failed {ATTEMPTS} times on {names[done]}: {reasons[-1]}")
+
+    def _call(self, verb: str, args: tuple, what: str):
+        [value] = self._request(verb, [args], [what])
+        return value
 
     def _exit_code(self):
         if self._process is not None:
@@ -128,8 +193,16 @@ class IsolatedEngine:
         return self._call("resolve", (voice,), f"the voice '{voice}'")
 
     def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float) -> Audio:
-        samples, rate_hz = self._call("synthesize", (text, voice, rate_wpm, volume), f'the phrase "{_short(text)}"')
-        return Audio(samples, int(rate_hz))
+        [audio] = self.synthesize_many([(text, voice, rate_wpm, volume)])
+        return audio
+
+    def synthesize_many(self, calls: Iterable[tuple[str, str, int, float]]) -> Iterator[Audio]:
+        """Audio for each (text, voice, rate_wpm, volume), in order, from one request: the child
+        speaks the next phrase while the caller works on this one."""
+        calls = [tuple(call) for call in calls]
+        names = [f'the phrase "{_short(call[0])}"' for call in calls]
+        for samples, rate_hz in self._request("synthesize", calls, names):
+            yield Audio(samples, int(rate_hz))
 
 
 def _short(text: str, limit: int = 60) -> str:
