@@ -49,7 +49,6 @@ SPEECH_OVER_ESPEAK_MIN = 0.7
 RSS_LIMIT_MB = 250.0
 RSS_GROWTH_MAX = 1.3
 BATCH_SPEEDUP_MIN = 1.7
-STALL_S = 0.3  # a synthesis round trip this long is a stall (a typical phrase takes 10-40 ms)
 
 PACKAGES = (
     "sessiongen", "numpy", "soundfile", "soxr", "lameenc", "pyebur128", "pyttsx3", "espeakng-loader",
@@ -364,7 +363,7 @@ class Bench:
             "ffmpeg": [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-filter_complex", graph,
                        "-map", "[out]", "-c:a", "pcm_s16le", out],
         }
-        if shutil.which("sox"):
+        if shutil.which("sox") or install_sox():
             commands["sox"] = [
                 "sox", "-m",
                 f"|sox -n -r 44100 -c 2 -p synth {seconds} pinknoise pinknoise vol 0.2",
@@ -372,7 +371,7 @@ class Bench:
                 "-b", "16", out,
             ]
         else:
-            self.notes.append("sox is not installed: the native-mix baseline is ffmpeg only (apt-get install sox adds it)")
+            self.notes.append("sox is not installed and could not be installed here (apt-get as root): the native-mix baseline is ffmpeg only")
             log("   sox: not installed, skipped")
         found = {}
         for tool, argv in commands.items():
@@ -404,8 +403,7 @@ class Bench:
             proc = run([sys.executable, SELF, "_espeak", phrases_file])
             floor.append(json.loads(proc.stdout))
             log(f"   run {r + 1}/{self.runs}: session.prepare {ours[-1]['prepare_s']:.1f} s "
-                f"({ours[-1]['words'] / ours[-1]['prepare_s']:.1f} words/s, {ours[-1]['stalls']} stalled phrase(s) costing "
-                f"{ours[-1]['stall_excess_s']:.1f} s); espeak-ng {floor[-1]['synth_s']:.1f} s "
+                f"({ours[-1]['words'] / ours[-1]['prepare_s']:.1f} words/s); espeak-ng {floor[-1]['synth_s']:.1f} s "
                 f"({floor[-1]['words'] / floor[-1]['synth_s']:.1f} words/s)")
         words = ours[0]["words"]
         self.results["speech"] = {
@@ -415,16 +413,10 @@ class Bench:
                         "trimming, resampling to 44.1 kHz, levelling, cache writes, planning",
                 "prepare_s": summary([o["prepare_s"] for o in ours], "s"),
                 "engine_start_s": summary([o["engine_start_s"] for o in ours], "s"),
-                "synthesis_round_trips_s": summary([o["synth_calls_s"] for o in ours], "s"),
-                "round_trip_median_s": summary([o["synth_call_median_s"] for o in ours], "s"),
-                "stalled_phrases": [o["stalls"] for o in ours],
-                "stall_excess_s": summary([o["stall_excess_s"] for o in ours], "s"),
-                "prepare_without_stalls_s": summary([o["prepare_s"] - o["stall_excess_s"] for o in ours], "s"),
                 "parent_cpu_s": summary([o["parent_cpu_s"] for o in ours], "s"),
                 "engine_cpu_s": summary([o["engine_cpu_s"] for o in ours], "s"),
                 "audio_s": ours[0]["audio_s"],
                 "words_per_s": round(words / median([o["prepare_s"] for o in ours]), 2),
-                "words_per_s_without_stalls": round(words / median([o["prepare_s"] - o["stall_excess_s"] for o in ours]), 2),
                 "audio_s_per_s": round(ours[0]["audio_s"] / median([o["prepare_s"] for o in ours]), 2),
             },
             "espeak": {
@@ -524,8 +516,7 @@ class Bench:
         if sp:
             ratio = sp["sessiongen"]["words_per_s"] / sp["espeak"]["words_per_s"]
             add("narration synthesis (cold) / espeak-ng throughput", ratio, f">= {SPEECH_OVER_ESPEAK_MIN}", ratio >= SPEECH_OVER_ESPEAK_MIN,
-                f"{sp['sessiongen']['words_per_s']:.1f} / {sp['espeak']['words_per_s']:.1f} words/s (without the stalls: "
-                f"{sp['sessiongen']['words_per_s_without_stalls'] / sp['espeak']['words_per_s']:.2f})")
+                f"{sp['sessiongen']['words_per_s']:.1f} / {sp['espeak']['words_per_s']:.1f} words/s")
         else:
             add("narration synthesis (cold) / espeak-ng throughput", None, f">= {SPEECH_OVER_ESPEAK_MIN}", None, "not measured")
         mem = r.get("memory")
@@ -628,10 +619,7 @@ def table(doc: dict) -> str:
     if "speech" in r:
         s = r["speech"]
         timing("session.prepare, cold cache", s["sessiongen"]["prepare_s"],
-               f"{s['sessiongen']['words_per_s']} words/s, {s['sessiongen']['audio_s_per_s']} audio s/s ({s['words']} words, {s['phrases']} phrases); "
-               f"stalled phrases per run {s['sessiongen']['stalled_phrases']}")
-        timing("  the same less the stalls", s["sessiongen"]["prepare_without_stalls_s"],
-               f"{s['sessiongen']['words_per_s_without_stalls']} words/s")
+               f"{s['sessiongen']['words_per_s']} words/s, {s['sessiongen']['audio_s_per_s']} audio s/s ({s['words']} words, {s['phrases']} phrases)")
         timing("espeak-ng direct, same phrases", s["espeak"]["synth_s"],
                f"{s['espeak']['words_per_s']} words/s, {s['espeak']['audio_s_per_s']} audio s/s")
     if "memory" in r:
@@ -679,6 +667,16 @@ def phrases_of(workload: Path, minutes: float) -> dict:
     return {"phrases": [[text, rate] for text, rate in phrases], "volume": settings.volume}
 
 
+def install_sox() -> bool:
+    """Install sox with apt-get when this runs as root on a Debian-like system (as CI does); whether
+    sox is there afterwards."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
+    log("   sox: not installed; installing it with apt-get ...")
+    subprocess.run(["apt-get", "install", "-y", "-q", "sox"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return shutil.which("sox") is not None
+
+
 def child_prepare(workload: str, minutes: str, cache: str) -> None:
     """Time session.prepare with a fresh cache; the engine's process is started first, separately."""
     from sessiongen import session
@@ -690,24 +688,10 @@ def child_prepare(workload: str, minutes: str, cache: str) -> None:
     t0 = time.perf_counter()
     engine = get_engine(settings.engine)
     voice = engine.resolve_voice(settings.voice)  # starts the engine's child process
-    calls = []  # seconds of each synthesis round trip to the engine's process, timed from here
-    synthesize = engine.synthesize
-
-    def timed(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return synthesize(*args, **kwargs)
-        finally:
-            calls.append(time.perf_counter() - started)
-
-    engine.synthesize = timed  # on this instance only: times the calls, changes nothing
     engine_cpu0 = _engine_cpu(engine)
     t1, cpu1 = time.perf_counter(), time.process_time()
     prepared = session.prepare(script, {}, settings, Path(cache))
     t2, cpu2 = time.perf_counter(), time.process_time()
-    engine.synthesize = synthesize
-    typical = statistics.median(calls) if calls else 0.0
-    stalls = [c for c in calls if c > STALL_S]
     engine_cpu1 = _engine_cpu(engine)
     engine_cpu = None if engine_cpu0 is None or engine_cpu1 is None else engine_cpu1 - engine_cpu0
     texts = [c.text for c in prepared.clips.values()]
@@ -716,8 +700,6 @@ def child_prepare(workload: str, minutes: str, cache: str) -> None:
         "phrases": len(prepared.clips), "words": sum(len(t.split()) for t in texts),
         "audio_s": sum(c.frames for c in prepared.clips.values()) / settings.sample_rate_hz,
         "synthesised": prepared.speak.synthesised, "rate_wpm": settings.rate_wpm, "voice": voice,
-        "synth_calls_s": sum(calls), "synth_call_median_s": typical, "stalls": len(stalls),
-        "stall_excess_s": sum(c - typical for c in stalls),
     }))
 
 
