@@ -48,7 +48,10 @@ def mp3_level_change_db(bitrate_kbps: int, rate_hz: int) -> float:
 
 
 def to_int16(block: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(block * 32767.0), -32768, 32767).astype(np.int16)
+    scaled = np.multiply(block, np.float32(32767.0), dtype=np.float32)
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, -32768, 32767, out=scaled)
+    return scaled.astype(np.int16)
 
 
 class Mp3Writer:
@@ -62,9 +65,14 @@ class Mp3Writer:
         self._encoder.set_channels(channels)
         self._encoder.set_quality(MP3_QUALITY)
 
+    @staticmethod
+    def prepare(block: np.ndarray) -> np.ndarray:
+        """The block as the encoder takes it (int16): done by the caller, off the encoding thread."""
+        return to_int16(block)
+
     def write(self, block: np.ndarray) -> None:
         if len(block):
-            self._file.write(self._encoder.encode(to_int16(block).tobytes()))
+            self._file.write(self._encoder.encode(block if block.dtype == np.int16 else to_int16(block)))
 
     def close(self) -> None:
         self._file.write(self._encoder.flush())
@@ -80,6 +88,10 @@ class SoundfileWriter:
         if fmt in ("wav", "flac") and bit_depth not in BIT_DEPTHS:
             raise SessiongenError(f"bit depth must be 16 or 24, not {bit_depth}")
         return {"wav": f"PCM_{bit_depth}", "flac": f"PCM_{bit_depth}"}.get(fmt, "VORBIS")
+
+    @staticmethod
+    def prepare(block: np.ndarray) -> np.ndarray:
+        return block
 
     def write(self, block: np.ndarray) -> None:
         if len(block):
@@ -120,7 +132,7 @@ class BackgroundWriter:
     def write(self, block: np.ndarray) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put(block)
+        self._queue.put(self._writer.prepare(block))
 
     def close(self) -> None:
         self._queue.put(None)

@@ -19,10 +19,7 @@ HOLD_S = 0.040
 
 @dataclass(frozen=True)
 class Loudness:
-    """The integrated loudness of a mix before mastering, and how it was found."""
-
     integrated_lufs: float
-    method: str = "measured"  # or "predicted" (see predict.py)
 
 
 class LoudnessMeter:
@@ -37,12 +34,7 @@ class LoudnessMeter:
             self._state.add_frames(np.ascontiguousarray(block, dtype=np.float32).reshape(-1), len(block))
 
     def result(self) -> Loudness:
-        return LoudnessMeter.joined([self])
-
-    @staticmethod
-    def joined(meters: list[LoudnessMeter]) -> Loudness:
-        """The loudness of consecutive parts measured by separate meters, as one stream."""
-        lufs = pyebur128.get_loudness_global_multiple([m._state for m in meters])
+        lufs = pyebur128.get_loudness_global(self._state)
         return Loudness(float(lufs) if np.isfinite(lufs) else float("-inf"))
 
 
@@ -104,11 +96,11 @@ class OutputMeter:
         )
 
 
-def gain_for(measured: Loudness, target_lufs: float) -> float:
-    """Linear gain that brings the measured loudness to the target (1.0 for silence)."""
-    if not np.isfinite(measured.integrated_lufs):
+def gain_for(mix_lufs: float, target_lufs: float) -> float:
+    """Linear gain that brings a mix of this loudness to the target (1.0 for silence)."""
+    if not np.isfinite(mix_lufs):
         return 1.0
-    return db_to_gain(target_lufs - measured.integrated_lufs)
+    return db_to_gain(target_lufs - mix_lufs)
 
 
 def running_min(values: np.ndarray, width: int) -> np.ndarray:

@@ -6,8 +6,6 @@ Each stage is a function of plain data; this module only wires them together.
 from __future__ import annotations
 
 import contextlib
-import threading
-from concurrent.futures import ThreadPoolExecutor, wait
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -53,11 +51,13 @@ class Rendered:
     path: Path
     format: str
     timeline: Timeline
-    measured: Loudness  # before mastering
+    measured: Loudness  # the mix before mastering
     gain_db: float
     limiter_db: float
     delivered: Delivered
     speak: SpeakStats = field(default_factory=SpeakStats)
+    predicted_lufs: float = float("nan")  # the mix's loudness as predicted before rendering
+    passes: int = 1  # 2 when the prediction missed and the session was mastered again
 
 
 def load(ref: str) -> Script:
@@ -93,50 +93,15 @@ def fold(block: np.ndarray, settings: Settings) -> np.ndarray:
     return block.mean(axis=1, keepdims=True, dtype=np.float32) if settings.mono else block
 
 
-def measure(tl: Timeline, clips: dict[str, Clip], settings: Settings, progress=None) -> Loudness:
-    """First pass: the loudness of the whole mix, in two halves on two threads.
-
-    Each half has its own meter; libebur128 joins their block histograms, so only the three
-    400 ms blocks straddling the join are not counted (a change far below 0.01 LU)."""
-    size = int(settings.window_s * tl.rate_hz)
-    middle = -(-tl.frames // size // 2) * size  # a window boundary: a multiple of the 100 ms block hop
-    parts = [(0, middle), (middle, tl.frames)] if 0 < middle < tl.frames else [(0, tl.frames)]
-    done, cancelled = [0] * len(parts), threading.Event()
-
-    def half(index: int) -> LoudnessMeter:
-        meter = LoudnessMeter(tl.rate_hz, settings.channels)
-        renderer = Renderer(tl, clips, settings)  # its own: a renderer keeps recent clips
-        for window in renderer.windows(layered=False, first=parts[index][0], stop=parts[index][1]):
-            if cancelled.is_set():
-                break
-            meter.add(fold(window.mix(), settings))
-            done[index] = window.start + len(window.voice) - parts[index][0]
-        return meter
-
-    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="sessiongen-measure") as pool:
-        futures = [pool.submit(half, index) for index in range(len(parts))]
-        try:
-            while wait(futures, timeout=0.2).not_done:
-                if progress:
-                    progress(sum(done) / tl.frames)
-            meters = [future.result() for future in futures]
-        except BaseException:  # Ctrl-C or a failure in one half: stop the other at its next window
-            cancelled.set()
-            raise
-    return LoudnessMeter.joined(meters)
-
-
-LOUDNESS_TOLERANCE_LU = 0.2  # a delivered loudness further than this from the target is checked
-PREDICTION_TOLERANCE_LU = 0.1  # a prediction further than this from the measurement is redone
+PREDICTION_TOLERANCE_LU = 0.1  # a prediction further than this from the measured mix is mastered again
 
 
 def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None, tags: TagInfo | None = None, progress=None) -> Rendered:
     """Render, master, encode and tag `out` (atomically: no half-written file is ever left).
 
-    One pass: the gain comes from the predicted loudness of the mix (predict.py), and the
-    delivered loudness is measured as the file is written. Should it miss the target, the mix is
-    measured; if the prediction was wrong (not just the limiter taking a little off), the session
-    is mastered again with the measured gain.
+    One pass: the gain comes from the predicted loudness of the mix (predict.py), and the mix's
+    loudness is measured as it goes by. Should the prediction miss by more than
+    PREDICTION_TOLERANCE_LU, the session is mastered again with the measured gain.
 
     With `stems`, also writes each layer as it enters the mix (after ducking, before mastering)
     as a 32-bit float WAV in that folder, sample-aligned with the mix. `progress(fraction)` is
@@ -151,19 +116,24 @@ def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = N
     renderer = Renderer(tl, prepared.clips, settings)
     codec_db = mp3_level_change_db(settings.mp3_bitrate_kbps, tl.rate_hz) if fmt == "mp3" else 0.0
     target_lufs = settings.target_lufs - codec_db  # the codec's level change is made up
-    mix = Loudness(predict_lufs(renderer), "predicted")
+    predicted = predict_lufs(renderer)
     with contextlib.ExitStack() as files:
         temp = files.enter_context(atomic_path(out))
         stem_temps = {name: files.enter_context(atomic_path(stems / f"{name}.wav")) for name in LAYERS} if stems is not None else {}
-        mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(mix, target_lufs), codec_db, report)
-        if abs(mastered.delivered.integrated_lufs - settings.target_lufs) > LOUDNESS_TOLERANCE_LU:
-            measured = measure(tl, prepared.clips, settings)
-            if abs(measured.integrated_lufs - mix.integrated_lufs) > PREDICTION_TOLERANCE_LU:
-                mix = measured
-                mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(mix, target_lufs), codec_db, report)
+        mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(predicted, target_lufs), codec_db, report)
+        passes = 1
+        if _missed(predicted, mastered.mix.integrated_lufs):
+            mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(mastered.mix.integrated_lufs, target_lufs), codec_db, report)
+            passes = 2
         if tags is not None:
             write_tags(temp, fmt, tags)
-    return Rendered(out, fmt, tl, mix, gain_to_db(mastered.gain), mastered.limiter_db, mastered.delivered, prepared.speak)
+    return Rendered(out, fmt, tl, mastered.mix, gain_to_db(mastered.gain), mastered.limiter_db, mastered.delivered, prepared.speak, predicted, passes)
+
+
+def _missed(predicted_lufs: float, measured_lufs: float) -> bool:
+    if not (np.isfinite(predicted_lufs) and np.isfinite(measured_lufs)):
+        return np.isfinite(predicted_lufs) != np.isfinite(measured_lufs)
+    return abs(predicted_lufs - measured_lufs) > PREDICTION_TOLERANCE_LU
 
 
 @dataclass
@@ -171,15 +141,16 @@ class _Mastered:
     gain: float
     limiter_db: float
     delivered: Delivered
+    mix: Loudness  # the mix before mastering, measured as it went by
 
 
 def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_temps: dict[str, Path], gain: float, codec_db: float, report) -> _Mastered:
     """Render the session window by window, master it (gain, limiter, fades) and write it to
-    `temp` (and each layer to stem_temps), measuring what is delivered."""
+    `temp` (and each layer to stem_temps), measuring the mix and what is delivered."""
     tl = renderer.tl
     limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db, settings.channels)
     fades = Fades(tl.frames, tl.rate_hz, settings.fade_in_s, settings.fade_out_s)
-    meter = OutputMeter(tl.rate_hz, settings.channels)
+    mix_meter, meter = LoudnessMeter(tl.rate_hz, settings.channels), OutputMeter(tl.rate_hz, settings.channels)
     writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
     stem_writers = {name: SoundfileWriter(path, tl.rate_hz, "wav", subtype="FLOAT") for name, path in stem_temps.items()}
     windows = prefetched(renderer.windows(layered=bool(stem_writers)))
@@ -188,7 +159,9 @@ def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_t
         for window in windows:
             for name, stem in stem_writers.items():
                 stem.write(window.layer(name))
-            block = fades.apply(limiter.process(fold(window.mix(), settings) * np.float32(gain)), position)
+            mix = fold(window.mix(), settings)
+            mix_meter.add(mix)
+            block = fades.apply(limiter.process(mix * np.float32(gain)), position)
             writer.write(block)
             meter.add(block)
             position += len(block)
@@ -201,7 +174,7 @@ def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_t
         for w in [writer, *stem_writers.values()]:
             w.close()
     true_peak_db = min(gain_to_db(limiter.peak), settings.peak_ceiling_db)  # the limiter holds the ceiling
-    return _Mastered(gain, limiter.reduction_db, meter.result(true_peak_db, codec_db))
+    return _Mastered(gain, limiter.reduction_db, meter.result(true_peak_db, codec_db), mix_meter.result())
 
 
 def check_folder(out: Path) -> None:

@@ -73,6 +73,33 @@ def test_second_render_synthesises_nothing(runner, script, tmp_path, fake_engine
     assert second["phrases_synthesised"] == 0 and len(fake_engine.calls) == calls
 
 
+def test_a_cached_render_does_not_need_the_engine(runner, script, tmp_path, fake_engine, monkeypatch):
+    args = ["render", str(script), "-o", str(tmp_path / "a.wav"), "--var", "name=Robin", *FAKE]
+    assert runner.invoke(cli, args).exit_code == 0
+
+    def unavailable(*_):
+        raise AssertionError("the engine was asked for something a warm cache already knows")
+
+    monkeypatch.setattr(fake_engine, "resolve_voice", unavailable)  # the voice's id is remembered with the phrases
+    monkeypatch.setattr(fake_engine, "synthesize", unavailable)
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_remembered_voice_is_kept_per_engine_and_request(tmp_path):
+    from sessiongen.speech.cache import PhraseCache
+
+    cache = PhraseCache(tmp_path, 44_100)
+    assert cache.resolved_voice("fake:1", None) is None
+    cache.remember_voice("fake:1", None, "fake/en")
+    cache.remember_voice("fake:1", "en-us", "fake/en-us")
+    assert cache.resolved_voice("fake:1", None) == "fake/en"
+    assert cache.resolved_voice("fake:1", "en-us") == "fake/en-us"
+    assert cache.resolved_voice("fake:2", None) is None  # another engine (or version) resolves afresh
+    (tmp_path / "voices.json").write_text("{not json")
+    assert cache.resolved_voice("fake:1", None) is None  # a damaged file is ignored, not an error
+
+
 def test_no_cache_synthesises_again(runner, script, tmp_path, fake_engine):
     args = ["render", str(script), "-o", str(tmp_path / "a.wav"), *FAKE]
     runner.invoke(cli, args)

@@ -46,10 +46,35 @@ def _to_pcm16(mono: np.ndarray) -> np.ndarray:
     return scaled.astype(np.int16)
 
 
+VOICES_FILE = "voices.json"
+
+
+def _voice_key(engine_identity: str, requested: str | None) -> str:
+    return f"{engine_identity}|{requested or ''}"
+
+
 class PhraseCache:
     def __init__(self, root: Path, rate_hz: int):
         self.root = Path(root)
         self.rate_hz = rate_hz
+
+    def resolved_voice(self, engine_identity: str, requested: str | None) -> str | None:
+        """The voice id an engine gave for `requested` before (None: not known yet). Remembering it
+        lets a render whose phrases are all cached run without starting the engine at all."""
+        return self._voices().get(_voice_key(engine_identity, requested))
+
+    def remember_voice(self, engine_identity: str, requested: str | None, resolved: str) -> None:
+        voices = self._voices()
+        voices[_voice_key(engine_identity, requested)] = resolved
+        with contextlib.suppress(OSError), atomic_path(self.root / VOICES_FILE) as temp:
+            temp.write_text(json.dumps(voices, sort_keys=True, indent=1), encoding="utf-8")
+
+    def _voices(self) -> dict:
+        with contextlib.suppress(OSError, ValueError):
+            found = json.loads((self.root / VOICES_FILE).read_text(encoding="utf-8"))
+            if isinstance(found, dict):
+                return {k: v for k, v in found.items() if isinstance(v, str)}
+        return {}
 
     def path_for(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"

@@ -87,9 +87,12 @@ class Speaker:
 
     def __init__(self, engine: Engine, cache: PhraseCache, settings: Settings):
         self.engine, self.cache, self.settings = engine, cache, settings
-        self.voice = engine.resolve_voice(settings.voice)
-        self.stats = SpeakStats()
         self._identity = engine.identity()
+        self.voice = cache.resolved_voice(self._identity, settings.voice)
+        if self.voice is None:
+            self.voice = engine.resolve_voice(settings.voice)
+            cache.remember_voice(self._identity, settings.voice, self.voice)
+        self.stats = SpeakStats()
 
     def key(self, text: str, rate_wpm: int) -> str:
         s = self.settings
