@@ -23,6 +23,7 @@ from sessiongen.timeline import Event
 BIN_S = 0.01
 BLOCK_BINS, HOP_BINS = 40, 10  # BS.1770 gating blocks: 400 ms, every 100 ms
 ABSOLUTE_GATE_LUFS, RELATIVE_GATE_LU = -70.0, -10.0
+BED_STRETCH_BINS = 6000  # one minute
 CLIP_SEGMENTS = 6  # spectra per clip for its K-gain: one voice's clips differ little
 
 
@@ -109,11 +110,14 @@ class Predictor:
             self._clip(text, event.start + offset, pan)
 
     def _beds(self) -> None:
-        centres = (np.arange(len(self.bins)) + 0.5) * self.bin_frames
-        duck = self.r.duck_at(centres)
-        for name, envelope in self.r.bed_envelopes_at(centres):
-            power = self.r.bed_power_at(name, centres)  # K-weighted, summed over channels (or folded)
-            self.bins += self.bin_frames * power * (self.r.bed_gain * duck * envelope) ** 2
+        """The beds' energy, a stretch of BED_STRETCH_BINS at a time (memory stays flat in length)."""
+        for first in range(0, len(self.bins), BED_STRETCH_BINS):
+            bins = self.bins[first : first + BED_STRETCH_BINS]
+            centres = (np.arange(first, first + len(bins)) + 0.5) * self.bin_frames
+            duck = self.r.duck_at(centres)
+            for name, envelope in self.r.bed_envelopes_at(centres):
+                power = self.r.bed_power_at(name, centres)  # K-weighted, summed over channels (or folded)
+                bins += self.bin_frames * power * (self.r.bed_gain * duck * envelope) ** 2
 
 
 def predict_lufs(renderer: Renderer) -> float:

@@ -79,14 +79,13 @@ class Renderer:
         self.speech = [e for e in timeline.events if e.kind == "speech"]
         self.beds = _bed_segments(timeline)
 
-    def windows(self, window_frames: int | None = None, layered: bool = True, first: int = 0, stop: int | None = None):
-        """Windows of `window_frames` (default settings.window_s) from frame `first` to `stop`.
+    def windows(self, window_frames: int | None = None, layered: bool = True):
+        """Windows of `window_frames` (default settings.window_s) from start to end.
 
         Unlayered windows are mixed as they are rendered: faster, when no stems are wanted."""
         size = window_frames or int(self.settings.window_s * self.tl.rate_hz)
-        stop = self.tl.frames if stop is None else stop
-        for start in range(first, stop, size):
-            yield self.window(start, min(size, stop - start), layered)
+        for start in range(0, self.tl.frames, size):
+            yield self.window(start, min(size, self.tl.frames - start), layered)
 
     def window(self, start: int, frames: int, layered: bool = True) -> Window:
         zeros = lambda: np.zeros((frames, 2), dtype=np.float32)  # noqa: E731
