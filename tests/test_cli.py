@@ -89,15 +89,17 @@ def test_a_cached_render_does_not_need_the_engine(runner, script, tmp_path, fake
 def test_a_remembered_voice_is_kept_per_engine_and_request(tmp_path):
     from sessiongen.speech.cache import PhraseCache
 
-    cache = PhraseCache(tmp_path, 44_100)
+    cache = PhraseCache(tmp_path / "not-yet", 44_100)  # made on the first write
     assert cache.resolved_voice("fake:1", None) is None
     cache.remember_voice("fake:1", None, "fake/en")
     cache.remember_voice("fake:1", "en-us", "fake/en-us")
     assert cache.resolved_voice("fake:1", None) == "fake/en"
     assert cache.resolved_voice("fake:1", "en-us") == "fake/en-us"
     assert cache.resolved_voice("fake:2", None) is None  # another engine (or version) resolves afresh
-    (tmp_path / "voices.json").write_text("{not json")
+    (tmp_path / "not-yet" / "voices.json").write_text("{not json")
     assert cache.resolved_voice("fake:1", None) is None  # a damaged file is ignored, not an error
+    blocked = PhraseCache(tmp_path / "not-yet" / "voices.json" / "below-a-file", 44_100)
+    blocked.remember_voice("fake:1", None, "fake/en")  # cannot be written there: no error either
 
 
 def test_no_cache_synthesises_again(runner, script, tmp_path, fake_engine):

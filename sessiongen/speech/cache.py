@@ -18,6 +18,7 @@ import numpy as np
 import platformdirs
 import soundfile as sf
 
+from sessiongen.errors import SessiongenError
 from sessiongen.fsutil import atomic_path
 
 FORMAT_VERSION = 3  # 3: clips levelled at the engine's rate, before resampling
@@ -66,8 +67,10 @@ class PhraseCache:
     def remember_voice(self, engine_identity: str, requested: str | None, resolved: str) -> None:
         voices = self._voices()
         voices[_voice_key(engine_identity, requested)] = resolved
-        with contextlib.suppress(OSError), atomic_path(self.root / VOICES_FILE) as temp:
-            temp.write_text(json.dumps(voices, sort_keys=True, indent=1), encoding="utf-8")
+        with contextlib.suppress(OSError, SessiongenError):  # remembering is a shortcut, never an error
+            self.root.mkdir(parents=True, exist_ok=True)
+            with atomic_path(self.root / VOICES_FILE) as temp:
+                temp.write_text(json.dumps(voices, sort_keys=True, indent=1), encoding="utf-8")
 
     def _voices(self) -> dict:
         with contextlib.suppress(OSError, ValueError):
