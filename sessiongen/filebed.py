@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from sessiongen.audio import loop_slice
-from sessiongen.kweight import k_gain_of_loop
+from sessiongen.kweight import LONGEST_LOOP, k_gain_of_loop
 
 SEAM_S = 2.0  # crossfade where the loop's end meets its start
 SEGMENT_S = 8.0  # with variation: each stretch plays from a random place in the file
@@ -60,9 +60,48 @@ def _varied(loop: np.ndarray, seed: int, start: int, frames: int, rate_hz: int) 
     return out
 
 
+def k_power(path: str, seed: int, t: np.ndarray, rate_hz: int, vary: bool = False, mono: bool = False) -> np.ndarray:
+    """K-weighted power of the file bed around frame positions t, summed over its channels or of
+    the mono fold: the loop's power in 10 ms bins at the place each position plays (and, with
+    variation, of the two segments crossfading there) times the loop's K-gain."""
+    bins, gain = _bin_power(path, rate_hz, mono)
+    length = len(file_loop(path, rate_hz))
+
+    def at(position) -> np.ndarray:  # the loop's power where absolute position `position` plays
+        return bins[np.minimum((np.asarray(position, dtype=np.int64) % length) // POWER_BIN, len(bins) - 1)]
+
+    if not vary:
+        return gain * at(t)
+    seg, fade = int(SEGMENT_S * rate_hz), int(SEAM_S * rate_hz)
+    k = (np.asarray(t) // seg).astype(np.int64)
+    offsets = {int(n): _offset(seed, int(n), length) for n in np.unique(np.concatenate([k, k - 1])) if n >= 0}
+    start = np.array([offsets[int(n)] for n in k])
+    u = np.asarray(t) - k * seg
+    rise = np.where(k > 0, np.clip((u + 0.5) / fade, 0, 1), 1.0)
+    power = np.sin(0.5 * np.pi * rise) ** 2 * at(start + u)
+    previous = (u < fade) & (k > 0)
+    if previous.any():
+        before = np.array([offsets[int(n) - 1] for n in k[previous]])
+        fall = np.clip((fade - u[previous] - 0.5) / fade, 0, 1)
+        power[previous] += np.sin(0.5 * np.pi * fall) ** 2 * at(before + u[previous] + seg)
+    return gain * power
+
+
+POWER_BIN = 441  # frames per bin of a loop's power (10 ms at 44.1 kHz)
+
+
 @lru_cache(maxsize=4)
-def k_power(path: str, rate_hz: int, mono: bool = False) -> float:
-    """Mean K-weighted power of the file bed, summed over its channels or of the mono fold."""
+def _bin_power(path: str, rate_hz: int, mono: bool) -> tuple[np.ndarray, float]:
+    """The loop's mean power per POWER_BIN frames (summed over channels, or of the mono fold), in
+    chunks so no copy of a long loop is made, and its K-gain."""
     loop = file_loop(path, rate_hz)
-    mixed = loop.mean(axis=1, keepdims=True) if mono else loop
-    return float(np.mean(np.sum(np.square(mixed, dtype=np.float64), axis=1))) * k_gain_of_loop(mixed, rate_hz)
+    frames = len(loop) // POWER_BIN * POWER_BIN or len(loop)
+    parts = []
+    step = POWER_BIN * 2048
+    for lo in range(0, frames, step):
+        chunk = loop[lo : min(frames, lo + step)].astype(np.float64)
+        chunk = chunk.mean(axis=1, keepdims=True) if mono else chunk
+        parts.append(np.square(chunk).sum(axis=1).reshape(-1, min(POWER_BIN, frames)).mean(axis=1))
+    mixed = loop[: min(len(loop), LONGEST_LOOP)]
+    gain = k_gain_of_loop(mixed.mean(axis=1, keepdims=True) if mono else mixed, rate_hz)
+    return np.concatenate(parts), gain

@@ -133,7 +133,7 @@ class Renderer:
         """K-weighted power of a bed (before its gain) around frame positions t, as it is mixed."""
         if beds.is_named(name):
             return beds.k_power(name, self.tl.seed, t, self.tl.rate_hz, self.settings.mono)
-        return filebed.k_power(name, self.tl.rate_hz, self.settings.mono)
+        return filebed.k_power(name, self.tl.seed, t, self.tl.rate_hz, self.settings.bed_vary, self.settings.mono)
 
     def _bls_gain(self, event: Event) -> float:
         if event.tone.level_db is not None:
