@@ -13,7 +13,6 @@ window finds every event that overlaps it. All pre-generated material shares one
 
 from __future__ import annotations
 
-import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -42,7 +41,6 @@ CHUNK = 16384  # frames mixed per pass (a multiple of HOP), so that a pass's arr
 EVENT_BLOCK_S = 1  # events are drawn per whole second of absolute time
 
 _store: OrderedDict = OrderedDict()
-_store_lock = threading.RLock()
 
 
 def _cached(make: Callable) -> Callable:
@@ -51,14 +49,13 @@ def _cached(make: Callable) -> Callable:
     @wraps(make)
     def get(*args):
         key = (make.__name__, *args)
-        with _store_lock:  # windows may be rendered on several threads at once
-            if key in _store:
-                _store.move_to_end(key)
-                return _store[key]
-            value = _store[key] = make(*args)
-            while len(_store) > 1 and sum(_nbytes(v) for v in _store.values()) > CACHE_BYTES:
-                _store.popitem(last=False)
-            return value
+        if key in _store:
+            _store.move_to_end(key)
+            return _store[key]
+        value = _store[key] = make(*args)
+        while len(_store) > 1 and sum(_nbytes(v) for v in _store.values()) > CACHE_BYTES:
+            _store.popitem(last=False)
+        return value
 
     return get
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from sessiongen.audio import loop_slice
-from sessiongen.kweight import LONGEST_LOOP, k_gain_of_loop
+from sessiongen.kweight import k_gain_of_loop
 
 SEAM_S = 2.0  # crossfade where the loop's end meets its start
 SEGMENT_S = 8.0  # with variation: each stretch plays from a random place in the file
@@ -88,12 +88,13 @@ def k_power(path: str, seed: int, t: np.ndarray, rate_hz: int, vary: bool = Fals
 
 
 POWER_BIN = 441  # frames per bin of a loop's power (10 ms at 44.1 kHz)
+K_GAIN_FRAMES = 2**21  # the K-gain is taken from the loop's first ~48 s: a long one is not transformed whole
 
 
 @lru_cache(maxsize=4)
 def _bin_power(path: str, rate_hz: int, mono: bool) -> tuple[np.ndarray, float]:
     """The loop's mean power per POWER_BIN frames (summed over channels, or of the mono fold), in
-    chunks so no copy of a long loop is made, and its K-gain."""
+    chunks so no copy of a long loop is made, and its K-gain (from its first K_GAIN_FRAMES)."""
     loop = file_loop(path, rate_hz)
     frames = len(loop) // POWER_BIN * POWER_BIN or len(loop)
     parts = []
@@ -102,6 +103,6 @@ def _bin_power(path: str, rate_hz: int, mono: bool) -> tuple[np.ndarray, float]:
         chunk = loop[lo : min(frames, lo + step)].astype(np.float64)
         chunk = chunk.mean(axis=1, keepdims=True) if mono else chunk
         parts.append(np.square(chunk).sum(axis=1).reshape(-1, min(POWER_BIN, frames)).mean(axis=1))
-    mixed = loop[: min(len(loop), LONGEST_LOOP)]
+    mixed = loop[:K_GAIN_FRAMES]
     gain = k_gain_of_loop(mixed.mean(axis=1, keepdims=True) if mono else mixed, rate_hz)
     return np.concatenate(parts), gain

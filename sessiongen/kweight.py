@@ -9,7 +9,6 @@ import numpy as np
 
 SEGMENT = 4096  # frames per spectrum when estimating a K-gain
 SEGMENTS = 16  # spectra averaged per estimate, spread over the signal
-LONGEST_LOOP = 2**21  # frames (about 48 s): longer loops are not transformed whole
 
 
 def k_response(rate_hz: int, frames: int) -> np.ndarray:
@@ -40,24 +39,23 @@ def _k_response(rate_hz: int, frames: int) -> np.ndarray:
 def k_gain(samples: np.ndarray, rate_hz: int, segments: int = SEGMENTS) -> float:
     """K-weighted power over plain power of a signal ((frames,) or (frames, channels)), from
     Hann-windowed spectra spread over it; 1.0 for silence."""
-    x = samples.reshape(len(samples), -1).astype(np.float64)
+    x = samples.reshape(len(samples), -1)
     size = min(SEGMENT, len(x))
     if size < 64:
         return 1.0
     starts = np.linspace(0, len(x) - size, min(segments, max(1, len(x) // size))).astype(int)
-    segments = np.stack([x[s : s + size] for s in starts]) * np.hanning(size)[None, :, None]
-    power = (np.abs(np.fft.rfft(segments, axis=1)) ** 2).sum(axis=(0, 2))
-    total = float(power.sum())
-    return float((power * k_response(rate_hz, size)).sum() / total) if total > 0 else 1.0
+    windowed = np.stack([x[s : s + size] for s in starts]).astype(np.float64) * np.hanning(size)[None, :, None]
+    return _ratio((np.abs(np.fft.rfft(windowed, axis=1)) ** 2).sum(axis=(0, 2)), rate_hz, size)
 
 
 def k_gain_of_loop(loop: np.ndarray, rate_hz: int) -> float:
     """The exact K-gain of a seamless loop (one period of a periodic signal), from its whole
-    spectrum: no window, so no leakage at the low frequencies the high-pass removes. Loops
-    longer than LONGEST_LOOP (a user's long recording) are estimated from spectra instead."""
-    if len(loop) > LONGEST_LOOP:
-        return k_gain(loop, rate_hz)
+    spectrum: no window, so no leakage at the low frequencies the high-pass removes."""
     x = loop.reshape(len(loop), -1).astype(np.float64)
-    power = (np.abs(np.fft.rfft(x, axis=0)) ** 2).sum(axis=1)
+    return _ratio((np.abs(np.fft.rfft(x, axis=0)) ** 2).sum(axis=1), rate_hz, len(x))
+
+
+def _ratio(power: np.ndarray, rate_hz: int, frames: int) -> float:
+    """K-weighted over plain power, from the power at the rfft bins of `frames` samples."""
     total = float(power.sum())
-    return float((power * k_response(rate_hz, len(x))).sum() / total) if total > 0 else 1.0
+    return float((power * k_response(rate_hz, frames)).sum() / total) if total > 0 else 1.0

@@ -192,10 +192,10 @@ class Limiter:
     def process(self, block: np.ndarray) -> np.ndarray:
         block = block.astype(np.float32, copy=False)
         peak = self._peaks(block)
-        if len(peak):
-            self.peak = max(self.peak, float(peak.max()))
+        loudest = float(peak.max()) if len(peak) else 0.0
+        self.peak = max(self.peak, loudest)
         audio_ext = np.concatenate([self._audio, block])
-        if self._idle(peak):  # nothing near the ceiling, now or in the carried state: gain is 1
+        if self._idle(loudest):  # nothing near the ceiling, now or in the carried state: gain is 1
             out = audio_ext[: len(block)]
         else:
             out = audio_ext[: len(block)] * self._gain(peak)[:, None]
@@ -204,8 +204,8 @@ class Limiter:
         self._skip -= skip
         return out[skip:]
 
-    def _idle(self, peak: np.ndarray) -> bool:
-        return (not len(peak) or float(peak.max()) <= self.ceiling) and self._need.min() == 1.0 and self._held.min() == 1.0
+    def _idle(self, loudest: float) -> bool:
+        return loudest <= self.ceiling and self._need.min() == 1.0 and self._held.min() == 1.0
 
     def _gain(self, peak: np.ndarray) -> np.ndarray:
         """The gain for the frames leaving the look-ahead, carrying the held and averaged state."""

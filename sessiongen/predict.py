@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sessiongen.kweight import k_gain
-from sessiongen.render import Renderer, Window, pan_weights
+from sessiongen.render import Renderer, pan_weights
 from sessiongen.timeline import Event
 
 BIN_S = 0.01
@@ -95,10 +95,8 @@ class Predictor:
         gain = None
         for start in range(first, event.end, size):
             frames = -(-min(size, event.end - start) // self.bin_frames) * self.bin_frames
-            zeros = lambda: np.zeros((frames, 2), dtype=np.float32)  # noqa: E731
-            w = Window(start, zeros(), zeros(), zeros(), zeros())
-            self.r._event(event, w, start, start + frames)
-            layer = w.layer(name).mean(axis=1) if self.s.mono else w.layer(name)
+            layer = self.r.event_window(event, start, frames).layer(name)
+            layer = layer.mean(axis=1) if self.s.mono else layer
             if gain is None and layer.any():
                 gain = k_gain(layer, self.tl.rate_hz)
             if gain is not None:

@@ -88,18 +88,19 @@ class Renderer:
             yield self.window(start, min(size, self.tl.frames - start), layered)
 
     def window(self, start: int, frames: int, layered: bool = True) -> Window:
-        zeros = lambda: np.zeros((frames, 2), dtype=np.float32)  # noqa: E731
-        if layered:
-            w = Window(start, zeros(), zeros(), zeros(), zeros())
-        else:
-            mix = zeros()
-            w = Window(start, mix, mix, mix, mix, layered=False)
+        w = _empty(start, frames, layered)
         stop = start + frames
         for event in self.tl.events:
             if event.start >= stop or event.end <= start:
                 continue
             self._event(event, w, start, stop)
         self._ambience(w, start, frames)
+        return w
+
+    def event_window(self, event: Event, start: int, frames: int) -> Window:
+        """One event alone over [start, start + frames), in its layers."""
+        w = _empty(start, frames, layered=True)
+        self._event(event, w, start, start + frames)
         return w
 
     def _event(self, event: Event, w: Window, start: int, stop: int) -> None:
@@ -177,6 +178,14 @@ class Renderer:
     def bed_envelopes_at(self, t: np.ndarray):
         """Each bed with its equal-power gain at frame positions `t`."""
         return _bed_envelopes_at(self.beds, t, self.tl, self.settings)
+
+
+def _empty(start: int, frames: int, layered: bool) -> Window:
+    zeros = lambda: np.zeros((frames, 2), dtype=np.float32)  # noqa: E731
+    if layered:
+        return Window(start, zeros(), zeros(), zeros(), zeros())
+    mix = zeros()
+    return Window(start, mix, mix, mix, mix, layered=False)
 
 
 def prefetched(windows, depth: int = 2):
