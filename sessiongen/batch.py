@@ -29,7 +29,7 @@ from sessiongen.fsutil import write_text_atomic
 from sessiongen.profile import FIELDS, Profile, from_fields
 from sessiongen.profile import load as load_profile
 from sessiongen.settings import Settings
-from sessiongen.speech import get_engine
+from sessiongen.speech import choose_engine, fingerprint, get_engine
 
 RESERVED = ("client_id", "technique", "profile", "format")
 EXTRA_CELLS = "(extra cells)"
@@ -155,7 +155,7 @@ class _Validator:
         self.scripts: dict[str, object] = {}
         self.profiles: dict[str, Profile] = {}
         self.outputs: dict[Path, int] = {}
-        self.engines: dict[str, str] = {}
+        self.engines: dict[tuple, str] = {}
 
     def script_ref(self, technique: str) -> str:
         """Script files in a roster are relative to the roster's folder."""
@@ -196,11 +196,20 @@ class _Validator:
         if output in self.outputs:
             raise SessiongenError(f"the same output as row {self.outputs[output]} ({output.name}): give each row its own client_id and technique")
         self.outputs[output] = number
-        if settings.engine not in self.engines:
-            self.engines[settings.engine] = get_engine(settings.engine).identity()
         extra = [str(packaging.cover or ""), settings.ambience if settings.ambience and Path(settings.ambience).is_file() else ""]
-        digest = delivery.inputs_hash(script, values, settings, self.engines[settings.engine], extra, packaging.hashable())
+        digest = delivery.inputs_hash(script, values, settings, self.narration(settings, script.meta.language), extra, packaging.hashable())
         return Job(number, client_id, technique, self.script_ref(technique), settings, values, output, packaging, digest)
+
+
+    def narration(self, settings: Settings, language: str) -> str:
+        """The speech fingerprint of a row's engine and voice (as session.prepare records it)."""
+        name, _ = choose_engine(settings.engine, settings.voice)
+        key = (name, settings.voice, language)
+        if key not in self.engines:
+            engine = get_engine(name)
+            voice = engine.resolve_voice(settings.voice, language) if getattr(engine, "voice_identity", None) else ""
+            self.engines[key] = fingerprint(engine, voice)
+        return self.engines[key]
 
 
 def _split_columns(row: dict, declared: dict) -> tuple[dict, dict]:

@@ -19,7 +19,8 @@ from sessiongen.errors import ScriptError, SessiongenError, display_path, sugges
 from sessiongen.profile import Profile, from_fields
 from sessiongen.profile import load as load_profile
 from sessiongen.settings import DEFAULTS, Settings
-from sessiongen.speech import get_engine
+from sessiongen import speech
+from sessiongen.speech import pronounce
 
 
 def reports_errors(command):
@@ -79,7 +80,7 @@ def _check_ambience(ctx, param, value):
 
 SESSION_OPTION_NAMES = (
     "variables", "profile", "minutes", "voice", "rate", "pause_scale", "slow_ending", "bls", "bls_rate", "bls_tone",
-    "bls_depth", "ambience", "ambience_vary", "duck", "mono", "seed", "engine", "no_cache",
+    "bls_depth", "ambience", "ambience_vary", "duck", "mono", "seed", "engine", "no_cache", "say",
 )
 
 
@@ -111,8 +112,22 @@ def _session_request(opts: dict) -> SessionRequest:
         **overrides, voice=given["voice"], bls=given["bls"], bls_timbre=given["bls_tone"], ambience=given["ambience"],
         engine=given["engine"], mono=given["mono"] or None, duck_db=given["duck"], bed_vary=given["ambience_vary"] or None,
         slow_ending=given["slow_ending"] or None,
+        pronunciations=pronounce.merged(profile.settings.get("pronunciations", ()), given["say"]) or None,
     )
     return SessionRequest(settings, profile, given["variables"], not given["no_cache"])
+
+
+def _parse_say(ctx, param, values) -> tuple:
+    try:
+        return pronounce.merged(*(pronounce.parse(item, "") for item in values))
+    except SessiongenError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+ENGINE_OPTION = click.option(
+    "--engine", metavar="NAME",
+    help="Speech engine: piper (the neural voice) or pyttsx3 (espeak-ng's voices and languages) [default: piper, or pyttsx3 where piper cannot load].",
+)
 
 
 def session_options(command):
@@ -121,7 +136,9 @@ def session_options(command):
         click.option("--var", "variables", multiple=True, callback=_parse_vars, metavar="KEY=VALUE", help="Set a script variable, e.g. --var name=Sam (repeatable)."),
         click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="A client profile (YAML); options given here override it."),
         click.option("--minutes", type=float, help="Fit the session to this many minutes by stretching its elastic pauses."),
-        click.option("--voice", help="Voice id, name or language (see `sessiongen voices`); espeak variants as VOICE+VARIANT."),
+        click.option("--voice", help="A voice's name or language (see `sessiongen voices`), or a Piper .onnx file; espeak-ng variants as VOICE+VARIANT."),
+        click.option("--say", multiple=True, callback=_parse_say, metavar="WORD=RESPELLING",
+                     help="How to say a word: a respelling (Siobhan=shi-vawn) or IPA phonemes between slashes (Nguyen=/ŋwiən/); repeatable."),
         click.option("--rate", type=int, help=f"Speech rate in words per minute [default: {DEFAULTS.rate_wpm}]."),
         click.option("--pause-scale", type=float, help="Make every pause and rest longer (e.g. 1.3) or shorter (0.8); 0.5 to 2 [default: 1]."),
         click.option("--slow-ending", is_flag=True, help="Ease the speech rate and lengthen the pauses over the final part (for sleep)."),
@@ -134,7 +151,7 @@ def session_options(command):
         click.option("--duck", type=float, help=f"How far (dB) the bed dips under narration [default: {DEFAULTS.duck_db:g}]."),
         click.option("--mono", is_flag=True, help="A speaker version: one channel, bilateral tones centred (and said so)."),
         click.option("--seed", type=int, help="Seed for everything random (beds, jitter); the same seed gives the same audio [default: 0]."),
-        click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine."),
+        ENGINE_OPTION,
         click.option("--no-cache", is_flag=True, help="Do not read or write the phrase cache."),
     ]
     for option in reversed(options):
@@ -316,7 +333,7 @@ def techniques(ctx, as_json, category):
 @techniques.command("show")
 @click.argument("technique", metavar="TECHNIQUE_ID|SCRIPT")
 @click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
-@click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine (the outline's times depend on it).")
+@ENGINE_OPTION
 @reports_errors
 def show(technique, as_json, engine):
     """Summary, cautions, variables and the chapter outline with planned start times."""
@@ -366,16 +383,20 @@ def sounds(as_json):
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine.")
+@click.option("--engine", metavar="NAME", help="Only this engine's voices (piper or pyttsx3) [default: every engine's].")
+@click.option("--language", help="Only voices that speak this language (en, en-GB, es, ...).")
 @reports_errors
-def voices(as_json, engine):
-    """List the voices of the installed speech engine."""
-    found = get_engine(engine).voices()
+def voices(as_json, engine, language):
+    """List the voices: engine, name, language, quality, sample rate and where each lives."""
+    found = speech.list_voices(engine, language)
     if as_json:
         click.echo(json.dumps([v.as_dict() for v in found], indent=2, ensure_ascii=False))
         return
+    click.echo(f"{'ENGINE':<8} {'VOICE (--voice)':<26} {'LANGUAGE':<16} {'QUALITY':<8} {'RATE':>6}  WHERE")
     for v in found:
-        click.echo(f"{v.id:<28} {v.name}")
+        rate = f"{v.rate_hz}" if v.rate_hz else "-"
+        where = v.location if v.name == v.id else f"{v.location} ({v.name})"
+        click.echo(f"{v.engine:<8} {v.id:<26} {','.join(v.languages):<16} {v.quality or '-':<8} {rate:>6}  {where}")
 
 
 class _BatchProgress:
@@ -418,7 +439,7 @@ class _BatchProgress:
 @click.option("--artist", default="", help="Artist tag: the clinician or practice.")
 @click.option("--album", default="", help="Album tag.")
 @click.option("--sidecars", "sidecar_kinds", default=",".join(sidecar_files.DEFAULT_KINDS), show_default=True, callback=_sidecar_kinds, help="Sidecars beside each recording (the manifest is always written).")
-@click.option("--engine", default="pyttsx3", show_default=True, help="Speech engine.")
+@ENGINE_OPTION
 @click.option("--no-report", is_flag=True, help="Skip the review page and timeline image for each recording (and index.html).")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Send rows to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes; needs sessiongen[dask].")
 @reports_errors

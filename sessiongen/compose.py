@@ -13,6 +13,8 @@ from sessiongen import parser, yamlfile
 from sessiongen.errors import SessiongenError
 from sessiongen.library import resolve_script
 from sessiongen.model import Bell, Chapter, Meta, Node, Pause, Say, Script
+from sessiongen.speech import pronounce
+from sessiongen.speech.engine import language_tag
 
 OPENING_FRAGMENTS = frozenset({"safety-opening"})  # kept once, at the start
 ONCE_FRAGMENTS = frozenset({"headphone-note"})  # kept once, where it first appears
@@ -122,6 +124,9 @@ def _estimate_s(nodes: list[Node]) -> float:
 
 
 def _merged_meta(metas: list[Meta], title: str | None, left_out_s: float) -> Meta:
+    languages = list(dict.fromkeys(language_tag(m.language) for m in metas))
+    if len(languages) > 1:
+        raise SessiongenError(f"the scripts of a composition must share one language, not {' and '.join(languages)}: one voice speaks the whole session")
     variables: dict[str, str] = {}
     cautions: list[str] = []
     for meta in metas:
@@ -138,4 +143,6 @@ def _merged_meta(metas: list[Meta], title: str | None, left_out_s: float) -> Met
         cautions=tuple(cautions),
         variables=tuple(variables.items()),
         ambience=metas[0].ambience,
+        language=metas[0].language,
+        pronunciations=pronounce.merged(*(m.pronunciations for m in metas)),
     )

@@ -49,7 +49,7 @@ def _settings_dict(settings: Settings) -> dict:
     return data
 
 
-def render_params(script: Script, values: dict[str, str], settings: Settings, voice: str) -> dict:
+def render_params(script: Script, values: dict[str, str], settings: Settings, voice: str, engine: str) -> dict:
     """Enough to re-render the file exactly (given the same values): written into the tags."""
     tones = sorted({repr(n.tone) for n in script.nodes if isinstance(n, (Bls, BlsOn))})
     return {
@@ -59,7 +59,8 @@ def render_params(script: Script, values: dict[str, str], settings: Settings, vo
         "variables": sorted(values),
         "voice": voice,
         "rate_wpm": settings.rate_wpm,
-        "engine": settings.engine,
+        "engine": engine,
+        "language": script.meta.language,
         "bls": settings.bls,
         "tones": tones,
         "ambience": _settings_dict(settings)["ambience"],

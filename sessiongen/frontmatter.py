@@ -9,9 +9,11 @@ import yaml
 from sessiongen.durations import DurationError, parse_duration_s
 from sessiongen.errors import Location, SessiongenError, suggest
 from sessiongen.model import Meta
+from sessiongen.speech import pronounce
 
 REQUIRED = ("id", "title", "category", "summary", "duration")
-OPTIONAL = ("cautions", "variables", "ambience")
+OPTIONAL = ("cautions", "variables", "ambience", "language", "pronunciations")
+LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 VARIABLE_RE = re.compile(r"[a-z_][a-z0-9_]*")
 MAX_DURATION_S = 240 * 60.0
@@ -119,6 +121,15 @@ def meta_of(data: dict, path: str, lines: list[str], known_beds) -> tuple[Meta, 
     except SessiongenError as exc:
         problems.append(exc)
         variables = ()
+    language = data.get("language", "en")
+    if not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language):
+        problems.append(SessiongenError(f"language '{language}' must be a language tag such as en, en-GB or es", key_location(path, lines, "language")))
+        language = "en"
+    try:
+        pronunciations = pronounce.parse(data.get("pronunciations"), "pronunciations")
+    except SessiongenError as exc:
+        problems.append(SessiongenError(exc.message.removeprefix("pronunciations: "), key_location(path, lines, "pronunciations")))
+        pronunciations = ()
     meta = Meta(
         id=script_id,
         title=str(values["title"] or ""),
@@ -128,5 +139,7 @@ def meta_of(data: dict, path: str, lines: list[str], known_beds) -> tuple[Meta, 
         cautions=tuple(cautions),
         variables=variables,
         ambience=None if ambience in (None, "none") else str(ambience),
+        language=language,
+        pronunciations=pronunciations,
     )
     return meta, problems

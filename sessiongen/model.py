@@ -115,6 +115,8 @@ class Meta:
     cautions: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = ()  # (name, default), in declared order
     ambience: str | None = None
+    language: str = "en"  # what the voice must speak (a BCP 47 tag: en, en-GB, es, ...)
+    pronunciations: tuple[tuple[str, str], ...] = ()  # (word, respelling or /phonemes/)
 
     @property
     def defaults(self) -> dict[str, str]:

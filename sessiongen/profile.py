@@ -13,6 +13,7 @@ from pathlib import Path
 from sessiongen import catalog, yamlfile
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.pacing import PAUSE_SCALE_RANGE
+from sessiongen.speech import pronounce
 
 PERSONAL = ("name", "pronouns", "safe_place", "cue_word", "anchor")
 ANCHORS = {
@@ -83,6 +84,13 @@ def _ambience(value) -> str:
     raise ValueError(f"must be a bed name, an audio file or none{suggest(text, catalog.BEDS)}")
 
 
+def _pronunciations(value) -> tuple:
+    try:
+        return pronounce.parse(value, "")
+    except SessiongenError as exc:
+        raise ValueError(exc.message) from None
+
+
 # field -> (setting name or None for a variable, converter)
 FIELDS = {
     "name": (None, _text),
@@ -91,6 +99,7 @@ FIELDS = {
     "cue_word": (None, _text),
     "anchor": (None, _anchor),
     "voice": ("voice", _text),
+    "pronunciations": ("pronunciations", _pronunciations),
     "rate": ("rate_wpm", _number(60, 400, int)),
     "pause_scale": ("pause_scale", _number(*PAUSE_SCALE_RANGE)),
     "slow_ending": ("slow_ending", _flag),
@@ -122,10 +131,16 @@ class Profile:
         """`other` on top of this one (a roster row over its profile file)."""
         return Profile(
             client_id=other.client_id or self.client_id,
-            settings={**self.settings, **other.settings},
+            settings={**self.settings, **other.settings, **_merged_pronunciations(self.settings, other.settings)},
             values={**self.values, **other.values},
             explicit=tuple(dict.fromkeys(self.explicit + other.explicit)),
         )
+
+
+def _merged_pronunciations(under: dict, over: dict) -> dict:
+    if "pronunciations" not in under or "pronunciations" not in over:
+        return {}
+    return {"pronunciations": pronounce.merged(under["pronunciations"], over["pronunciations"])}
 
 
 def from_fields(data: dict, where: str, variables_ok: bool = True, as_options: bool = False) -> Profile:

@@ -28,7 +28,7 @@ from sessiongen.predict import predict_lufs
 from sessiongen.render import LAYERS, Renderer, prefetched
 from sessiongen.settings import Settings
 from sessiongen.tags import TagInfo, write_tags
-from sessiongen.speech import get_engine
+from sessiongen.speech import choose_engine, fingerprint, get_engine
 from sessiongen.speech.cache import PhraseCache, default_root
 from sessiongen.speech.clips import Clip, Speaker, SpeakStats
 from sessiongen.timeline import Timeline, plan, texts_to_speak
@@ -42,8 +42,10 @@ class Prepared:
     clips: dict[str, Clip]
     timeline: Timeline
     speak: SpeakStats
-    voice: str = ""  # the engine's id of the voice used
-    engine_identity: str = ""
+    voice: str = ""  # the voice used, as the manifest names it
+    engine_identity: str = ""  # speech.fingerprint: the engine and the voice file
+    engine: str = ""  # the engine used (the default's fallback may differ from the settings)
+    notes: tuple[str, ...] = ()  # things the user should be told, e.g. that the fallback voice speaks
 
 
 @dataclass
@@ -67,10 +69,12 @@ def load(ref: str) -> Script:
 
 def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
     personal = pace(personalise(script, values), settings)
-    speaker = Speaker(get_engine(settings.engine), PhraseCache(cache_root, settings.sample_rate_hz), settings)
+    engine_name, note = choose_engine(settings.engine, settings.voice)
+    speaker = Speaker(get_engine(engine_name), PhraseCache(cache_root, settings.sample_rate_hz), settings,
+                      personal.meta.language, personal.meta.pronunciations)
     clips = speaker.clips(texts_to_speak(personal, settings))
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
-    return Prepared(personal, clips, timeline, speaker.stats, speaker.voice, speaker.engine.identity())
+    return Prepared(personal, clips, timeline, speaker.stats, speaker.voice_name, fingerprint(speaker.engine, speaker.voice), engine_name, (note,) if note else ())
 
 
 @contextlib.contextmanager
@@ -230,7 +234,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     _check_targets(out, packaging)
     cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
     script = prepared.script
-    params = delivery.render_params(script, values, settings, prepared.voice)
+    params = delivery.render_params(script, values, settings, prepared.voice, prepared.engine)
     extra_files = [str(packaging.cover or ""), settings.ambience if settings.ambience and Path(settings.ambience).is_file() else ""]
     input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, extra_files, packaging.hashable())
     info = TagInfo(
@@ -270,7 +274,7 @@ def chapter_spans(tl: Timeline) -> tuple[tuple[str, float, float], ...]:
 
 def warnings(prepared: Prepared, settings: Settings) -> list[str]:
     """Things worth knowing about a render that are not errors."""
-    out = []
+    out = list(prepared.notes)
     if settings.mono and any(e.kind in ("bls", "headphone-check") for e in prepared.timeline.events):
         out.append(
             f"{prepared.script.meta.title} uses tones that alternate between the ears; this speaker "

@@ -12,9 +12,12 @@ class Settings:
     window_s: float = 10.0  # render window: memory is bounded by this, not by session length
 
     # narration
-    engine: str = "pyttsx3"
-    voice: str | None = None  # None: the engine's default voice
-    rate_wpm: int = 105  # espeak-ng speaks faster than its nominal rate; 105 gives ~115 wpm with the gaps
+    engine: str | None = None  # None: the neural voice (piper), or pyttsx3 where it cannot be loaded
+    voice: str | None = None  # None: the engine's default voice for the script's language
+    rate_wpm: int = 105  # espeak-ng's nominal rate (it speaks ~1.26x that within a phrase; piper is paced to match); ~115 wpm with the gaps
+    noise_scale: float = 0.667  # piper: variation of the voice's sound (its own default 0.667)
+    noise_w_scale: float = 0.8  # piper: variation of the phoneme lengths (its own default 0.8)
+    pronunciations: tuple[tuple[str, str], ...] = ()  # (word, respelling or /phonemes/), on top of the script's
     volume: float = 1.0
     sentence_gap_s: float = 1.2
     pause_scale: float = 1.0  # every pause and rest, longer (> 1) or shorter

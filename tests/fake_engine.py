@@ -12,10 +12,14 @@ import numpy as np
 
 from sessiongen.audio import Audio
 from sessiongen.errors import SessiongenError, suggest
-from sessiongen.speech.engine import Voice
+from sessiongen.speech.engine import Voice, speaks
 
 RATE_HZ = 22_050
-VOICES = [Voice("fake/en", "Fake English", ("en",)), Voice("fake/en-us", "Fake American", ("en-us",))]
+VOICES = [
+    Voice("fake/en", "Fake English", ("en",), engine="fake"),
+    Voice("fake/en-us", "Fake American", ("en-us",), engine="fake"),
+    Voice("otro/castellano", "Fake Spanish", ("es",), engine="fake"),
+]
 
 
 def words_of(text: str) -> int:
@@ -38,15 +42,15 @@ class FakeEngine:
     def voices(self) -> list[Voice]:
         return VOICES
 
-    def resolve_voice(self, voice: str | None) -> str:
-        if not voice:
-            return VOICES[0].id
+    def resolve_voice(self, voice: str | None, language: str | None = None) -> str:
         for v in VOICES:
-            if voice in (v.id, v.name, *v.languages):
+            if (voice in (v.id, v.name, *v.languages)) if voice else speaks(v.languages, language or "en"):
+                if language and not speaks(v.languages, language):
+                    raise SessiongenError(f"the voice {v.id} does not speak '{language}'")
                 return v.id
-        raise SessiongenError(f"unknown voice '{voice}'{suggest(voice, [v.id for v in VOICES])}")
+        raise SessiongenError(f"unknown voice '{voice}'{suggest(voice or '', [v.id for v in VOICES])}")
 
-    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float) -> Audio:
+    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float, options: dict | None = None) -> Audio:
         self.calls.append(text)
         frames = int(expected_duration_s(text, rate_wpm) * RATE_HZ)
         seed = int.from_bytes(hashlib.sha256(f"{voice}|{text}".encode()).digest()[:4], "little")
@@ -64,7 +68,7 @@ class FlakyEngine(FakeEngine):
     one of those followed by @TEXT to misbehave on that phrase only. Each phrase it is asked for
     is appended to the file named by $FLAKY_LOG, if set."""
 
-    def synthesize(self, text, voice, rate_wpm, volume):
+    def synthesize(self, text, voice, rate_wpm, volume, options=None):
         import os
         import time
         from pathlib import Path

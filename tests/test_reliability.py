@@ -194,7 +194,7 @@ def test_a_silent_clip_is_an_error_not_silence(tmp_path, monkeypatch):
     from sessiongen.audio import Audio
 
     class Silent(FakeEngine):
-        def synthesize(self, text, voice, rate_wpm, volume):
+        def synthesize(self, text, voice, rate_wpm, volume, options=None):
             return Audio(np.zeros((22_050, 1), dtype=np.float32), 22_050)
 
     from sessiongen import speech

@@ -146,7 +146,7 @@ def test_every_stored_clip_is_speech_at_the_voice_level_with_its_peaks_limited(t
     from sessiongen.speech.clips import BLOCK_S, VOICE_CREST_DB, Speaker
 
     class Spiky(FakeEngine):
-        def synthesize(self, text, voice, rate_wpm, volume):
+        def synthesize(self, text, voice, rate_wpm, volume, options=None):
             audio = super().synthesize(text, voice, rate_wpm, volume)
             samples = audio.samples.copy()
             for at in range(int(0.2 * audio.rate_hz), len(samples) - 100, audio.rate_hz // 2):

@@ -8,6 +8,9 @@ import os
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.speech.engine import Engine, Voice
 
+DEFAULT_ENGINE = "piper"  # the neural voice
+FALLBACK_ENGINE = "pyttsx3"  # espeak-ng or the system's voices, when the neural voice cannot load
+
 
 def _pyttsx3() -> Engine:
     from sessiongen.speech.pyttsx3_engine import Pyttsx3Engine
@@ -21,8 +24,22 @@ def _isolated_pyttsx3() -> Engine:
     return IsolatedEngine("pyttsx3", _pyttsx3().identity())
 
 
-RAW = {"pyttsx3": _pyttsx3}  # engines made in this process (the isolated engine's child uses these)
-ENGINES = {"pyttsx3": _isolated_pyttsx3}  # what sessions use; tests register a fake engine here
+def _piper_synth() -> Engine:
+    from sessiongen.speech.piper_engine import PiperSynth
+
+    return PiperSynth()
+
+
+def _piper() -> Engine:
+    from sessiongen.speech.piper_engine import PiperEngine
+
+    return PiperEngine()
+
+
+# engines made in this process (the worker processes use these)
+RAW = {"pyttsx3": _pyttsx3, "piper": _piper_synth}
+# what sessions use: each speaks through worker processes; tests register a fake engine here
+ENGINES = {"pyttsx3": _isolated_pyttsx3, "piper": _piper}
 _made: dict[str, Engine] = {}
 
 
@@ -45,8 +62,9 @@ def raw_engine(name: str) -> Engine:
     return factories[name]()
 
 
-def get_engine(name: str = "pyttsx3") -> Engine:
-    """One engine instance per name and process (starting an engine is not free)."""
+def get_engine(name: str | None = None) -> Engine:
+    """One engine instance per name and process (starting an engine is not free); None: the default."""
+    name = name or DEFAULT_ENGINE
     if name not in ENGINES:
         ENGINES.update({k: v for k, v in _registered().items() if k not in ENGINES})
     if name not in ENGINES:
@@ -56,4 +74,33 @@ def get_engine(name: str = "pyttsx3") -> Engine:
     return _made[name]
 
 
-__all__ = ["ENGINES", "Engine", "Voice", "get_engine", "raw_engine"]
+def choose_engine(engine: str | None, voice: str | None) -> tuple[str, str | None]:
+    """(the engine to use, a note for the user or None). No engine asked for: the neural voice,
+    or pyttsx3 with a note saying why when the neural voice cannot be loaded here."""
+    if engine:
+        return engine, None
+    from sessiongen.speech.piper_engine import unavailable
+
+    why = unavailable(voice)
+    if why is None:
+        return DEFAULT_ENGINE, None
+    return FALLBACK_ENGINE, f"the neural voice cannot be loaded ({why}): narrating with espeak-ng (--engine pyttsx3) instead"
+
+
+def list_voices(engine: str | None = None, language: str | None = None) -> list[Voice]:
+    """Every voice of every built-in engine (or of one engine), optionally only those speaking `language`."""
+    from sessiongen.speech.engine import speaks
+
+    names = [engine] if engine else [DEFAULT_ENGINE, FALLBACK_ENGINE]
+    found = [voice for name in names for voice in get_engine(name).voices()]
+    return [v for v in found if language is None or speaks(v.languages, language)]
+
+
+def fingerprint(engine: Engine, voice_id: str) -> str:
+    """What a rendered file's input hash knows of its narration: the engine's identity and, for
+    engines whose voices are files, the voice file's content."""
+    identify = getattr(engine, "voice_identity", None)
+    return engine.identity() + (f"|{identify(voice_id)}" if identify else "")
+
+
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "Engine", "Voice", "choose_engine", "fingerprint", "get_engine", "list_voices", "raw_engine"]

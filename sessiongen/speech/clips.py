@@ -13,6 +13,7 @@ from sessiongen.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.errors import SessiongenError
 from sessiongen.master import Limiter
 from sessiongen.settings import Settings
+from sessiongen.speech import pronounce
 from sessiongen.speech.cache import PhraseCache
 from sessiongen.speech.cache import phrase_key as cache_key
 from sessiongen.speech.engine import Engine, synthesize_many
@@ -83,21 +84,48 @@ def _level(mono: np.ndarray, rate_hz: int, settings: Settings) -> np.ndarray:
 
 
 class Speaker:
-    """Engine + cache: `clip(text)` synthesises a phrase only when the cache lacks it."""
+    """Engine + cache: `clip(text)` synthesises a phrase only when the cache lacks it.
 
-    def __init__(self, engine: Engine, cache: PhraseCache, settings: Settings):
+    `language` is the script's; `pronunciations` (the script's) lie under the settings' own.
+    What the engine is asked to say is the text with its pronunciations applied; the clip keeps
+    the written text, for transcripts."""
+
+    def __init__(self, engine: Engine, cache: PhraseCache, settings: Settings, language: str | None = None, pronunciations: pronounce.Entries = ()):
         self.engine, self.cache, self.settings = engine, cache, settings
         self._identity = engine.identity()
-        self.voice = cache.resolved_voice(self._identity, settings.voice)
-        if self.voice is None:
-            self.voice = engine.resolve_voice(settings.voice)
-            cache.remember_voice(self._identity, settings.voice, self.voice)
+        self.pronunciations = pronounce.merged(pronunciations, settings.pronunciations)
+        pronounce.check_engine(self.pronunciations, engine.name, getattr(engine, "phoneme_input", False))
+        self.voice = self._resolve(settings.voice, language)
+        voice_identity = getattr(engine, "voice_identity", None)
+        self._voice_key = voice_identity(self.voice) if voice_identity else self.voice
+        self.options = {name: getattr(settings, name) for name in getattr(engine, "options", ())}
         self.stats = SpeakStats()
 
+    def _resolve(self, voice: str | None, language: str | None) -> str:
+        """The engine's voice id; remembered in the cache for engines whose resolving starts a process."""
+        if not getattr(self.engine, "remember_voices", True):
+            return self.engine.resolve_voice(voice, language)
+        requested = f"{voice or ''}|{language or ''}"
+        found = self.cache.resolved_voice(self._identity, requested)
+        if found is None:
+            found = self.engine.resolve_voice(voice, language)
+            self.cache.remember_voice(self._identity, requested, found)
+        return found
+
+    @property
+    def voice_name(self) -> str:
+        """The voice as a manifest names it."""
+        named = getattr(self.engine, "voice_name", None)
+        return named(self.voice) if named else self.voice
+
+    def spoken(self, text: str) -> str:
+        return pronounce.apply(text, self.pronunciations)
+
     def key(self, text: str, rate_wpm: int) -> str:
+        """The cache key of the phrase as spoken (pronunciations applied)."""
         s = self.settings
         return cache_key(
-            engine=self._identity, voice=self.voice, rate_wpm=rate_wpm, volume=s.volume,
+            engine=self._identity, voice=self._voice_key, rate_wpm=rate_wpm, volume=s.volume, options=self.options,
             rate_hz=s.sample_rate_hz, rms_db=s.voice_rms_db, text=text,
         )
 
@@ -108,9 +136,10 @@ class Speaker:
         """Clip key -> clip, for phrases given as clip key -> (text, rate). The phrases the cache
         lacks are synthesised in one batch (one request to an isolated engine's process)."""
         rated = {key: (text, rate or self.settings.rate_wpm) for key, (text, rate) in phrases.items()}
-        entries = {key: self.key(text, rate) for key, (text, rate) in rated.items()}
+        said = {key: (self.spoken(text), rate) for key, (text, rate) in rated.items()}
+        entries = {key: self.key(text, rate) for key, (text, rate) in said.items()}
         frames = {entry: self.cache.frames(entry) for entry in dict.fromkeys(entries.values())}
-        missing = {entry: rated[key] for key, entry in entries.items() if frames[entry] is None}
+        missing = {entry: said[key] for key, entry in entries.items() if frames[entry] is None}
         frames.update(self._store_all(missing))
         self.stats.synthesised += len(missing)
         self.stats.cached += len(entries) - len(missing)
@@ -124,7 +153,7 @@ class Speaker:
         soxr and file writes release the GIL). Measured on the benchmark's 102 phrases: about
         1.3 s, against 1.5 s with the worker doing all the preparing and 1.8 s or more with all of
         it on this thread. At most MAX_WAITING phrases wait for the worker, bounding their memory."""
-        calls = [(text, self.voice, rate, self.settings.volume) for text, rate in missing.values()]
+        calls = [(text, self.voice, rate, self.settings.volume, self.options) for text, rate in missing.values()]
         frames, waiting = {}, collections.deque()
         with contextlib.closing(synthesize_many(self.engine, calls)) as raws, ThreadPoolExecutor(1) as worker:
             for (entry, (text, _)), raw in zip(missing.items(), raws):

@@ -14,12 +14,35 @@ class Voice:
     id: str
     name: str
     languages: tuple[str, ...] = ()
+    engine: str = ""
+    quality: str = ""
+    rate_hz: int = 0  # the engine's own sample rate for this voice (0: not known)
+    location: str = ""  # "bundled", "system", or the file it lives in
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "languages": list(self.languages)}
+        return {"id": self.id, "name": self.name, "engine": self.engine, "languages": list(self.languages),
+                "quality": self.quality, "sample_rate_hz": self.rate_hz, "location": self.location}
+
+
+def language_tag(language: str) -> str:
+    """en_US, en-us, EN-US -> en-us."""
+    return language.strip().replace("_", "-").lower()
+
+
+def speaks(languages: Iterable[str], language: str) -> bool:
+    """Whether a voice of these languages speaks `language`: its primary subtag is enough
+    (a British script is fine in an American voice)."""
+    primary = language_tag(language).split("-")[0]
+    return any(language_tag(lang).split("-")[0] == primary for lang in languages)
 
 
 class Engine(Protocol):
+    """What every speech engine offers. Optional extras, found with getattr:
+    `options` (names of Settings fields its synthesis takes, passed as a dict and part of cache
+    keys), `voice_identity(voice)` (what the cache knows a voice by, e.g. its file's hash),
+    `voice_name(voice)` (for manifests), `phoneme_input` (IPA phonemes inline as [[ ... ]]),
+    `remember_voices` (False: resolving is cheap, never remembered), `synthesize_many`."""
+
     name: str
 
     def identity(self) -> str:
@@ -27,15 +50,16 @@ class Engine(Protocol):
 
     def voices(self) -> list[Voice]: ...
 
-    def resolve_voice(self, voice: str | None) -> str:
-        """The engine's id for a voice given by id, name or language; unknown voices are an error."""
+    def resolve_voice(self, voice: str | None, language: str | None = None) -> str:
+        """The engine's id for a voice given by id, name or language, fit for the script's
+        language; unknown voices are an error."""
 
-    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float) -> Audio: ...
+    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float, options: dict | None = None) -> Audio: ...
 
 
-def synthesize_many(engine: Engine, calls: Iterable[tuple[str, str, int, float]]) -> Iterator[Audio]:
-    """Audio for each (text, voice, rate_wpm, volume), in order. An engine may offer its own
-    `synthesize_many` (the isolated engine does: one request for all, answered as it goes);
+def synthesize_many(engine: Engine, calls: Iterable[tuple]) -> Iterator[Audio]:
+    """Audio for each (text, voice, rate_wpm, volume, options), in order. An engine may offer its
+    own `synthesize_many` (the isolated engine does: one request for all, answered as it goes);
     otherwise its phrases are spoken one by one."""
     batched = getattr(engine, "synthesize_many", None)
     if batched is not None:

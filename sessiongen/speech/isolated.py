@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import socket
@@ -31,8 +32,8 @@ SOCKET_BUFFER_BYTES = 4 << 20  # about 7 phrases of espeak-ng audio, where the s
 
 _VERBS = {
     "synthesize": lambda engine, *args: _audio_payload(engine.synthesize(*args)),
-    "voices": lambda engine: [(v.id, v.name, v.languages) for v in engine.voices()],
-    "resolve": lambda engine, voice: engine.resolve_voice(voice),
+    "voices": lambda engine: [dataclasses.asdict(v) for v in engine.voices()],
+    "resolve": lambda engine, voice, language: engine.resolve_voice(voice, language),
 }
 
 
@@ -186,23 +187,47 @@ class IsolatedEngine:
 
     def voices(self) -> list[Voice]:
         if self._voices is None:
-            self._voices = [Voice(i, n, tuple(langs)) for i, n, langs in self._call("voices", (), "listing its voices")]
+            found = self._call("voices", (), "listing its voices")
+            self._voices = [Voice(**{**v, "languages": tuple(v["languages"])}) for v in found]
         return self._voices
 
-    def resolve_voice(self, voice: str | None) -> str:
-        return self._call("resolve", (voice,), f"the voice '{voice}'")
+    def resolve_voice(self, voice: str | None, language: str | None = None) -> str:
+        return self._call("resolve", (voice, language), f"the voice '{voice}'")
 
-    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float) -> Audio:
-        [audio] = self.synthesize_many([(text, voice, rate_wpm, volume)])
+    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float, options: dict | None = None) -> Audio:
+        [audio] = self.synthesize_many([(text, voice, rate_wpm, volume, options)])
         return audio
 
-    def synthesize_many(self, calls: Iterable[tuple[str, str, int, float]]) -> Iterator[Audio]:
-        """Audio for each (text, voice, rate_wpm, volume), in order, from one request: the child
-        speaks the next phrase while the caller works on this one."""
+    def synthesize_many(self, calls: Iterable[tuple]) -> Iterator[Audio]:
+        """Audio for each (text, voice, rate_wpm, volume[, options]), in order, from one request:
+        the child speaks the next phrase while the caller works on this one."""
         calls = [tuple(call) for call in calls]
         names = [f'the phrase "{_short(call[0])}"' for call in calls]
         for samples, rate_hz in self._request("synthesize", calls, names):
             yield Audio(samples, int(rate_hz))
+
+
+class EnginePool:
+    """Several isolated engines of one kind sharing each request: call i goes to worker i mod n,
+    and the answers are read in order while every worker speaks ahead into its own socket. A
+    worker that hangs or crashes is replaced by its IsolatedEngine, as for a single engine."""
+
+    def __init__(self, name: str, identity: str, size: int):
+        self.workers = [IsolatedEngine(name, identity) for _ in range(max(1, size))]
+
+    def synthesize_many(self, calls: list[tuple], workers: int | None = None) -> Iterator[Audio]:
+        n = max(1, min(len(self.workers), workers or len(self.workers), len(calls)))
+        streams = [worker.synthesize_many(calls[i::n]) for i, worker in enumerate(self.workers[:n])]
+        try:
+            for i in range(len(calls)):
+                yield next(streams[i % n])
+        finally:
+            for stream in streams:
+                stream.close()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
 
 
 def _short(text: str, limit: int = 60) -> str:

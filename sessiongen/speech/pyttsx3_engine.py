@@ -27,7 +27,7 @@ import soundfile as sf
 
 from sessiongen.audio import Audio
 from sessiongen.errors import SessiongenError, suggest
-from sessiongen.speech.engine import Voice
+from sessiongen.speech.engine import Voice, language_tag, speaks
 
 WAIT_S = 30.0
 ATTEMPTS = 5  # attempt k waits 0.5 * (k + 1) s for its file: a late or misplaced write costs little
@@ -144,7 +144,8 @@ class Pyttsx3Engine:
             found = []
             for v in self._memory.voices() if self._memory else self._engine.getProperty("voices"):
                 languages = tuple(_text(lang) for lang in (getattr(v, "languages", None) or []))
-                found.append(Voice(id=str(v.id), name=str(v.name or v.id), languages=languages))
+                found.append(Voice(id=str(v.id), name=str(v.name or v.id), languages=languages, engine=self.name,
+                                   rate_hz=22_050 if self._data_path else 0, location="espeak-ng" if self._data_path else "system"))
             self._voices = found
         return self._voices
 
@@ -154,18 +155,18 @@ class Pyttsx3Engine:
         folder = self._data_path / "voices" / "!v" if self._data_path else None
         return sorted(p.name for p in folder.iterdir()) if folder and folder.is_dir() else []
 
-    def resolve_voice(self, voice: str | None) -> str:
+    def resolve_voice(self, voice: str | None, language: str | None = None) -> str:
         voices = self.voices()
         if not voice:
-            if self._data_path:
-                return DEFAULT_ESPEAK_VOICE
-            return str(self._get().getProperty("voice"))
+            return self._default_voice(language, voices)
         base, _, variant = voice.partition("+")
         match = _match_voice(base, voices)
         if match is None:
             names = [v.id for v in voices] + [v.name for v in voices]
             hint = suggest(base, names) or " (run `sessiongen voices` to list them)"
             raise SessiongenError(f"unknown voice '{voice}'{hint}")
+        if language and match.languages and not speaks(match.languages, language):
+            raise SessiongenError(f"the voice {match.id} speaks {', '.join(match.languages)}, but the script's language is '{language}': {_speakers_of(language, voices)}")
         if variant:
             variants = self.variants()
             if variant not in variants:
@@ -173,8 +174,18 @@ class Pyttsx3Engine:
             return f"{match.id}+{variant}"
         return match.id
 
+    def _default_voice(self, language: str | None, voices: list[Voice]) -> str:
+        if language and not speaks(["en"], language):
+            match = _match_voice(language_tag(language), voices) or next((v for v in voices if speaks(v.languages, language)), None)
+            if match is None:
+                raise SessiongenError(f"no installed voice speaks '{language}': {_speakers_of(language, voices)}")
+            return match.id
+        if self._data_path:
+            return DEFAULT_ESPEAK_VOICE
+        return str(self._get().getProperty("voice"))
+
     # -- synthesis ---------------------------------------------------------------------------
-    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float) -> Audio:
+    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float, options: dict | None = None) -> Audio:
         self._start()
         with self._lock:
             if self._memory:
@@ -247,6 +258,13 @@ def _match_voice(wanted: str, voices: list[Voice]) -> Voice | None:
             if test(v):
                 return v
     return None
+
+
+def _speakers_of(language: str, voices: list[Voice]) -> str:
+    fitting = [v.id for v in voices if speaks(v.languages, language)]
+    if fitting:
+        return "voices that speak it: " + ", ".join(fitting[:12])
+    return "run `sessiongen voices --engine pyttsx3` for the languages there are"
 
 
 def _text(value) -> str:
