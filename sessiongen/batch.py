@@ -277,6 +277,21 @@ def check_job(job: Job) -> Outcome:
 
 # -- rendering --------------------------------------------------------------------------------
 
+def speak_ahead(jobs: list[Job]) -> tuple[list[Job], list[Outcome]]:
+    """Synthesise every row's missing phrases here, before any row renders: a phrase that many
+    clients share is spoken once, by one pool of voice workers using every core, and the rows'
+    workers then find all their speech in the cache. A row that fails here is reported failed."""
+    ready, failed = [], []
+    with session.cache_root(True) as root:
+        for job in jobs:
+            try:
+                session.prepare(compose.load(job.script_ref), job.values, job.settings, root)
+                ready.append(job)
+            except SessiongenError as exc:
+                failed.append(Outcome(job.row, job.client_id, job.technique, str(job.output), "failed", str(exc)))
+    return ready, failed
+
+
 def render_job(job: Job, progress_queue=None) -> Outcome:
     """Render one row (in a worker process). Never raises for a user's problem: it reports it."""
     offline.guard()

@@ -459,20 +459,23 @@ def batch_command(roster, out_dir, workers, dry_run, force, name_template, date_
     fresh = {} if force else {j.row: batch.up_to_date(j) for j in jobs}
     skipped = [o for o in fresh.values() if o is not None]
     todo = [j for j in jobs if fresh.get(j.row) is None]
+    unspoken = []
+    if not dask_address:
+        todo, unspoken = batch.speak_ahead(todo)
     display = _BatchProgress(len(todo), sys.stdout.isatty())
     executor = batch.dask_executor(dask_address) if dask_address else batch.local_executor(min(workers, max(1, len(todo))))
     manager = multiprocessing.Manager() if executor is not None and not dask_address and display.enabled else None
     try:
         outcomes = batch.run(todo, executor, display.finished, display.progress, manager.Queue() if manager else None)
     except batch.BatchInterrupted as stop:
-        _finish_batch(out_dir, invalid + skipped + stop.outcomes, "interrupted")
+        _finish_batch(out_dir, invalid + skipped + unspoken + stop.outcomes, "interrupted")
         click.echo("interrupted: finished rows are kept; run the same command again to resume", err=True)
         sys.exit(130)
     finally:
         batch.shutdown(executor)
         if manager is not None:
             manager.shutdown()
-    if _finish_batch(out_dir, invalid + skipped + outcomes, "rendered", index=not no_report):
+    if _finish_batch(out_dir, invalid + skipped + unspoken + outcomes, "rendered", index=not no_report):
         sys.exit(1)
 
 

@@ -15,8 +15,8 @@ class Settings:
     engine: str | None = None  # None: the neural voice (piper), or pyttsx3 where it cannot be loaded
     voice: str | None = None  # None: the engine's default voice for the script's language
     rate_wpm: int = 105  # espeak-ng's nominal rate (it speaks ~1.26x that within a phrase; piper is paced to match); ~115 wpm with the gaps
-    noise_scale: float = 0.667  # piper: variation of the voice's sound (its own default 0.667)
-    noise_w_scale: float = 0.8  # piper: variation of the phoneme lengths (its own default 0.8)
+    noise_scale: float = 0.5  # piper: variation of the voice's sound (its default 0.667; benchmarks/piper_settings.py)
+    noise_w_scale: float = 0.3  # piper: variation of phoneme lengths (its default 0.8); lower keeps a slow pace steady
     pronunciations: tuple[tuple[str, str], ...] = ()  # (word, respelling or /phonemes/), on top of the script's
     volume: float = 1.0
     sentence_gap_s: float = 1.2

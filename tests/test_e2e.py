@@ -1,4 +1,5 @@
-"""End to end with the real pyttsx3 engine: render an MP3, decode it back and measure it."""
+"""End to end with the real voices (the default neural voice, and pyttsx3's espeak-ng): render an
+MP3, decode it back and measure it."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def test_plan_and_render_of_a_library_technique_agree(tmp_path):
 
 
 def test_unknown_voice_lists_close_matches():
-    result = CliRunner().invoke(cli, ["plan", "box-breathing", "--voice", "en-uss"])
+    result = CliRunner().invoke(cli, ["plan", "box-breathing", "--voice", "en-uss", "--engine", "pyttsx3"])
     assert result.exit_code == 1
     assert "unknown voice 'en-uss' (did you mean" in result.output
 

@@ -115,9 +115,11 @@ def test_renders_with_the_fake_engine(technique_id):
 
 
 @pytest.mark.e2e
-def test_planned_length_and_pace_with_the_real_voice():
-    """Nominal durations are reachable and narration paces at 90-120 words a minute, as heard."""
-    settings = Settings()
+@pytest.mark.parametrize("engine", ["piper", "pyttsx3"])
+def test_planned_length_and_pace_with_the_real_voice(engine):
+    """Nominal durations are reachable and narration paces at 90-120 words a minute, as heard,
+    with the neural voice and with espeak-ng."""
+    settings = Settings(engine=engine)
     problems = []
     with session.cache_root(True) as root:
         for technique_id in IDS:
