@@ -14,7 +14,8 @@ from sessiongen.errors import SessiongenError
 
 Entries = tuple[tuple[str, str], ...]
 
-WORD_RE = re.compile(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,3}")
+_LETTERS = r"[^\W\d_](?:[^\W\d_]|['’.-])*"
+WORD_RE = re.compile(rf"{_LETTERS}(?: {_LETTERS}){{0,3}}")
 RESPELLING_RE = re.compile(r"[^\W_][\w '’,.-]*")
 FORBIDDEN_IN_PHONEMES = set("[]/{}<>\n\r\t")
 MAX_ENTRIES = 200
@@ -90,4 +91,5 @@ def apply(text: str, entries: Entries) -> str:
         return text
     spoken = {word.lower(): f"[[ {say[1:-1].strip()} ]]" if is_phonemes(say) else say for word, say in entries}
     words = "|".join(re.escape(word) for word in sorted(spoken, key=len, reverse=True))  # "Mary Ann" before "Mary"
-    return re.sub(rf"(?<![\w'’])(?:{words})(?![\w'’])", lambda m: spoken.get(m.group(0).lower(), m.group(0)), text, flags=re.IGNORECASE)
+    pattern = rf"(?<![\w'’])(?:{words})(?!\w)"  # Siobhan's too; Brien never inside O'Brien
+    return re.sub(pattern, lambda m: spoken.get(m.group(0).lower(), m.group(0)), text, flags=re.IGNORECASE)

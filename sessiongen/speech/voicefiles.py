@@ -124,7 +124,8 @@ def installed() -> list[VoiceFile]:
 
 
 def is_path(voice: str) -> bool:
-    return voice.endswith(".onnx") or os.sep in voice or (os.altsep or os.sep) in voice
+    """A voice given as a model file rather than a name (espeak-ng's ids contain '/' too)."""
+    return voice.endswith(".onnx") or Path(voice).expanduser().is_file()
 
 
 def content_hash(model: Path, memo_dir: Path) -> str:
