@@ -108,6 +108,17 @@ def test_two_worker_processes(folder):
     assert json.loads((folder / "out" / "report.json").read_text())["summary"]["rendered"] == 3
 
 
+def test_phrases_many_clients_share_are_spoken_once_before_any_row_renders(folder, fake_engine):
+    roster = write_roster(folder, "".join(["client_id,technique,name\n"] + [f"c-{i},{SHORT},Client {i % 2}\n" for i in range(4)]))
+    result = CliRunner().invoke(cli, ["batch", str(roster), "-o", str(folder / "out"), "--workers", "2", "--date", "2026-01-02", *FAKE])
+    assert result.exit_code == 0, result.output
+    assert sorted(fake_engine.calls) == sorted(set(fake_engine.calls))  # spoken here, each phrase once
+    assert "Hello, Client 0." in fake_engine.calls and "Hello, Client 1." in fake_engine.calls
+    for i in range(4):
+        manifest = json.loads((folder / "out" / f"c-{i}-short-settle-2026-01-02.manifest.json").read_text())
+        assert manifest["speech"]["phrases_synthesised"] == 0  # the rows' workers found every phrase cached
+
+
 @pytest.mark.parametrize(
     "rows, message",
     [

