@@ -245,3 +245,15 @@ def test_a_warm_render_never_starts_a_voice_worker(short_script, tmp_path, monke
         warm = session.prepare(parsed, {}, Settings(), root)
         assert warm.speak.synthesised == 0 and warm.engine == "piper"
         assert speech.get_engine("piper")._pool is None  # no worker process, no model loaded
+
+
+def test_a_long_sentence_is_spoken_in_pieces_that_bound_a_workers_memory():
+    from sessiongen.speech.piper_engine import MAX_PIECE_S, SECONDS_PER_PHONEME, _pieces
+
+    sentence = list("ju maɪt nˈoʊtɪs, ðə plˈeɪsᵻz wɛɹ, jʊɹ bˈɑːdi ɪz səpˈoːɹɾᵻd bˈaɪ ðə tʃˈɛɹ ɔːɹ ðə flˈoːɹ bɪnˈiːθ juː.")
+    limit = int(MAX_PIECE_S / (SECONDS_PER_PHONEME * 2.0))
+    pieces = _pieces(sentence * 2, limit)
+    assert len(pieces) > 1 and all(len(p) <= limit for p in pieces)
+    assert [t for p in pieces for t in p if t != " "] == [t for t in sentence * 2 if t != " "]  # nothing lost
+    assert all(p[0] != " " for p in pieces)
+    assert sum(p[-1] == "," for p in pieces[:-1]) >= 1  # cut at a comma where there is one

@@ -34,7 +34,7 @@ from sessiongen.speech.voicefiles import VoiceFile
 PACE_VS_ESPEAK = 1.24  # words a minute within a phrase, per nominal espeak-ng word a minute
 LENGTH_SCALE_RANGE = (0.5, 4.0)
 PACE_FILE = "piper-pace.json"
-PACE_VERSION = 2  # part of the engine identity: a change of pacing re-synthesises
+PACE_VERSION = 3  # part of the engine identity: a change of pacing re-synthesises
 CALIBRATION_TEXT = (  # words as long as the library's on average: a voice's words a minute depend on them
     "Notice the places where your body is supported by the chair or the floor beneath you. "
     "If it feels comfortable, you might let your breathing find its own gentle rhythm, and you can open your eyes whenever you choose. "
@@ -243,16 +243,45 @@ def _load_model(found: VoiceFile):
     return PiperVoice(session=session, config=config, download_dir=Path(os.devnull))
 
 
+MAX_PIECE_S = 7.0  # audio per inference: a worker's memory grows ~22 MB per second of it (measured)
+SECONDS_PER_PHONEME = 0.06  # at length_scale 1, the most the library's phrases took (0.042-0.06)
+BREAKS = (",", ";", ":", "—")  # where a long sentence is cut first; then between words
+
+
 def _speak(model, text: str, length_scale: float, volume: float, options: dict) -> Audio:
+    """One phrase, sentence by sentence, a long sentence in pieces cut at its commas (or between
+    words), so no single inference makes more than MAX_PIECE_S of audio: a 16 s sentence in one
+    piece took a worker to 530 MB. Pieces are joined as spoken, each with its own short edges."""
     from piper import SynthesisConfig
 
-    config = SynthesisConfig(
-        length_scale=length_scale, noise_scale=options.get("noise_scale"), noise_w_scale=options.get("noise_w_scale"),
-        normalize_audio=False, volume=float(volume),  # levelled afterwards, phrase by phrase (clips.py)
-    )
-    chunks = [chunk.audio_float_array for chunk in model.synthesize(text, syn_config=config)]
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-    return Audio(samples.astype(np.float32)[:, None], int(model.config.sample_rate))
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=options.get("noise_scale"), noise_w_scale=options.get("noise_w_scale"))
+    limit = max(8, int(MAX_PIECE_S / (SECONDS_PER_PHONEME * length_scale)))
+    pieces = [piece for sentence in model.phonemize(text) for piece in _pieces(sentence, limit)]
+    audio = [np.atleast_1d(model.phoneme_ids_to_audio(model.phonemes_to_ids(piece), config)) for piece in pieces]
+    samples = np.concatenate(audio).astype(np.float32) if audio else np.zeros(0, dtype=np.float32)
+    samples = np.clip(samples * np.float32(volume), -1.0, 1.0)  # levelled afterwards, phrase by phrase (clips.py)
+    return Audio(samples[:, None], int(model.config.sample_rate))
+
+
+def _pieces(phonemes: list[str], limit: int) -> list[list[str]]:
+    """A sentence's phonemes in pieces of at most `limit`, cut after the last comma (or failing
+    that, the last space) that leaves a piece of at least a third of the limit."""
+    pieces = []
+    while len(phonemes) > limit:
+        head = phonemes[:limit]
+        cut = _after_last(head, BREAKS, limit // 3) or _after_last(head, (" ",), limit // 3) or limit
+        pieces.append(phonemes[:cut])
+        phonemes = phonemes[cut:]
+        while phonemes and phonemes[0] == " ":
+            phonemes = phonemes[1:]
+    return pieces + [phonemes] if phonemes else pieces
+
+
+def _after_last(phonemes: list[str], tokens: tuple[str, ...], earliest: int) -> int:
+    for i in range(len(phonemes) - 1, earliest - 1, -1):
+        if phonemes[i] in tokens:
+            return i + 1
+    return 0
 
 
 def _pace(model, found: VoiceFile) -> tuple[float, float]:
