@@ -10,7 +10,7 @@ import hashlib
 
 import numpy as np
 
-from sessiongen.audio import Audio
+from sessiongen.sound.audio import Audio
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.speech.engine import Voice, speaks
 

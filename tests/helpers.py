@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sessiongen import parser, session
+from sessiongen.script import parser
+from sessiongen import pipeline
 from sessiongen.settings import Settings
 
 HEAD = "---\nid: {id}\ntitle: Test Session\ncategory: grounding\nsummary: s\nduration: {duration}\n{extra}---\n"
@@ -17,6 +18,6 @@ def script_text(body: str, *, duration: str = "1m", id: str = "test-session", ex
 def prepared(body: str, settings: Settings | None = None, values=None, tmp: Path | None = None, **head):
     script = parser.parse_text(script_text(body, **head))
     settings = settings or Settings(engine="fake")
-    root = session.cache_root(True)
+    root = pipeline.cache_root(True)
     with root as cache:
-        return session.prepare(script, values or {}, settings, cache)
+        return pipeline.prepare(script, values or {}, settings, cache)

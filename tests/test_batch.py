@@ -9,13 +9,15 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from sessiongen import batch, library, session
+from sessiongen.batch import jobs as batch
+from sessiongen.script import library
+from sessiongen import pipeline
 from sessiongen.cli import cli
 from sessiongen.errors import SessiongenError
-from sessiongen.pacing import ENDING_RATE_FACTOR, pace
-from sessiongen.profile import ANCHORS, from_fields
+from sessiongen.script.pacing import ENDING_RATE_FACTOR, pace
+from sessiongen.script.profile import ANCHORS, from_fields
 from sessiongen.settings import Settings
-from sessiongen.timeline import texts_to_speak
+from sessiongen.plan import texts_to_speak
 
 FAKE = ["--engine", "fake"]
 SHORT = "short.md"
@@ -109,11 +111,11 @@ def test_two_worker_processes(folder):
 
 
 def test_phrases_many_clients_share_are_spoken_once_before_any_row_renders(folder, fake_engine):
-    roster = write_roster(folder, "".join(["client_id,technique,name\n"] + [f"c-{i},{SHORT},Client {i % 2}\n" for i in range(4)]))
+    roster = write_roster(folder, "".join(["client_id,technique,name\n"] + [f"c-{i},{SHORT},Shared {i % 2}\n" for i in range(4)]))
     result = CliRunner().invoke(cli, ["batch", str(roster), "-o", str(folder / "out"), "--workers", "2", "--date", "2026-01-02", *FAKE])
     assert result.exit_code == 0, result.output
     assert sorted(fake_engine.calls) == sorted(set(fake_engine.calls))  # spoken here, each phrase once
-    assert "Hello, Client 0." in fake_engine.calls and "Hello, Client 1." in fake_engine.calls
+    assert "Hello, Shared 0." in fake_engine.calls and "Hello, Shared 1." in fake_engine.calls  # names no other test uses
     for i in range(4):
         manifest = json.loads((folder / "out" / f"c-{i}-short-settle-2026-01-02.manifest.json").read_text())
         assert manifest["speech"]["phrases_synthesised"] == 0  # the rows' workers found every phrase cached
@@ -178,25 +180,25 @@ def test_render_with_a_profile_and_command_line_overrides(folder):
 
 @pytest.mark.parametrize("technique_id", sorted(library.technique_paths()))
 def test_fitting_to_length_across_the_library(technique_id):
-    script = session.load(technique_id)
-    with session.cache_root(True) as root:
-        tl = session.prepare(script, {}, Settings(engine="fake"), root).timeline
+    script = pipeline.load(technique_id)
+    with pipeline.cache_root(True) as root:
+        tl = pipeline.prepare(script, {}, Settings(engine="fake"), root).timeline
         lo, hi = (f / tl.rate_hz for f in tl.range_frames)
         for fraction in (0.0, 0.37, 1.0):
             minutes = (lo + fraction * (hi - lo)) / 60
-            fitted = session.prepare(script, {}, Settings(engine="fake", minutes=minutes), root).timeline
+            fitted = pipeline.prepare(script, {}, Settings(engine="fake", minutes=minutes), root).timeline
             assert fitted.duration_s == pytest.approx(minutes * 60, abs=0.5)
         with pytest.raises(SessiongenError, match="out of reach"):
-            session.prepare(script, {}, Settings(engine="fake", minutes=hi / 60 + 1), root)
+            pipeline.prepare(script, {}, Settings(engine="fake", minutes=hi / 60 + 1), root)
 
 
 def test_pause_scale_and_slow_ending(folder):
-    script = session.load(str(folder / SHORT))
-    with session.cache_root(True) as root:
-        base = session.prepare(script, {}, Settings(engine="fake"), root).timeline
-        scaled = session.prepare(script, {}, Settings(engine="fake", pause_scale=2.0), root).timeline
+    script = pipeline.load(str(folder / SHORT))
+    with pipeline.cache_root(True) as root:
+        base = pipeline.prepare(script, {}, Settings(engine="fake"), root).timeline
+        scaled = pipeline.prepare(script, {}, Settings(engine="fake", pause_scale=2.0), root).timeline
     assert scaled.range_frames[0] > base.range_frames[0]
-    paced = pace(session.load("body-scan-short"), Settings(slow_ending=True))
+    paced = pace(pipeline.load("body-scan-short"), Settings(slow_ending=True))
     rates = [rate for _, (_, rate) in texts_to_speak(paced, Settings(slow_ending=True)).items()]
     assert max(rates) == Settings().rate_wpm and min(rates) == round(Settings().rate_wpm * ENDING_RATE_FACTOR)
     said = [n for n in paced.nodes if type(n).__name__ == "Say"]
@@ -205,9 +207,9 @@ def test_pause_scale_and_slow_ending(folder):
 
 
 def test_bls_overrides_apply_to_every_set(folder):
-    script = session.load(str(folder / SHORT))
-    with session.cache_root(True) as root:
-        tl = session.prepare(script, {}, Settings(engine="fake", bls_rate_hz=0.5, bls_timbre="chime", bls_depth_pct=60), root).timeline
+    script = pipeline.load(str(folder / SHORT))
+    with pipeline.cache_root(True) as root:
+        tl = pipeline.prepare(script, {}, Settings(engine="fake", bls_rate_hz=0.5, bls_timbre="chime", bls_depth_pct=60), root).timeline
     tone = next(e.tone for e in tl.events if e.kind == "bls")
     assert (tone.rate_hz, tone.timbre, tone.depth_pct) == (0.5, "chime", 60)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sessiongen import beds, catalog
+from sessiongen.sound.beds import procedural as beds
+from sessiongen.sound import catalog
 
 RATE = 44_100
 NAMES = sorted(catalog.BEDS)

@@ -8,10 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from sessiongen import compose
+from sessiongen.script import compose
 from sessiongen.cli import cli
 from sessiongen.errors import SessiongenError
-from sessiongen.model import Bell, Chapter, Say
+from sessiongen.model.script import Bell, Chapter, Say
 
 TRIO = "orienting-to-the-room+safe-place+box-breathing"
 
@@ -95,7 +95,7 @@ def test_a_composed_session_plans_fits_and_keeps_chapters_in_order():
 
 
 def test_composed_default_output_name(tmp_path, monkeypatch):
-    from sessiongen import session
+    from sessiongen import pipeline
 
     joined = compose.load("safe-place+box-breathing")
-    assert session.default_output(joined, {"name": "Sam"}).name == "safe-place-then-box-breathing-sam.mp3"
+    assert pipeline.default_output(joined, {"name": "Sam"}).name == "safe-place-then-box-breathing-sam.mp3"

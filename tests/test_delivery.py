@@ -16,7 +16,7 @@ from helpers import script_text
 from mutagen.id3 import ID3
 
 from sessiongen.cli import cli
-from sessiongen.delivery import DISCLAIMER
+from sessiongen.output.manifest import DISCLAIMER
 
 FAKE = ["--engine", "fake"]
 BODY = (

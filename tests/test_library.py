@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sessiongen import library, parser, session
+from sessiongen.script import library, parser
+from sessiongen import pipeline
 from sessiongen.cli import cli
-from sessiongen.model import Bls, BlsOn, Breathe, Chapter, Say
-from sessiongen.personalise import personalise
-from sessiongen.render import Renderer
+from sessiongen.model.script import Bls, BlsOn, Breathe, Chapter, Say
+from sessiongen.script.personalise import personalise
+from sessiongen.mix.render import Renderer
 from sessiongen.settings import Settings
 
 REQUIRED = {
@@ -101,8 +102,8 @@ def test_declares_its_personalisation_variables(technique_id):
 @pytest.mark.parametrize("technique_id", IDS)
 def test_renders_with_the_fake_engine(technique_id):
     settings = Settings(engine="fake")
-    with session.cache_root(True) as root:
-        prepared = session.prepare(script(technique_id), {}, settings, root)
+    with pipeline.cache_root(True) as root:
+        prepared = pipeline.prepare(script(technique_id), {}, settings, root)
     tl = prepared.timeline
     renderer = Renderer(tl, prepared.clips, settings)
     frames, peak = 0, 0.0
@@ -121,10 +122,10 @@ def test_planned_length_and_pace_with_the_real_voice(engine):
     with the neural voice and with espeak-ng."""
     settings = Settings(engine=engine)
     problems = []
-    with session.cache_root(True) as root:
+    with pipeline.cache_root(True) as root:
         for technique_id in IDS:
             parsed = script(technique_id)
-            tl = session.prepare(parsed, {}, settings, root).timeline
+            tl = pipeline.prepare(parsed, {}, settings, root).timeline
             lo, hi = (f / tl.rate_hz for f in tl.range_frames)
             if not lo <= parsed.meta.duration_s <= hi:
                 problems.append(f"{technique_id}: nominal {parsed.meta.duration_s:.0f}s outside {lo:.0f}-{hi:.0f}s")

@@ -62,12 +62,12 @@ def test_a_render_without_engine_options_uses_the_neural_voice(short_script, tmp
 
 
 def test_every_phrase_starts_and_ends_at_silence_and_is_levelled(short_script, tmp_path):
-    from sessiongen import session
+    from sessiongen import pipeline
     from sessiongen.settings import Settings
 
-    parsed = session.load(str(short_script))
-    with session.cache_root(False) as root:
-        prepared = session.prepare(parsed, {}, Settings(), root)
+    parsed = pipeline.load(str(short_script))
+    with pipeline.cache_root(False) as root:
+        prepared = pipeline.prepare(parsed, {}, Settings(), root)
         for clip in prepared.clips.values():
             mono, rate = sf.read(clip.path, dtype="float32")
             assert rate == 44_100 and abs(mono[0]) < 1e-3 and abs(mono[-1]) < 1e-3, clip.text
@@ -193,7 +193,7 @@ def test_phonemes_need_an_engine_that_takes_them(tmp_path, short_script):
 
 
 def test_a_killed_worker_is_replaced():
-    from sessiongen.speech.piper_engine import PiperEngine
+    from sessiongen.speech.engines.piper import PiperEngine
 
     engine = PiperEngine(workers=2)
     text = "You might let your attention rest on the sounds in the room, as near or as far as you like."
@@ -235,20 +235,20 @@ def test_without_the_neural_voice_the_render_says_so_and_uses_espeak(short_scrip
 
 
 def test_a_warm_render_never_starts_a_voice_worker(short_script, tmp_path, monkeypatch):
-    from sessiongen import session, speech
+    from sessiongen import pipeline, speech
     from sessiongen.settings import Settings
 
-    parsed = session.load(str(short_script))
-    with session.cache_root(True) as root:
-        session.prepare(parsed, {}, Settings(), root)  # cold, or warm from an earlier test
+    parsed = pipeline.load(str(short_script))
+    with pipeline.cache_root(True) as root:
+        pipeline.prepare(parsed, {}, Settings(), root)  # cold, or warm from an earlier test
         monkeypatch.delitem(speech._made, "piper", raising=False)
-        warm = session.prepare(parsed, {}, Settings(), root)
+        warm = pipeline.prepare(parsed, {}, Settings(), root)
         assert warm.speak.synthesised == 0 and warm.engine == "piper"
         assert speech.get_engine("piper")._pool is None  # no worker process, no model loaded
 
 
 def test_a_long_sentence_is_spoken_in_pieces_that_bound_a_workers_memory():
-    from sessiongen.speech.piper_engine import MAX_PIECE_S, SECONDS_PER_PHONEME, _pieces
+    from sessiongen.speech.engines.piper import MAX_PIECE_S, SECONDS_PER_PHONEME, _pieces
 
     sentence = list("ju maɪt nˈoʊtɪs, ðə plˈeɪsᵻz wɛɹ, jʊɹ bˈɑːdi ɪz səpˈoːɹɾᵻd bˈaɪ ðə tʃˈɛɹ ɔːɹ ðə flˈoːɹ bɪnˈiːθ juː.")
     limit = int(MAX_PIECE_S / (SECONDS_PER_PHONEME * 2.0))

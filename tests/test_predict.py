@@ -9,12 +9,12 @@ import pyebur128
 import pytest
 from helpers import prepared
 
-from sessiongen import session
-from sessiongen.audio import gain_to_db
-from sessiongen.master import LoudnessMeter
-from sessiongen.kweight import k_gain, k_response
-from sessiongen.predict import integrated_lufs, predict_lufs
-from sessiongen.render import Renderer
+from sessiongen import pipeline
+from sessiongen.sound.audio import gain_to_db
+from sessiongen.master.mastering import LoudnessMeter
+from sessiongen.sound.kweight import k_gain, k_response
+from sessiongen.mix.predict import integrated_lufs, predict_lufs
+from sessiongen.mix.render import Renderer
 from sessiongen.settings import Settings
 
 RATE = 44_100
@@ -71,7 +71,7 @@ SCENES = {
 def _measured(p, settings) -> float:
     meter = LoudnessMeter(RATE, settings.channels)
     for window in Renderer(p.timeline, p.clips, settings).windows(layered=False):
-        meter.add(session.fold(window.mix(), settings))
+        meter.add(pipeline.fold(window.mix(), settings))
     return meter.result().integrated_lufs
 
 
@@ -81,19 +81,19 @@ def test_prediction_matches_the_measured_loudness(scene):
     settings = Settings(engine="fake", **overrides)
     p = prepared(body, settings, duration="2m")
     predicted = predict_lufs(Renderer(p.timeline, p.clips, settings))
-    assert predicted == pytest.approx(_measured(p, settings), abs=session.PREDICTION_TOLERANCE_LU)
+    assert predicted == pytest.approx(_measured(p, settings), abs=pipeline.PREDICTION_TOLERANCE_LU)
 
 
 def _render(tmp_path, monkeypatch, error_db: float):
     settings = Settings(engine="fake")
     p = prepared(BODY, settings, duration="2m")
     passes = []
-    master = session._master
-    monkeypatch.setattr(session, "_master", lambda *a, **k: passes.append(a[5]) or master(*a, **k))
-    exact = session.predict_lufs
-    monkeypatch.setattr(session, "predict_lufs", lambda renderer: exact(renderer) + error_db)
+    master = pipeline._master
+    monkeypatch.setattr(pipeline, "_master", lambda *a, **k: passes.append(a[5]) or master(*a, **k))
+    exact = pipeline.predict_lufs
+    monkeypatch.setattr(pipeline, "predict_lufs", lambda renderer: exact(renderer) + error_db)
     out = tmp_path / "s.wav"
-    rendered = session.write(p, settings, out)
+    rendered = pipeline.write(p, settings, out)
     return rendered, passes, out, _measured(p, settings)
 
 
@@ -124,7 +124,7 @@ def test_the_manifest_gives_the_mix_loudness_measured_and_predicted(tmp_path):
     assert result.exit_code == 0, result.output
     loudness = json.loads(result.stdout)["loudness"]
     assert loudness["mastering_passes"] == 1
-    assert loudness["mix_lufs_predicted"] == pytest.approx(loudness["mix_lufs_before_mastering"], abs=session.PREDICTION_TOLERANCE_LU)
+    assert loudness["mix_lufs_predicted"] == pytest.approx(loudness["mix_lufs_before_mastering"], abs=pipeline.PREDICTION_TOLERANCE_LU)
     assert loudness["integrated_lufs"] == pytest.approx(-16.0, abs=0.2)
 
 
@@ -145,7 +145,7 @@ def test_prediction_holds_for_a_users_recording_as_the_bed(tmp_path, vary, lengt
     settings = Settings(engine="fake", ambience=str(_garden(tmp_path, length_s)), bed_level_db=-3.0, bed_vary=vary)
     p = prepared(BODY, settings, duration="2m")
     predicted = predict_lufs(Renderer(p.timeline, p.clips, settings))
-    assert predicted == pytest.approx(_measured(p, settings), abs=session.PREDICTION_TOLERANCE_LU)
+    assert predicted == pytest.approx(_measured(p, settings), abs=pipeline.PREDICTION_TOLERANCE_LU)
 
 
 def test_a_loud_recorded_bed_in_mono_still_reaches_the_target(tmp_path):
@@ -155,7 +155,7 @@ def test_a_loud_recorded_bed_in_mono_still_reaches_the_target(tmp_path):
 
     settings = Settings(engine="fake", ambience=str(_garden(tmp_path, 12.3)), bed_level_db=-3.0, mono=True)
     p = prepared(BODY, settings, duration="2m")
-    rendered = session.write(p, settings, tmp_path / "m.wav")
+    rendered = pipeline.write(p, settings, tmp_path / "m.wav")
     assert rendered.passes in (1, 2)
     assert abs(rendered.predicted_lufs - rendered.measured.integrated_lufs) < 0.3
     audio, _ = sf.read(tmp_path / "m.wav", dtype="float32", always_2d=True)

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sessiongen import parser
-from sessiongen.durations import DurationError, parse_duration_s
+from sessiongen.script import parser
+from sessiongen.script.durations import DurationError, parse_duration_s
 from sessiongen.errors import ScriptError, SessiongenError
-from sessiongen.model import Say, Script
-from sessiongen.personalise import MAX_VALUE_CHARS, personalise
+from sessiongen.model.script import Say, Script
+from sessiongen.script.personalise import MAX_VALUE_CHARS, personalise
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -163,8 +163,8 @@ def test_the_speaker_asks_for_all_missing_phrases_in_one_request(flaky, tmp_path
 
 def test_the_file_path_rejects_a_clip_whose_length_does_not_fit_its_phrase():
     """pyttsx3's file path can find another phrase's audio under a phrase's name (RESEARCH.md §7)."""
-    from sessiongen.audio import Audio
-    from sessiongen.speech.pyttsx3_engine import Pyttsx3Engine, plausible
+    from sessiongen.sound.audio import Audio
+    from sessiongen.speech.engines.pyttsx3 import Pyttsx3Engine, plausible
 
     def clip(seconds):
         return Audio(np.zeros((int(seconds * 22_050), 1), dtype=np.float32), 22_050)
@@ -183,7 +183,7 @@ def test_the_file_path_rejects_a_clip_whose_length_does_not_fit_its_phrase():
 
 
 def test_in_memory_and_file_clips_never_share_cache_entries():
-    from sessiongen.speech.pyttsx3_engine import Pyttsx3Engine
+    from sessiongen.speech.engines.pyttsx3 import Pyttsx3Engine
 
     assert Pyttsx3Engine(in_memory=True).identity() != Pyttsx3Engine(in_memory=False).identity()
 
@@ -191,7 +191,7 @@ def test_in_memory_and_file_clips_never_share_cache_entries():
 def test_a_silent_clip_is_an_error_not_silence(tmp_path, monkeypatch):
     from fake_engine import FakeEngine
 
-    from sessiongen.audio import Audio
+    from sessiongen.sound.audio import Audio
 
     class Silent(FakeEngine):
         def synthesize(self, text, voice, rate_wpm, volume, options=None):
@@ -232,7 +232,7 @@ def test_a_full_render_with_the_real_engine_and_no_network(tmp_path, monkeypatch
 
 
 def test_ctrl_c_during_a_render_leaves_nothing_behind(tmp_path, monkeypatch):
-    from sessiongen import encode
+    from sessiongen.output import encode
 
     script = tmp_path / "s.md"
     script.write_text(script_text("Hello there.\n[pause 40s]\n", duration="50s"), encoding="utf-8")
@@ -256,7 +256,7 @@ def test_ctrl_c_during_a_render_leaves_nothing_behind(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_during_a_batch_reports_and_a_rerun_resumes(tmp_path, monkeypatch):
-    from sessiongen import batch
+    from sessiongen.batch import jobs as batch
 
     script = tmp_path / "s.md"
     script.write_text(script_text("Hello there.\n[pause 5s]\n", duration="10s"), encoding="utf-8")

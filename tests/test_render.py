@@ -7,9 +7,9 @@ import pytest
 from conftest import envelope
 from helpers import prepared
 
-from sessiongen.audio import db_to_gain, gain_to_db
-from sessiongen.master import Fades, Limiter, LoudnessMeter, running_min
-from sessiongen.render import Renderer
+from sessiongen.sound.audio import db_to_gain, gain_to_db
+from sessiongen.master.mastering import Fades, Limiter, LoudnessMeter, running_min
+from sessiongen.mix.render import Renderer
 from sessiongen.settings import Settings
 
 RATE = 44_100
@@ -92,7 +92,7 @@ def test_a_user_file_bed_loops_without_a_seam(tmp_path):
     tone = 0.3 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 0.7 * t))
     path = tmp_path / "bed.wav"
     sf.write(path, tone, 22_050)
-    from sessiongen import filebed
+    from sessiongen.sound.beds import recorded as filebed
 
     loop = filebed.file_loop(str(path), RATE)
     across = filebed.file_bed(str(path), 0, len(loop) - 500, 1000, RATE)
@@ -168,7 +168,7 @@ def test_true_peak_limiting_catches_peaks_between_samples():
 def test_prefetched_windows_keep_their_order_and_stop_with_the_caller():
     import threading
 
-    from sessiongen.render import prefetched
+    from sessiongen.mix.render import prefetched
 
     assert list(prefetched(iter(range(50)))) == list(range(50))
     produced = []
@@ -188,7 +188,7 @@ def test_prefetched_windows_keep_their_order_and_stop_with_the_caller():
 
 
 def test_an_error_while_rendering_ahead_reaches_the_caller():
-    from sessiongen.render import prefetched
+    from sessiongen.mix.render import prefetched
 
     def failing():
         yield 1

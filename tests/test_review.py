@@ -19,12 +19,13 @@ from helpers import script_text
 from mutagen.mp3 import MP3
 from PIL import Image
 
-from sessiongen import review, session
-from sessiongen.batch import Outcome
-from sessiongen.model import Breathe, Tone
+from sessiongen.review import page as review
+from sessiongen import pipeline
+from sessiongen.batch.jobs import Outcome
+from sessiongen.model.script import Breathe, Tone
 from sessiongen.settings import Settings
-from sessiongen.sidecars import vtt
-from sessiongen.timeline import Event, Timeline
+from sessiongen.output.sidecars import vtt
+from sessiongen.plan import Event, Timeline
 
 HOSTILE = "<script>alert(1)</script>"
 BODY = (
@@ -38,14 +39,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _deliver(folder: Path, text: str, name: str = "session.mp3", values=None) -> session.Delivery:
+def _deliver(folder: Path, text: str, name: str = "pipeline.mp3", values=None) -> pipeline.Delivery:
     source = folder / (Path(name).stem + ".md")
     source.write_text(text, encoding="utf-8")
-    script = session.load(str(source))
+    script = pipeline.load(str(source))
     settings = Settings(engine="fake")
-    with session.cache_root(True) as root:
-        prepared = session.prepare(script, values or {}, settings, root)
-    return session.deliver(prepared, values or {}, settings, folder / name, session.Packaging(sidecars=("vtt", "manifest")))
+    with pipeline.cache_root(True) as root:
+        prepared = pipeline.prepare(script, values or {}, settings, root)
+    return pipeline.deliver(prepared, values or {}, settings, folder / name, pipeline.Packaging(sidecars=("vtt", "manifest")))
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +222,7 @@ def _hostile_page(tmp_path) -> str:
     text = text.replace("title: Test Session", f'title: "{HOSTILE}"')
     result = _deliver(tmp_path, text)
     page = review.report_html(
-        tmp_path / "session.html", audio_file=result.rendered.path, timeline=result.rendered.timeline, manifest=result.manifest,
+        tmp_path / "pipeline.html", audio_file=result.rendered.path, timeline=result.rendered.timeline, manifest=result.manifest,
         vtt_text=vtt(result.rendered.timeline) + f"\n00:00:01.000 --> 00:00:02.000\n</script>{HOSTILE}\n",
         png_file=None, client_id=HOSTILE, techniques=[HOSTILE], cautions=[HOSTILE],
     )
@@ -370,11 +371,11 @@ def test_report_reads_without_javascript(browser, delivered):
 @pytest.mark.skipif(os.environ.get("SESSIONGEN_DOC_SHOTS") != "1", reason="set SESSIONGEN_DOC_SHOTS=1 to refresh the screenshots in docs/")
 def test_screenshots_for_the_docs(browser, tmp_path):
     """docs/review-page.png, docs/review-playing.png and docs/review-timeline.png, from a library technique."""
-    script = session.load("butterfly-hug")
+    script = pipeline.load("butterfly-hug")
     settings = Settings(engine="fake")
-    with session.cache_root(True) as root:
-        prepared = session.prepare(script, {"name": "Sam"}, settings, root)
-    result = session.deliver(prepared, {"name": "Sam"}, settings, tmp_path / "C022-butterfly-hug.mp3", session.Packaging(sidecars=("vtt", "manifest")))
+    with pipeline.cache_root(True) as root:
+        prepared = pipeline.prepare(script, {"name": "Sam"}, settings, root)
+    result = pipeline.deliver(prepared, {"name": "Sam"}, settings, tmp_path / "C022-butterfly-hug.mp3", pipeline.Packaging(sidecars=("vtt", "manifest")))
     png, _ = review.write_review(result, client_id="C022", techniques=[script.meta.id], cautions=list(script.meta.cautions))
     page = _open(browser, review.review_paths(result.rendered.path)[0], color_scheme="light")
     page.screenshot(path=str(DOCS / "review-page.png"))

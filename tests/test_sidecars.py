@@ -11,10 +11,10 @@ from helpers import prepared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessiongen import sidecars
+from sessiongen.output import sidecars
 from sessiongen.errors import SessiongenError
-from sessiongen.model import Breathe, Tone
-from sessiongen.timeline import Event, Timeline
+from sessiongen.model.script import Breathe, Tone
+from sessiongen.plan import Event, Timeline
 
 RATE_HZ = 44100
 LONG_PHRASE = (

@@ -11,12 +11,12 @@ from click.testing import CliRunner
 from conftest import envelope
 from helpers import prepared, script_text
 
-from sessiongen import filebed
-from sessiongen.audio import gain_to_db
+from sessiongen.sound.beds import recorded as filebed
+from sessiongen.sound.audio import gain_to_db
 from sessiongen.cli import cli
-from sessiongen.render import Renderer
+from sessiongen.mix.render import Renderer
 from sessiongen.settings import Settings
-from sessiongen.timeline import MONO_CHECK, MONO_NOTICE
+from sessiongen.plan import MONO_CHECK, MONO_NOTICE
 
 RATE = 44_100
 FAKE = ["--engine", "fake"]
@@ -141,7 +141,7 @@ def test_every_stored_clip_is_speech_at_the_voice_level_with_its_peaks_limited(t
     a little, 0.3 dB on espeak-ng speech and 0.6 dB on these square bursts)."""
     from fake_engine import FakeEngine
 
-    from sessiongen.audio import Audio
+    from sessiongen.sound.audio import Audio
     from sessiongen.speech.cache import PhraseCache
     from sessiongen.speech.clips import BLOCK_S, VOICE_CREST_DB, Speaker
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from conftest import envelope
 
-from sessiongen import beds, catalog, tones
-from sessiongen.audio import gain_to_db
-from sessiongen.model import Breathe, Tone
+from sessiongen.sound.beds import procedural as beds
+from sessiongen.sound import catalog, tones
+from sessiongen.sound.audio import gain_to_db
+from sessiongen.model.script import Breathe, Tone
 
 RATE = 44_100
 

@@ -15,9 +15,9 @@ import soundfile as sf
 from mutagen.id3 import ID3, CTOCFlags, Encoding
 from mutagen.wave import WAVE
 
-from sessiongen.cover import MAX_COVER_BYTES, PNG_SIGNATURE, default_cover, image_size_px, read_cover
+from sessiongen.output.cover import MAX_COVER_BYTES, PNG_SIGNATURE, default_cover, image_size_px, read_cover
 from sessiongen.errors import SessiongenError
-from sessiongen.tags import TagInfo, read_tags, write_tags
+from sessiongen.output.tags import TagInfo, read_tags, write_tags
 
 RATE_HZ = 44100
 LENGTH_S = 3.0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sessiongen import parser
+from sessiongen.script import parser
 from sessiongen.errors import ScriptError, SessiongenError
-from sessiongen.model import Say
-from sessiongen.personalise import personalise, split_sentences
+from sessiongen.model.script import Say
+from sessiongen.script.personalise import personalise, split_sentences
 
 HEAD = "---\nid: t\ntitle: T\ncategory: grounding\nsummary: s\nduration: 1m\nvariables:\n  name: \"\"\n  place: \"a quiet beach\"\n---\n"
 
@@ -44,7 +44,7 @@ def test_access_to_internals_is_refused_when_checked(template):
 
 
 def test_sandbox_refuses_at_render_time_too():
-    from sessiongen import templating
+    from sessiongen.script import templating
 
     with pytest.raises(SessiongenError, match="template refused"):
         templating.render("{{ x.__class__ }}", {"x": ""})

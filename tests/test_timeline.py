@@ -9,7 +9,7 @@ from helpers import prepared
 
 from sessiongen.errors import SessiongenError
 from sessiongen.settings import Settings
-from sessiongen.timeline import BREATHE_CUES
+from sessiongen.plan import BREATHE_CUES
 
 RATE = 44_100
 SEQUENTIAL = {"speech", "pause", "bls", "bell", "breathe"}

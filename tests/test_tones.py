@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from conftest import envelope
 
-from sessiongen import catalog, tones
-from sessiongen.audio import gain_to_db
-from sessiongen.model import Tone
+from sessiongen.sound import catalog, tones
+from sessiongen.sound.audio import gain_to_db
+from sessiongen.model.script import Tone
 
 RATE = 44_100
 TIMBRES = sorted(catalog.TIMBRES)

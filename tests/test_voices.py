@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner
 from helpers import prepared, script_text
 
-from sessiongen import parser, session, speech
+from sessiongen.script import parser
+from sessiongen import pipeline, speech
 from sessiongen.cli import cli
 from sessiongen.errors import SessiongenError
-from sessiongen.profile import from_fields
+from sessiongen.script.profile import from_fields
 from sessiongen.settings import Settings
 from sessiongen.speech import pronounce, voicefiles
 from sessiongen.speech.cache import PhraseCache
@@ -112,7 +113,7 @@ def test_a_composition_speaks_one_language(tmp_path):
     for name, language in (("a", "en"), ("b", "es")):
         (tmp_path / f"{name}.md").write_text(script_text("Hello.\n", id=name, extra=f"language: {language}\n"), encoding="utf-8")
     with pytest.raises(SessiongenError, match="must share one language, not en and es"):
-        session.load(f"{tmp_path / 'a.md'}+{tmp_path / 'b.md'}")
+        pipeline.load(f"{tmp_path / 'a.md'}+{tmp_path / 'b.md'}")
 
 
 # -- engine choice -----------------------------------------------------------------------------------
@@ -173,7 +174,7 @@ def test_bad_voice_configs_name_the_file(tmp_path, config, message):
 
 
 def test_a_piper_voice_is_resolved_by_name_alias_language_or_path(tmp_path, monkeypatch):
-    from sessiongen.speech.piper_engine import resolve
+    from sessiongen.speech.engines.piper import resolve
 
     monkeypatch.setenv("SESSIONGEN_VOICES_DIR", str(tmp_path))
     model = _voice(tmp_path, "es_ES-test-low")
@@ -219,7 +220,7 @@ def test_a_pool_shares_a_request_among_its_workers_and_answers_in_order(monkeypa
 
 
 def test_the_neural_engine_uses_one_worker_per_forty_words():
-    from sessiongen.speech.piper_engine import _workers_for
+    from sessiongen.speech.engines.piper import _workers_for
 
     assert _workers_for([("one two three", "v", 105, 1.0, {})]) == 1
     assert _workers_for([(" ".join(["word"] * 30), "v", 105, 1.0, {})] * 3) == 3

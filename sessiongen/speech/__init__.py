@@ -13,7 +13,7 @@ FALLBACK_ENGINE = "pyttsx3"  # espeak-ng or the system's voices, when the neural
 
 
 def _pyttsx3() -> Engine:
-    from sessiongen.speech.pyttsx3_engine import Pyttsx3Engine
+    from sessiongen.speech.engines.pyttsx3 import Pyttsx3Engine
 
     return Pyttsx3Engine()
 
@@ -25,13 +25,13 @@ def _isolated_pyttsx3() -> Engine:
 
 
 def _piper_synth() -> Engine:
-    from sessiongen.speech.piper_engine import PiperSynth
+    from sessiongen.speech.engines.piper import PiperSynth
 
     return PiperSynth()
 
 
 def _piper() -> Engine:
-    from sessiongen.speech.piper_engine import PiperEngine
+    from sessiongen.speech.engines.piper import PiperEngine
 
     return PiperEngine()
 
@@ -79,7 +79,7 @@ def choose_engine(engine: str | None, voice: str | None) -> tuple[str, str | Non
     or pyttsx3 with a note saying why when the neural voice cannot be loaded here."""
     if engine:
         return engine, None
-    from sessiongen.speech.piper_engine import unavailable
+    from sessiongen.speech.engines.piper import unavailable
 
     why = unavailable(voice)
     if why is None:

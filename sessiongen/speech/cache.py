@@ -19,7 +19,7 @@ import platformdirs
 import soundfile as sf
 
 from sessiongen.errors import SessiongenError
-from sessiongen.fsutil import atomic_path
+from sessiongen.output.files import atomic_path
 
 FORMAT_VERSION = 3  # 3: clips levelled at the engine's rate, before resampling
 _CHECK = "sha256:"

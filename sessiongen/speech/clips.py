@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sessiongen.audio import Audio, db_to_gain, resample, to_mono
+from sessiongen.sound.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.errors import SessiongenError
-from sessiongen.master import Limiter
+from sessiongen.master.mastering import Limiter
 from sessiongen.settings import Settings
 from sessiongen.speech import pronounce
 from sessiongen.speech.cache import PhraseCache

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from sessiongen.audio import Audio
+from sessiongen.sound.audio import Audio
 
 
 @dataclass(frozen=True)

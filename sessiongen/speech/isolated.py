@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from sessiongen.audio import Audio
+from sessiongen.sound.audio import Audio
 from sessiongen.errors import SessiongenError
 from sessiongen.speech.engine import Voice
 

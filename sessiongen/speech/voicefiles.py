@@ -153,7 +153,7 @@ def _read_memo(path: Path) -> dict:
 
 
 def write_memo(path: Path, memo: dict) -> None:
-    from sessiongen.fsutil import atomic_path
+    from sessiongen.output.files import atomic_path
 
     with contextlib.suppress(OSError, SessiongenError):  # remembering is a shortcut, never an error
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Many clients at once: rosters, validation, parallel rendering, reports."""

@@ -1,0 +1,1 @@
+"""Stage 5: loudness measured and normalised, true peaks limited, fades."""

@@ -1,0 +1,1 @@
+"""Stage 6: files written: formats and encoders, tags, cover, sidecars, manifest, atomic writes."""

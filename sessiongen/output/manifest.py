@@ -1,0 +1,125 @@
+"""What goes with a rendered file: its render parameters, the manifest, the input hash.
+
+Variable values are personal (a client's name, their safe place), so they never appear here:
+only their names, and a hash of the values so a batch can tell whether a file is up to date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from sessiongen import __version__
+from sessiongen.model.script import Bls, BlsOn, Script
+from sessiongen.settings import Settings
+
+DISCLAIMER = (
+    "This recording supports relaxation and self-regulation. It is not a treatment and does not "
+    "replace a clinician. Do not listen while driving or operating machinery. Stop if you feel "
+    "overwhelmed and contact your clinician or local emergency services."
+)
+
+
+def _sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def script_version(script: Script) -> str:
+    """A short hash of every file the script was built from (the script and its fragments)."""
+    digest = hashlib.sha256()
+    for path in script.sources:
+        digest.update(_sha256_file(path).encode())
+    return digest.hexdigest()[:12]
+
+
+def values_hash(values: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _settings_dict(settings: Settings) -> dict:
+    data = asdict(settings)
+    if settings.ambience and Path(settings.ambience).is_file():
+        data["ambience"] = Path(settings.ambience).name  # a user's file: its name, not where it lives
+    return data
+
+
+def render_params(script: Script, values: dict[str, str], settings: Settings, voice: str, engine: str) -> dict:
+    """Enough to re-render the file exactly (given the same values): written into the tags."""
+    tones = sorted({repr(n.tone) for n in script.nodes if isinstance(n, (Bls, BlsOn))})
+    return {
+        "generator": f"sessiongen {__version__}",
+        "script": script.meta.id,
+        "script_version": script_version(script),
+        "variables": sorted(values),
+        "voice": voice,
+        "rate_wpm": settings.rate_wpm,
+        "engine": engine,
+        "language": script.meta.language,
+        "bls": settings.bls,
+        "tones": tones,
+        "ambience": _settings_dict(settings)["ambience"],
+        "seed": settings.seed,
+        "minutes": settings.minutes,
+        "mono": settings.mono,
+        "loudness_lufs": settings.target_lufs,
+    }
+
+
+def comment(settings: Settings) -> str:
+    if settings.mono:
+        return DISCLAIMER + " Speaker version: the bilateral tones are centred, not alternating."
+    return DISCLAIMER
+
+
+def inputs_hash(script: Script, values: dict[str, str], settings: Settings, engine_identity: str, extra_files=(), packaging: dict | None = None) -> str:
+    """Changes whenever anything that shapes the output changes: scripts, values, settings,
+    engine, a bed or cover file. A batch skips a row whose manifest carries the same hash."""
+    digest = hashlib.sha256()
+    for path in (*script.sources, *[p for p in extra_files if p]):
+        digest.update(path.encode() + b"\0" + _sha256_file(path).encode())
+    digest.update(values_hash(values).encode())
+    digest.update(json.dumps(asdict(settings), sort_keys=True, default=str).encode())
+    digest.update(engine_identity.encode())
+    digest.update(json.dumps(packaging or {}, sort_keys=True).encode())
+    digest.update(__version__.encode())
+    return digest.hexdigest()
+
+
+def manifest(rendered, script: Script, values: dict[str, str], settings: Settings, params: dict, input_hash: str) -> dict:
+    tl, d = rendered.timeline, rendered.delivered
+    return {
+        "generator": f"sessiongen {__version__}",
+        "output": {
+            "file": Path(rendered.path).name,
+            "format": rendered.format,
+            "channels": settings.channels,
+            "sample_rate_hz": tl.rate_hz,
+            "duration_s": round(tl.duration_s, 3),
+        },
+        "script": {"id": script.meta.id, "title": script.meta.title, "version": params["script_version"]},
+        "parameters": params,
+        "chapters": [{"title": t, "start_s": round(s / tl.rate_hz, 3)} for t, s in tl.chapters],
+        "loudness": {
+            "integrated_lufs": round(d.integrated_lufs, 2),
+            "max_momentary_lufs": round(d.max_momentary_lufs, 2),
+            "true_peak_dbtp": round(d.true_peak_db, 2),
+            "target_lufs": settings.target_lufs,
+            "mix_lufs_before_mastering": round(rendered.measured.integrated_lufs, 2),
+            "mix_lufs_predicted": round(rendered.predicted_lufs, 2),
+            "mastering_passes": rendered.passes,
+            "gain_db": round(rendered.gain_db, 2),
+            "limiter_db": round(rendered.limiter_db, 2),
+        },
+        "speech": {"phrases_synthesised": rendered.speak.synthesised, "phrases_cached": rendered.speak.cached},
+        "inputs": {
+            "sha256": input_hash,
+            "values_sha256": values_hash(values),
+            "sources": [{"file": Path(p).name, "sha256": _sha256_file(p)} for p in script.sources],
+        },
+    }

@@ -1,0 +1,300 @@
+"""Tags for a rendered session: title, clinician, disclaimer, cover, render parameters and chapters.
+
+write_tags replaces whatever tag the file had with one built from TagInfo; the audio is not touched.
+
+- MP3: ID3v2.3 at the start of the file, text frames in UTF-16 (RESEARCH.md §6): TIT2, TPE1, TALB, TCON,
+  COMM (eng), TXXX:sessiongen (params as compact JSON), APIC (front cover) and one CHAP frame per
+  chapter (ids chp0, chp1, ...; start/end in ms; a TIT2 sub-frame) listed by a top-level, ordered
+  CTOC 'toc'.
+- WAV: the same ID3v2.3 tag in an 'id3 ' RIFF chunk at the end (mutagen.wave); ffmpeg and most
+  taggers read it (chapters and cover included), simpler players ignore it. No LIST/INFO chunk.
+- FLAC and OGG Vorbis: Vorbis comments TITLE, ARTIST, ALBUM, GENRE, COMMENT, SESSIONGEN (params JSON)
+  and CHAPTER001=HH:MM:SS.mmm / CHAPTER001NAME=title. That convention has no end times: a chapter ends
+  where the next begins (read_tags gives the last one the file's length). The cover is a FLAC Picture
+  block (FLAC) or a base64 METADATA_BLOCK_PICTURE comment (OGG).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mutagen
+from mutagen.flac import FLAC, Picture
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, TXXX, CTOCFlags, Encoding, PictureType
+from mutagen.id3._tags import save_frame  # private, for _ChapterOrder below
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE, _WaveID3
+
+from sessiongen.output.cover import image_size_px
+from sessiongen.errors import SessiongenError, display_path
+
+FORMATS = ("mp3", "wav", "flac", "ogg")
+PARAMS_KEY = "sessiongen"
+ID3_VERSION = 3
+NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: times rule
+MAX_VORBIS_CHAPTERS = 999
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    title: str
+    artist: str = ""  # the clinician or practice
+    album: str = ""
+    genre: str = "Meditation"
+    comment: str = ""  # carries the general-wellness disclaimer
+    cover: bytes = b""  # image data
+    cover_mime: str = "image/png"
+    params: dict = field(default_factory=dict)  # render parameters, stored as JSON
+    chapters: tuple[tuple[str, float, float], ...] = ()  # (title, start_s, end_s)
+
+
+def write_tags(path: Path, fmt: str, info: TagInfo) -> None:
+    """Tag `path` (fmt in mp3, wav, flac, ogg) with `info`, replacing any tag it had."""
+    _check_chapters(info.chapters)
+    writer = {"mp3": _write_mp3, "wav": _write_wav, "flac": _write_flac, "ogg": _write_ogg}.get(fmt)
+    if writer is None:
+        raise ValueError(f"cannot tag format '{fmt}': expected one of {', '.join(FORMATS)}")
+    try:
+        writer(Path(path), info)
+    except mutagen.MutagenError as exc:
+        raise SessiongenError(f"{display_path(path)}: could not write tags ({exc}): render the file again") from exc
+
+
+def read_tags(path: Path, fmt: str) -> dict:
+    """The tag as plain values: title, artist, album, genre, comment, params, chapters, has_cover, cover,
+    cover_mime, and id3_version (e.g. (2, 3, 0)) for mp3 and wav."""
+    if fmt in ("mp3", "wav"):
+        tags = ID3(path) if fmt == "mp3" else WAVE(path).tags
+        return _read_id3(tags if tags is not None else ID3())
+    if fmt == "flac":
+        return _read_flac(FLAC(path))
+    if fmt == "ogg":
+        return _read_ogg(OggVorbis(path))
+    raise ValueError(f"cannot read tags of format '{fmt}': expected one of {', '.join(FORMATS)}")
+
+
+def params_json(params: dict) -> str:
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def _check_chapters(chapters) -> None:
+    for title, start_s, end_s in chapters:
+        if not 0 <= start_s <= end_s:
+            raise ValueError(f"chapter '{title}' has start {start_s} s and end {end_s} s: need 0 <= start <= end")
+
+
+# --- ID3 (mp3, wav) -------------------------------------------------------------------------------
+
+
+def id3_frames(info: TagInfo) -> list:
+    """Every frame of the tag, text in UTF-16 (the only Unicode encoding ID3v2.3 has)."""
+    utf16 = Encoding.UTF16
+    frames = [TIT2(encoding=utf16, text=info.title)]
+    for frame_type, text in ((TPE1, info.artist), (TALB, info.album), (TCON, info.genre)):
+        if text:
+            frames.append(frame_type(encoding=utf16, text=text))
+    if info.comment:
+        frames.append(COMM(encoding=utf16, lang="eng", desc="", text=info.comment))
+    if info.params:
+        frames.append(TXXX(encoding=utf16, desc=PARAMS_KEY, text=params_json(info.params)))
+    if info.cover:
+        # An empty description, so Latin-1 costs nothing and avoids old readers' UTF-16 APIC bugs.
+        frames.append(APIC(encoding=Encoding.LATIN1, mime=info.cover_mime, type=PictureType.COVER_FRONT, desc="", data=info.cover))
+    return frames + _chapter_frames(info.chapters)
+
+
+def _chapter_frames(chapters) -> list:
+    if not chapters:
+        return []
+    ids = [f"chp{n}" for n in range(len(chapters))]
+    frames = [
+        CHAP(element_id=element_id, start_time=_ms(start_s), end_time=_ms(end_s), start_offset=NO_OFFSET, end_offset=NO_OFFSET,
+             sub_frames=[TIT2(encoding=Encoding.UTF16, text=title)])
+        for element_id, (title, start_s, end_s) in zip(ids, chapters)
+    ]
+    toc = CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids, sub_frames=[])
+    return [toc] + frames
+
+
+FRAME_ORDER = ("TIT2", "TPE1", "TALB", "TCON", "COMM", "TXXX", "CTOC", "CHAP", "APIC")
+
+
+class _ChapterOrder:
+    """Writes frames in FRAME_ORDER with CHAP frames in time order. mutagen sorts frames by their size,
+    which scrambles the chapters, and ffmpeg (and players built on it) list CHAPs in file order, not by
+    the CTOC. Overrides ID3Tags._write, mutagen's one hook for frame order (mutagen 1.47 and 1.48)."""
+
+    def _write(self, config) -> bytearray:
+        def rank(frame) -> tuple:
+            known = frame.FrameID in FRAME_ORDER
+            return (FRAME_ORDER.index(frame.FrameID) if known else len(FRAME_ORDER) - 1, getattr(frame, "start_time", 0))
+
+        return bytearray().join(save_frame(frame, config=config) for frame in sorted(self.values(), key=rank))
+
+
+class _Mp3Id3(_ChapterOrder, ID3):
+    pass
+
+
+class _WaveId3(_ChapterOrder, _WaveID3):
+    pass
+
+
+def _ms(seconds: float) -> int:
+    return int(round(seconds * 1000.0))
+
+
+def _save_id3(tags: ID3, path: Path, info: TagInfo) -> None:
+    """Save a fresh tag: it replaces an existing ID3v2 tag (MP3: at the start; WAV: the 'id3 ' chunk)
+    or is inserted (MP3: at the start of the file; WAV: a new chunk at the end)."""
+    for frame in id3_frames(info):
+        tags.add(frame)
+    tags.update_to_v23()
+    tags.save(path, v2_version=ID3_VERSION)
+
+
+def _write_mp3(path: Path, info: TagInfo) -> None:
+    _save_id3(_Mp3Id3(), path, info)
+
+
+def _write_wav(path: Path, info: TagInfo) -> None:
+    _save_id3(_WaveId3(), path, info)
+
+
+def _read_id3(tags: ID3) -> dict:
+    pictures = tags.getall("APIC")
+    params = tags.get(f"TXXX:{PARAMS_KEY}")
+    return {
+        "title": _id3_text(tags, "TIT2"),
+        "artist": _id3_text(tags, "TPE1"),
+        "album": _id3_text(tags, "TALB"),
+        "genre": _id3_text(tags, "TCON"),
+        "comment": _id3_text(tags, "COMM::eng"),
+        "params": json.loads(params.text[0]) if params else {},
+        "chapters": _id3_chapters(tags),
+        "has_cover": bool(pictures),
+        "cover": pictures[0].data if pictures else b"",
+        "cover_mime": pictures[0].mime if pictures else "",
+        "id3_version": tags.version,
+    }
+
+
+def _id3_text(tags: ID3, key: str) -> str:
+    frame = tags.get(key)
+    return str(frame.text[0]) if frame is not None and frame.text else ""
+
+
+def _id3_chapters(tags: ID3) -> list[tuple[str, float, float]]:
+    """Chapters in the top-level CTOC's order, or by start time when there is no CTOC."""
+    chaps = {frame.element_id: frame for frame in tags.getall("CHAP")}
+    tocs = [toc for toc in tags.getall("CTOC") if toc.flags & CTOCFlags.TOP_LEVEL]
+    order = [i for i in tocs[0].child_element_ids if i in chaps] if tocs else sorted(chaps, key=lambda i: chaps[i].start_time)
+    return [(_id3_text(chaps[i].sub_frames, "TIT2"), chaps[i].start_time / 1000.0, chaps[i].end_time / 1000.0) for i in order]
+
+
+# --- Vorbis comments (flac, ogg) ------------------------------------------------------------------
+
+
+def vorbis_comments(info: TagInfo) -> list[tuple[str, str]]:
+    """(key, value) pairs in writing order; empty fields are left out."""
+    fields = [("TITLE", info.title), ("ARTIST", info.artist), ("ALBUM", info.album), ("GENRE", info.genre), ("COMMENT", info.comment)]
+    pairs = [(key, value) for key, value in fields if value]
+    if info.params:
+        pairs.append((PARAMS_KEY.upper(), params_json(info.params)))
+    if len(info.chapters) > MAX_VORBIS_CHAPTERS:
+        raise ValueError(f"{len(info.chapters)} chapters: Vorbis chapter comments allow at most {MAX_VORBIS_CHAPTERS}")
+    for number, (title, start_s, _end_s) in enumerate(info.chapters, start=1):
+        pairs += [(f"CHAPTER{number:03d}", _clock(start_s)), (f"CHAPTER{number:03d}NAME", title)]
+    return pairs
+
+
+def _clock(seconds: float) -> str:
+    """HH:MM:SS.mmm"""
+    hours, rest_ms = divmod(_ms(seconds), 3_600_000)
+    minutes, rest_ms = divmod(rest_ms, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest_ms // 1000:02d}.{rest_ms % 1000:03d}"
+
+
+def _seconds(clock: str) -> float:
+    hours, minutes, seconds = clock.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def _picture(info: TagInfo) -> Picture:
+    picture = Picture()
+    picture.type = PictureType.COVER_FRONT
+    picture.mime = info.cover_mime
+    picture.desc = ""
+    picture.data = info.cover
+    picture.width, picture.height = image_size_px(info.cover)
+    picture.depth = 24 if picture.width else 0
+    return picture
+
+
+def _fill_vorbis(audio, info: TagInfo) -> None:
+    if audio.tags is None:
+        audio.add_tags()
+    audio.tags.clear()  # keeps the vendor string
+    for key, value in vorbis_comments(info):
+        audio.tags[key] = [value]
+
+
+def _write_flac(path: Path, info: TagInfo) -> None:
+    audio = FLAC(path)
+    _fill_vorbis(audio, info)
+    audio.clear_pictures()
+    if info.cover:
+        audio.add_picture(_picture(info))
+    audio.save()
+
+
+def _write_ogg(path: Path, info: TagInfo) -> None:
+    audio = OggVorbis(path)
+    _fill_vorbis(audio, info)
+    if info.cover:
+        audio.tags["METADATA_BLOCK_PICTURE"] = [base64.b64encode(_picture(info).write()).decode("ascii")]
+    audio.save(padding=lambda _info: 0)  # ffmpeg warns about padding after the comment packet's framing bit
+
+
+def _read_vorbis(audio, picture: Picture | None) -> dict:
+    tags = audio.tags or {}
+
+    def first(key: str) -> str:
+        return tags[key][0] if key in tags else ""
+
+    params = first(PARAMS_KEY.upper())
+    return {
+        "title": first("TITLE"),
+        "artist": first("ARTIST"),
+        "album": first("ALBUM"),
+        "genre": first("GENRE"),
+        "comment": first("COMMENT"),
+        "params": json.loads(params) if params else {},
+        "chapters": _vorbis_chapters(first, audio.info.length),
+        "has_cover": picture is not None,
+        "cover": picture.data if picture else b"",
+        "cover_mime": picture.mime if picture else "",
+    }
+
+
+def _vorbis_chapters(first, length_s: float) -> list[tuple[str, float, float]]:
+    starts = []
+    for number in range(1, MAX_VORBIS_CHAPTERS + 1):
+        clock = first(f"CHAPTER{number:03d}")
+        if not clock:
+            break
+        starts.append((first(f"CHAPTER{number:03d}NAME"), _seconds(clock)))
+    ends = [start_s for _, start_s in starts[1:]] + [round(length_s, 3)]
+    return [(title, start_s, end_s) for (title, start_s), end_s in zip(starts, ends)]
+
+
+def _read_flac(audio: FLAC) -> dict:
+    return _read_vorbis(audio, audio.pictures[0] if audio.pictures else None)
+
+
+def _read_ogg(audio: OggVorbis) -> dict:
+    encoded = (audio.tags or {}).get("METADATA_BLOCK_PICTURE")
+    return _read_vorbis(audio, Picture(base64.b64decode(encoded[0])) if encoded else None)

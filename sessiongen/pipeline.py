@@ -1,0 +1,304 @@
+"""The pipeline end to end: parse -> personalise -> speak -> plan -> render -> master -> encode.
+
+Each stage is a function of plain data; this module only wires them together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sessiongen.script import compose
+from sessiongen.output import manifest as delivery
+from sessiongen.output import sidecars as sidecar_files
+from sessiongen.output.cover import default_cover, read_cover
+from sessiongen.sound.audio import gain_to_db
+from sessiongen.output.encode import BackgroundWriter, SoundfileWriter, format_for, mp3_level_change_db, open_writer
+from sessiongen.errors import SessiongenError
+from sessiongen.output.files import atomic_path
+from sessiongen.master.mastering import Delivered, Fades, Limiter, Loudness, LoudnessMeter, OutputMeter, gain_for
+from sessiongen.model.script import Script
+from sessiongen.script.pacing import pace
+from sessiongen.script.personalise import personalise
+from sessiongen.mix.predict import predict_lufs
+from sessiongen.mix.render import LAYERS, Renderer, prefetched
+from sessiongen.settings import Settings
+from sessiongen.output.tags import TagInfo, write_tags
+from sessiongen.speech import choose_engine, fingerprint, get_engine
+from sessiongen.speech.cache import PhraseCache, default_root
+from sessiongen.speech.clips import Clip, Speaker, SpeakStats
+from sessiongen.plan import Timeline, plan, texts_to_speak
+
+
+@dataclass
+class Prepared:
+    """Everything needed to render: the personalised script, its clips and its timeline."""
+
+    script: Script
+    clips: dict[str, Clip]
+    timeline: Timeline
+    speak: SpeakStats
+    voice: str = ""  # the voice used, as the manifest names it
+    engine_identity: str = ""  # speech.fingerprint: the engine and the voice file
+    engine: str = ""  # the engine used (the default's fallback may differ from the settings)
+    notes: tuple[str, ...] = ()  # things the user should be told, e.g. that the fallback voice speaks
+
+
+@dataclass
+class Rendered:
+    path: Path
+    format: str
+    timeline: Timeline
+    measured: Loudness  # the mix before mastering
+    gain_db: float
+    limiter_db: float
+    delivered: Delivered
+    speak: SpeakStats = field(default_factory=SpeakStats)
+    predicted_lufs: float = float("nan")  # the mix's loudness as predicted before rendering
+    passes: int = 1  # 2 when the prediction missed and the session was mastered again
+
+
+def load(ref: str) -> Script:
+    """A script by path or library id, or a composition (`a+b`, a session file), parsed."""
+    return compose.load(ref)
+
+
+def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
+    personal = pace(personalise(script, values), settings)
+    engine_name, note = choose_engine(settings.engine, settings.voice)
+    speaker = Speaker(get_engine(engine_name), PhraseCache(cache_root, settings.sample_rate_hz), settings,
+                      personal.meta.language, personal.meta.pronunciations)
+    clips = speaker.clips(texts_to_speak(personal, settings))
+    timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
+    return Prepared(personal, clips, timeline, speaker.stats, speaker.voice_name, fingerprint(speaker.engine, speaker.voice), engine_name, (note,) if note else ())
+
+
+@contextlib.contextmanager
+def cache_root(use_cache: bool):
+    """The shared phrase cache, or a throw-away one for --no-cache."""
+    if use_cache:
+        root = default_root()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SessiongenError(f"the phrase cache folder {root} cannot be used ({exc.strerror}): set SESSIONGEN_CACHE_DIR to a folder, or use --no-cache") from None
+        yield root
+    else:
+        with tempfile.TemporaryDirectory(prefix="sessiongen-nocache-") as folder:
+            yield Path(folder)
+
+
+def fold(block: np.ndarray, settings: Settings) -> np.ndarray:
+    """The mix as it is delivered: stereo, or folded down to one channel for a speaker."""
+    return block.mean(axis=1, keepdims=True, dtype=np.float32) if settings.mono else block
+
+
+PREDICTION_TOLERANCE_LU = 0.1  # a prediction further than this from the measured mix is mastered again
+
+
+def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None, tags: TagInfo | None = None, progress=None) -> Rendered:
+    """Render, master, encode and tag `out` (atomically: no half-written file is ever left).
+
+    One pass: the gain comes from the predicted loudness of the mix (predict.py), and the mix's
+    loudness is measured as it goes by. Should the prediction miss by more than
+    PREDICTION_TOLERANCE_LU, the session is mastered again with the measured gain.
+
+    With `stems`, also writes each layer as it enters the mix (after ducking, before mastering)
+    as a 32-bit float WAV in that folder, sample-aligned with the mix. `progress(fraction)` is
+    called as the work goes on.
+    """
+    report = progress or (lambda fraction: None)
+    fmt = format_for(out, fmt)
+    check_folder(out)
+    if stems is not None:
+        check_folder(stems / "voice.wav")
+    tl = prepared.timeline
+    renderer = Renderer(tl, prepared.clips, settings)
+    codec_db = mp3_level_change_db(settings.mp3_bitrate_kbps, tl.rate_hz) if fmt == "mp3" else 0.0
+    target_lufs = settings.target_lufs - codec_db  # the codec's level change is made up
+    predicted = predict_lufs(renderer)
+    with contextlib.ExitStack() as files:
+        temp = files.enter_context(atomic_path(out))
+        stem_temps = {name: files.enter_context(atomic_path(stems / f"{name}.wav")) for name in LAYERS} if stems is not None else {}
+        mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(predicted, target_lufs), codec_db, report)
+        passes = 1
+        if _missed(predicted, mastered.mix.integrated_lufs):
+            mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(mastered.mix.integrated_lufs, target_lufs), codec_db, report)
+            passes = 2
+        if tags is not None:
+            write_tags(temp, fmt, tags)
+    return Rendered(out, fmt, tl, mastered.mix, gain_to_db(mastered.gain), mastered.limiter_db, mastered.delivered, prepared.speak, predicted, passes)
+
+
+def _missed(predicted_lufs: float, measured_lufs: float) -> bool:
+    if not (np.isfinite(predicted_lufs) and np.isfinite(measured_lufs)):
+        return np.isfinite(predicted_lufs) != np.isfinite(measured_lufs)
+    return abs(predicted_lufs - measured_lufs) > PREDICTION_TOLERANCE_LU
+
+
+@dataclass
+class _Mastered:
+    gain: float
+    limiter_db: float
+    delivered: Delivered
+    mix: Loudness  # the mix before mastering, measured as it went by
+
+
+def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_temps: dict[str, Path], gain: float, codec_db: float, report) -> _Mastered:
+    """Render the session window by window, master it (gain, limiter, fades) and write it to
+    `temp` (and each layer to stem_temps), measuring the mix and what is delivered."""
+    tl = renderer.tl
+    limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db, settings.channels)
+    fades = Fades(tl.frames, tl.rate_hz, settings.fade_in_s, settings.fade_out_s)
+    mix_meter, meter = LoudnessMeter(tl.rate_hz, settings.channels), OutputMeter(tl.rate_hz, settings.channels)
+    writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
+    stem_writers = {name: SoundfileWriter(path, tl.rate_hz, "wav", subtype="FLOAT") for name, path in stem_temps.items()}
+    windows = prefetched(renderer.windows(layered=bool(stem_writers)))
+    try:
+        position = 0
+        for window in windows:
+            for name, stem in stem_writers.items():
+                stem.write(window.layer(name))
+            mix = fold(window.mix(), settings)
+            mix_meter.add(mix)
+            block = fades.apply(limiter.process(mix * np.float32(gain)), position)
+            writer.write(block)
+            meter.add(block)
+            position += len(block)
+            report((window.start + len(window.voice)) / tl.frames)
+        block = fades.apply(limiter.flush(), position)
+        writer.write(block)
+        meter.add(block)
+    finally:
+        windows.close()
+        for w in [writer, *stem_writers.values()]:
+            w.close()
+    true_peak_db = min(gain_to_db(limiter.peak), settings.peak_ceiling_db)  # the limiter holds the ceiling
+    return _Mastered(gain, limiter.reduction_db, meter.result(true_peak_db, codec_db), mix_meter.result())
+
+
+def check_folder(out: Path) -> None:
+    folder = out.parent if str(out.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise SessiongenError(f"{out}: {folder} is a file, not a folder: choose another output path")
+    if not folder.is_dir():
+        raise SessiongenError(f"{out}: the folder {folder} does not exist: create it or choose another output path")
+
+
+def slug(text: str, limit: int = 80) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit]
+
+
+def default_output(script: Script, values: dict[str, str], fmt: str = "mp3", folder: Path = Path("output")) -> Path:
+    """output/<technique>[-<name>].mp3"""
+    parts = [slug(script.meta.id.replace("+", "-then-")) or Path(script.path).stem]
+    name = slug(values.get("name", ""), 40)
+    if name:
+        parts.append(name)
+    return folder / f"{'-'.join(parts)}.{fmt}"
+
+
+@dataclass(frozen=True)
+class Packaging:
+    """How a render is delivered: tags, cover, sidecars, stems and format."""
+
+    artist: str = ""
+    album: str = ""
+    cover: Path | None = None
+    sidecars: tuple[str, ...] = sidecar_files.DEFAULT_KINDS
+    tag_names: bool = False  # put the listener's name into the title tag
+    stems: Path | None = None
+    format: str | None = None
+    review: bool = False  # also write NAME.html and NAME.timeline.png for a clinician to check
+    client_id: str = ""  # shown on the review page
+
+    def hashable(self) -> dict:
+        return {"artist": self.artist, "album": self.album, "tag_names": self.tag_names, "format": self.format,
+                "sidecars": list(self.sidecars), "review": self.review, "client_id": self.client_id}
+
+
+@dataclass
+class Delivery:
+    rendered: Rendered
+    manifest: dict
+    sidecars: list[Path]
+
+
+def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging = Packaging(), progress=None) -> Delivery:
+    """The whole delivery of one session: audio with tags and chapters, then its sidecars."""
+    fmt = format_for(out, packaging.format)
+    _check_targets(out, packaging)
+    cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
+    script = prepared.script
+    params = delivery.render_params(script, values, settings, prepared.voice, prepared.engine)
+    extra_files = [str(packaging.cover or ""), settings.ambience if settings.ambience and Path(settings.ambience).is_file() else ""]
+    input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, extra_files, packaging.hashable())
+    info = TagInfo(
+        title=_tag_title(script, values, packaging), artist=packaging.artist, album=packaging.album,
+        comment=delivery.comment(settings), cover=cover, cover_mime=mime, params=params,
+        chapters=chapter_spans(prepared.timeline),
+    )
+    rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)
+    manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
+    paths = sidecar_files.write(out, rendered.timeline, packaging.sidecars, manifest)
+    result = Delivery(rendered, manifest, paths)
+    if packaging.review:
+        from sessiongen.review import page as review  # matplotlib loads only when a review is asked for
+
+        result.sidecars += review.write_review(result, client_id=packaging.client_id, techniques=script.meta.id.split("+"), cautions=list(script.meta.cautions))
+    return result
+
+
+def _check_targets(out: Path, packaging: Packaging) -> None:
+    """Before any work: every file the delivery writes must be writable by name (no folder in the way)."""
+    targets = [out] + [sidecar_files.sidecar_path(out, kind) for kind in packaging.sidecars]
+    targets += [packaging.stems / f"{name}.wav" for name in LAYERS] if packaging.stems else []
+    for target in targets:
+        if target.is_dir():
+            raise SessiongenError(f"{target}: there is a folder of that name: remove it or choose another output name")
+
+
+def _tag_title(script: Script, values: dict[str, str], packaging: Packaging) -> str:
+    name = values.get("name", "").strip()
+    return f"{script.meta.title} for {name}" if packaging.tag_names and name else script.meta.title
+
+
+def chapter_spans(tl: Timeline) -> tuple[tuple[str, float, float], ...]:
+    starts = [start for _, start in tl.chapters] + [tl.frames]
+    return tuple((title, start / tl.rate_hz, starts[i + 1] / tl.rate_hz) for i, (title, start) in enumerate(tl.chapters))
+
+
+def warnings(prepared: Prepared, settings: Settings) -> list[str]:
+    """Things worth knowing about a render that are not errors."""
+    out = list(prepared.notes)
+    if settings.mono and any(e.kind in ("bls", "headphone-check") for e in prepared.timeline.events):
+        out.append(
+            f"{prepared.script.meta.title} uses tones that alternate between the ears; this speaker "
+            "version centres them (render without --mono for earbuds, or with --no-bls to drop them)"
+        )
+    elif settings.mono and prepared.script.meta.category == "bilateral":
+        out.append(f"{prepared.script.meta.title} is a bilateral technique; its speaker version has no tones alternating between ears")
+    return out
+
+
+def outline(script: Script, timeline: Timeline) -> dict:
+    """What a clinician needs to know before giving a technique to a client."""
+    m = script.meta
+    return {
+        "id": m.id,
+        "title": m.title,
+        "category": m.category,
+        "summary": m.summary,
+        "duration_s": round(timeline.duration_s, 3),
+        "nominal_duration_s": m.duration_s,
+        "range_s": [round(f / timeline.rate_hz, 3) for f in timeline.range_frames],
+        "cautions": list(m.cautions),
+        "variables": [{"name": n, "default": d} for n, d in m.variables],
+        "chapters": [{"title": t, "start_s": round(s / timeline.rate_hz, 3)} for t, s in timeline.chapters],
+        "bilateral_sets": sum(1 for e in timeline.events if e.kind == "bls"),
+    }

@@ -1,0 +1,300 @@
+"""Plan: personalised Script + clip lengths -> Timeline. Pure and exact, counted in frames.
+
+The session length is exactly the sum of its sequential events (speech, pauses, sets, bells,
+breathing); bilateral underlays and bed changes ride on top without adding length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from sessiongen.script.durations import format_duration
+from sessiongen.errors import SessiongenError
+from sessiongen.model.script import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Pause, Say, Script, Tone
+from sessiongen.settings import Settings
+
+DEFAULT_BED = "brown"
+BREATHE_CUES = {"in": "Breathe in.", "hold": "Hold.", "out": "Breathe out.", "hold_out": "Rest."}
+HEADPHONE_WORDS = ("Left.", "Right.")
+HEADPHONE_BEEP_S = 0.5
+MONO_NOTICE = "This is the speaker version, so the tones sound in the centre rather than moving between your ears."
+MONO_CHECK = "This is the speaker version, so there is no left and right check."
+VOICED_ROUNDS = 2  # cues=both: spoken for the first rounds, tone only after
+MAX_SESSION_S = 4 * 3600.0
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # speech | pause | bls | bell | breathe | ambience
+    start: int  # frames from the start of the session
+    frames: int
+    chapter: int = 0
+    text: str = ""
+    tone: Tone | None = None
+    under: bool = False  # a bilateral underlay beneath narration (does not add length)
+    elastic: bool = False
+    breathe: Breathe | None = None
+    cues: tuple[tuple[int, str, float], ...] = ()  # words inside an event: (offset frames, text, pan -1..1)
+    beeps: tuple[tuple[int, float], ...] = ()  # headphone-check tones: (offset frames, pan)
+    bed: str | None = None  # ambience events: the bed from here on (None: silence)
+    clip: str = ""  # speech events: the clip key, when it is not simply the text
+
+    @property
+    def end(self) -> int:
+        return self.start + self.frames
+
+
+@dataclass(frozen=True)
+class Timeline:
+    rate_hz: int
+    frames: int
+    chapters: tuple[tuple[str, int], ...]
+    events: tuple[Event, ...]
+    title: str = ""
+    seed: int = 0
+    elastic_fraction: float = 0.0
+    range_frames: tuple[int, int] = (0, 0)  # shortest and longest the script can be
+    meta: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.rate_hz
+
+    def seconds(self, frames: int) -> float:
+        return frames / self.rate_hz
+
+    def to_json(self) -> dict:
+        sec = lambda f: round(f / self.rate_hz, 3)  # noqa: E731
+        return {
+            "title": self.title,
+            "duration_s": sec(self.frames),
+            "range_s": [sec(self.range_frames[0]), sec(self.range_frames[1])],
+            "chapters": [{"title": t, "start_s": sec(s)} for t, s in self.chapters],
+            "events": [_event_json(e, sec) for e in self.events],
+        }
+
+
+def _event_json(event: Event, sec) -> dict:
+    out = {"start_s": sec(event.start), "duration_s": sec(event.frames), "kind": event.kind, "chapter": event.chapter}
+    if event.text:
+        out["text"] = event.text
+    if event.tone is not None:
+        t = event.tone
+        out.update(rate_hz=t.rate_hz, tone=t.timbre, depth_pct=t.depth_pct, pitch_hz=t.pitch_hz, style=t.style, jitter_pct=t.jitter_pct)
+        if t.level_db is not None:
+            out["level_db"] = t.level_db
+    if event.under:
+        out["under"] = True
+    if event.elastic:
+        out["elastic"] = True
+    if event.breathe is not None:
+        b = event.breathe
+        out.update(in_s=b.in_s, hold_s=b.hold_s, out_s=b.out_s, hold_out_s=b.hold_out_s, rounds=b.rounds, cues=b.cues)
+    if event.kind == "ambience":
+        out["bed"] = event.bed or "off"
+    return out
+
+
+def phrase_key(text: str, rate_wpm: int | None = None) -> str:
+    """The clip a phrase needs: its text, and its own rate where pacing changed it."""
+    return text if rate_wpm is None else f"{rate_wpm}\x1f{text}"
+
+
+def texts_to_speak(script: Script, settings: Settings) -> dict[str, tuple[str, int]]:
+    """Every phrase the voice will say (narration, breathing cues, headphone-check words), as
+    clip key -> (text, rate in words per minute)."""
+    phrases = {phrase_key(n.text, n.rate_wpm): (n.text, n.rate_wpm or settings.rate_wpm) for n in script.nodes if isinstance(n, Say)}
+    texts = []
+    if any(isinstance(n, Breathe) and n.cues != "tone" for n in script.nodes):
+        texts += list(BREATHE_CUES.values())
+    if any(isinstance(n, HeadphoneCheck) for n in script.nodes):
+        texts += [MONO_CHECK] if settings.mono else list(HEADPHONE_WORDS)
+    if settings.mono and settings.bls and any(isinstance(n, (Bls, BlsOn)) for n in script.nodes):
+        texts.append(MONO_NOTICE)
+    return {**phrases, **{t: (t, settings.rate_wpm) for t in texts}}
+
+
+def plan(script: Script, clip_frames: dict[str, int], settings: Settings) -> Timeline:
+    """Lay the script out in time. `clip_frames` maps each phrase to its length in frames."""
+    rate = settings.sample_rate_hz
+    steps = _steps(script, clip_frames, settings)
+    fixed = sum(s.frames for s in steps if not s.elastic)
+    lo = fixed + sum(s.frames for s in steps if s.elastic)
+    hi = fixed + sum(s.max_frames for s in steps if s.elastic)
+    target_s = settings.minutes * 60.0 if settings.minutes is not None else script.meta.duration_s
+    if settings.minutes is not None and not lo - rate // 2 <= round(target_s * rate) <= hi + rate // 2:
+        raise SessiongenError(
+            f"{settings.minutes:g} minutes is out of reach for this script: it can be from "
+            f"{format_duration(lo / rate)} to {format_duration(hi / rate)} long at this voice and rate"
+        )
+    fraction = _fit(steps, round(target_s * rate), lo, hi)
+    return _lay_out(script, steps, settings, fraction, (lo, hi))
+
+
+@dataclass
+class _Step:
+    kind: str
+    frames: int
+    node: object = None
+    max_frames: int = 0
+    elastic: bool = False
+    text: str = ""
+    cues: tuple[tuple[int, str, float], ...] = ()
+    beeps: tuple[tuple[int, float], ...] = ()
+    clip: str = ""
+
+
+def _headphone_step(node: HeadphoneCheck, clip_frames: dict[str, int], settings: Settings) -> _Step:
+    """A tone then "Left." in the left ear only, then the same on the right (in mono: a notice)."""
+    rate = settings.sample_rate_hz
+    if settings.mono:
+        return _Step("speech", clip_frames[MONO_CHECK], text=MONO_CHECK)
+    cues, beeps, clock = [], [], 0
+    for word, pan in zip(HEADPHONE_WORDS, (-1.0, 1.0)):
+        beeps.append((clock, pan))
+        clock += int(0.6 * rate)
+        cues.append((clock, word, pan))
+        clock += clip_frames[word] + int(0.9 * rate)
+    return _Step("headphone-check", clock, node, cues=tuple(cues), beeps=tuple(beeps), text="left and right check")
+
+
+def _steps(script: Script, clip_frames: dict[str, int], settings: Settings) -> list[_Step]:
+    """The sequential steps, with automatic gaps between phrases and the lead-in and tail."""
+    rate = settings.sample_rate_hz
+    frames = lambda s: int(round(s * rate))  # noqa: E731
+    steps = [_Step("pause", frames(settings.lead_in_s), text="lead-in")]
+    last_say: Say | None = None
+    notice_due = settings.mono and settings.bls
+    for node in script.nodes:
+        if notice_due and isinstance(node, (Bls, BlsOn)):  # the speaker version says what it does
+            if last_say is not None:
+                steps.append(_Step("pause", frames(settings.paragraph_gap_s), text="gap"))
+            steps += [_Step("speech", clip_frames[MONO_NOTICE], text=MONO_NOTICE), _Step("pause", frames(settings.paragraph_gap_s), text="gap")]
+            notice_due, last_say = False, None
+        if isinstance(node, Say):
+            if last_say is not None:
+                gap_s = settings.paragraph_gap_s if last_say.paragraph_end else settings.sentence_gap_s
+                steps.append(_Step("pause", frames(gap_s * last_say.gap_scale), text="gap"))
+            key = phrase_key(node.text, node.rate_wpm)
+            steps.append(_Step("speech", clip_frames[key], node, text=node.text, clip=key))
+            last_say = node
+            continue
+        if isinstance(node, (Chapter, BlsOn, BlsOff, Ambience)):
+            steps.append(_Step("marker", 0, node))
+            continue
+        last_say = None
+        if isinstance(node, Pause):
+            steps.append(_Step("pause", frames(node.min_s), node, frames(node.max_s), node.elastic))
+        elif isinstance(node, Bls):
+            steps.append(_Step("bls", frames(node.duration_s), node))
+        elif isinstance(node, Bell):
+            steps.append(_Step("bell", frames(settings.bell_s), node, text="bell"))
+        elif isinstance(node, HeadphoneCheck):
+            steps.append(_headphone_step(node, clip_frames, settings))
+        elif isinstance(node, Breathe):
+            cues = _breathe_cues(node, clip_frames, rate)
+            steps.append(_Step("breathe", frames(node.round_s * node.rounds), node, cues=cues))
+    steps.append(_Step("pause", frames(settings.tail_s), text="tail"))
+    return steps
+
+
+def _fit(steps: list[_Step], target: int, lo: int, hi: int) -> float:
+    """Stretch every elastic pause by one common fraction of its range; the last absorbs rounding."""
+    elastic = [s for s in steps if s.elastic]
+    if not elastic or hi == lo:
+        return 0.0
+    fraction = min(1.0, max(0.0, (target - lo) / (hi - lo)))
+    for step in elastic:
+        step.frames += int(round(fraction * (step.max_frames - step.frames)))
+    if 0.0 < fraction < 1.0:
+        elastic[-1].frames += target - sum(s.frames for s in steps)
+    return fraction
+
+
+def _lay_out(script: Script, steps: list[_Step], settings: Settings, fraction: float, range_frames) -> Timeline:
+    events: list[Event] = []
+    chapters: list[tuple[str, int]] = []
+    bed = _initial_bed(script, settings)
+    if bed is not None:
+        events.append(Event("ambience", 0, 0, bed=bed))
+    under: tuple[int, Tone] | None = None
+    clock, chapter = 0, 0
+
+    def close_under(at: int) -> None:
+        nonlocal under
+        if under is not None and at > under[0] and settings.bls:
+            events.append(Event("bls", under[0], at - under[0], chapter, tone=under[1], under=True, text="bilateral tones under narration"))
+        under = None
+
+    for step in steps:
+        node = step.node
+        if isinstance(node, Chapter):
+            close_under(clock)
+            at = 0 if not chapters and not any(e.kind == "speech" for e in events) else clock
+            chapters.append((node.title, at))
+            chapter = len(chapters) - 1
+        elif isinstance(node, BlsOn):
+            close_under(clock)
+            under = (clock, tone_for(node.tone, settings))
+        elif isinstance(node, BlsOff):
+            close_under(clock)
+        elif isinstance(node, Ambience):
+            if settings.ambience is None:  # --ambience on the command line overrides the script
+                events.append(Event("ambience", clock, 0, chapter, bed=node.name))
+        elif step.kind != "marker":
+            if step.text == "tail":
+                close_under(clock)
+            events.append(_event_for(step, clock, chapter, settings))
+            clock += step.frames
+    close_under(clock)
+    if clock > MAX_SESSION_S * settings.sample_rate_hz:
+        raise SessiongenError(f"the session would be {format_duration(clock / settings.sample_rate_hz)} long; the limit is 4 hours")
+    if not chapters or chapters[0][1] > 0:
+        chapters.insert(0, (script.meta.title or "Opening", 0))
+    events.sort(key=lambda e: (e.start, e.under))
+    return Timeline(
+        rate_hz=settings.sample_rate_hz, frames=clock, chapters=tuple(chapters), events=tuple(events),
+        title=script.meta.title, seed=settings.seed, elastic_fraction=fraction, range_frames=range_frames,
+    )
+
+
+def tone_for(tone: Tone, settings: Settings) -> Tone:
+    """A script's tone with the session's overrides (a client's rate, timbre or depth) applied."""
+    changes = {"rate_hz": settings.bls_rate_hz, "timbre": settings.bls_timbre, "depth_pct": settings.bls_depth_pct}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if changes.get("timbre", "sine") != "sine" and tone.style == "sweep":
+        changes["style"] = "alternate"  # a sweep glides a sine; another timbre alternates
+    return replace(tone, **changes) if changes else tone
+
+
+def _initial_bed(script: Script, settings: Settings) -> str | None:
+    chosen = settings.ambience if settings.ambience is not None else (script.meta.ambience or DEFAULT_BED)
+    return None if chosen == "none" else chosen
+
+
+def _event_for(step: _Step, start: int, chapter: int, settings: Settings) -> Event:
+    node = step.node
+    if isinstance(node, Bls):
+        if not settings.bls:
+            return Event("pause", start, step.frames, chapter, text="bilateral set (tones off)")
+        return Event("bls", start, step.frames, chapter, tone=tone_for(node.tone, settings), text="bilateral tones")
+    if isinstance(node, Breathe):
+        return Event("breathe", start, step.frames, chapter, breathe=node, cues=step.cues, text="paced breathing")
+    clip = step.clip if step.clip != step.text else ""
+    return Event(step.kind, start, step.frames, chapter, text=step.text, elastic=step.elastic, cues=step.cues, beeps=step.beeps, clip=clip)
+
+
+def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int) -> tuple[tuple[int, str, float], ...]:
+    """Spoken cues at the start of each phase, where the words fit inside the phase."""
+    if node.cues == "tone":
+        return ()
+    rounds = node.rounds if node.cues == "voice" else min(node.rounds, VOICED_ROUNDS)
+    phases = [("in", node.in_s), ("hold", node.hold_s), ("out", node.out_s), ("hold_out", node.hold_out_s)]
+    cues, elapsed_s = [], 0.0
+    for _ in range(rounds):
+        for name, length_s in phases:
+            text = BREATHE_CUES[name]
+            if length_s > 0 and clip_frames.get(text, 0) <= length_s * rate:
+                cues.append((int(round(elapsed_s * rate)), text, 0.0))
+            elapsed_s += length_s
+    return tuple(cues)

@@ -1,0 +1,1 @@
+"""The review page and timeline image a clinician checks before sending."""

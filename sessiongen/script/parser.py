@@ -1,0 +1,311 @@
+"""Script text -> `Script`. Every problem is collected with its file, line and column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from sessiongen.sound import catalog
+from sessiongen.script import directives, frontmatter, templating
+from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
+from sessiongen.script.library import find_fragment, fragment_names
+from sessiongen.model.script import BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Say, Script
+
+MAX_SCRIPT_BYTES = 1_000_000
+MAX_INCLUDE_DEPTH = 8
+MAX_NODES = 20_000
+_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\\\[|\[")
+_HEADING = re.compile(r"(#+)(.*)")
+
+
+def parse_file(path: Path | str) -> Script:
+    path = Path(path)
+    data, lines, first_line, shown = _read(path)
+    problems: list[SessiongenError] = []
+    try:
+        meta, meta_problems = frontmatter.meta_of(data, shown, lines, catalog.BEDS)
+    except SessiongenError as exc:  # pragma: no cover - meta_of collects its own problems
+        raise ScriptError([exc]) from None
+    problems += meta_problems
+    builder = _Builder(path, shown, (str(path.resolve()),), problems)
+    nodes = builder.body(lines[first_line - 1 :], first_line)
+    variables = dict(meta.variables)
+    for name, default in builder.fragment_variables.items():
+        variables.setdefault(name, default)
+    meta = replace(meta, variables=tuple(variables.items()))
+    problems += templating.check_nodes(nodes, set(variables), shown, lines, builder.fragment_lines)
+    problems += _check_underlays(nodes)
+    if not problems and not any(_voiced(n) for n in nodes):
+        problems.append(SessiongenError("the script has no narration: write what the voice says after the front matter", Location(shown)))
+    if problems:
+        raise ScriptError(problems)
+    sources = (str(path.resolve()),) + tuple(sorted(builder.fragment_files))
+    return Script(meta=meta, nodes=tuple(nodes), path=str(path), sources=sources)
+
+
+def check_file(path: Path | str) -> None:
+    """Validate a script, or a fragment when it sits in a `fragments` folder; raises ScriptError."""
+    path = Path(path)
+    if path.parent.name != "fragments":
+        parse_file(path)
+        return
+    shown = display_path(path)
+    problems: list[SessiongenError] = []
+    builder = _Builder(path, shown, (), problems)
+    nodes = builder.fragment(path)
+    lines = builder.fragment_lines.get(shown, [])
+    problems += templating.check_nodes(nodes, set(builder.fragment_variables), shown, lines, builder.fragment_lines)
+    if problems:
+        raise ScriptError(problems)
+
+
+def parse_text(text: str, path: str = "<script>") -> Script:
+    """Parse script text that is not in a file (tests, tools); includes resolve from the library."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / (Path(path).name if path.endswith(".md") else "script.md")
+        file.write_text(text, encoding="utf-8")
+        script = parse_file(file)
+    return replace(script, path=path)
+
+
+def _read(path: Path) -> tuple[dict, list[str], int, str]:
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScriptError([SessiongenError(f"{shown}: no such file")]) from None
+    except OSError as exc:
+        raise ScriptError([SessiongenError(f"{shown}: cannot be read ({exc.strerror})")]) from None
+    if len(raw) > MAX_SCRIPT_BYTES:
+        raise ScriptError([SessiongenError("script is larger than 1 MB: split it into fragments", Location(shown))])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScriptError([SessiongenError("file is not UTF-8 text: save it as UTF-8", Location(shown, line, 1))]) from None
+    if "\x00" in text:
+        raise ScriptError([SessiongenError("file is binary, not a script", Location(shown))])
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ScriptError([SessiongenError("empty script: it needs front matter and narration", Location(shown))])
+    try:
+        data, _, first_line = frontmatter.split(text, shown, required=True)
+    except SessiongenError as exc:
+        raise ScriptError([exc]) from None
+    return data, text.split("\n"), first_line, shown
+
+
+class _Builder:
+    """Walks body lines into nodes, expanding repeats and includes as it goes."""
+
+    def __init__(self, path: Path, shown: str, stack: tuple[str, ...], problems: list[SessiongenError]):
+        self.path, self.shown, self.stack, self.problems = path, shown, stack, problems
+        self.fragment_variables: dict[str, str] = {}
+        self.fragment_lines: dict[str, list[str]] = {}  # shown path -> lines, for messages
+        self.fragment_files: set[str] = set()  # resolved paths of every fragment read
+        self.lines: list[str] = []
+        self.frames: list[tuple[list[Node], int, Location | None]] = [([], 1, None)]
+        self.text: list[str] = []  # one entry per source line: tokens of a line join without spaces
+        self.text_line = 0
+        self.text_where: Location | None = None
+
+    # -- output ----------------------------------------------------------------------------
+    def emit(self, node: Node) -> None:
+        self.frames[-1][0].append(node)
+
+    def flush(self, paragraph_end: bool = False) -> None:
+        text = " ".join(" ".join(self.text).split())
+        if text:
+            self.emit(Say(where=self.text_where, text=text, paragraph_end=paragraph_end))
+        self.text, self.text_where = [], None
+
+    def fail(self, message: str, line: int, col: int) -> None:
+        self.problems.append(SessiongenError(message, Location(self.shown, line, col, self.lines[line - 1])))
+
+    # -- walking ---------------------------------------------------------------------------
+    def body(self, lines: list[str], first_line: int) -> list[Node]:
+        all_lines = [""] * (first_line - 1) + lines
+        self.lines = all_lines
+        cleaned = _strip_comments(all_lines, first_line, self)
+        for number in range(first_line, len(all_lines) + 1):
+            if cleaned[number - 1].strip() or not all_lines[number - 1].strip():
+                self.line(cleaned[number - 1], number)  # a comment-only line does not end a paragraph
+        self.flush(paragraph_end=True)
+        while len(self.frames) > 1:
+            _, _, where = self.frames.pop()
+            self.problems.append(SessiongenError("[repeat] without [end]: add [end] after what should repeat", where))
+        nodes = self.frames[0][0]
+        if len(nodes) > MAX_NODES:
+            self.problems.append(SessiongenError(f"script expands to more than {MAX_NODES} steps: use fewer repeats", Location(self.shown)))
+        return nodes
+
+    def line(self, text: str, number: int) -> None:
+        stripped = text.strip()
+        if not stripped:
+            self.flush(paragraph_end=True)
+            return
+        heading = _HEADING.fullmatch(stripped)
+        if heading:
+            self.flush(paragraph_end=True)
+            title = heading.group(2).strip()
+            if len(heading.group(1)) == 1:
+                if not title:
+                    self.fail("empty chapter title: write '# Title'", number, 1)
+                else:
+                    self.emit(Chapter(where=Location(self.shown, number, 1, self.lines[number - 1]), title=title))
+            return
+        self.tokens(text, number)
+
+    def tokens(self, text: str, number: int) -> None:
+        pos = 0
+        for match in _TOKEN.finditer(text):
+            if match.start() < pos:
+                continue
+            token = match.group()
+            if token != "[":
+                self.add_text(text[pos : match.start()] + ("[" if token == "\\[" else token), number, pos + 1)
+                pos = match.end()
+                continue
+            self.add_text(text[pos : match.start()], number, pos + 1)
+            close = text.find("]", match.end())
+            if close < 0:
+                self.fail("directive is not closed: add ']' (or write \\[ for a literal bracket)", number, match.start() + 1)
+                return
+            self.directive(text[match.end() : close], number, match.start() + 1)
+            pos = close + 1
+        self.add_text(text[pos:], number, pos + 1)
+
+    def add_text(self, text: str, number: int, col: int) -> None:
+        if not text:
+            return
+        if self.text_where is None and text.strip():
+            col += len(text) - len(text.lstrip())
+            self.text_where = Location(self.shown, number, col, self.lines[number - 1])
+        if self.text and self.text_line == number:
+            self.text[-1] += text
+        else:
+            self.text.append(text)
+            self.text_line = number
+
+    def directive(self, body: str, number: int, col: int) -> None:
+        where = Location(self.shown, number, col, self.lines[number - 1])
+        try:
+            result = directives.parse(body, where)
+        except SessiongenError as exc:
+            self.problems.append(exc)
+            if body.split()[:1] == ["repeat"]:  # keep the block structure so its [end] still matches
+                self.frames.append(([], 1, where))
+            return
+        self.flush()
+        if isinstance(result, Node):
+            self.emit(result)
+        elif result.word == "repeat":
+            self.frames.append(([], int(result.value), where))
+        elif result.word == "end":
+            if len(self.frames) == 1:
+                self.problems.append(SessiongenError("[end] without [repeat]", where))
+                return
+            body_nodes, count, _ = self.frames.pop()
+            for _ in range(count):
+                self.frames[-1][0].extend(body_nodes)
+        else:
+            self.include(str(result.value), where)
+
+    def include(self, name: str, where: Location) -> None:
+        found = find_fragment(name, self.path.parent)
+        if found is None:
+            self.problems.append(SessiongenError(f"no fragment '{name}'{suggest(name, fragment_names(self.path.parent))}", where))
+            return
+        key = str(found.resolve())
+        if key in self.stack:
+            chain = " -> ".join(Path(p).stem for p in self.stack[self.stack.index(key) :] + (key,))
+            self.problems.append(SessiongenError(f"include cycle: {chain}", where))
+            return
+        if len(self.stack) > MAX_INCLUDE_DEPTH:
+            self.problems.append(SessiongenError(f"includes nested more than {MAX_INCLUDE_DEPTH} deep", where))
+            return
+        for node in self.fragment(found):
+            self.emit(replace(node, fragment=name))
+
+    def fragment(self, path: Path) -> list[Node]:
+        shown = display_path(path)
+        try:
+            data = path.read_bytes()
+            raw = data.decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.problems.append(SessiongenError("file is not UTF-8 text: save it as UTF-8", Location(shown, line, 1)))
+            return []
+        except OSError as exc:
+            self.problems.append(SessiongenError(f"fragment cannot be read ({exc.strerror})", Location(shown)))
+            return []
+        try:
+            data, body, first_line = frontmatter.split(raw, shown, required=False)
+            lines = raw.split("\n")
+            for key in data:
+                if key != "variables":
+                    raise SessiongenError(f"a fragment's front matter may only declare variables, not '{key}'", frontmatter.key_location(shown, lines, str(key)))
+            variables = frontmatter.variables_of(data, shown, lines)
+        except SessiongenError as exc:
+            self.problems.append(exc)
+            return []
+        child = _Builder(path, shown, self.stack + (str(path.resolve()),), self.problems)
+        nodes = child.body(body, first_line)
+        for name, default in variables + tuple(child.fragment_variables.items()):
+            self.fragment_variables.setdefault(name, default)
+        self.fragment_lines.update(child.fragment_lines)
+        self.fragment_lines[shown] = child.lines
+        self.fragment_files |= child.fragment_files | {str(path.resolve())}
+        return nodes
+
+
+def _voiced(node: Node) -> bool:
+    """Whether the voice says something at this node: narration, the check's words, breathing cues."""
+    return isinstance(node, (Say, HeadphoneCheck)) or (isinstance(node, Breathe) and node.cues != "tone")
+
+
+def _check_underlays(nodes: list[Node]) -> list[SessiongenError]:
+    """[bls on] and [bls off] must pair up; a chapter heading ends tones that are on."""
+    problems, on = [], False
+    for node in nodes:
+        if isinstance(node, Chapter):
+            on = False
+        elif isinstance(node, BlsOn):
+            if on:
+                problems.append(SessiongenError("[bls on] while tones are already on: add [bls off] before it", node.where))
+            on = True
+        elif isinstance(node, BlsOff):
+            if not on:
+                problems.append(SessiongenError("[bls off] without [bls on]", node.where))
+            on = False
+    return problems
+
+
+def _strip_comments(lines: list[str], first_line: int, builder: _Builder) -> list[str]:
+    """Blank out <!-- ... --> (possibly over several lines), keeping every position in place."""
+    out = list(lines)
+    open_at: tuple[int, int] | None = None
+    for index in range(first_line - 1, len(lines)):
+        line, pos, kept = lines[index], 0, []
+        while pos < len(line):
+            if open_at is None:
+                start = line.find("<!--", pos)
+                if start < 0:
+                    kept.append(line[pos:])
+                    break
+                kept.append(line[pos:start] + " " * 4)
+                open_at, pos = (index + 1, start + 1), start + 4
+            else:
+                end = line.find("-->", pos)
+                if end < 0:
+                    kept.append(" " * (len(line) - pos))
+                    break
+                kept.append(" " * (end + 3 - pos))
+                open_at, pos = None, end + 3
+        out[index] = "".join(kept)
+    if open_at is not None:
+        builder.fail("comment is not closed: add '-->'", *open_at)
+    return out

@@ -1,0 +1,1 @@
+"""Ambience beds: procedural loops and users' recordings."""
