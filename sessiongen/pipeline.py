@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,46 +21,23 @@ from sessiongen.sound.audio import gain_to_db
 from sessiongen.output.encode import BackgroundWriter, SoundfileWriter, format_for, mp3_level_change_db, open_writer
 from sessiongen.errors import SessiongenError
 from sessiongen.output.files import atomic_path
-from sessiongen.master.mastering import Delivered, Fades, Limiter, Loudness, LoudnessMeter, OutputMeter, gain_for
+from sessiongen.master.loudness import LoudnessMeter, OutputMeter, gain_for
+from sessiongen.master.fades import Fades
+from sessiongen.sound.limiter import Limiter
 from sessiongen.model.script import Script
 from sessiongen.script.pacing import pace
 from sessiongen.script.personalise import personalise
 from sessiongen.mix.predict import predict_lufs
 from sessiongen.mix.render import LAYERS, Renderer, prefetched
+from sessiongen.model.timeline import EventKind, Timeline
 from sessiongen.settings import Settings
 from sessiongen.output.tags import TagInfo, write_tags
 from sessiongen.speech import choose_engine, fingerprint, get_engine
 from sessiongen.speech.cache import PhraseCache, default_root
-from sessiongen.speech.clips import Clip, Speaker, SpeakStats
-from sessiongen.plan import Timeline, plan, texts_to_speak
-
-
-@dataclass
-class Prepared:
-    """Everything needed to render: the personalised script, its clips and its timeline."""
-
-    script: Script
-    clips: dict[str, Clip]
-    timeline: Timeline
-    speak: SpeakStats
-    voice: str = ""  # the voice used, as the manifest names it
-    engine_identity: str = ""  # speech.fingerprint: the engine and the voice file
-    engine: str = ""  # the engine used (the default's fallback may differ from the settings)
-    notes: tuple[str, ...] = ()  # things the user should be told, e.g. that the fallback voice speaks
-
-
-@dataclass
-class Rendered:
-    path: Path
-    format: str
-    timeline: Timeline
-    measured: Loudness  # the mix before mastering
-    gain_db: float
-    limiter_db: float
-    delivered: Delivered
-    speak: SpeakStats = field(default_factory=SpeakStats)
-    predicted_lufs: float = float("nan")  # the mix's loudness as predicted before rendering
-    passes: int = 1  # 2 when the prediction missed and the session was mastered again
+from sessiongen.model.results import Delivered, Delivery, Loudness, Prepared, Rendered
+from sessiongen.output.packaging import Packaging
+from sessiongen.speech.clips import Speaker
+from sessiongen.plan import plan, texts_to_speak
 
 
 def load(ref: str) -> Script:
@@ -203,32 +180,6 @@ def default_output(script: Script, values: dict[str, str], fmt: str = "mp3", fol
     return folder / f"{'-'.join(parts)}.{fmt}"
 
 
-@dataclass(frozen=True)
-class Packaging:
-    """How a render is delivered: tags, cover, sidecars, stems and format."""
-
-    artist: str = ""
-    album: str = ""
-    cover: Path | None = None
-    sidecars: tuple[str, ...] = sidecar_files.DEFAULT_KINDS
-    tag_names: bool = False  # put the listener's name into the title tag
-    stems: Path | None = None
-    format: str | None = None
-    review: bool = False  # also write NAME.html and NAME.timeline.png for a clinician to check
-    client_id: str = ""  # shown on the review page
-
-    def hashable(self) -> dict:
-        return {"artist": self.artist, "album": self.album, "tag_names": self.tag_names, "format": self.format,
-                "sidecars": list(self.sidecars), "review": self.review, "client_id": self.client_id}
-
-
-@dataclass
-class Delivery:
-    rendered: Rendered
-    manifest: dict
-    sidecars: list[Path]
-
-
 def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging = Packaging(), progress=None) -> Delivery:
     """The whole delivery of one session: audio with tags and chapters, then its sidecars."""
     fmt = format_for(out, packaging.format)
@@ -246,11 +197,12 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)
     manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
     paths = sidecar_files.write(out, rendered.timeline, packaging.sidecars, manifest)
-    result = Delivery(rendered, manifest, paths)
+    result = Delivery(rendered, manifest, tuple(paths))
     if packaging.review:
         from sessiongen.review import page as review  # matplotlib loads only when a review is asked for
 
-        result.sidecars += review.write_review(result, client_id=packaging.client_id, techniques=script.meta.id.split("+"), cautions=list(script.meta.cautions))
+        pages = review.write_review(result, client_id=packaging.client_id, techniques=script.meta.id.split("+"), cautions=list(script.meta.cautions))
+        result = replace(result, sidecars=result.sidecars + tuple(pages))
     return result
 
 
@@ -276,7 +228,7 @@ def chapter_spans(tl: Timeline) -> tuple[tuple[str, float, float], ...]:
 def warnings(prepared: Prepared, settings: Settings) -> list[str]:
     """Things worth knowing about a render that are not errors."""
     out = list(prepared.notes)
-    if settings.mono and any(e.kind in ("bls", "headphone-check") for e in prepared.timeline.events):
+    if settings.mono and any(e.kind in (EventKind.BLS, EventKind.HEADPHONE_CHECK) for e in prepared.timeline.events):
         out.append(
             f"{prepared.script.meta.title} uses tones that alternate between the ears; this speaker "
             "version centres them (render without --mono for earbuds, or with --no-bls to drop them)"
@@ -300,5 +252,5 @@ def outline(script: Script, timeline: Timeline) -> dict:
         "cautions": list(m.cautions),
         "variables": [{"name": n, "default": d} for n, d in m.variables],
         "chapters": [{"title": t, "start_s": round(s / timeline.rate_hz, 3)} for t, s in timeline.chapters],
-        "bilateral_sets": sum(1 for e in timeline.events if e.kind == "bls"),
+        "bilateral_sets": sum(1 for e in timeline.events if e.kind == EventKind.BLS),
     }

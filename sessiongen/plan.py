@@ -6,10 +6,11 @@ breathing); bilateral underlays and bed changes ride on top without adding lengt
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from sessiongen.script.durations import format_duration
 from sessiongen.errors import SessiongenError
+from sessiongen.model.timeline import Event, EventKind, Timeline
 from sessiongen.model.script import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Pause, Say, Script, Tone
 from sessiongen.settings import Settings
 
@@ -21,78 +22,6 @@ MONO_NOTICE = "This is the speaker version, so the tones sound in the centre rat
 MONO_CHECK = "This is the speaker version, so there is no left and right check."
 VOICED_ROUNDS = 2  # cues=both: spoken for the first rounds, tone only after
 MAX_SESSION_S = 4 * 3600.0
-
-
-@dataclass(frozen=True)
-class Event:
-    kind: str  # speech | pause | bls | bell | breathe | ambience
-    start: int  # frames from the start of the session
-    frames: int
-    chapter: int = 0
-    text: str = ""
-    tone: Tone | None = None
-    under: bool = False  # a bilateral underlay beneath narration (does not add length)
-    elastic: bool = False
-    breathe: Breathe | None = None
-    cues: tuple[tuple[int, str, float], ...] = ()  # words inside an event: (offset frames, text, pan -1..1)
-    beeps: tuple[tuple[int, float], ...] = ()  # headphone-check tones: (offset frames, pan)
-    bed: str | None = None  # ambience events: the bed from here on (None: silence)
-    clip: str = ""  # speech events: the clip key, when it is not simply the text
-
-    @property
-    def end(self) -> int:
-        return self.start + self.frames
-
-
-@dataclass(frozen=True)
-class Timeline:
-    rate_hz: int
-    frames: int
-    chapters: tuple[tuple[str, int], ...]
-    events: tuple[Event, ...]
-    title: str = ""
-    seed: int = 0
-    elastic_fraction: float = 0.0
-    range_frames: tuple[int, int] = (0, 0)  # shortest and longest the script can be
-    meta: dict = field(default_factory=dict, compare=False)
-
-    @property
-    def duration_s(self) -> float:
-        return self.frames / self.rate_hz
-
-    def seconds(self, frames: int) -> float:
-        return frames / self.rate_hz
-
-    def to_json(self) -> dict:
-        sec = lambda f: round(f / self.rate_hz, 3)  # noqa: E731
-        return {
-            "title": self.title,
-            "duration_s": sec(self.frames),
-            "range_s": [sec(self.range_frames[0]), sec(self.range_frames[1])],
-            "chapters": [{"title": t, "start_s": sec(s)} for t, s in self.chapters],
-            "events": [_event_json(e, sec) for e in self.events],
-        }
-
-
-def _event_json(event: Event, sec) -> dict:
-    out = {"start_s": sec(event.start), "duration_s": sec(event.frames), "kind": event.kind, "chapter": event.chapter}
-    if event.text:
-        out["text"] = event.text
-    if event.tone is not None:
-        t = event.tone
-        out.update(rate_hz=t.rate_hz, tone=t.timbre, depth_pct=t.depth_pct, pitch_hz=t.pitch_hz, style=t.style, jitter_pct=t.jitter_pct)
-        if t.level_db is not None:
-            out["level_db"] = t.level_db
-    if event.under:
-        out["under"] = True
-    if event.elastic:
-        out["elastic"] = True
-    if event.breathe is not None:
-        b = event.breathe
-        out.update(in_s=b.in_s, hold_s=b.hold_s, out_s=b.out_s, hold_out_s=b.hold_out_s, rounds=b.rounds, cues=b.cues)
-    if event.kind == "ambience":
-        out["bed"] = event.bed or "off"
-    return out
 
 
 def phrase_key(text: str, rate_wpm: int | None = None) -> str:
@@ -216,21 +145,21 @@ def _lay_out(script: Script, steps: list[_Step], settings: Settings, fraction: f
     chapters: list[tuple[str, int]] = []
     bed = _initial_bed(script, settings)
     if bed is not None:
-        events.append(Event("ambience", 0, 0, bed=bed))
+        events.append(Event(EventKind.AMBIENCE, 0, 0, bed=bed))
     under: tuple[int, Tone] | None = None
     clock, chapter = 0, 0
 
     def close_under(at: int) -> None:
         nonlocal under
         if under is not None and at > under[0] and settings.bls:
-            events.append(Event("bls", under[0], at - under[0], chapter, tone=under[1], under=True, text="bilateral tones under narration"))
+            events.append(Event(EventKind.BLS, under[0], at - under[0], chapter, tone=under[1], under=True, text="bilateral tones under narration"))
         under = None
 
     for step in steps:
         node = step.node
         if isinstance(node, Chapter):
             close_under(clock)
-            at = 0 if not chapters and not any(e.kind == "speech" for e in events) else clock
+            at = 0 if not chapters and not any(e.kind == EventKind.SPEECH for e in events) else clock
             chapters.append((node.title, at))
             chapter = len(chapters) - 1
         elif isinstance(node, BlsOn):
@@ -240,7 +169,7 @@ def _lay_out(script: Script, steps: list[_Step], settings: Settings, fraction: f
             close_under(clock)
         elif isinstance(node, Ambience):
             if settings.ambience is None:  # --ambience on the command line overrides the script
-                events.append(Event("ambience", clock, 0, chapter, bed=node.name))
+                events.append(Event(EventKind.AMBIENCE, clock, 0, chapter, bed=node.name))
         elif step.kind != "marker":
             if step.text == "tail":
                 close_under(clock)
@@ -276,10 +205,10 @@ def _event_for(step: _Step, start: int, chapter: int, settings: Settings) -> Eve
     node = step.node
     if isinstance(node, Bls):
         if not settings.bls:
-            return Event("pause", start, step.frames, chapter, text="bilateral set (tones off)")
-        return Event("bls", start, step.frames, chapter, tone=tone_for(node.tone, settings), text="bilateral tones")
+            return Event(EventKind.PAUSE, start, step.frames, chapter, text="bilateral set (tones off)")
+        return Event(EventKind.BLS, start, step.frames, chapter, tone=tone_for(node.tone, settings), text="bilateral tones")
     if isinstance(node, Breathe):
-        return Event("breathe", start, step.frames, chapter, breathe=node, cues=step.cues, text="paced breathing")
+        return Event(EventKind.BREATHE, start, step.frames, chapter, breathe=node, cues=step.cues, text="paced breathing")
     clip = step.clip if step.clip != step.text else ""
     return Event(step.kind, start, step.frames, chapter, text=step.text, elastic=step.elastic, cues=step.cues, beeps=step.beeps, clip=clip)
 

@@ -8,7 +8,9 @@ from conftest import envelope
 from helpers import prepared
 
 from sessiongen.sound.audio import db_to_gain, gain_to_db
-from sessiongen.master.mastering import Fades, Limiter, LoudnessMeter, running_min
+from sessiongen.master.fades import Fades
+from sessiongen.sound.limiter import Limiter, running_min
+from sessiongen.master.loudness import LoudnessMeter
 from sessiongen.mix.render import Renderer
 from sessiongen.settings import Settings
 

@@ -8,7 +8,7 @@ The mix is a sum of sources that are (nearly) uncorrelated: the voice, the tones
 the bed. The K-weighted energy of the sum in each 10 ms bin is then the sum of theirs, and each
 source's K-weighted energy is its plain energy times its K-gain (K-weighted over plain power,
 from its spectrum). Bins make the 400 ms gating blocks of BS.1770, and the gates are applied as
-libebur128 applies them. session.write checks the delivered loudness and falls back to a
+libebur128 applies them. pipeline.write checks the delivered loudness and falls back to a
 measured pass when a prediction misses (a bed whose loudness drifts, say).
 """
 
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from sessiongen.master.loudness import gated_lufs
 from sessiongen.sound.kweight import k_gain
 from sessiongen.mix.render import Renderer, pan_weights
-from sessiongen.plan import Event
+from sessiongen.model.timeline import EventKind, Event
 
 BIN_S = 0.01
 BLOCK_BINS, HOP_BINS = 40, 10  # BS.1770 gating blocks: 400 ms, every 100 ms
-ABSOLUTE_GATE_LUFS, RELATIVE_GATE_LU = -70.0, -10.0
 BED_STRETCH_BINS = 6000  # one minute
 CLIP_SEGMENTS = 6  # spectra per clip for its K-gain: one voice's clips differ little
 
@@ -47,14 +47,7 @@ def integrated_lufs(mean_square: np.ndarray) -> float:
         return float("-inf")
     cumulative = np.concatenate([[0.0], np.cumsum(mean_square)])
     ends = np.arange(BLOCK_BINS, len(mean_square) + 1, HOP_BINS)
-    blocks = (cumulative[ends] - cumulative[ends - BLOCK_BINS]) / BLOCK_BINS
-    loudness = lambda z: -0.691 + 10.0 * np.log10(z)  # noqa: E731
-    with np.errstate(divide="ignore"):
-        above = blocks[loudness(blocks) > ABSOLUTE_GATE_LUFS]
-        if not len(above):
-            return float("-inf")
-        kept = above[loudness(above) > loudness(above.mean()) + RELATIVE_GATE_LU]
-    return float(loudness(kept.mean()))
+    return gated_lufs((cumulative[ends] - cumulative[ends - BLOCK_BINS]) / BLOCK_BINS)
 
 
 class Predictor:
@@ -68,9 +61,9 @@ class Predictor:
 
     def lufs(self) -> float:
         for event in self.tl.events:
-            if event.kind == "speech":
+            if event.kind == EventKind.SPEECH:
                 self._clip(event.clip or event.text, event.start, 0.0)
-            elif event.kind in ("bls", "bell", "breathe", "headphone-check"):
+            elif event.kind in (EventKind.BLS, EventKind.BELL, EventKind.BREATHE, EventKind.HEADPHONE_CHECK):
                 self._rendered(event)
         self._beds()
         return integrated_lufs(self.bins / self.bin_frames)
@@ -89,7 +82,7 @@ class Predictor:
     def _rendered(self, event: Event) -> None:
         """Tones and cues: rendered on their own (cheap) in windows aligned to the bins, the
         K-gain taken from the first window that sounds (an event repeats one sound)."""
-        name = "bilateral" if event.kind in ("bls", "headphone-check") else "cues"
+        name = "bilateral" if event.kind in (EventKind.BLS, EventKind.HEADPHONE_CHECK) else "cues"
         size = int(self.s.window_s * self.tl.rate_hz) // self.bin_frames * self.bin_frames
         first = event.start // self.bin_frames * self.bin_frames
         gain = None

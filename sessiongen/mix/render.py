@@ -17,10 +17,11 @@ import soundfile as sf
 from sessiongen.sound.beds import procedural as beds, recorded as filebed
 from sessiongen.sound import tones
 from sessiongen.sound.audio import db_to_gain
+from sessiongen.model.timeline import Event, EventKind, Timeline
 from sessiongen.settings import Settings
-from sessiongen.speech.clips import Clip
+from sessiongen.model.results import Clip
 from sessiongen.model.script import Tone
-from sessiongen.plan import HEADPHONE_BEEP_S, Event, Timeline
+from sessiongen.plan import HEADPHONE_BEEP_S
 
 LAYERS = ("voice", "bilateral", "cues", "ambience")
 HEADPHONE_TONE = Tone(rate_hz=0.5 / HEADPHONE_BEEP_S, pitch_hz=440.0, depth_pct=100.0)
@@ -77,7 +78,7 @@ class Renderer:
         self.bell_gain = db_to_gain(settings.voice_rms_db + BELL_LEVEL_DB) * root2
         self.breath_gain = db_to_gain(settings.voice_rms_db + BREATH_TONE_LEVEL_DB) * root2
         self.bed_gain = db_to_gain(settings.voice_rms_db + settings.bed_level_db)
-        self.speech = [e for e in timeline.events if e.kind == "speech"]
+        self.speech = [e for e in timeline.events if e.kind == EventKind.SPEECH]
         self.beds = _bed_segments(timeline)
 
     def windows(self, window_frames: int | None = None, layered: bool = True):
@@ -107,20 +108,20 @@ class Renderer:
     def _event(self, event: Event, w: Window, start: int, stop: int) -> None:
         lo, hi = max(start, event.start), min(stop, event.end)
         rate = self.tl.rate_hz
-        if event.kind == "speech":
+        if event.kind == EventKind.SPEECH:
             _place(w.voice, self.reader.samples(event.clip or event.text), event.start, start, stop)
-        elif event.kind == "bls":
+        elif event.kind == EventKind.BLS:
             tone = replace(event.tone, depth_pct=0.0) if self.settings.mono else event.tone
             w.bilateral[lo - start : hi - start] += self._bls_gain(event) * tones.bls(tone, lo - event.start, hi - lo, rate, event.frames, self.tl.seed)
-        elif event.kind == "headphone-check":
+        elif event.kind == EventKind.HEADPHONE_CHECK:
             beep = tones.bls(HEADPHONE_TONE, 0, int(HEADPHONE_BEEP_S * rate), rate)[:, 0] * self.set_gain
             for offset, pan in event.beeps:
                 _place(w.bilateral, beep, event.start + offset, start, stop, pan)
             for offset, text, pan in event.cues:
                 _place(w.voice, self.reader.samples(text), event.start + offset, start, stop, pan)
-        elif event.kind == "bell":
+        elif event.kind == EventKind.BELL:
             _place(w.cues, tones.bell(rate, self.settings.bell_s) * self.bell_gain, event.start, start, stop)
-        elif event.kind == "breathe":
+        elif event.kind == EventKind.BREATHE:
             tone = tones.breath_tone(event.breathe, lo - event.start, hi - lo, rate) * self.breath_gain
             w.cues[lo - start : hi - start] += tone[:, None]
             for offset, text, pan in event.cues:
@@ -259,7 +260,7 @@ def pan_weights(pan: float) -> tuple[float, float]:
 
 def _bed_segments(tl: Timeline) -> list[tuple[int, int, str | None]]:
     """(start, stop, bed) for each stretch of one bed."""
-    changes = [(e.start, e.bed) for e in tl.events if e.kind == "ambience"]
+    changes = [(e.start, e.bed) for e in tl.events if e.kind == EventKind.AMBIENCE]
     segments = []
     for index, (start, name) in enumerate(changes):
         stop = changes[index + 1][0] if index + 1 < len(changes) else tl.frames

@@ -5,13 +5,13 @@ from __future__ import annotations
 import collections
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from sessiongen.sound.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.errors import SessiongenError
-from sessiongen.master.mastering import Limiter
+from sessiongen.model.results import Clip, SpeakStats
+from sessiongen.sound.limiter import Limiter
 from sessiongen.settings import Settings
 from sessiongen.speech import pronounce
 from sessiongen.speech.cache import PhraseCache
@@ -24,25 +24,6 @@ SILENT_PEAK_DB = -60.0
 BLOCK_S = 0.02
 MAX_WAITING = 8  # phrases synthesised and not yet stored
 VOICE_CREST_DB = 12.0  # peaks at most this far above the speech RMS, so mastering rarely limits
-
-
-@dataclass(frozen=True)
-class Clip:
-    text: str
-    path: str
-    frames: int
-    rate_hz: int
-
-    @property
-    def duration_s(self) -> float:
-        return self.frames / self.rate_hz
-
-
-@dataclass
-class SpeakStats:
-    synthesised: int = 0
-    cached: int = 0
-    texts: list[str] = field(default_factory=list, repr=False)
 
 
 def levelled_speech(raw: Audio, text: str, settings: Settings) -> np.ndarray:

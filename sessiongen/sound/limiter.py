@@ -1,106 +1,17 @@
-"""Master: streaming loudness measurement, gain, a look-ahead peak limiter and fades.
+"""A look-ahead true-peak limiter (4x oversampled detection) and the peak helpers it needs.
 
-Everything here works on a stream of windows with a small carried state; nothing holds the
-whole session.
+Used by mastering (the session's ceiling) and by speech (each clip's peaks, as a voice processor
+would), so it lives with the other signal tools rather than in either stage.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import pyebur128
 
 from sessiongen.sound.audio import db_to_gain, gain_to_db
 
 LOOKAHEAD_S = 0.005
 HOLD_S = 0.040
-
-
-@dataclass(frozen=True)
-class Loudness:
-    integrated_lufs: float
-
-
-class LoudnessMeter:
-    """Integrated loudness (EBU R128 / ITU-R BS.1770 via libebur128) of a stream."""
-
-    def __init__(self, rate_hz: int, channels: int = 2):
-        mode = pyebur128.MeasurementMode.MODE_I | pyebur128.MeasurementMode.MODE_HISTOGRAM
-        self._state = pyebur128.R128State(channels, rate_hz, mode)
-
-    def add(self, block: np.ndarray) -> None:
-        if len(block):
-            self._state.add_frames(np.ascontiguousarray(block, dtype=np.float32).reshape(-1), len(block))
-
-    def result(self) -> Loudness:
-        lufs = pyebur128.get_loudness_global(self._state)
-        return Loudness(float(lufs) if np.isfinite(lufs) else float("-inf"))
-
-
-MOMENTARY_HOP_S = 0.1
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """What the listener gets, measured on the mastered stream as it is written."""
-
-    integrated_lufs: float
-    max_momentary_lufs: float
-    true_peak_db: float
-    momentary_lufs: np.ndarray  # every 100 ms: the loudness of the 400 ms before it (EBU R128 'M')
-
-
-class OutputMeter:
-    """Integrated loudness and the momentary loudness curve of the mastered stream."""
-
-    def __init__(self, rate_hz: int, channels: int):
-        modes = pyebur128.MeasurementMode
-        self._state = pyebur128.R128State(channels, rate_hz, modes.MODE_I | modes.MODE_M | modes.MODE_HISTOGRAM)
-        self._hop = int(MOMENTARY_HOP_S * rate_hz)
-        self._pending = np.zeros((0, channels), dtype=np.float32)
-        self._curve: list[float] = []
-
-    def add(self, block: np.ndarray) -> None:
-        """Feed the meter hop by hop (views into the block: no copy of it), reading the
-        momentary loudness after each hop."""
-        block = np.ascontiguousarray(block, dtype=np.float32)
-        start = 0
-        if len(self._pending):
-            start = min(self._hop - len(self._pending), len(block))
-            self._pending = np.concatenate([self._pending, block[:start]])
-            if len(self._pending) < self._hop:
-                return
-            self._hop_in(self._pending)
-        whole = start + (len(block) - start) // self._hop * self._hop
-        for at in range(start, whole, self._hop):
-            self._hop_in(block[at : at + self._hop])
-        self._pending = block[whole:].copy()
-
-    def _hop_in(self, hop: np.ndarray) -> None:
-        self._state.add_frames(hop.reshape(-1), len(hop))
-        self._curve.append(pyebur128.get_loudness_momentary(self._state))
-
-    def result(self, true_peak_db: float, codec_db: float = 0.0) -> Delivered:
-        """The measurements, shifted by the level change the codec is known to make (codec_db)."""
-        if len(self._pending):
-            self._state.add_frames(np.ascontiguousarray(self._pending).reshape(-1), len(self._pending))
-        curve = np.array(self._curve, dtype=np.float32) + np.float32(codec_db)
-        curve[~np.isfinite(curve)] = -70.0
-        lufs = pyebur128.get_loudness_global(self._state)
-        return Delivered(
-            integrated_lufs=float(lufs) + codec_db if np.isfinite(lufs) else float("-inf"),
-            max_momentary_lufs=float(curve.max()) if len(curve) else float("-inf"),
-            true_peak_db=true_peak_db + codec_db,
-            momentary_lufs=curve,
-        )
-
-
-def gain_for(mix_lufs: float, target_lufs: float) -> float:
-    """Linear gain that brings a mix of this loudness to the target (1.0 for silence)."""
-    if not np.isfinite(mix_lufs):
-        return 1.0
-    return db_to_gain(target_lufs - mix_lufs)
 
 
 def running_min(values: np.ndarray, width: int) -> np.ndarray:
@@ -222,21 +133,3 @@ class Limiter:
 
     def flush(self) -> np.ndarray:
         return self.process(np.zeros((self.delay, self.channels), dtype=np.float32))
-
-
-class Fades:
-    """Session fade-in and fade-out by absolute frame position."""
-
-    def __init__(self, total_frames: int, rate_hz: int, fade_in_s: float, fade_out_s: float):
-        self.total = total_frames
-        self.fade_in = max(1, int(fade_in_s * rate_hz))
-        self.fade_out = max(1, int(fade_out_s * rate_hz))
-
-    def apply(self, block: np.ndarray, start: int) -> np.ndarray:
-        t = start + np.arange(len(block))
-        if start >= self.fade_in and start + len(block) <= self.total - self.fade_out:
-            return block
-        rise = np.clip((t + 0.5) / self.fade_in, 0, 1)
-        fall = np.clip((self.total - t - 0.5) / self.fade_out, 0, 1)
-        envelope = np.minimum(rise, fall) ** 2
-        return block * envelope[:, None].astype(np.float32)

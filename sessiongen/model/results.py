@@ -1,0 +1,86 @@
+"""What the stages hand on: speech clips, the prepared session, the rendered and delivered file.
+
+Plain data, built once by the stage that produces it; the orchestrator (pipeline.py) only
+passes it along.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sessiongen.model.script import Script
+from sessiongen.model.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class Clip:
+    text: str
+    path: str
+    frames: int
+    rate_hz: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.rate_hz
+
+
+@dataclass
+class SpeakStats:
+    synthesised: int = 0
+    cached: int = 0
+    texts: list[str] = field(default_factory=list, repr=False)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What the listener gets, measured on the mastered stream as it is written."""
+
+    integrated_lufs: float
+    max_momentary_lufs: float
+    true_peak_db: float
+    momentary_lufs: np.ndarray  # every 100 ms: the loudness of the 400 ms before it (EBU R128 'M')
+
+
+@dataclass
+class Prepared:
+    """Everything needed to render: the personalised script, its clips and its timeline."""
+
+    script: Script
+    clips: dict[str, Clip]
+    timeline: Timeline
+    speak: SpeakStats
+    voice: str = ""  # the voice used, as the manifest names it
+    engine_identity: str = ""  # speech.fingerprint: the engine and the voice file
+    engine: str = ""  # the engine used (the default's fallback may differ from the settings)
+    notes: tuple[str, ...] = ()  # things the user should be told, e.g. that the fallback voice speaks
+
+
+@dataclass
+class Rendered:
+    path: Path
+    format: str
+    timeline: Timeline
+    measured: Loudness  # the mix before mastering
+    gain_db: float
+    limiter_db: float
+    delivered: Delivered
+    speak: SpeakStats = field(default_factory=SpeakStats)
+    predicted_lufs: float = float("nan")  # the mix's loudness as predicted before rendering
+    passes: int = 1  # 2 when the prediction missed and the session was mastered again
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A delivered session: the audio as rendered, its manifest and every file beside it."""
+
+    rendered: Rendered
+    manifest: dict
+    sidecars: tuple[Path, ...]
