@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,4 @@ class Settings:
         """A copy with the given fields changed; None values are ignored."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-
-SETTING_NAMES = frozenset(f.name for f in fields(Settings))
 DEFAULTS = Settings()

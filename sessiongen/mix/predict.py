@@ -73,7 +73,7 @@ class Predictor:
         return ((left + right) / 2) ** 2 if self.s.mono else left**2 + right**2
 
     def _clip(self, key: str, at: int, pan: float) -> None:
-        samples = self.r.reader.samples(key)
+        samples = self.r.clip_samples(key)
         if key not in self._clip_gains:
             self._clip_gains[key] = k_gain(samples, self.tl.rate_hz, CLIP_SEGMENTS)
         squared = np.square(samples, dtype=np.float64)
@@ -105,10 +105,9 @@ class Predictor:
         for first in range(0, len(self.bins), BED_STRETCH_BINS):
             bins = self.bins[first : first + BED_STRETCH_BINS]
             centres = (np.arange(first, first + len(bins)) + 0.5) * self.bin_frames
-            duck = self.r.duck_at(centres)
-            for name, envelope in self.r.bed_envelopes_at(centres):
+            for name, gain in self.r.bed_gains_at(centres):
                 power = self.r.bed_power_at(name, centres)  # K-weighted, summed over channels (or folded)
-                bins += self.bin_frames * power * (self.r.bed_gain * duck * envelope) ** 2
+                bins += self.bin_frames * power * gain**2
 
 
 def predict_lufs(renderer: Renderer) -> float:

@@ -181,6 +181,16 @@ class Renderer:
         """Each bed with its equal-power gain at frame positions `t`."""
         return _bed_envelopes_at(self.beds, t, self.tl, self.settings)
 
+    def bed_gains_at(self, t: np.ndarray):
+        """Each bed with its whole gain at frame positions `t`: level, ducking and crossfade."""
+        duck = self.duck_at(t)
+        for name, envelope in self.bed_envelopes_at(t):
+            yield name, self.bed_gain * duck * envelope
+
+    def clip_samples(self, key: str) -> np.ndarray:
+        """A phrase's levelled mono samples at the mix rate."""
+        return self.reader.samples(key)
+
 
 def _empty(start: int, frames: int, layered: bool) -> Window:
     zeros = lambda: np.zeros((frames, 2), dtype=np.float32)  # noqa: E731

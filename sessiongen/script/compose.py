@@ -19,14 +19,9 @@ from sessiongen.speech.engine import language_tag
 OPENING_FRAGMENTS = frozenset({"safety-opening"})  # kept once, at the start
 ONCE_FRAGMENTS = frozenset({"headphone-note"})  # kept once, where it first appears
 CLOSING_FRAGMENTS = frozenset({"reorienting-close"})  # kept once, at the end
-SHARED_FRAGMENTS = OPENING_FRAGMENTS | ONCE_FRAGMENTS | CLOSING_FRAGMENTS
 SESSION_SUFFIXES = (".yaml", ".yml")
 ESTIMATE_WPM = 140  # only to estimate the nominal length of what composition leaves out
 MAX_TECHNIQUES = 12
-
-
-def is_composition(ref: str) -> bool:
-    return "+" in ref or Path(ref).suffix.lower() in SESSION_SUFFIXES
 
 
 def load(ref: str) -> Script:

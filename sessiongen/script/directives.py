@@ -218,4 +218,3 @@ _HANDLERS = {
     "include": _include,
     "ambience": _ambience,
 }
-DIRECTIVE_NAMES = tuple(_HANDLERS)

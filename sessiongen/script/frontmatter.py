@@ -81,6 +81,43 @@ def variables_of(data: dict, path: str, lines: list[str]) -> tuple[tuple[str, st
     return tuple(out)
 
 
+def _duration_of(value, path: str, lines: list[str], problems: list) -> float:
+    if value in (None, ""):
+        return 0.0
+    try:
+        duration_s = parse_duration_s(str(value))
+        if duration_s > MAX_DURATION_S:
+            raise DurationError(f"duration '{value}' is longer than {MAX_DURATION_S / 60:g} minutes")
+        return duration_s
+    except DurationError as exc:
+        problems.append(SessiongenError(str(exc), key_location(path, lines, "duration")))
+        return 0.0
+
+
+def _cautions_of(data: dict, path: str, lines: list[str], problems: list) -> list[str]:
+    cautions = data.get("cautions") or []
+    if isinstance(cautions, str):
+        cautions = [cautions]
+    if not isinstance(cautions, list) or not all(isinstance(c, str) for c in cautions):
+        problems.append(SessiongenError("cautions must be a list of text", key_location(path, lines, "cautions")))
+        return []
+    return cautions
+
+
+def _voice_keys(data: dict, path: str, lines: list[str], problems: list) -> tuple[str, tuple]:
+    """The script's `language` and `pronunciations`; a bad one is a problem, and its default is used."""
+    language = data.get("language", "en")
+    if not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language):
+        problems.append(SessiongenError(f"language '{language}' must be a language tag such as en, en-GB or es", key_location(path, lines, "language")))
+        language = "en"
+    try:
+        pronunciations = pronounce.parse(data.get("pronunciations"), "pronunciations")
+    except SessiongenError as exc:
+        problems.append(SessiongenError(exc.message.removeprefix("pronunciations: "), key_location(path, lines, "pronunciations")))
+        pronunciations = ()
+    return language, pronunciations
+
+
 def meta_of(data: dict, path: str, lines: list[str], known_beds) -> tuple[Meta, list[SessiongenError]]:
     """Validate a script's front matter; every problem is returned, not raised."""
     problems: list[SessiongenError] = []
@@ -98,21 +135,8 @@ def meta_of(data: dict, path: str, lines: list[str], known_beds) -> tuple[Meta, 
     script_id = str(values["id"] or "")
     if script_id and not ID_RE.fullmatch(script_id):
         problems.append(SessiongenError(f"id '{script_id}' must use only a-z, 0-9 and '-'", key_location(path, lines, "id")))
-    duration_s = 0.0
-    if values["duration"] not in (None, ""):
-        try:
-            duration_s = parse_duration_s(str(values["duration"]))
-            if duration_s > MAX_DURATION_S:
-                raise DurationError(f"duration '{values['duration']}' is longer than {MAX_DURATION_S / 60:g} minutes")
-        except DurationError as exc:
-            problems.append(SessiongenError(str(exc), key_location(path, lines, "duration")))
-            duration_s = 0.0
-    cautions = data.get("cautions") or []
-    if isinstance(cautions, str):
-        cautions = [cautions]
-    if not isinstance(cautions, list) or not all(isinstance(c, str) for c in cautions):
-        problems.append(SessiongenError("cautions must be a list of text", key_location(path, lines, "cautions")))
-        cautions = []
+    duration_s = _duration_of(values["duration"], path, lines, problems)
+    cautions = _cautions_of(data, path, lines, problems)
     ambience = data.get("ambience")
     if ambience is not None and str(ambience) != "none" and str(ambience) not in known_beds:
         problems.append(SessiongenError(f"unknown ambience '{ambience}'{suggest(str(ambience), known_beds)}", key_location(path, lines, "ambience")))
@@ -121,15 +145,7 @@ def meta_of(data: dict, path: str, lines: list[str], known_beds) -> tuple[Meta, 
     except SessiongenError as exc:
         problems.append(exc)
         variables = ()
-    language = data.get("language", "en")
-    if not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language):
-        problems.append(SessiongenError(f"language '{language}' must be a language tag such as en, en-GB or es", key_location(path, lines, "language")))
-        language = "en"
-    try:
-        pronunciations = pronounce.parse(data.get("pronunciations"), "pronunciations")
-    except SessiongenError as exc:
-        problems.append(SessiongenError(exc.message.removeprefix("pronunciations: "), key_location(path, lines, "pronunciations")))
-        pronunciations = ()
+    language, pronunciations = _voice_keys(data, path, lines, problems)
     meta = Meta(
         id=script_id,
         title=str(values["title"] or ""),

@@ -24,10 +24,6 @@ def fragments_dir() -> Path:
     return scripts_dir() / "fragments"
 
 
-def assets_dir() -> Path:
-    return _shipped("audio_assets")
-
-
 def technique_paths() -> dict[str, Path]:
     """Technique id (the file's stem) -> path, for every script in the library."""
     return {p.stem: p for p in sorted(scripts_dir().glob("*.md")) if p.name.lower() != "readme.md"}

@@ -12,34 +12,18 @@ DEFAULT_ENGINE = "piper"  # the neural voice
 FALLBACK_ENGINE = "pyttsx3"  # espeak-ng or the system's voices, when the neural voice cannot load
 
 
-def _pyttsx3() -> Engine:
-    from sessiongen.speech.engines.pyttsx3 import Pyttsx3Engine
-
-    return Pyttsx3Engine()
-
-
-def _isolated_pyttsx3() -> Engine:
-    from sessiongen.speech.isolated import IsolatedEngine
-
-    return IsolatedEngine("pyttsx3", _pyttsx3().identity())
+# The built-in engines: name -> the module that implements it. Each engine module offers
+# `in_process()` (the engine in this process; worker processes use it) and `for_sessions()` (what
+# sessions use: it speaks through worker processes). Adding an engine is a module and a line here.
+BUILT_IN = {"pyttsx3": "sessiongen.speech.engines.pyttsx3", "piper": "sessiongen.speech.engines.piper"}
 
 
-def _piper_synth() -> Engine:
-    from sessiongen.speech.engines.piper import PiperSynth
-
-    return PiperSynth()
+def _factory(module: str, name: str):
+    return lambda: getattr(importlib.import_module(module), name)()  # imported when first used
 
 
-def _piper() -> Engine:
-    from sessiongen.speech.engines.piper import PiperEngine
-
-    return PiperEngine()
-
-
-# engines made in this process (the worker processes use these)
-RAW = {"pyttsx3": _pyttsx3, "piper": _piper_synth}
-# what sessions use: each speaks through worker processes; tests register a fake engine here
-ENGINES = {"pyttsx3": _isolated_pyttsx3, "piper": _piper}
+RAW = {name: _factory(module, "in_process") for name, module in BUILT_IN.items()}
+ENGINES = {name: _factory(module, "for_sessions") for name, module in BUILT_IN.items()}  # tests add a fake engine here
 _made: dict[str, Engine] = {}
 
 
@@ -50,7 +34,7 @@ def _registered() -> dict:
     for item in filter(None, os.environ.get("SESSIONGEN_ENGINES", "").split(",")):
         name, _, target = item.partition("=")
         module, _, attr = target.partition(":")
-        found[name.strip()] = lambda module=module, attr=attr: getattr(importlib.import_module(module), attr)()
+        found[name.strip()] = _factory(module, attr)
     return found
 
 

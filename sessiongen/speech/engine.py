@@ -24,6 +24,11 @@ class Voice:
                 "quality": self.quality, "sample_rate_hz": self.rate_hz, "location": self.location}
 
 
+def short(text: str, limit: int = 60) -> str:
+    """A phrase as an error message quotes it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def language_tag(language: str) -> str:
     """en_US, en-us, EN-US -> en-us."""
     return language.strip().replace("_", "-").lower()

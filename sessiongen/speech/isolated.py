@@ -23,7 +23,7 @@ import numpy as np
 
 from sessiongen.sound.audio import Audio
 from sessiongen.errors import SessiongenError
-from sessiongen.speech.engine import Voice
+from sessiongen.speech.engine import Voice, short
 
 TIMEOUT_S = float(os.environ.get("SESSIONGEN_TTS_TIMEOUT_S", "30"))
 START_TIMEOUT_S = 60.0
@@ -202,7 +202,7 @@ class IsolatedEngine:
         """Audio for each (text, voice, rate_wpm, volume[, options]), in order, from one request:
         the child speaks the next phrase while the caller works on this one."""
         calls = [tuple(call) for call in calls]
-        names = [f'the phrase "{_short(call[0])}"' for call in calls]
+        names = [f'the phrase "{short(call[0])}"' for call in calls]
         for samples, rate_hz in self._request("synthesize", calls, names):
             yield Audio(samples, int(rate_hz))
 
@@ -228,7 +228,3 @@ class EnginePool:
     def close(self) -> None:
         for worker in self.workers:
             worker.close()
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -315,3 +315,11 @@ def _speech_s(audio: Audio) -> float:
     mono = np.abs(audio.samples[:, 0])
     loud = np.flatnonzero(mono >= mono.max() * 10 ** (-SILENCE_BELOW_PEAK_DB / 20))
     return (loud[-1] - loud[0] + 1) / audio.rate_hz
+
+
+def in_process() -> PiperSynth:
+    return PiperSynth()
+
+
+def for_sessions() -> PiperEngine:
+    return PiperEngine()

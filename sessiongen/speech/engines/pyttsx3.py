@@ -27,7 +27,7 @@ import soundfile as sf
 
 from sessiongen.sound.audio import Audio
 from sessiongen.errors import SessiongenError, suggest
-from sessiongen.speech.engine import Voice, language_tag, speaks
+from sessiongen.speech.engine import Voice, language_tag, short, speaks
 
 WAIT_S = 30.0
 ATTEMPTS = 5  # attempt k waits 0.5 * (k + 1) s for its file: a late or misplaced write costs little
@@ -199,7 +199,7 @@ class Pyttsx3Engine:
                 audio = self._try_once(text, voice, rate_wpm, volume, path, 0.5 * (attempt + 1))
                 if audio is not None and plausible(audio, text, rate_wpm):
                     return audio
-            raise SessiongenError(f"the speech engine ({self.name}) produced no plausible audio for: \"{_short(text)}\" after {ATTEMPTS} attempts")
+            raise SessiongenError(f"the speech engine ({self.name}) produced no plausible audio for: \"{short(text)}\" after {ATTEMPTS} attempts")
 
     def _try_once(self, text: str, voice: str, rate_wpm: int, volume: float, path: Path, file_wait_s: float) -> Audio | None:
         engine = self._get()
@@ -273,5 +273,12 @@ def _text(value) -> str:
     return str(value)
 
 
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def in_process() -> Pyttsx3Engine:
+    return Pyttsx3Engine()
+
+
+def for_sessions():
+    """pyttsx3 in its own process (speech/isolated.py): a hang or crash never reaches the session."""
+    from sessiongen.speech.isolated import IsolatedEngine
+
+    return IsolatedEngine("pyttsx3", Pyttsx3Engine().identity())
