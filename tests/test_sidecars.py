@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
-import pytest
 from helpers import prepared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessiongen.output import sidecars
-from sessiongen.errors import SessiongenError
 from sessiongen.model.script import Breathe, Tone
+from sessiongen.output import sidecars
 from sessiongen.plan import Event, Timeline
 
 RATE_HZ = 44100
@@ -309,15 +306,7 @@ def test_cues_come_in_time_order():
     assert all(c.end_s > c.start_s for c in found)
 
 
-def test_spoken_duration_reads_naturally():
-    assert sidecars.spoken_duration(30) == "30 seconds"
-    assert sidecars.spoken_duration(90.2) == "1 minute 30 seconds"
-    assert sidecars.spoken_duration(60) == "1 minute"
-    assert sidecars.spoken_duration(1) == "1 second"
-    assert sidecars.spoken_duration(3725) == "1 hour 2 minutes 5 seconds"
-
-
-# --- chapters, kinds, writing -----------------------------------------------------------------------
+# --- chapters (choosing and writing sidecars: test_sidecar_kinds.py) ----------------------------
 
 
 def test_chapters_json_matches_timeline():
@@ -327,65 +316,6 @@ def test_chapters_json_matches_timeline():
     expected = [{"startTime": round(start / RATE_HZ, 3), "title": title} for title, start in s.timeline.chapters]
     assert data["chapters"] == expected
     assert data["chapters"][0]["startTime"] == 0
-
-
-@pytest.mark.parametrize(
-    "text, kinds",
-    [
-        ("vtt,srt,lrc,json", ("vtt", "srt", "lrc", "chapters", "manifest")),
-        (" SRT , vtt ", ("vtt", "srt")),
-        ("json", ("chapters", "manifest")),
-        ("all", sidecars.KINDS),
-        ("none", ()),
-        ("chapters,json,chapters", ("chapters", "manifest")),
-    ],
-)
-def test_parse_kinds(text, kinds):
-    assert sidecars.parse_kinds(text) == kinds
-
-
-def test_parse_kinds_rejects_unknown_names_with_a_suggestion():
-    with pytest.raises(SessiongenError) as caught:
-        sidecars.parse_kinds("vtt,vtx")
-    message = str(caught.value)
-    assert message.startswith("unknown sidecar 'vtx' (did you mean 'vtt'?)")
-    assert message.endswith(": use vtt, srt, lrc, json, chapters, manifest, all or none")
-
-
-def test_default_kinds_are_known():
-    assert set(sidecars.DEFAULT_KINDS) <= set(sidecars.KINDS)
-
-
-def test_write_puts_exactly_the_requested_files_beside_the_audio(tmp_path):
-    s = sample()
-    audio = tmp_path / "my.session.mp3"
-    audio.write_bytes(b"audio")
-    written = sidecars.write(audio, s.timeline, ("vtt", "chapters"), {"x": 1})
-    assert written == [tmp_path / "my.session.vtt", tmp_path / "my.session.chapters.json"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["my.session.chapters.json", "my.session.mp3", "my.session.vtt"]
-    assert (tmp_path / "my.session.vtt").read_text(encoding="utf-8") == sidecars.vtt(s.timeline)
-
-
-def test_write_all_kinds_and_manifest_as_given(tmp_path):
-    s = sample()
-    audio = tmp_path / "out.opus"
-    manifest = {"title": "Café session", "files": ["out.opus"], "duration_s": 12.5}
-    written = sidecars.write(audio, s.timeline, sidecars.KINDS, manifest)
-    names = ["out.vtt", "out.srt", "out.lrc", "out.chapters.json", "out.manifest.json"]
-    assert [p.name for p in written] == names
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)  # no temporary files left behind
-    manifest_text = (tmp_path / "out.manifest.json").read_text(encoding="utf-8")
-    assert json.loads(manifest_text) == manifest
-    assert "Café" in manifest_text and manifest_text == json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    assert json.loads((tmp_path / "out.chapters.json").read_text(encoding="utf-8")) == sidecars.chapters_json(s.timeline)
-
-
-def test_write_nothing_for_no_kinds_and_rejects_unknown(tmp_path):
-    audio = tmp_path / "a.wav"
-    assert sidecars.write(audio, sample().timeline, (), {}) == []
-    with pytest.raises(SessiongenError):
-        sidecars.write(audio, sample().timeline, ("subtitles",), {})
-    assert list(tmp_path.iterdir()) == []
 
 
 # --- any layout ------------------------------------------------------------------------------------

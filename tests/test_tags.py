@@ -15,8 +15,10 @@ import soundfile as sf
 from mutagen.id3 import ID3, CTOCFlags, Encoding
 from mutagen.wave import WAVE
 
-from sessiongen.output.cover import MAX_COVER_BYTES, PNG_SIGNATURE, default_cover, image_size_px, read_cover
 from sessiongen.errors import SessiongenError
+from sessiongen.output import encode
+from sessiongen.output import tags as tagging
+from sessiongen.output.cover import MAX_COVER_BYTES, PNG_SIGNATURE, default_cover, image_size_px, read_cover
 from sessiongen.output.tags import TagInfo, read_tags, write_tags
 
 RATE_HZ = 44100
@@ -230,6 +232,11 @@ def test_tagging_again_replaces_the_tag(tmp_path, fmt, tone, cover):
     got = read_tags(path, fmt)
     assert (got["title"], got["artist"], got["has_cover"], got["params"], len(got["chapters"])) == ("Second", "", False, {}, 1)
     assert np.array_equal(decode(path, fmt), before)
+
+
+def test_every_output_format_can_be_tagged():
+    assert tagging.FORMATS is encode.FORMATS  # one list of formats, in encode
+    assert set(tagging._TAGGERS) == set(encode.FORMATS)  # a writer and a reader for each
 
 
 def test_bad_inputs_are_refused(tmp_path):

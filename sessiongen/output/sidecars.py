@@ -9,24 +9,25 @@ set, a bell, a long silence) and `note` (a description riding on top of the rest
 starting, ambience changing, what a breathing exercise or headphone check is).
 VTT keeps notes where they happen, overlapping; SRT and LRC need one sequence without overlaps,
 so a note gets its own short cue where there is room, or becomes the first line of the next cue.
+
+Adding a sidecar kind is one entry in SIDECARS (at the end): its suffix, the function making its
+text and a description. `--sidecars json` means every kind written as JSON.
 """
 
 from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sessiongen.sound.catalog import BEDS
 from sessiongen.errors import SessiongenError, suggest
+from sessiongen.model.timeline import Event, Timeline
 from sessiongen.output.files import atomic_path
-from sessiongen.plan import BREATHE_CUES, Event, Timeline
-
-KINDS = ("vtt", "srt", "lrc", "chapters", "manifest")
-DEFAULT_KINDS = ("vtt", "srt", "chapters", "manifest")
-ALIASES = {"json": ("chapters", "manifest"), "all": KINDS, "none": ()}
-SUFFIXES = {"vtt": ".vtt", "srt": ".srt", "lrc": ".lrc", "chapters": ".chapters.json", "manifest": ".manifest.json"}
+from sessiongen.plan import BREATHE_CUES
+from sessiongen.sound.catalog import BEDS
+from sessiongen.timefmt import lrc_timestamp, mmss, spoken_duration, srt_timestamp, vtt_timestamp
 
 LINE_CHARS = 65  # wrap caption lines at about this width
 CUE_LINES = 2  # a phrase needing more lines is split into consecutive cues
@@ -57,34 +58,30 @@ def parse_kinds(text: str) -> tuple[str, ...]:
     """'vtt,srt,json' -> ('vtt', 'srt', 'chapters', 'manifest'); 'all'; 'none'. In KINDS order."""
     chosen: set[str] = set()
     for name in (part.strip().lower() for part in text.split(",")):
-        if name in KINDS:
+        if name in SIDECARS:
             chosen.add(name)
         elif name in ALIASES:
             chosen.update(ALIASES[name])
         elif name:
-            names = (*KINDS, *ALIASES)
-            raise SessiongenError(
-                f"unknown sidecar '{name}'{suggest(name, names)}: use vtt, srt, lrc, json, chapters, manifest, all or none"
-            )
+            raise SessiongenError(f"unknown sidecar '{name}'{suggest(name, (*KINDS, *ALIASES))}: use {choices_text()}")
     return tuple(k for k in KINDS if k in chosen)
+
+
+def choices_text() -> str:
+    """'vtt, srt, lrc, json, chapters, manifest, all or none': the text kinds, then 'json' and the
+    kinds it stands for, then 'all' and 'none'."""
+    json_kinds = ALIASES["json"]
+    names = [k for k in KINDS if k not in json_kinds] + ["json", *json_kinds, "all", "none"]
+    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def sidecar_path(audio_path: Path | str, kind: str) -> Path:
     """NAME.vtt, NAME.chapters.json, ... beside NAME.mp3."""
     audio_path = Path(audio_path)
-    return audio_path.with_name(audio_path.stem + SUFFIXES[kind])
+    return audio_path.with_name(audio_path.stem + SIDECARS[kind].suffix)
 
 
 # --- words for humans -----------------------------------------------------------------------------
-
-
-def spoken_duration(duration_s: float) -> str:
-    """'30 seconds', '1 minute 30 seconds', '1 hour 5 minutes': rounded to whole seconds."""
-    total_s = max(1, round(duration_s))
-    hours, rest = divmod(total_s, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [(hours, "hour"), (minutes, "minute"), (seconds, "second")]
-    return " ".join(f"{n} {unit}{'s' * (n != 1)}" for n, unit in parts if n)
 
 
 def breathe_note(event: Event) -> str:
@@ -252,15 +249,6 @@ def _prepend(note_text: str, text: str) -> str:
 # --- formats --------------------------------------------------------------------------------------
 
 
-def _clock(seconds: float, mark: str) -> str:
-    """HH:MM:SS.mmm (mark '.') or HH:MM:SS,mmm (mark ',')."""
-    total_ms = round(seconds * 1000)
-    hours, rest_ms = divmod(total_ms, 3_600_000)
-    minutes, rest_ms = divmod(rest_ms, 60_000)
-    secs, ms = divmod(rest_ms, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{mark}{ms:03d}"
-
-
 def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -272,41 +260,35 @@ def vtt(timeline: Timeline) -> str:
     for cue in cues(timeline):
         while chapters and timeline.seconds(chapters[0][1]) <= cue.start_s:
             blocks.append(_vtt_chapter(timeline, *chapters.pop(0)))
-        blocks.append(f"{_clock(cue.start_s, '.')} --> {_clock(cue.end_s, '.')}\n{_vtt_escape(cue.text)}")
+        blocks.append(f"{vtt_timestamp(cue.start_s)} --> {vtt_timestamp(cue.end_s)}\n{_vtt_escape(cue.text)}")
     blocks += [_vtt_chapter(timeline, *chapter) for chapter in chapters]
     return "\n\n".join(blocks) + "\n"
 
 
 def _vtt_chapter(timeline: Timeline, title: str, start: int) -> str:
     title = " ".join(title.split()).replace("-->", "->")
-    return f"NOTE chapter at {_clock(timeline.seconds(start), '.')}: {title}"
+    return f"NOTE chapter at {vtt_timestamp(timeline.seconds(start))}: {title}"
 
 
 def srt(timeline: Timeline) -> str:
     """SubRip: numbered cues in one sequence without overlaps."""
     blocks = [
-        f"{n}\n{_clock(c.start_s, ',')} --> {_clock(c.end_s, ',')}\n{c.text}"
+        f"{n}\n{srt_timestamp(c.start_s)} --> {srt_timestamp(c.end_s)}\n{c.text}"
         for n, c in enumerate(sequence(cues(timeline)), start=1)
     ]
     return "\n\n".join(blocks) + "\n"
-
-
-def _lrc_clock(seconds: float) -> str:
-    minutes, cs = divmod(round(seconds * 100), 6000)
-    return f"[{minutes:02d}:{cs // 100:02d}.{cs % 100:02d}]"
 
 
 def lrc(timeline: Timeline, title: str = "") -> str:
     """LRC: one line per cue; an empty timed line clears the text where a gap follows."""
     title = title or timeline.title
     lines = [f"[ti:{title}]"] if title else []
-    minutes, seconds = divmod(round(timeline.duration_s), 60)
-    lines.append(f"[length:{minutes:02d}:{seconds:02d}]")
+    lines.append(f"[length:{mmss(timeline.duration_s)}]")
     seq = sequence(cues(timeline))
     for cue, following in zip(seq, [*seq[1:], None]):
-        lines.append(_lrc_clock(cue.start_s) + " ".join(cue.text.split("\n")))
-        if following is None or _lrc_clock(following.start_s) != _lrc_clock(cue.end_s):
-            lines.append(_lrc_clock(cue.end_s))
+        lines.append(lrc_timestamp(cue.start_s) + " ".join(cue.text.split("\n")))
+        if following is None or lrc_timestamp(following.start_s) != lrc_timestamp(cue.end_s):
+            lines.append(lrc_timestamp(cue.end_s))
     return "\n".join(lines) + "\n"
 
 
@@ -323,26 +305,48 @@ def _json_text(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def _manifest_text(timeline: Timeline, manifest: dict) -> str:
+    return _json_text(manifest)
+
+
+def _chapters_text(timeline: Timeline, manifest: dict) -> str:
+    return _json_text(chapters_json(timeline))
+
+
+@dataclass(frozen=True)
+class SidecarKind:
+    suffix: str  # after the audio's stem: NAME.vtt, NAME.chapters.json
+    text: Callable[[Timeline, dict], str]  # (timeline, manifest) -> the file's text
+    description: str
+
+
+SIDECARS: dict[str, SidecarKind] = {  # the one place to add a kind; written in this order
+    "vtt": SidecarKind(".vtt", lambda timeline, _: vtt(timeline), "WebVTT transcript: every cue where it is heard, chapters as notes"),
+    "srt": SidecarKind(".srt", lambda timeline, _: srt(timeline), "SubRip transcript: one sequence of numbered cues"),
+    "lrc": SidecarKind(".lrc", lambda timeline, _: lrc(timeline), "LRC lyrics: one timed line per cue"),
+    "chapters": SidecarKind(".chapters.json", _chapters_text, "Podcasting 2.0 JSON chapters"),
+    "manifest": SidecarKind(".manifest.json", _manifest_text, "the manifest: what was rendered and how (script, parameters, loudness, files)"),
+}
+KINDS = tuple(SIDECARS)
+DEFAULT_KINDS = ("vtt", "srt", "chapters", "manifest")
+ALIASES = {"json": tuple(k for k in KINDS if SIDECARS[k].suffix.endswith(".json")), "all": KINDS, "none": ()}
+
+
+def _known(kind: str) -> SidecarKind:
+    if kind not in SIDECARS:
+        raise SessiongenError(f"unknown sidecar '{kind}'{suggest(kind, KINDS)}")
+    return SIDECARS[kind]
+
+
 def render(kind: str, timeline: Timeline, manifest: dict) -> str:
     """The text of one sidecar."""
-    if kind == "vtt":
-        return vtt(timeline)
-    if kind == "srt":
-        return srt(timeline)
-    if kind == "lrc":
-        return lrc(timeline)
-    if kind == "chapters":
-        return _json_text(chapters_json(timeline))
-    if kind == "manifest":
-        return _json_text(manifest)
-    raise SessiongenError(f"unknown sidecar '{kind}'{suggest(kind, KINDS)}")
+    return _known(kind).text(timeline, manifest)
 
 
 def write(audio_path: Path | str, timeline: Timeline, kinds, manifest: dict) -> list[Path]:
     """Write the chosen sidecars beside the audio (same stem), each atomically; return their paths."""
-    for kind in kinds:
-        if kind not in KINDS:
-            raise SessiongenError(f"unknown sidecar '{kind}'{suggest(kind, KINDS)}")
+    for kind in kinds:  # all checked before any is written
+        _known(kind)
     written = []
     for kind in (k for k in KINDS if k in kinds):
         path = sidecar_path(audio_path, kind)

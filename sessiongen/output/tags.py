@@ -2,7 +2,7 @@
 
 write_tags replaces whatever tag the file had with one built from TagInfo; the audio is not touched.
 
-- MP3: ID3v2.3 at the start of the file, text frames in UTF-16 (RESEARCH.md §6): TIT2, TPE1, TALB, TCON,
+- MP3: ID3v2.3 at the start of the file, text frames in UTF-16 (../shared/RESEARCH.md §6): TIT2, TPE1, TALB, TCON,
   COMM (eng), TXXX:sessiongen (params as compact JSON), APIC (front cover) and one CHAP frame per
   chapter (ids chp0, chp1, ...; start/end in ms; a TIT2 sub-frame) listed by a top-level, ordered
   CTOC 'toc'.
@@ -28,10 +28,11 @@ from mutagen.id3._tags import save_frame  # private, for _ChapterOrder below
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE, _WaveID3
 
-from sessiongen.output.cover import image_size_px
 from sessiongen.errors import SessiongenError, display_path
+from sessiongen.output.cover import image_size_px
+from sessiongen.output.encode import FORMATS
+from sessiongen.timefmt import vtt_timestamp
 
-FORMATS = ("mp3", "wav", "flac", "ogg")
 PARAMS_KEY = "sessiongen"
 ID3_VERSION = 3
 NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets unused: times rule
@@ -54,11 +55,10 @@ class TagInfo:
 def write_tags(path: Path, fmt: str, info: TagInfo) -> None:
     """Tag `path` (fmt in mp3, wav, flac, ogg) with `info`, replacing any tag it had."""
     _check_chapters(info.chapters)
-    writer = {"mp3": _write_mp3, "wav": _write_wav, "flac": _write_flac, "ogg": _write_ogg}.get(fmt)
-    if writer is None:
+    if fmt not in _TAGGERS:
         raise ValueError(f"cannot tag format '{fmt}': expected one of {', '.join(FORMATS)}")
     try:
-        writer(Path(path), info)
+        _TAGGERS[fmt][0](Path(path), info)
     except mutagen.MutagenError as exc:
         raise SessiongenError(f"{display_path(path)}: could not write tags ({exc}): render the file again") from exc
 
@@ -66,14 +66,9 @@ def write_tags(path: Path, fmt: str, info: TagInfo) -> None:
 def read_tags(path: Path, fmt: str) -> dict:
     """The tag as plain values: title, artist, album, genre, comment, params, chapters, has_cover, cover,
     cover_mime, and id3_version (e.g. (2, 3, 0)) for mp3 and wav."""
-    if fmt in ("mp3", "wav"):
-        tags = ID3(path) if fmt == "mp3" else WAVE(path).tags
-        return _read_id3(tags if tags is not None else ID3())
-    if fmt == "flac":
-        return _read_flac(FLAC(path))
-    if fmt == "ogg":
-        return _read_ogg(OggVorbis(path))
-    raise ValueError(f"cannot read tags of format '{fmt}': expected one of {', '.join(FORMATS)}")
+    if fmt not in _TAGGERS:
+        raise ValueError(f"cannot read tags of format '{fmt}': expected one of {', '.join(FORMATS)}")
+    return _TAGGERS[fmt][1](path)
 
 
 def params_json(params: dict) -> str:
@@ -164,6 +159,15 @@ def _write_wav(path: Path, info: TagInfo) -> None:
     _save_id3(_WaveId3(), path, info)
 
 
+def _read_mp3(path: Path) -> dict:
+    return _read_id3(ID3(path))
+
+
+def _read_wav(path: Path) -> dict:
+    tags = WAVE(path).tags
+    return _read_id3(tags if tags is not None else ID3())
+
+
 def _read_id3(tags: ID3) -> dict:
     pictures = tags.getall("APIC")
     params = tags.get(f"TXXX:{PARAMS_KEY}")
@@ -207,15 +211,8 @@ def vorbis_comments(info: TagInfo) -> list[tuple[str, str]]:
     if len(info.chapters) > MAX_VORBIS_CHAPTERS:
         raise ValueError(f"{len(info.chapters)} chapters: Vorbis chapter comments allow at most {MAX_VORBIS_CHAPTERS}")
     for number, (title, start_s, _end_s) in enumerate(info.chapters, start=1):
-        pairs += [(f"CHAPTER{number:03d}", _clock(start_s)), (f"CHAPTER{number:03d}NAME", title)]
+        pairs += [(f"CHAPTER{number:03d}", vtt_timestamp(start_s)), (f"CHAPTER{number:03d}NAME", title)]
     return pairs
-
-
-def _clock(seconds: float) -> str:
-    """HH:MM:SS.mmm"""
-    hours, rest_ms = divmod(_ms(seconds), 3_600_000)
-    minutes, rest_ms = divmod(rest_ms, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest_ms // 1000:02d}.{rest_ms % 1000:03d}"
 
 
 def _seconds(clock: str) -> float:
@@ -291,10 +288,21 @@ def _vorbis_chapters(first, length_s: float) -> list[tuple[str, float, float]]:
     return [(title, start_s, end_s) for (title, start_s), end_s in zip(starts, ends)]
 
 
-def _read_flac(audio: FLAC) -> dict:
+def _read_flac(path: Path) -> dict:
+    audio = FLAC(path)
     return _read_vorbis(audio, audio.pictures[0] if audio.pictures else None)
 
 
-def _read_ogg(audio: OggVorbis) -> dict:
+def _read_ogg(path: Path) -> dict:
+    audio = OggVorbis(path)
     encoded = (audio.tags or {}).get("METADATA_BLOCK_PICTURE")
     return _read_vorbis(audio, Picture(base64.b64decode(encoded[0])) if encoded else None)
+
+
+# One (writer, reader) per output format of sessiongen.output.encode.FORMATS (a test checks they match).
+_TAGGERS = {
+    "mp3": (_write_mp3, _read_mp3),
+    "wav": (_write_wav, _read_wav),
+    "flac": (_write_flac, _read_flac),
+    "ogg": (_write_ogg, _read_ogg),
+}

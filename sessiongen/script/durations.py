@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from sessiongen.timefmt import compact_duration as format_duration  # noqa: F401  (its old name, for plan.py until it imports timefmt)
+
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _ORDER = ["h", "m", "s", "ms"]
@@ -37,20 +39,3 @@ def _positive(value_s: float, text: str) -> float:
     if value_s <= 0:
         raise DurationError(f"duration '{text}' must be more than zero")
     return value_s
-
-
-def format_duration(duration_s: float) -> str:
-    """Compact human form: '45s', '2m', '1m30s', '1h5m'."""
-    total = round(duration_s)
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{seconds}s" if seconds else ""]
-    return "".join(parts) or "0s"
-
-
-def format_clock(duration_s: float) -> str:
-    """'m:ss' or 'h:mm:ss'."""
-    total = int(round(duration_s))
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
