@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from sessiongen.sound.beds import procedural as beds
 from sessiongen.sound import catalog
+from sessiongen.sound.beds import BEDS, coloured, events, layers, loops
+from sessiongen.sound.beds.procedural import noise
+from sessiongen.sound.beds.synth import Synth
 
 RATE = 44_100
-NAMES = sorted(catalog.BEDS)
+NAMES = sorted(BEDS)
+SYNTHS = {name: bed.source for name, bed in BEDS.items() if isinstance(bed.source, Synth)}
 SEED = 7
 
 
 def render(name: str, start_s: float, duration_s: float, seed: int = SEED) -> np.ndarray:
-    return beds.noise(name, seed, int(start_s * RATE), int(duration_s * RATE), RATE)
+    return noise(name, seed, int(start_s * RATE), int(duration_s * RATE), RATE)
 
 
 def block_levels_db(x: np.ndarray, block_s: float) -> np.ndarray:
@@ -53,20 +58,28 @@ def name(request) -> str:
     return request.param
 
 
-def test_the_catalog_names_the_synthesised_beds():
-    assert {"white", "pink", "brown", "rain", "ocean", "stream", "wind", "drone"} <= set(catalog.BEDS)
+def test_the_registry_names_the_synthesised_beds_and_the_catalog_shows_it():
+    assert {"white", "pink", "brown", "rain", "ocean", "stream", "wind", "drone"} <= set(BEDS)
+    assert {name: bed.description for name, bed in BEDS.items()} == catalog.BEDS
+    assert all(isinstance(bed.source, (coloured.Noise, Synth)) for bed in BEDS.values())
 
 
-@pytest.mark.parametrize("start", [beds.BAND_FRAMES[0] - RATE + 37, int(3.9 * 3600 * RATE) + 11])
+def test_audio_assets_readme_lists_every_bed():
+    readme = (Path(__file__).parents[1] / "audio_assets" / "README.md").read_text(encoding="utf-8")
+    for name, bed in BEDS.items():
+        assert f"- `{name}`: {bed.description}\n" in readme, name
+
+
+@pytest.mark.parametrize("start", [layers.BAND_FRAMES[0] - RATE + 37, int(3.9 * 3600 * RATE) + 11])
 def test_windows_of_any_size_equal_one_call(name, start):
     """Across loop ends, event blocks and control steps, early in a session and late."""
     frames = 2 * RATE
-    whole = beds.noise(name, SEED, start, frames, RATE)
-    for sizes in ([1, 7, 255, 257, 4410], [beds.CHUNK - 1, beds.CHUNK + 1], [RATE // 3 + 5]):
+    whole = noise(name, SEED, start, frames, RATE)
+    for sizes in ([1, 7, 255, 257, 4410], [loops.CHUNK - 1, loops.CHUNK + 1], [RATE // 3 + 5]):
         parts, at, i = [], 0, 0
         while at < frames:
             n = min(sizes[i % len(sizes)], frames - at)
-            parts.append(beds.noise(name, SEED, start + at, n, RATE))
+            parts.append(noise(name, SEED, start + at, n, RATE))
             at, i = at + n, i + 1
         np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-5, rtol=0)
 
@@ -103,30 +116,30 @@ def test_no_clicks_and_channels_differ(name):
     assert np.corrcoef(x[:, 0], x[:, 1])[0, 1] < 0.9
 
 
-@pytest.mark.parametrize("events", [s.events for s in beds.SYNTHS.values() if s.events], ids=lambda e: e.key)
-def test_droplets_and_bubbles_start_and_end_in_silence(events):
-    bank, _ = beds._templates(events, RATE)
+@pytest.mark.parametrize("chirps", [s.events for s in SYNTHS.values() if s.events], ids=lambda e: e.key)
+def test_droplets_and_bubbles_start_and_end_in_silence(chirps):
+    bank, _ = events.templates(chirps, RATE)
     assert np.all(np.abs(bank[:, 0]) < 1e-3) and np.all(np.abs(bank[:, -1]) < 1e-3)
-    attack = bank[:, : int(events.attack_s * RATE) // 2]
+    attack = bank[:, : int(chirps.attack_s * RATE) // 2]
     assert np.max(np.abs(attack)) < 0.6  # they swell in over the attack, no snap
 
 
-@pytest.mark.parametrize("name", sorted(beds.SYNTHS), indirect=True)
+@pytest.mark.parametrize("name", sorted(SYNTHS), indirect=True)
 def test_synthesised_loops_are_seamless(name):
-    for source in beds.SYNTHS[name].sources:
+    for source in SYNTHS[name].layers:
         for index in (0, 1):  # which loop of a band; which channel of a chord
-            if isinstance(source, beds.Band):
-                loop, period = beds._band_loop(source, SEED, index, RATE), beds.BAND_FRAMES[index]
+            if isinstance(source, layers.Band):
+                loop, period = layers._band_loop(source, SEED, index, RATE), layers.BAND_FRAMES[index]
             else:
-                loop, period = beds._chord_loop(source, SEED, index, RATE), beds.BAND_FRAMES[source.which]
-            assert len(loop) == period + beds.CHUNK and np.array_equal(loop[period:], loop[: beds.CHUNK])
+                loop, period = layers._chord_loop(source, SEED, index, RATE), layers.BAND_FRAMES[source.which]
+            assert len(loop) == period + loops.CHUNK and np.array_equal(loop[period:], loop[: loops.CHUNK])
             typical = np.percentile(np.abs(np.diff(loop[:period])), 99.9)
             assert abs(loop[0] - loop[period - 1]) <= typical
 
 
 def test_pre_generated_material_stays_within_budget(name):
     render(name, 0, 1)
-    assert sum(beds._nbytes(v) for v in beds._store.values()) <= beds.CACHE_BYTES <= 60_000_000
+    assert sum(loops.nbytes(v) for v in loops.store.values()) <= loops.CACHE_BYTES <= 60_000_000
 
 
 # --- character -----------------------------------------------------------------------------------
@@ -134,7 +147,7 @@ def test_pre_generated_material_stays_within_budget(name):
 
 @pytest.mark.parametrize("name", ["rain"], indirect=True)
 def test_rain_is_brighter_than_pink(name):
-    pink_share = np.log(RATE / 2 / 2000) / np.log(RATE / 2 / beds.HIGHPASS_HZ)  # above 2 kHz, ~0.35
+    pink_share = np.log(RATE / 2 / 2000) / np.log(RATE / 2 / coloured.HIGHPASS_HZ)  # above 2 kHz, ~0.35
     assert share_above(render("pink", 10, 4)[:, 0], 2000) == pytest.approx(pink_share, abs=0.03)
     assert share_above(render(name, 10, 4)[:, 0], 2000) > pink_share + 0.1
 

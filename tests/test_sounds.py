@@ -1,15 +1,21 @@
-"""Sounds measured as audio: alternation rate, pan depth, clicks, beds and their seeds."""
+"""Sounds measured as audio: alternation rate, pan depth, clicks, beds and their seeds; and the
+listing of them, which comes from the registries."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from conftest import envelope
 
-from sessiongen.sound.beds import procedural as beds
+from sessiongen.cli import cli
+from sessiongen.model.script import Breathe, Tone
 from sessiongen.sound import catalog, tones
 from sessiongen.sound.audio import gain_to_db
-from sessiongen.model.script import Breathe, Tone
+from sessiongen.sound.beds import BEDS, coloured
+from sessiongen.sound.beds import procedural as beds
 
 RATE = 44_100
 
@@ -85,13 +91,24 @@ def test_breath_tone_rises_then_falls():
     assert np.max(np.abs(np.diff(audio))) < 0.05
 
 
-def test_beds_cover_the_catalog():
-    for name in catalog.BEDS:
+def test_sounds_lists_exactly_the_registries():
+    """`sessiongen sounds --json` shows every timbre and bed of the registries, in their order,
+    with their descriptions: adding one to its registry is enough to list it."""
+    result = CliRunner().invoke(cli, ["sounds", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert listed["timbres"] == [{"name": n, "description": t.description, "tonal": t.tonal} for n, t in tones.TIMBRES.items()]
+    assert listed["beds"] == [{"name": n, "description": b.description} for n, b in BEDS.items()]
+    assert [s["name"] for s in listed["styles"]] == list(catalog.STYLES)
+
+
+def test_beds_cover_the_registry():
+    for name in BEDS:
         audio = beds.noise(name, 0, 0, RATE, RATE)
         assert audio.shape == (RATE, 2) and np.all(np.isfinite(audio))
 
 
-@pytest.mark.parametrize("name", sorted(catalog.BEDS))
+@pytest.mark.parametrize("name", sorted(BEDS))
 def test_same_seed_same_bed_different_seed_different_bed(name):
     a = beds.noise(name, 7, 1000, RATE, RATE)
     assert np.array_equal(a, beds.noise(name, 7, 1000, RATE, RATE))
@@ -109,7 +126,7 @@ def test_pink_and_brown_are_darker_than_white():
 
 
 def test_bed_loops_have_no_seam():
-    loop = beds._loop("brown", 0, 0, 0, RATE)
+    loop = coloured._loop(BEDS["brown"].source, "brown", 0, 0, 0, RATE)
     seam_step = abs(float(loop[0] - loop[-1]))
     typical = float(np.percentile(np.abs(np.diff(loop)), 99.9))
     assert seam_step <= typical

@@ -11,14 +11,10 @@ SEGMENT = 4096  # frames per spectrum when estimating a K-gain
 SEGMENTS = 16  # spectra averaged per estimate, spread over the signal
 
 
+@lru_cache(maxsize=8)
 def k_response(rate_hz: int, frames: int) -> np.ndarray:
     """|K(f)|^2 of the BS.1770 K-weighting (pre-filter and RLB high-pass, with libebur128's
     coefficients for this rate) at the rfft bins of `frames` samples."""
-    return _k_response(rate_hz, frames)
-
-
-@lru_cache(maxsize=8)
-def _k_response(rate_hz: int, frames: int) -> np.ndarray:
     f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
     k = np.tan(np.pi * f0 / rate_hz)
     vh, a0 = 10.0 ** (gain_db / 20.0), 1.0 + k / q + k * k

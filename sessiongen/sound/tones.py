@@ -3,12 +3,14 @@ any event can be rendered on its own. Times are in frames relative to the event'
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from sessiongen.sound.audio import loop_slice, raised_cosine
 from sessiongen.model.script import Breathe, Tone
+from sessiongen.sound.audio import loop_slice, raised_cosine
 
 TONE_FRACTION = 0.7  # of each half-cycle (slot) the tone may sound; the rest is rest
 SET_EDGE_S = 0.15  # a sweep fades in and out at the edges of its set
@@ -58,7 +60,22 @@ def _tick(w, on_s, pitch_hz):
     return np.sin(2 * np.pi * 2600.0 * w) * np.exp(-w / 0.01) * _ramps(w, min(on_s, 0.06), 0.0015, 0.02)
 
 
-TIMBRE_FUNCTIONS = {"sine": _sine, "chime": _chime, "click": _click, "woodblock": _woodblock, "drum": _drum, "tick": _tick}
+@dataclass(frozen=True)
+class Timbre:
+    description: str  # what `sessiongen sounds` lists
+    make: Callable  # (time within the burst in s, the burst's length in s, pitch in Hz) -> mono samples
+    tonal: bool = False  # a clear pitch, heard as a note
+
+
+# Adding a timbre is one entry here (its function above); `tone=` in scripts accepts every name.
+TIMBRES = {
+    "sine": Timbre("a pure, soft sine tone (tonal)", _sine, tonal=True),
+    "chime": Timbre("a soft chime: a few bright partials that fade (tonal)", _chime, tonal=True),
+    "click": Timbre("a short, soft click", _click),
+    "woodblock": Timbre("a gentle knock, like a small woodblock (pitched from the tone's pitch)", _woodblock),
+    "drum": Timbre("a soft, low drum (pitched from the tone's pitch)", _drum),
+    "tick": Timbre("a light, high tick", _tick),
+}
 
 
 @lru_cache(maxsize=64)
@@ -66,7 +83,7 @@ def _loudness_match(timbre: str, on_s: float, pitch_hz: float, rate_hz: int) -> 
     """Gain that gives a burst of this timbre the energy of a sine burst, its peak kept modest."""
     w = np.arange(int(on_s * rate_hz)) / rate_hz
     reference = np.sqrt(np.mean(_sine(w, on_s, pitch_hz) ** 2))
-    burst = TIMBRE_FUNCTIONS[timbre](w, on_s, pitch_hz)
+    burst = TIMBRES[timbre].make(w, on_s, pitch_hz)
     gain = reference / max(float(np.sqrt(np.mean(burst**2))), 1e-9)
     return float(min(gain, 1.4 / max(float(np.max(np.abs(burst))), 1e-9)))
 
@@ -107,7 +124,7 @@ SUBSAMPLE_STEPS = 16  # burst onsets are placed to 1/16 of a sample (under 2 mic
 def _burst(timbre: str, on_s: float, pitch_hz: float, rate_hz: int, fraction: float) -> np.ndarray:
     """One burst of a timbre, loudness-matched; its first sample is `fraction` of a frame after onset."""
     w_s = (np.arange(int(np.ceil(on_s * rate_hz)) + 1) + fraction) / rate_hz
-    samples = TIMBRE_FUNCTIONS[timbre](w_s, on_s, pitch_hz) * _loudness_match(timbre, on_s, pitch_hz, rate_hz)
+    samples = TIMBRES[timbre].make(w_s, on_s, pitch_hz) * _loudness_match(timbre, on_s, pitch_hz, rate_hz)
     samples = samples.astype(np.float32)
     samples.flags.writeable = False
     return samples

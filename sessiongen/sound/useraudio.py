@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from sessiongen.sound.audio import Audio, resample
 from sessiongen.errors import SessiongenError
+from sessiongen.sound.audio import Audio, resample
 
 MIN_DURATION_S = 2.0
 
