@@ -50,7 +50,7 @@ class Settings:
     bed_vary: bool = False  # a user's file: play seeded random segments instead of one loop
 
     # mastering and output
-    loudness_lufs: float | None = None  # None: -16 LUFS for stereo, -19 for mono (RESEARCH.md §6)
+    loudness_lufs: float | None = None  # None: -16 LUFS for stereo, -19 for mono (../shared/RESEARCH.md §6)
     peak_ceiling_db: float = -1.5  # sample peak before encoding; leaves room for MP3 overshoot
     fade_in_s: float = 0.05
     fade_out_s: float = 2.0

@@ -162,7 +162,7 @@ def test_the_speaker_asks_for_all_missing_phrases_in_one_request(flaky, tmp_path
 
 
 def test_the_file_path_rejects_a_clip_whose_length_does_not_fit_its_phrase():
-    """pyttsx3's file path can find another phrase's audio under a phrase's name (RESEARCH.md §7)."""
+    """pyttsx3's file path can find another phrase's audio under a phrase's name (../shared/RESEARCH.md §7)."""
     from sessiongen.sound.audio import Audio
     from sessiongen.speech.engines.pyttsx3 import Pyttsx3Engine, plausible
 

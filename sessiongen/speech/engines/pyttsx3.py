@@ -3,7 +3,7 @@
 This is the only module that imports pyttsx3. On Linux with espeakng-loader, phrases are
 synthesised in memory through pyttsx3's own ctypes binding of espeak-ng (`EspeakInMemory`): no
 files, no polling, each phrase with its own settings. Elsewhere pyttsx3 writes a file per phrase,
-guarded against the driver's known faults (RESEARCH.md §7): `runAndWait` returning before the file
+guarded against the driver's known faults (../shared/RESEARCH.md §7): `runAndWait` returning before the file
 is written, audio landing under another file's name, "Audio saved to" noise on stdout, and
 unknown voices being silently ignored.
 """
@@ -226,7 +226,7 @@ def _init_pyttsx3(driver: str | None):
 
 def plausible(audio: Audio, text: str, rate_wpm: int) -> bool:
     """Whether a file's length fits its phrase: a file written late lands under the next phrase's
-    name (RESEARCH.md §7), and a clip far too long or short for its words is another phrase's."""
+    name (../shared/RESEARCH.md §7), and a clip far too long or short for its words is another phrase's."""
     nominal_s = max(1, len(text.split())) * 60.0 / rate_wpm
     low, high = PLAUSIBLE_SPEED
     return low * nominal_s <= audio.duration_s <= high * nominal_s + PLAUSIBLE_SLACK_S
