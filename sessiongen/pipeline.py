@@ -18,7 +18,8 @@ from sessiongen.output import manifest as delivery
 from sessiongen.output import sidecars as sidecar_files
 from sessiongen.output.cover import default_cover, read_cover
 from sessiongen.sound.audio import gain_to_db
-from sessiongen.output.encode import BackgroundWriter, SoundfileWriter, format_for, mp3_level_change_db, open_writer
+from sessiongen.output.encode import BackgroundWriter, SoundfileWriter
+from sessiongen.output.formats import format_for, level_change_db, open_writer
 from sessiongen.errors import SessiongenError
 from sessiongen.output.files import atomic_path
 from sessiongen.master.loudness import LoudnessMeter, OutputMeter, gain_for
@@ -96,7 +97,7 @@ def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = N
         check_folder(stems / "voice.wav")
     tl = prepared.timeline
     renderer = Renderer(tl, prepared.clips, settings)
-    codec_db = mp3_level_change_db(settings.mp3_bitrate_kbps, tl.rate_hz) if fmt == "mp3" else 0.0
+    codec_db = level_change_db(fmt, settings.mp3_bitrate_kbps, tl.rate_hz)
     target_lufs = settings.target_lufs - codec_db  # the codec's level change is made up
     predicted = predict_lufs(renderer)
     with contextlib.ExitStack() as files:
@@ -199,7 +200,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     paths = sidecar_files.write(out, rendered.timeline, packaging.sidecars, manifest)
     result = Delivery(rendered, manifest, tuple(paths))
     if packaging.review:
-        from sessiongen.review import page as review  # matplotlib loads only when a review is asked for
+        from sessiongen import review  # matplotlib loads only when a review is asked for
 
         pages = review.write_review(result, client_id=packaging.client_id, techniques=script.meta.id.split("+"), cautions=list(script.meta.cautions))
         result = replace(result, sidecars=result.sidecars + tuple(pages))

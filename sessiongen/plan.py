@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sessiongen.script.durations import format_duration
+from sessiongen.timefmt import compact_duration as format_duration
 from sessiongen.errors import SessiongenError
 from sessiongen.model.timeline import Event, EventKind, Timeline
 from sessiongen.model.script import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Pause, Say, Script, Tone

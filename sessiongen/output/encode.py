@@ -1,4 +1,5 @@
-"""Encode: streaming writers for MP3 (lameenc) and WAV/FLAC/OGG (soundfile), atomic on disk."""
+"""Encode: streaming writers for MP3 (lameenc) and WAV/FLAC/OGG (soundfile); output/formats.py
+says which format uses which."""
 
 from __future__ import annotations
 
@@ -12,19 +13,11 @@ import lameenc
 import numpy as np
 import soundfile as sf
 
-from sessiongen.errors import SessiongenError, suggest
+from sessiongen.errors import SessiongenError
 
-FORMATS = ("mp3", "wav", "flac", "ogg")
 MP3_BITRATES_KBPS = (128, 192, 256)
 BIT_DEPTHS = (16, 24)
 MP3_QUALITY = 5  # lame's speed/quality trade-off; 5 is near-transparent for speech at 192 kbps
-
-
-def format_for(path: Path, explicit: str | None = None) -> str:
-    fmt = (explicit or path.suffix.lstrip(".")).lower()
-    if fmt not in FORMATS:
-        raise SessiongenError(f"{path}: unknown output format '{fmt or path.name}'{suggest(fmt, FORMATS)}: use .mp3, .wav, .flac or .ogg")
-    return fmt
 
 
 @lru_cache(maxsize=8)
@@ -101,10 +94,17 @@ class SoundfileWriter:
         self._file.close()
 
 
-def open_writer(path: Path, fmt: str, rate_hz: int, bitrate_kbps: int = 192, channels: int = 2, bit_depth: int = 16):
-    if fmt == "mp3":
-        return Mp3Writer(path, rate_hz, bitrate_kbps, channels)
-    return SoundfileWriter(path, rate_hz, fmt, SoundfileWriter.subtype_for(fmt, bit_depth), channels)
+def open_mp3(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int) -> Mp3Writer:
+    return Mp3Writer(path, rate_hz, bitrate_kbps, channels)
+
+
+def soundfile_opener(fmt: str):
+    """An opener for a format libsndfile writes (wav, flac, ogg)."""
+
+    def open_file(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int) -> SoundfileWriter:
+        return SoundfileWriter(path, rate_hz, fmt, SoundfileWriter.subtype_for(fmt, bit_depth), channels)
+
+    return open_file
 
 
 class BackgroundWriter:

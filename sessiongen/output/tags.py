@@ -30,7 +30,6 @@ from mutagen.wave import WAVE, _WaveID3
 
 from sessiongen.errors import SessiongenError, display_path
 from sessiongen.output.cover import image_size_px
-from sessiongen.output.encode import FORMATS
 from sessiongen.timefmt import vtt_timestamp
 
 PARAMS_KEY = "sessiongen"
@@ -53,12 +52,10 @@ class TagInfo:
 
 
 def write_tags(path: Path, fmt: str, info: TagInfo) -> None:
-    """Tag `path` (fmt in mp3, wav, flac, ogg) with `info`, replacing any tag it had."""
+    """Tag `path` (a format of output/formats.py) with `info`, replacing any tag it had."""
     _check_chapters(info.chapters)
-    if fmt not in _TAGGERS:
-        raise ValueError(f"cannot tag format '{fmt}': expected one of {', '.join(FORMATS)}")
     try:
-        _TAGGERS[fmt][0](Path(path), info)
+        _format(fmt, "tag").write_tags(Path(path), info)
     except mutagen.MutagenError as exc:
         raise SessiongenError(f"{display_path(path)}: could not write tags ({exc}): render the file again") from exc
 
@@ -66,9 +63,15 @@ def write_tags(path: Path, fmt: str, info: TagInfo) -> None:
 def read_tags(path: Path, fmt: str) -> dict:
     """The tag as plain values: title, artist, album, genre, comment, params, chapters, has_cover, cover,
     cover_mime, and id3_version (e.g. (2, 3, 0)) for mp3 and wav."""
-    if fmt not in _TAGGERS:
-        raise ValueError(f"cannot read tags of format '{fmt}': expected one of {', '.join(FORMATS)}")
-    return _TAGGERS[fmt][1](path)
+    return _format(fmt, "read tags of").read_tags(Path(path))
+
+
+def _format(fmt: str, verb: str):
+    from sessiongen.output.formats import FORMATS  # the registry imports this module
+
+    if fmt not in FORMATS:
+        raise ValueError(f"cannot {verb} format '{fmt}': expected one of {', '.join(FORMATS)}")
+    return FORMATS[fmt]
 
 
 def params_json(params: dict) -> str:
@@ -151,19 +154,19 @@ def _save_id3(tags: ID3, path: Path, info: TagInfo) -> None:
     tags.save(path, v2_version=ID3_VERSION)
 
 
-def _write_mp3(path: Path, info: TagInfo) -> None:
+def write_mp3(path: Path, info: TagInfo) -> None:
     _save_id3(_Mp3Id3(), path, info)
 
 
-def _write_wav(path: Path, info: TagInfo) -> None:
+def write_wav(path: Path, info: TagInfo) -> None:
     _save_id3(_WaveId3(), path, info)
 
 
-def _read_mp3(path: Path) -> dict:
+def read_mp3(path: Path) -> dict:
     return _read_id3(ID3(path))
 
 
-def _read_wav(path: Path) -> dict:
+def read_wav(path: Path) -> dict:
     tags = WAVE(path).tags
     return _read_id3(tags if tags is not None else ID3())
 
@@ -239,7 +242,7 @@ def _fill_vorbis(audio, info: TagInfo) -> None:
         audio.tags[key] = [value]
 
 
-def _write_flac(path: Path, info: TagInfo) -> None:
+def write_flac(path: Path, info: TagInfo) -> None:
     audio = FLAC(path)
     _fill_vorbis(audio, info)
     audio.clear_pictures()
@@ -248,7 +251,7 @@ def _write_flac(path: Path, info: TagInfo) -> None:
     audio.save()
 
 
-def _write_ogg(path: Path, info: TagInfo) -> None:
+def write_ogg(path: Path, info: TagInfo) -> None:
     audio = OggVorbis(path)
     _fill_vorbis(audio, info)
     if info.cover:
@@ -288,21 +291,12 @@ def _vorbis_chapters(first, length_s: float) -> list[tuple[str, float, float]]:
     return [(title, start_s, end_s) for (title, start_s), end_s in zip(starts, ends)]
 
 
-def _read_flac(path: Path) -> dict:
+def read_flac(path: Path) -> dict:
     audio = FLAC(path)
     return _read_vorbis(audio, audio.pictures[0] if audio.pictures else None)
 
 
-def _read_ogg(path: Path) -> dict:
+def read_ogg(path: Path) -> dict:
     audio = OggVorbis(path)
     encoded = (audio.tags or {}).get("METADATA_BLOCK_PICTURE")
     return _read_vorbis(audio, Picture(base64.b64decode(encoded[0])) if encoded else None)
-
-
-# One (writer, reader) per output format of sessiongen.output.encode.FORMATS (a test checks they match).
-_TAGGERS = {
-    "mp3": (_write_mp3, _read_mp3),
-    "wav": (_write_wav, _read_wav),
-    "flac": (_write_flac, _read_flac),
-    "ogg": (_write_ogg, _read_ogg),
-}

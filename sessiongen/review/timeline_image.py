@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sessiongen.master.loudness import MOMENTARY_HOP_S, gated_lufs
 from sessiongen.model.timeline import Event, Timeline
 from sessiongen.output.files import atomic_path
 from sessiongen.output.sidecars import bed_name
@@ -38,7 +39,6 @@ TICK_STEPS_S = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 MAX_TICKS = 14
 CHAR_PX = 6.8  # about one character of the 9-point labels
 TITLE_CHARS = 120
-MOMENTARY_HOP_S = 0.1  # one momentary value per 100 ms (EBU R128 'M')
 LOUDNESS_FLOOR_LUFS = -50.0
 STARTLE_LU = 8.0  # no 400 ms moment should be more than this above the integrated loudness
 CURVE_POINTS_MAX = 4000  # a longer curve is drawn as its maxima, a few per pixel
@@ -234,17 +234,11 @@ def _ambience_lane(ax, tl: Timeline, labels: _Labels) -> None:
 
 
 def integrated_lufs(momentary_lufs: np.ndarray) -> float:
-    """Integrated loudness from the momentary curve (its values are the gating blocks of EBU
-    R128: 400 ms every 100 ms), with the absolute (-70) and relative (-10 LU) gates.
-    The BS.1770 gating is also written in sessiongen/mix/predict.py: one is to replace the other."""
+    """Integrated loudness from the momentary curve: its values are the gating blocks of EBU R128
+    (400 ms every 100 ms), gated as BS.1770 gates them (master/loudness.py)."""
     values = np.asarray(momentary_lufs, dtype=float)
-    values = values[np.isfinite(values) & (values > -70.0)]
-    if not len(values):
-        return -math.inf
-    energy = 10.0 ** ((values + 0.691) / 10.0)
-    relative_gate = -0.691 + 10.0 * math.log10(energy.mean()) - 10.0
-    kept = energy[values > relative_gate]
-    return -0.691 + 10.0 * math.log10(kept.mean())
+    values = values[np.isfinite(values)]
+    return gated_lufs(10.0 ** ((values + 0.691) / 10.0))
 
 
 def _curve(momentary_lufs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 
-from sessiongen.timefmt import compact_duration as format_duration  # noqa: F401  (its old name, for plan.py until it imports timefmt)
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
