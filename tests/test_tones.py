@@ -116,3 +116,35 @@ def test_jitter_is_seeded_bounded_and_window_independent():
     steady = onsets_s(tones.bls(Tone(rate_hz=1.0), 0, 10 * RATE, RATE)[:, 0])
     delays = starts - steady
     assert delays.min() >= -0.006 and delays.max() <= 0.2 * 0.5 + 0.006 and delays.std() > 0.01
+
+
+# -- a set ends on a whole burst ------------------------------------------------------------------
+
+@pytest.mark.parametrize("timbre", ["sine", "chime", "drum"])
+@pytest.mark.parametrize("seconds", [3.0, 4.27, 5.555, 7.9])
+def test_a_set_ending_at_any_time_ends_on_a_whole_burst(timbre, seconds):
+    rate = 44_100
+    frames = int(seconds * rate)
+    tone = Tone(rate_hz=1.3, timbre=timbre, jitter_pct=10)
+    whole = tones.bls(tone, 0, frames, rate, frames, seed=2)
+    tail = np.abs(whole[-int(0.002 * rate):]).max()
+    assert tail < 1e-4 * np.abs(whole).max(), "the set ends inside a burst"
+    in_windows = np.concatenate([tones.bls(tone, lo, min(4410, frames - lo), rate, frames, seed=2) for lo in range(0, frames, 4410)])
+    assert np.array_equal(whole, in_windows)  # the same whichever windows render it
+
+
+def test_every_library_set_ends_on_a_whole_burst():
+    from sessiongen import pipeline
+    from sessiongen.mix.render import Renderer
+    from sessiongen.model.timeline import EventKind
+    from sessiongen.script.library import technique_paths
+    from sessiongen.settings import Settings
+
+    settings = Settings(engine="fake")
+    for technique_id in technique_paths():
+        with pipeline.cache_root(True) as root:
+            p = pipeline.prepare(pipeline.load(technique_id), {}, settings, root)
+        renderer = Renderer(p.timeline, p.clips, settings)
+        for event in (e for e in p.timeline.events if e.kind == EventKind.BLS and e.frames):
+            layer = renderer.event_window(event, event.end - 441, 441).layer("bilateral")
+            assert np.abs(layer[-88:]).max() < 1e-4, f"{technique_id}: a set at {event.start / 44_100:.1f} s ends inside a burst"

@@ -91,7 +91,11 @@ def _loudness_match(timbre: str, on_s: float, pitch_hz: float, rate_hz: int) -> 
 # -- bilateral stimulation ----------------------------------------------------------------------
 
 def bls(tone: Tone, offset: int, frames: int, rate_hz: int, event_frames: int = 0, seed: int = 0) -> np.ndarray:
-    """Bilateral tones for frames [offset, offset + frames) of a set; (frames, 2) float32."""
+    """Bilateral tones for frames [offset, offset + frames) of a set; (frames, 2) float32.
+
+    With the set's length (`event_frames`), a burst that could not finish inside the set is not
+    started: a set, under the voice or alone, ends on a whole burst with its release, never on a
+    cut tone (a cut is a step in one ear)."""
     if tone.style == "sweep":
         return _sweep(tone, offset, frames, rate_hz, event_frames)
     out = np.zeros((frames, 2), dtype=np.float32)
@@ -108,6 +112,8 @@ def bls(tone: Tone, offset: int, frames: int, rate_hz: int, event_frames: int = 
         at = int(np.ceil(begin - 1e-9))
         fraction = round((at - begin) * SUBSAMPLE_STEPS) / SUBSAMPLE_STEPS
         burst = _burst(tone.timbre, on_s, tone.pitch_hz, rate_hz, fraction)
+        if event_frames and at + len(burst) > event_frames:
+            continue
         lo, hi = max(at, offset), min(at + len(burst), offset + frames)
         if lo < hi:
             part = burst[lo - at : hi - at]
