@@ -179,3 +179,18 @@ def test_bad_cover_is_a_clear_error_and_leaves_nothing(script, tmp_path):
     result = CliRunner().invoke(cli, ["render", str(script), "-o", str(tmp_path / "c.mp3"), "--cover", str(bad), *FAKE])
     assert result.exit_code == 1 and "not a JPEG or PNG" in result.output
     assert not any(tmp_path.glob("c.*"))
+
+
+def test_the_manifest_lists_tone_sets_as_objects(tmp_path):
+    from click.testing import CliRunner
+    from helpers import script_text
+
+    from sessiongen.cli import cli
+
+    script = tmp_path / "s.md"
+    script.write_text(script_text("Hello.\n[bls 4s rate=1.2 tone=chime depth=80]\n[bls on rate=0.8]\nStay.\n[bls off]\n", duration="20s"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(tmp_path / "s.wav"), "--engine", "fake", "--json"])
+    assert result.exit_code == 0, result.output
+    tones = json.loads(result.stdout)["parameters"]["tones"]
+    assert {"rate_hz": 1.2, "timbre": "chime", "depth_pct": 80.0, "pitch_hz": 250.0, "style": "alternate", "jitter_pct": 0.0, "level_db": None} in tones
+    assert sorted(t["rate_hz"] for t in tones) == [0.8, 1.2]

@@ -49,9 +49,14 @@ def _settings_dict(settings: Settings) -> dict:
     return data
 
 
+def _tone(tone) -> dict:
+    """A tone set as plain values: rate_hz, timbre, depth_pct, pitch_hz, style, jitter_pct, level_db."""
+    return asdict(tone)
+
+
 def render_params(script: Script, values: dict[str, str], settings: Settings, voice: str, engine: str) -> dict:
     """Enough to re-render the file exactly (given the same values): written into the tags."""
-    tones = sorted({repr(n.tone) for n in script.nodes if isinstance(n, (Bls, BlsOn))})
+    tones = [json.loads(t) for t in sorted({json.dumps(_tone(n.tone), sort_keys=True) for n in script.nodes if isinstance(n, (Bls, BlsOn))})]
     return {
         "generator": f"sessiongen {__version__}",
         "script": script.meta.id,
