@@ -165,3 +165,29 @@ def test_every_stored_clip_is_speech_at_the_voice_level_with_its_peaks_limited(t
         peak_db = gain_to_db(float(np.abs(samples).max()))
         assert voice_rms_db + VOICE_CREST_DB - 1.0 <= peak_db <= voice_rms_db + VOICE_CREST_DB + 1.0, text
         assert abs(samples[0]) < 1e-3 and abs(samples[-1]) < 1e-3  # trimmed with fades: no click at either end
+
+
+@pytest.mark.parametrize("body, minimum_s", [
+    ("# Tones for a live session\n[bls 30s rate=1.0]\n[pause 5s]\n[bls 30s rate=0.8 tone=chime]\n", 60.0),
+    ("# Sleep\n[pause 2m]\n", 120.0),  # a bed alone (the default bed)
+])
+def test_a_script_without_narration_checks_and_renders(body, minimum_s, tmp_path):
+    """Tones to play during a live session, or a bed for sleep: no voice, mastered on the programme."""
+    import json
+
+    import soundfile as sf
+    from click.testing import CliRunner
+
+    from sessiongen.cli import cli
+
+    script = tmp_path / "quiet.md"
+    script.write_text(script_text(body, duration="3m"), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["check", str(script)]).exit_code == 0
+    out = tmp_path / "quiet.wav"
+    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(out), "--engine", "fake", "--json"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(result.stdout)
+    assert manifest["speech"] == {"phrases_synthesised": 0, "phrases_cached": 0}
+    assert manifest["loudness"]["integrated_lufs"] == pytest.approx(-16.0, abs=0.5)
+    audio, rate = sf.read(str(out))
+    assert len(audio) / rate >= minimum_s

@@ -10,7 +10,7 @@ from sessiongen.sound import catalog
 from sessiongen.script import directives, frontmatter, templating
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
 from sessiongen.script.library import find_fragment, fragment_names
-from sessiongen.model.script import BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Say, Script
+from sessiongen.model.script import Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Pause, Say, Script
 
 MAX_SCRIPT_BYTES = 1_000_000
 MAX_INCLUDE_DEPTH = 8
@@ -36,8 +36,8 @@ def parse_file(path: Path | str) -> Script:
     meta = replace(meta, variables=tuple(variables.items()))
     problems += templating.check_nodes(nodes, set(variables), shown, lines, builder.fragment_lines)
     problems += _check_underlays(nodes)
-    if not problems and not any(_voiced(n) for n in nodes):
-        problems.append(SessiongenError("the script has no narration: write what the voice says after the front matter", Location(shown)))
+    if not problems and not any(_takes_time(n) for n in nodes):
+        problems.append(SessiongenError("the script has nothing to play: write what the voice says, or add tone sets or pauses over a bed", Location(shown)))
     if problems:
         raise ScriptError(problems)
     sources = (str(path.resolve()),) + tuple(sorted(builder.fragment_files))
@@ -262,9 +262,10 @@ class _Builder:
         return nodes
 
 
-def _voiced(node: Node) -> bool:
-    """Whether the voice says something at this node: narration, the check's words, breathing cues."""
-    return isinstance(node, (Say, HeadphoneCheck)) or (isinstance(node, Breathe) and node.cues != "tone")
+def _takes_time(node: Node) -> bool:
+    """Whether a node sounds for a while: narration, a pause (the bed plays on), tones, a bell,
+    breathing, the headphone check. A script of tone sets or a bed alone is fine (no narration)."""
+    return isinstance(node, (Say, Pause, Bls, Bell, Breathe, HeadphoneCheck))
 
 
 def _check_underlays(nodes: list[Node]) -> list[SessiongenError]:
