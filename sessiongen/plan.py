@@ -51,6 +51,8 @@ def plan(script: Script, clip_frames: dict[str, int], settings: Settings) -> Tim
     lo = fixed + sum(s.frames for s in steps if s.elastic)
     hi = fixed + sum(s.max_frames for s in steps if s.elastic)
     target_s = settings.minutes * 60.0 if settings.minutes is not None else script.meta.duration_s
+    if not target_s:  # a script without a duration is not fitted: every elastic pause at the middle of its range
+        target_s = (lo + hi) / 2 / rate
     if settings.minutes is not None and not lo - rate // 2 <= round(target_s * rate) <= hi + rate // 2:
         raise SessiongenError(
             f"{settings.minutes:g} minutes is out of reach for this script: it can be from "

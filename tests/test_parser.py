@@ -71,3 +71,53 @@ def test_locations_point_at_the_source_line():
 def test_fragment_nodes_remember_their_fragment():
     script = parser.parse_file(GOLDEN / "good" / "all-forms.md")
     assert {n.fragment for n in script.nodes} == {None, "short-exit"}
+
+
+# -- a user's own script needs only what it says ----------------------------------------------------
+
+@pytest.mark.parametrize("name, text, script_id, title", [
+    ("Evening Settle.md", "---\n---\n# Arriving\nText.\n", "evening-settle", "Arriving"),
+    ("only-id.md", "---\nid: only-id\n---\nText.\n", "only-id", "only-id"),
+    ("no front matter.md", "# Hello\nText.\n", "no-front-matter", "Hello"),
+    ("plain.txt", "Settle in, in your own time.\n\n[pause 5s]\n\nNotice your breath.\n", "plain", "plain"),
+])
+def test_a_users_own_script_needs_only_what_it_says(tmp_path, name, text, script_id, title):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    script = parser.parse_file(path)
+    assert (script.meta.id, script.meta.title, script.meta.category, script.meta.summary, script.meta.duration_s) == (script_id, title, "", "", 0.0)
+
+
+def test_a_library_script_still_needs_every_key(tmp_path, monkeypatch):
+    from sessiongen.script import library
+
+    monkeypatch.setattr(library, "scripts_dir", lambda: tmp_path)
+    (tmp_path / "only-id.md").write_text("---\nid: only-id\n---\nText.\n", encoding="utf-8")
+    (tmp_path / "bare.md").write_text("# Hello\nText.\n", encoding="utf-8")
+    with pytest.raises(ScriptError, match="missing front-matter keys 'title', 'category', 'summary', 'duration'"):
+        parser.parse_file(tmp_path / "only-id.md")
+    with pytest.raises(ScriptError, match="missing front matter: the file must start with a line '---'"):
+        parser.parse_file(tmp_path / "bare.md")
+
+
+def test_without_a_duration_elastic_pauses_take_the_middle_of_their_range(tmp_path, settings):
+    from sessiongen import pipeline
+
+    path = tmp_path / "mine.md"
+    path.write_text("Settle.\n[pause 10s..30s]\nRest.\n[pause 20s..40s]\nBack.\n", encoding="utf-8")
+    with pipeline.cache_root(True) as root:
+        tl = pipeline.prepare(pipeline.load(str(path)), {}, settings, root).timeline
+    pauses = [e.frames / tl.rate_hz for e in tl.events if e.kind == "pause" and e.elastic]
+    assert pauses == pytest.approx([20.0, 30.0], abs=0.01)
+
+
+def test_a_plain_text_script_renders(tmp_path):
+    from click.testing import CliRunner
+
+    from sessiongen.cli import cli
+
+    path = tmp_path / "notes.txt"
+    path.write_text("Settle in, in your own time.\n\n[pause 5s]\n\nNotice your breath, if that feels right.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", str(path), "-o", str(tmp_path / "notes.wav"), "--engine", "fake"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "notes.wav").is_file()

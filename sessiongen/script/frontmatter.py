@@ -23,7 +23,8 @@ def split(text: str, path: str, *, required: bool) -> tuple[dict, list[str], int
     """(front-matter mapping, body lines, 1-based line number of the first body line)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        if required:
+        late = next((line for line in lines if line.strip()), "").strip() == "---"  # front matter after blank lines
+        if required or late:
             raise SessiongenError("missing front matter: the file must start with a line '---'", Location(path, 1, 1, lines[0] if lines else ""))
         return {}, lines, 1
     for end, line in enumerate(lines[1:], start=1):
@@ -118,13 +119,15 @@ def _voice_keys(data: dict, path: str, lines: list[str], problems: list) -> tupl
     return language, pronunciations
 
 
-def meta_of(data: dict, path: str, lines: list[str], known_beds) -> tuple[Meta, list[SessiongenError]]:
-    """Validate a script's front matter; every problem is returned, not raised."""
+def meta_of(data: dict, path: str, lines: list[str], known_beds, *, library: bool = True) -> tuple[Meta, list[SessiongenError]]:
+    """Validate a script's front matter; every problem is returned, not raised. A library script
+    must give every REQUIRED key; a user's own script needs none of them (parser.py fills in id
+    and title, and a script without duration is not fitted)."""
     problems: list[SessiongenError] = []
     for key in data:
         if key not in REQUIRED + OPTIONAL:
             problems.append(SessiongenError(f"unknown front-matter key '{key}'{suggest(str(key), REQUIRED + OPTIONAL)}", key_location(path, lines, str(key))))
-    missing = [key for key in REQUIRED if data.get(key) in (None, "")]
+    missing = [key for key in REQUIRED if data.get(key) in (None, "")] if library else []
     if missing:
         names = ", ".join(f"'{k}'" for k in missing)
         problems.append(SessiongenError(f"missing front-matter key{'s' * (len(missing) > 1)} {names}", Location(path, 1, 1, lines[0])))

@@ -24,6 +24,14 @@ def fragments_dir() -> Path:
     return scripts_dir() / "fragments"
 
 
+def in_library(path: Path) -> bool:
+    """Whether a script file is one of the library's techniques (held to all its front-matter keys)."""
+    try:
+        return path.resolve().parent == scripts_dir().resolve()
+    except OSError:
+        return False
+
+
 def technique_paths() -> dict[str, Path]:
     """Technique id (the file's stem) -> path, for every script in the library."""
     return {p.stem: p for p in sorted(scripts_dir().glob("*.md")) if p.name.lower() != "readme.md"}

@@ -9,7 +9,7 @@ from pathlib import Path
 from sessiongen.sound import catalog
 from sessiongen.script import directives, frontmatter, templating
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
-from sessiongen.script.library import find_fragment, fragment_names
+from sessiongen.script.library import find_fragment, fragment_names, in_library
 from sessiongen.model.script import Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Pause, Say, Script
 
 MAX_SCRIPT_BYTES = 1_000_000
@@ -20,11 +20,14 @@ _HEADING = re.compile(r"(#+)(.*)")
 
 
 def parse_file(path: Path | str) -> Script:
+    """A script file. One in the technique library must give every front-matter key; a user's own
+    script (any other file, `.md` or plain `.txt`) needs only what it says."""
     path = Path(path)
-    data, lines, first_line, shown = _read(path)
+    library = in_library(path)
+    data, lines, first_line, shown = _read(path, library)
     problems: list[SessiongenError] = []
     try:
-        meta, meta_problems = frontmatter.meta_of(data, shown, lines, catalog.BEDS)
+        meta, meta_problems = frontmatter.meta_of(data, shown, lines, catalog.BEDS, library=library)
     except SessiongenError as exc:  # pragma: no cover - meta_of collects its own problems
         raise ScriptError([exc]) from None
     problems += meta_problems
@@ -33,7 +36,7 @@ def parse_file(path: Path | str) -> Script:
     variables = dict(meta.variables)
     for name, default in builder.fragment_variables.items():
         variables.setdefault(name, default)
-    meta = replace(meta, variables=tuple(variables.items()))
+    meta = replace(meta, variables=tuple(variables.items()), **_own_defaults(meta, nodes, path))
     problems += templating.check_nodes(nodes, set(variables), shown, lines, builder.fragment_lines)
     problems += _check_underlays(nodes)
     if not problems and not any(_takes_time(n) for n in nodes):
@@ -42,6 +45,16 @@ def parse_file(path: Path | str) -> Script:
         raise ScriptError(problems)
     sources = (str(path.resolve()),) + tuple(sorted(builder.fragment_files))
     return Script(meta=meta, nodes=tuple(nodes), path=str(path), sources=sources)
+
+
+def _own_defaults(meta, nodes, path: Path) -> dict:
+    """For a script without them: its id from the file name, its title from its first heading."""
+    found = {}
+    if not meta.id:
+        found["id"] = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "script"
+    if not meta.title:
+        found["title"] = next((n.title for n in nodes if isinstance(n, Chapter) and n.title), path.stem)
+    return found
 
 
 def check_file(path: Path | str) -> None:
@@ -71,7 +84,7 @@ def parse_text(text: str, path: str = "<script>") -> Script:
     return replace(script, path=path)
 
 
-def _read(path: Path) -> tuple[dict, list[str], int, str]:
+def _read(path: Path, library: bool) -> tuple[dict, list[str], int, str]:
     shown = display_path(path)
     try:
         raw = path.read_bytes()
@@ -92,7 +105,7 @@ def _read(path: Path) -> tuple[dict, list[str], int, str]:
     if not text.strip():
         raise ScriptError([SessiongenError("empty script: it needs front matter and narration", Location(shown))])
     try:
-        data, _, first_line = frontmatter.split(text, shown, required=True)
+        data, _, first_line = frontmatter.split(text, shown, required=library)
     except SessiongenError as exc:
         raise ScriptError([exc]) from None
     return data, text.split("\n"), first_line, shown
