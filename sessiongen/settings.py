@@ -45,6 +45,7 @@ class Settings:
     bed_level_db: float = -18.0  # relative to the voice level
     duck_db: float = 6.0  # how far the bed dips under narration
     duck_attack_s: float = 0.3
+    duck_hold_s: float = 2.5  # the bed stays down through gaps between phrases shorter than this
     duck_release_s: float = 1.0
     bed_fade_s: float = 3.0
     bed_vary: bool = False  # a user's file: play seeded random segments instead of one loop

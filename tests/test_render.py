@@ -76,6 +76,24 @@ def test_the_bed_ducks_under_speech_by_the_configured_depth():
     assert gain_to_db(free / ducked) == pytest.approx(8.0, abs=1.0)
 
 
+@pytest.mark.parametrize("hold_s", [2.5, 0.5])
+def test_the_bed_stays_down_through_short_gaps_and_comes_back_in_long_pauses(hold_s):
+    settings = Settings(engine="fake", duck_db=8.0, ambience="white", duck_hold_s=hold_s)
+    p = prepared("Words spoken for a good while here, many words in a row.\nAnd a second sentence after a short rest.\n"
+                 "[pause 12s]\nThen more words, spoken after the long pause.\n", settings, duration="40s")
+    w = whole(Renderer(p.timeline, p.clips, settings))
+    first, second, third = (e for e in p.timeline.events if e.kind == "speech")
+    level = lambda lo, hi: gain_to_db(np.sqrt(np.mean(w.ambience[lo:hi] ** 2)))  # noqa: E731
+    under = level(first.start + RATE // 2, first.end - RATE // 2)
+    gap = level(first.end, second.start)  # the 1.2 s rest between two sentences
+    pause = level(second.end + 4 * RATE, third.start - 3 * RATE)  # mid-way through the long pause
+    assert pause - under == pytest.approx(8.0, abs=1.0)  # back up in a pause longer than the hold
+    if hold_s > 1.2:
+        assert abs(gap - under) < 0.5  # held down: no swell between sentences
+    else:
+        assert gap - under > 2.0  # a hold shorter than the rest lets the bed rise
+
+
 def test_the_bed_fades_in_and_out():
     settings = Settings(engine="fake", bed_fade_s=3.0, ambience="white")  # white: steady block levels
     p = prepared("Hello.\n[pause 20s]\n", settings, duration="30s")

@@ -79,6 +79,7 @@ class Renderer:
         self.breath_gain = db_to_gain(settings.voice_rms_db + BREATH_TONE_LEVEL_DB) * root2
         self.bed_gain = db_to_gain(settings.voice_rms_db + settings.bed_level_db)
         self.speech = [e for e in timeline.events if e.kind == EventKind.SPEECH]
+        self.duck_spans = _held_spans(self.speech, int(settings.duck_hold_s * timeline.rate_hz))
         self.beds = _bed_segments(timeline)
 
     def windows(self, window_frames: int | None = None, layered: bool = True):
@@ -158,19 +159,19 @@ class Renderer:
 
     def duck_at(self, t: np.ndarray, scalar_when_flat: bool = False) -> np.ndarray | float:
         """Gain (linear) of the bed at frame positions `t` (ascending): dips by duck_db under
-        speech, with smooth attack and release."""
+        speech, with smooth attack and release, and stays down through short gaps (the hold)."""
         s = self.settings
         rate = self.tl.rate_hz
         attack, release = max(1, int(s.duck_attack_s * rate)), max(1, int(s.duck_release_s * rate))
         depth = None
-        for event in self.speech:
-            lo, hi = np.searchsorted(t, [event.start - attack, event.end + release])
+        for span_start, span_end in self.duck_spans:
+            lo, hi = np.searchsorted(t, [span_start - attack, span_end + release])
             if lo >= hi:
                 continue
             if depth is None:
                 depth = np.zeros(len(t), dtype=np.float32)
             near = t[lo:hi].astype(np.float32)
-            edge = np.minimum((near - (event.start - attack)) / attack, ((event.end + release) - near) / release)
+            edge = np.minimum((near - (span_start - attack)) / attack, ((span_end + release) - near) / release)
             shape = 0.5 - 0.5 * np.cos(np.pi * np.clip(edge, 0, 1))
             np.maximum(depth[lo:hi], shape, out=depth[lo:hi])
         if depth is None:
@@ -190,6 +191,18 @@ class Renderer:
     def clip_samples(self, key: str) -> np.ndarray:
         """A phrase's levelled mono samples at the mix rate."""
         return self.reader.samples(key)
+
+
+def _held_spans(speech: list[Event], hold_frames: int) -> list[tuple[int, int]]:
+    """Speech as spans the bed ducks under: phrases closer than the hold make one span, so the
+    bed does not swell back up in every breath between sentences (audible pumping)."""
+    spans: list[list[int]] = []
+    for event in sorted(speech, key=lambda e: e.start):
+        if spans and event.start - spans[-1][1] <= hold_frames:
+            spans[-1][1] = max(spans[-1][1], event.end)
+        else:
+            spans.append([event.start, event.end])
+    return [(start, end) for start, end in spans]
 
 
 def _empty(start: int, frames: int, layered: bool) -> Window:
