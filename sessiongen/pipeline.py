@@ -13,32 +13,32 @@ from pathlib import Path
 
 import numpy as np
 
-from sessiongen.script import compose
+from sessiongen.errors import SessiongenError
+from sessiongen.master.fades import Fades
+from sessiongen.master.loudness import LoudnessMeter, OutputMeter, gain_for
+from sessiongen.mix.predict import predict_lufs
+from sessiongen.mix.render import LAYERS, Renderer, prefetched
+from sessiongen.model.results import Delivered, Delivery, Loudness, Prepared, Rendered
+from sessiongen.model.script import Script
+from sessiongen.model.timeline import EventKind, Timeline
 from sessiongen.output import manifest as delivery
 from sessiongen.output import sidecars as sidecar_files
 from sessiongen.output.cover import default_cover, read_cover
-from sessiongen.sound.audio import gain_to_db
 from sessiongen.output.encode import BackgroundWriter, SoundfileWriter
-from sessiongen.output.formats import format_for, level_change_db, open_writer
-from sessiongen.errors import SessiongenError
 from sessiongen.output.files import atomic_path
-from sessiongen.master.loudness import LoudnessMeter, OutputMeter, gain_for
-from sessiongen.master.fades import Fades
-from sessiongen.sound.limiter import Limiter
-from sessiongen.model.script import Script
+from sessiongen.output.formats import format_for, level_change_db, open_writer
+from sessiongen.output.packaging import Packaging
+from sessiongen.output.tags import TagInfo, write_tags
+from sessiongen.plan import plan, texts_to_speak
+from sessiongen.script import compose
 from sessiongen.script.pacing import pace
 from sessiongen.script.personalise import personalise
-from sessiongen.mix.predict import predict_lufs
-from sessiongen.mix.render import LAYERS, Renderer, prefetched
-from sessiongen.model.timeline import EventKind, Timeline
 from sessiongen.settings import Settings
-from sessiongen.output.tags import TagInfo, write_tags
+from sessiongen.sound.audio import gain_to_db
+from sessiongen.sound.limiter import Limiter
 from sessiongen.speech import choose_engine, fingerprint, get_engine
 from sessiongen.speech.cache import PhraseCache, default_root
-from sessiongen.model.results import Delivered, Delivery, Loudness, Prepared, Rendered
-from sessiongen.output.packaging import Packaging
 from sessiongen.speech.clips import Speaker
-from sessiongen.plan import plan, texts_to_speak
 
 
 def load(ref: str) -> Script:
@@ -181,8 +181,9 @@ def default_output(script: Script, values: dict[str, str], fmt: str = "mp3", fol
     return folder / f"{'-'.join(parts)}.{fmt}"
 
 
-def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging = Packaging(), progress=None) -> Delivery:
+def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging | None = None, progress=None) -> Delivery:
     """The whole delivery of one session: audio with tags and chapters, then its sidecars."""
+    packaging = packaging or Packaging()
     fmt = format_for(out, packaging.format)
     _check_targets(out, packaging)
     cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")

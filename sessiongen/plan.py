@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sessiongen.timefmt import compact_duration as format_duration
 from sessiongen.errors import SessiongenError
-from sessiongen.model.timeline import Event, EventKind, Timeline
 from sessiongen.model.script import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Pause, Say, Script, Tone
+from sessiongen.model.timeline import Event, EventKind, Timeline
 from sessiongen.settings import Settings
+from sessiongen.timefmt import compact_duration as format_duration
 
 DEFAULT_BED = "brown"
 BREATHE_CUES = {"in": "Breathe in.", "hold": "Hold.", "out": "Breathe out.", "hold_out": "Rest."}

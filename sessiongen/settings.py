@@ -70,7 +70,7 @@ class Settings:
     def channels(self) -> int:
         return 1 if self.mono else 2
 
-    def but(self, **changes) -> "Settings":
+    def but(self, **changes) -> Settings:
         """A copy with the given fields changed; None values are ignored."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

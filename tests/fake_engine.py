@@ -10,8 +10,8 @@ import hashlib
 
 import numpy as np
 
-from sessiongen.sound.audio import Audio
 from sessiongen.errors import SessiongenError, suggest
+from sessiongen.sound.audio import Audio
 from sessiongen.speech.engine import Voice, speaks
 
 RATE_HZ = 22_050

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sessiongen.script import parser
 from sessiongen import pipeline
+from sessiongen.script import parser
 from sessiongen.settings import Settings
 
 HEAD = "---\nid: {id}\ntitle: Test Session\ncategory: grounding\nsummary: s\nduration: {duration}\n{extra}---\n"

@@ -8,10 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from sessiongen.script import compose
 from sessiongen.cli import cli
 from sessiongen.errors import SessiongenError
 from sessiongen.model.script import Bell, Chapter, Say
+from sessiongen.script import compose
 
 TRIO = "orienting-to-the-room+safe-place+box-breathing"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sessiongen.script import parser
 from sessiongen.errors import ScriptError
 from sessiongen.model.script import Bls, BlsOn, Chapter, Pause, Say
+from sessiongen.script import parser
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 BAD_SCRIPTS = Path(__file__).parent / "data" / "bad" / "scripts"  # their golden `check` output: test_bad_inputs.py

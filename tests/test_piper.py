@@ -215,8 +215,8 @@ def test_the_offline_guard_stops_pipers_own_downloads(tmp_path):
     code = (
         "from sessiongen import offline; assert offline.guard()\n"
         "from piper import download_voices\n"
-        "try:\n    download_voices.download_voice('en_US-lessac-medium', __import__('pathlib').Path(r'%s'))\n"
-        "except OSError as exc:\n    print('refused:', exc)\n" % tmp_path
+        f"try:\n    download_voices.download_voice('en_US-lessac-medium', __import__('pathlib').Path(r'{tmp_path}'))\n"
+        "except OSError as exc:\n    print('refused:', exc)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "SESSIONGEN_NO_NETWORK": "1"})

@@ -10,12 +10,12 @@ import pytest
 from helpers import prepared
 
 from sessiongen import pipeline
-from sessiongen.sound.audio import gain_to_db
 from sessiongen.master.loudness import LoudnessMeter
-from sessiongen.sound.kweight import k_gain, k_response
 from sessiongen.mix.predict import integrated_lufs, predict_lufs
 from sessiongen.mix.render import Renderer
 from sessiongen.settings import Settings
+from sessiongen.sound.audio import gain_to_db
+from sessiongen.sound.kweight import k_gain, k_response
 
 RATE = 44_100
 BODY = (

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sessiongen.script import parser
-from sessiongen.script.durations import DurationError, parse_duration_s
 from sessiongen.errors import ScriptError, SessiongenError
 from sessiongen.model.script import Say, Script
+from sessiongen.script import parser
+from sessiongen.script.durations import DurationError, parse_duration_s
 from sessiongen.script.personalise import MAX_VALUE_CHARS, personalise
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

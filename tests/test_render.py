@@ -7,12 +7,12 @@ import pytest
 from conftest import envelope
 from helpers import prepared
 
-from sessiongen.sound.audio import db_to_gain, gain_to_db
 from sessiongen.master.fades import Fades
-from sessiongen.sound.limiter import Limiter, running_min
 from sessiongen.master.loudness import LoudnessMeter
 from sessiongen.mix.render import Renderer
 from sessiongen.settings import Settings
+from sessiongen.sound.audio import db_to_gain, gain_to_db
+from sessiongen.sound.limiter import Limiter, running_min
 
 RATE = 44_100
 BODY = "# One\nHello there, welcome. [pause 3s]\n[bls 6s rate=1.0]\n[bls on]\nWords with tones beneath them.\n[bls off]\n[bell]\n[breathe in=2 out=3 rounds=2]\n[ambience pink]\nThe end.\n"

@@ -11,12 +11,12 @@ from click.testing import CliRunner
 from conftest import envelope
 from helpers import prepared, script_text
 
-from sessiongen.sound.beds import recorded as filebed
-from sessiongen.sound.audio import gain_to_db
 from sessiongen.cli import cli
 from sessiongen.mix.render import Renderer
-from sessiongen.settings import Settings
 from sessiongen.plan import MONO_CHECK, MONO_NOTICE
+from sessiongen.settings import Settings
+from sessiongen.sound.audio import gain_to_db
+from sessiongen.sound.beds import recorded as filebed
 
 RATE = 44_100
 FAKE = ["--engine", "fake"]

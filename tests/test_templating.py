@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sessiongen.script import parser
 from sessiongen.errors import ScriptError, SessiongenError
 from sessiongen.model.script import Say
+from sessiongen.script import parser
 from sessiongen.script.personalise import personalise, split_sentences
 
 HEAD = "---\nid: t\ntitle: T\ncategory: grounding\nsummary: s\nduration: 1m\nvariables:\n  name: \"\"\n  place: \"a quiet beach\"\n---\n"

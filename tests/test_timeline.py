@@ -8,8 +8,8 @@ import pytest
 from helpers import prepared
 
 from sessiongen.errors import SessiongenError
-from sessiongen.settings import Settings
 from sessiongen.plan import BREATHE_CUES
+from sessiongen.settings import Settings
 
 RATE = 44_100
 SEQUENTIAL = {"speech", "pause", "bls", "bell", "breathe"}

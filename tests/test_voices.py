@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import prepared, script_text
 
-from sessiongen.script import parser
 from sessiongen import pipeline, speech
 from sessiongen.cli import cli
 from sessiongen.errors import SessiongenError
+from sessiongen.script import parser
 from sessiongen.script.profile import from_fields
 from sessiongen.settings import Settings
 from sessiongen.speech import pronounce, voicefiles

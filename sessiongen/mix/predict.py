@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from sessiongen.master.loudness import gated_lufs
-from sessiongen.sound.kweight import k_gain
 from sessiongen.mix.render import Renderer, pan_weights
-from sessiongen.model.timeline import EventKind, Event
+from sessiongen.model.timeline import Event, EventKind
+from sessiongen.sound.kweight import k_gain
 
 BIN_S = 0.01
 BLOCK_BINS, HOP_BINS = 40, 10  # BS.1770 gating blocks: 400 ms, every 100 ms

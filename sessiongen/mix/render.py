@@ -14,14 +14,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import soundfile as sf
 
-from sessiongen.sound.beds import procedural as beds, recorded as filebed
-from sessiongen.sound import tones
-from sessiongen.sound.audio import db_to_gain
-from sessiongen.model.timeline import Event, EventKind, Timeline
-from sessiongen.settings import Settings
 from sessiongen.model.results import Clip
 from sessiongen.model.script import Tone
+from sessiongen.model.timeline import Event, EventKind, Timeline
 from sessiongen.plan import HEADPHONE_BEEP_S
+from sessiongen.settings import Settings
+from sessiongen.sound import tones
+from sessiongen.sound.audio import db_to_gain
+from sessiongen.sound.beds import procedural as beds
+from sessiongen.sound.beds import recorded as filebed
 
 LAYERS = ("voice", "bilateral", "cues", "ambience")
 HEADPHONE_TONE = Tone(rate_hz=0.5 / HEADPHONE_BEEP_S, pitch_hz=440.0, depth_pct=100.0)

@@ -7,13 +7,13 @@ JSON-serialisable (`sessiongen plan --json`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from sessiongen.model.script import Breathe, Tone
 
 
-class EventKind(str, Enum):
-    """What an event is. A str Enum: `event.kind == "speech"` and JSON output keep their text."""
+class EventKind(StrEnum):
+    """What an event is. A StrEnum: `event.kind == "speech"` and JSON output keep their text."""
 
     SPEECH = "speech"  # a phrase of narration (or a breathing cue, a headphone-check word)
     PAUSE = "pause"  # silence for the voice, fixed or elastic; beds go on
@@ -22,9 +22,6 @@ class EventKind(str, Enum):
     BREATHE = "breathe"  # paced breathing: tone glides and spoken cues inside
     HEADPHONE_CHECK = "headphone-check"  # a tone and a word in each ear
     AMBIENCE = "ambience"  # the bed changes here (no length of its own)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

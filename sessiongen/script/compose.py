@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from sessiongen.script import parser, yamlfile
 from sessiongen.errors import SessiongenError
-from sessiongen.script.library import resolve_script
 from sessiongen.model.script import Bell, Chapter, Meta, Node, Pause, Say, Script
+from sessiongen.script import parser, yamlfile
+from sessiongen.script.library import resolve_script
 from sessiongen.speech import pronounce
 from sessiongen.speech.engine import language_tag
 

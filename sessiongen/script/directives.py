@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sessiongen.sound import catalog
-from sessiongen.script.durations import DurationError, parse_duration_s
 from sessiongen.errors import Location, SessiongenError, suggest
 from sessiongen.model.script import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, HeadphoneCheck, Node, Pause, Tone
+from sessiongen.script.durations import DurationError, parse_duration_s
+from sessiongen.sound import catalog
 
 MAX_PAUSE_S = 600.0
 MAX_SET_S = 600.0

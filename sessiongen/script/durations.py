@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 
-
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _ORDER = ["h", "m", "s", "ms"]

@@ -6,9 +6,9 @@ import re
 
 import yaml
 
-from sessiongen.script.durations import DurationError, parse_duration_s
 from sessiongen.errors import Location, SessiongenError, suggest
 from sessiongen.model.script import Meta
+from sessiongen.script.durations import DurationError, parse_duration_s
 from sessiongen.speech import pronounce
 
 REQUIRED = ("id", "title", "category", "summary", "duration")
@@ -27,10 +27,8 @@ def split(text: str, path: str, *, required: bool) -> tuple[dict, list[str], int
         if required or late:
             raise SessiongenError("missing front matter: the file must start with a line '---'", Location(path, 1, 1, lines[0] if lines else ""))
         return {}, lines, 1
-    for end, line in enumerate(lines[1:], start=1):
-        if line.strip() == "---":
-            break
-    else:
+    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if end is None:
         raise SessiongenError("front matter is not closed: add a line '---' after it", Location(path, 1, 1, lines[0]))
     data = _load_yaml("\n".join(lines[1:end]), path, lines)
     return data, lines[end + 1 :], end + 2

@@ -6,11 +6,11 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from sessiongen.sound import catalog
-from sessiongen.script import directives, frontmatter, templating
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
-from sessiongen.script.library import find_fragment, fragment_names, in_library
 from sessiongen.model.script import Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Pause, Say, Script
+from sessiongen.script import directives, frontmatter, templating
+from sessiongen.script.library import find_fragment, fragment_names, in_library
+from sessiongen.sound import catalog
 
 MAX_SCRIPT_BYTES = 1_000_000
 MAX_INCLUDE_DEPTH = 8

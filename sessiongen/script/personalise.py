@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from sessiongen.script import templating
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.model.script import Say, Script
+from sessiongen.script import templating
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(\s+)(?=[\"'“‘(]*[A-Z0-9])")
 MAX_VALUE_CHARS = 500

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sessiongen.sound import catalog
-from sessiongen.script import yamlfile
 from sessiongen.errors import SessiongenError, suggest
+from sessiongen.script import yamlfile
 from sessiongen.script.pacing import PAUSE_SCALE_RANGE
+from sessiongen.sound import catalog
 from sessiongen.speech import pronounce
 
 PERSONAL = ("name", "pronouns", "safe_place", "cue_word", "anchor")
@@ -128,7 +128,7 @@ class Profile:
         """The values a given script takes: personal fields it declares, and every explicit one."""
         return {k: v for k, v in self.values.items() if k in declared or k in self.explicit}
 
-    def merged(self, other: "Profile") -> "Profile":
+    def merged(self, other: Profile) -> Profile:
         """`other` on top of this one (a roster row over its profile file)."""
         return Profile(
             client_id=other.client_id or self.client_id,

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from sessiongen.sound.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.errors import SessiongenError
 from sessiongen.model.results import Clip, SpeakStats
-from sessiongen.sound.limiter import Limiter
 from sessiongen.settings import Settings
+from sessiongen.sound.audio import Audio, db_to_gain, resample, to_mono
+from sessiongen.sound.limiter import Limiter
 from sessiongen.speech import pronounce
 from sessiongen.speech.cache import PhraseCache
 from sessiongen.speech.cache import phrase_key as cache_key

@@ -21,8 +21,8 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from sessiongen.sound.audio import Audio
 from sessiongen.errors import SessiongenError
+from sessiongen.sound.audio import Audio
 from sessiongen.speech.engine import Voice, short
 
 TIMEOUT_S = float(os.environ.get("SESSIONGEN_TTS_TIMEOUT_S", "30"))
@@ -55,7 +55,7 @@ def _serve(conn: Connection, name: str) -> None:
         except (EOFError, OSError):
             return
         for args in calls:  # the rest of a request is dropped after a failure: the parent decides what next
-            if not _answer(conn, lambda args=args: _VERBS[verb](engine, *args)):
+            if not _answer(conn, lambda args=args, verb=verb: _VERBS[verb](engine, *args)):
                 break
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sessiongen.sound.audio import Audio
 from sessiongen.errors import SessiongenError, suggest
+from sessiongen.sound.audio import Audio
 from sessiongen.speech import voicefiles
 from sessiongen.speech.engine import Voice, speaks
 from sessiongen.speech.voicefiles import VoiceFile

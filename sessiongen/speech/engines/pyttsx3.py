@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from sessiongen.sound.audio import Audio
 from sessiongen.errors import SessiongenError, suggest
+from sessiongen.sound.audio import Audio
 from sessiongen.speech.engine import Voice, language_tag, short, speaks
 
 WAIT_S = 30.0
