@@ -9,15 +9,16 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from sessiongen.batch import jobs as batch
-from sessiongen.script import library
 from sessiongen import pipeline
+from sessiongen.batch.roster import MAX_NAME, read_roster, safe_name
+from sessiongen.batch.validate import BatchOptions, validate
 from sessiongen.cli import cli
 from sessiongen.errors import SessiongenError
+from sessiongen.plan import texts_to_speak
+from sessiongen.script import library
 from sessiongen.script.pacing import ENDING_RATE_FACTOR, pace
 from sessiongen.script.profile import ANCHORS, from_fields
 from sessiongen.settings import Settings
-from sessiongen.plan import texts_to_speak
 
 FAKE = ["--engine", "fake"]
 SHORT = "short.md"
@@ -150,7 +151,7 @@ def test_roster_errors_that_stop_everything(folder):
 def test_yaml_roster_and_profiles(folder):
     (folder / "sam.yaml").write_text("client_id: c-7\nname: Sam\nanchor: hands\nrate: 95\nbls: no\npause_scale: 1.2\n", encoding="utf-8")
     roster = write_roster(folder, f"rows:\n  - client_id: c-7\n    technique: {SHORT}\n    profile: sam.yaml\n    rate: 100\n", "roster.yaml")
-    jobs, invalid = batch.validate(roster, batch.read_roster(roster), batch.BatchOptions(out_dir=folder / "out", base=Settings(engine="fake")))
+    jobs, invalid = validate(roster, read_roster(roster), BatchOptions(out_dir=folder / "out", base=Settings(engine="fake")))
     assert not invalid
     job = jobs[0]
     assert job.settings.rate_wpm == 100 and job.settings.bls is False and job.settings.pause_scale == 1.2  # row over profile
@@ -215,10 +216,10 @@ def test_bls_overrides_apply_to_every_set(folder):
 
 
 def test_safe_names():
-    assert batch.safe_name("../../etc/passwd") == "etc-passwd"
-    assert batch.safe_name("CON") == "_CON" and batch.safe_name("lpt1.mp3") == "_lpt1.mp3"
-    assert batch.safe_name("Zoë O'Brien") == "Zoe-O-Brien" and batch.safe_name("...") == "unnamed"
-    assert batch.safe_name("a" * 300) == "a" * batch.MAX_NAME
+    assert safe_name("../../etc/passwd") == "etc-passwd"
+    assert safe_name("CON") == "_CON" and safe_name("lpt1.mp3") == "_lpt1.mp3"
+    assert safe_name("Zoë O'Brien") == "Zoe-O-Brien" and safe_name("...") == "unnamed"
+    assert safe_name("a" * 300) == "a" * MAX_NAME
 
 
 @pytest.mark.skipif(os.environ.get("SESSIONGEN_SKIP_DASK") == "1", reason="SESSIONGEN_SKIP_DASK=1")

@@ -1,0 +1,178 @@
+"""Every row checked before anything renders: a job for each good row, an outcome for each bad.
+
+Also: whether a row's output is already up to date (its manifest carries the same input hash),
+and a dry run's check of one row (planned, so a length out of reach is found too).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sessiongen import pipeline
+from sessiongen.batch.jobs import Job
+from sessiongen.batch.outcome import Outcome, Status
+from sessiongen.batch.roster import DEFAULT_TEMPLATE, EXTRA_CELLS, output_path
+from sessiongen.errors import SessiongenError, suggest
+from sessiongen.output import manifest as delivery
+from sessiongen.output.packaging import Packaging
+from sessiongen.script import compose
+from sessiongen.script.personalise import values_for
+from sessiongen.script.profile import FIELDS, Profile, from_fields
+from sessiongen.script.profile import load as load_profile
+from sessiongen.settings import Settings
+from sessiongen.speech import choose_engine, fingerprint, get_engine
+
+log = logging.getLogger(__name__)
+
+RESERVED = ("client_id", "technique", "profile", "format")  # columns that are neither fields nor variables
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    out_dir: Path
+    template: str = DEFAULT_TEMPLATE
+    date: str = field(default_factory=lambda: datetime.date.today().isoformat())
+    base: Settings = Settings()
+    packaging: Packaging = Packaging()
+
+
+class _Validator:
+    """Turns rows into jobs, loading each script, profile and voice once for the whole roster."""
+
+    def __init__(self, roster: Path, options: BatchOptions):
+        self.roster, self.options = roster, options
+        self.scripts: dict[str, object] = {}
+        self.profiles: dict[str, Profile] = {}
+        self.outputs: dict[Path, int] = {}
+        self.engines: dict[tuple, str] = {}
+
+    def script_ref(self, technique: str) -> str:
+        """Script files in a roster are relative to the roster's folder."""
+        if technique.endswith((".md", ".yaml", ".yml")) and not Path(technique).is_absolute():
+            return str((self.roster.parent / technique).resolve())
+        return technique
+
+    def script(self, technique: str):
+        if technique not in self.scripts:
+            self.scripts[technique] = compose.load(self.script_ref(technique))
+        return self.scripts[technique]
+
+    def profile(self, name: str) -> Profile:
+        if name not in self.profiles:
+            path = Path(name) if Path(name).is_absolute() else self.roster.parent / name
+            self.profiles[name] = load_profile(path)
+        return self.profiles[name]
+
+    def job(self, number: int, row: dict) -> Job:
+        if EXTRA_CELLS in row:
+            raise SessiongenError(f"the row has more cells than the header ('{row[EXTRA_CELLS]}'): put a value that contains a comma in double quotes")
+        client_id, technique = str(row.get("client_id") or "").strip(), str(row.get("technique") or "").strip()
+        if not client_id or not technique:
+            raise SessiongenError("client_id and technique must not be empty")
+        script = self.script(technique)
+        declared = script.meta.defaults
+        base = self.profile(str(row["profile"]).strip()) if str(row.get("profile") or "").strip() else Profile()
+        fields, variables = _split_columns(row, declared)
+        client = base.merged(from_fields(fields, "column"))
+        values = {**client.values_for(declared), **variables}
+        settings = self.options.base.but(**client.settings)
+        values_for(script, values)  # unknown variables name themselves
+        packaging = self.packaging(row, client_id)
+        output = self.output(number, client_id, script.meta.id, packaging.format)
+        extra = [str(packaging.cover or ""), settings.ambience if settings.ambience and Path(settings.ambience).is_file() else ""]
+        digest = delivery.inputs_hash(script, values, settings, self.narration(settings, script.meta.language), extra, packaging.hashable())
+        return Job(number, client_id, technique, self.script_ref(technique), settings, values, output, packaging, digest)
+
+    def packaging(self, row: dict, client_id: str) -> Packaging:
+        """The batch's packaging for one row: its format, and always a manifest (resuming needs it)."""
+        fmt = str(row.get("format") or self.options.packaging.format or "mp3").strip().lower()
+        sidecars = tuple(dict.fromkeys(self.options.packaging.sidecars + ("manifest",)))
+        return Packaging(**{**asdict(self.options.packaging), "format": fmt, "sidecars": sidecars, "client_id": client_id})
+
+    def output(self, number: int, client_id: str, script_id: str, fmt: str) -> Path:
+        """The row's file, from the name template; no two rows may share one."""
+        name_fields = {"client_id": client_id, "technique": script_id.replace("+", "-then-"), "date": self.options.date, "row": number}
+        output = output_path(self.options.template, name_fields, self.options.out_dir, fmt)
+        if output in self.outputs:
+            raise SessiongenError(f"the same output as row {self.outputs[output]} ({output.name}): give each row its own client_id and technique")
+        self.outputs[output] = number
+        return output
+
+    def narration(self, settings: Settings, language: str) -> str:
+        """The speech fingerprint of a row's engine and voice (as pipeline.prepare records it)."""
+        name, _ = choose_engine(settings.engine, settings.voice)
+        key = (name, settings.voice, language)
+        if key not in self.engines:
+            engine = get_engine(name)
+            voice = engine.resolve_voice(settings.voice, language) if getattr(engine, "voice_identity", None) else ""
+            self.engines[key] = fingerprint(engine, voice)
+        return self.engines[key]
+
+
+def _split_columns(row: dict, declared: dict) -> tuple[dict, dict]:
+    """Profile fields, and script variables named as columns; anything else is an error."""
+    fields, variables = {}, {}
+    for key, value in row.items():
+        if key in RESERVED:
+            continue
+        if key in FIELDS:
+            fields[key] = value
+        elif key in declared:
+            if value not in (None, ""):
+                variables[key] = str(value)
+        else:
+            raise SessiongenError(f"unknown column '{key}'{suggest(key, list(FIELDS) + list(declared))}: not a profile field or a variable of this technique")
+    return fields, variables
+
+
+def check_options(options: BatchOptions) -> None:
+    """The name template and the date, checked once for the whole batch."""
+    try:
+        datetime.date.fromisoformat(options.date)
+    except ValueError:
+        raise SessiongenError(f"--date {options.date}: use YYYY-MM-DD") from None
+    output_path(options.template, {"client_id": "c", "technique": "t", "date": options.date, "row": 1}, options.out_dir, "mp3")
+
+
+def validate(roster: Path, rows: list[dict], options: BatchOptions) -> tuple[list[Job], list[Outcome]]:
+    """Every row checked before anything renders: jobs for the good rows, outcomes for the bad."""
+    check_options(options)
+    validator, jobs, invalid = _Validator(roster, options), [], []
+    for number, row in enumerate(rows, start=1):
+        try:
+            jobs.append(validator.job(number, row))
+        except SessiongenError as exc:
+            invalid.append(Outcome(number, str(row.get("client_id") or ""), str(row.get("technique") or ""), status=Status.INVALID, error=str(exc)))
+    log.info("validated %d rows: %d valid, %d invalid", len(rows), len(jobs), len(invalid))
+    return jobs, invalid
+
+
+def up_to_date(job: Job) -> Outcome | None:
+    """An outcome for a row whose output and manifest match its inputs; None if it needs rendering."""
+    manifest = job.output.with_name(job.output.stem + ".manifest.json")
+    if not job.output.is_file() or not manifest.is_file():
+        return None
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        if data["inputs"]["sha256"] != job.input_hash:
+            return None
+        duration_s = float(data["output"]["duration_s"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.debug("row %d: its manifest cannot be read (%s): rendering it again", job.row, type(exc).__name__)
+        return None
+    return job.outcome(Status.UP_TO_DATE, duration_s=duration_s)
+
+
+def check_job(job: Job) -> Outcome:
+    """Plan a row without rendering it (speech is synthesised, so its length can be checked)."""
+    outcome = job.outcome(Status.VALID)
+    try:
+        with pipeline.cache_root(True) as root:
+            outcome.duration_s = pipeline.prepare(compose.load(job.script_ref), job.values, job.settings, root).timeline.duration_s
+    except SessiongenError as exc:
+        outcome.status, outcome.error = Status.INVALID, str(exc)
+    return outcome

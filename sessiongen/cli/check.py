@@ -1,0 +1,32 @@
+"""`sessiongen check`: validate scripts, every problem with its place and its line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sessiongen.errors import ScriptError
+from sessiongen.script import parser
+
+
+@click.command()
+@click.argument("scripts", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check(scripts):
+    """Validate scripts (and fragments): every problem as FILE:LINE:COL: message, then the line."""
+    failed = 0
+    for path in scripts:
+        try:
+            parser.check_file(path)
+        except ScriptError as exc:
+            failed += 1
+            for problem in exc.problems:
+                click.echo(str(problem))
+                if problem.where is not None and problem.where.text:
+                    click.echo(f"    {problem.where.text.strip()}")
+    files = f"file{'s' * (len(scripts) > 1)}"
+    if failed:
+        click.echo(f"problems in {failed} of {len(scripts)} {files}", err=True)
+        sys.exit(1)
+    click.echo(f"{len(scripts)} {files} OK")

@@ -1,0 +1,79 @@
+"""`sessiongen render`: a script to an audio file, with its sidecars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sessiongen import pipeline
+from sessiongen.cli.options import json_option, session_options, sidecars_option
+from sessiongen.errors import display_path
+from sessiongen.output.encode import MP3_BITRATES_KBPS
+from sessiongen.output.formats import NAMES as FORMATS
+from sessiongen.output.packaging import Packaging
+from sessiongen.request import make_folder, output_file, output_settings, session_request
+from sessiongen.timefmt import clock
+
+
+@click.command()
+@click.argument("script", metavar="SCRIPT|TECHNIQUE_ID")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.mp3, .wav, .flac, .ogg) [default: output/ID[-NAME].mp3].")
+@session_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, when the file name's extension should not decide it.")
+@click.option("--bitrate", type=click.Choice([str(b) for b in MP3_BITRATES_KBPS]), help="MP3 bitrate in kbps, constant [default: 192].")
+@click.option("--bit-depth", type=click.Choice(["16", "24"]), help="WAV and FLAC bit depth [default: 16].")
+@click.option("--loudness", type=float, help="Integrated loudness target in LUFS [default: -16, or -19 with --mono].")
+@click.option("--artist", default="", help="Artist tag: the clinician or practice.")
+@click.option("--album", default="", help="Album tag.")
+@click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), help="Cover art (JPEG or PNG) [default: one made for the technique].")
+@click.option("--tag-names", is_flag=True, help="Put the listener's name (--var name=...) into the title tag.")
+@sidecars_option("Files written beside the audio: vtt, srt, lrc, chapters, manifest, json (chapters+manifest), all or none.")
+@click.option("--stems", type=click.Path(file_okay=False, path_type=Path), help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.")
+@click.option("--report", is_flag=True, help="Also write NAME.html (a review page with player, chapters and transcript) and NAME.timeline.png.")
+@json_option("Print the manifest (parameters, chapters, loudness measured) as JSON.")
+def render(script, output, session, fmt, bitrate, bit_depth, loudness, artist, album, cover, tag_names, sidecar_kinds, stems, report, as_json):
+    """Render a script (a file or a library id) to an audio file, with its sidecars."""
+    request = session_request(session)
+    settings = output_settings(request.settings, bitrate_kbps=int(bitrate) if bitrate else None,
+                               bit_depth=int(bit_depth) if bit_depth else None, loudness_lufs=loudness)
+    packaging = Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt,
+                          review=report, client_id=request.profile.client_id)
+    parsed = pipeline.load(script)
+    variables = request.values_for(parsed)
+    with pipeline.cache_root(request.use_cache) as root:
+        prepared = pipeline.prepare(parsed, variables, settings, root)
+        out = output_file(output, parsed, variables, fmt)
+        if stems is not None:
+            make_folder(stems)
+        result = pipeline.deliver(prepared, variables, settings, out, packaging, progress=_progress())
+    for warning in pipeline.warnings(prepared, settings):
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        click.echo(json.dumps({**result.manifest, "sidecars": [str(p) for p in result.sidecars]}, indent=2, ensure_ascii=False))
+        return
+    loud = result.manifest["loudness"]
+    tl = result.rendered.timeline
+    click.echo(
+        f"wrote {display_path(result.rendered.path)} ({clock(tl.duration_s)}, {len(tl.chapters)} chapters, "
+        f"{loud['integrated_lufs']:.1f} LUFS, peak {loud['true_peak_dbtp']:.1f} dBTP)"
+    )
+    for path in result.sidecars:
+        click.echo(f"  and {display_path(path)}")
+
+
+def _progress():
+    """A percentage on a terminal (stderr), nothing when piped."""
+    if not sys.stderr.isatty():
+        return None
+    shown = {"percent": -1}
+
+    def report(fraction: float) -> None:
+        percent = int(100 * fraction)
+        if percent != shown["percent"]:
+            shown["percent"] = percent
+            click.echo(f"\rrendering {percent:3d}%" + ("\r\033[K" if percent >= 100 else ""), err=True, nl=False)
+
+    return report

@@ -1,0 +1,64 @@
+"""`sessiongen techniques`: the technique library; `techniques show ID` describes one."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from sessiongen import pipeline
+from sessiongen.cli.group import Group
+from sessiongen.cli.options import ENGINE_OPTION, json_option
+from sessiongen.script import library, parser
+from sessiongen.settings import DEFAULTS
+from sessiongen.timefmt import clock, compact_duration
+
+
+@click.group(cls=Group, invoke_without_command=True)
+@json_option("Print the list as JSON.")
+@click.option("--category", help="Only techniques of this category.")
+@click.pass_context
+def techniques(ctx, as_json, category):
+    """List the technique library; `techniques show ID` describes one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = []
+    for path in library.technique_paths().values():
+        meta = parser.parse_file(path).meta
+        if category is None or meta.category == category:
+            rows.append({"id": meta.id, "title": meta.title, "category": meta.category, "duration_s": meta.duration_s, "summary": meta.summary})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['id']:<28} {row['category']:<14} {compact_duration(row['duration_s']):>6}  {row['title']}")
+
+
+@techniques.command("show")
+@click.argument("technique", metavar="TECHNIQUE_ID|SCRIPT")
+@json_option("Print the description as JSON.")
+@ENGINE_OPTION
+def show(technique, as_json, engine):
+    """Summary, cautions, variables and the chapter outline with planned start times."""
+    script = pipeline.load(technique)
+    with pipeline.cache_root(True) as root:
+        tl = pipeline.prepare(script, {}, DEFAULTS.but(engine=engine), root).timeline
+    info = pipeline.outline(script, tl)
+    if as_json:
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    lo, hi = info["range_s"]
+    click.echo(f"{info['title']} ({info['id']}, {info['category']})")
+    click.echo(info["summary"] + "\n")
+    click.echo(f"Length: {clock(info['duration_s'])} by default; from {clock(lo)} to {clock(hi)} with --minutes.")
+    if info["bilateral_sets"]:
+        click.echo(f"Bilateral tones: {info['bilateral_sets']} passage(s); --no-bls renders without them.")
+    click.echo("\nCautions:")
+    for caution in info["cautions"] or ["(none declared)"]:
+        click.echo(f"  - {caution}")
+    click.echo("\nVariables (--var NAME=VALUE):")
+    for var in info["variables"] or [{"name": "(none)", "default": ""}]:
+        click.echo(f"  {var['name']:<14} default: {var['default']!r}")
+    click.echo("\nOutline:")
+    for chapter in info["chapters"]:
+        click.echo(f"  {clock(chapter['start_s']):>7}  {chapter['title']}")
