@@ -189,8 +189,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
     script = prepared.script
     params = delivery.render_params(script, values, settings, prepared.voice, prepared.engine)
-    extra_files = [str(packaging.cover or ""), settings.ambience if settings.ambience and Path(settings.ambience).is_file() else ""]
-    input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, extra_files, packaging.hashable())
+    input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, packaging)
     info = TagInfo(
         title=_tag_title(script, values, packaging), artist=packaging.artist, album=packaging.album,
         comment=delivery.comment(settings), cover=cover, cover_mime=mime, params=params,

@@ -83,8 +83,7 @@ class _Validator:
         values_for(script, values)  # unknown variables name themselves
         packaging = self.packaging(row, client_id)
         output = self.output(number, client_id, script.meta.id, packaging.format)
-        extra = [str(packaging.cover or ""), settings.ambience if settings.ambience and Path(settings.ambience).is_file() else ""]
-        digest = delivery.inputs_hash(script, values, settings, self.narration(settings, script.meta.language), extra, packaging.hashable())
+        digest = delivery.inputs_hash(script, values, settings, self.narration(settings, script.meta.language), packaging)
         return Job(number, client_id, technique, self.script_ref(technique), settings, values, output, packaging, digest)
 
     def packaging(self, row: dict, client_id: str) -> Packaging:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sessiongen import __version__
 from sessiongen.model.script import Bls, BlsOn, Script
+from sessiongen.output.packaging import Packaging
 from sessiongen.settings import Settings
 
 DISCLAIMER = (
@@ -82,16 +83,19 @@ def comment(settings: Settings) -> str:
     return DISCLAIMER
 
 
-def inputs_hash(script: Script, values: dict[str, str], settings: Settings, engine_identity: str, extra_files=(), packaging: dict | None = None) -> str:
+def inputs_hash(script: Script, values: dict[str, str], settings: Settings, engine_identity: str, packaging: Packaging) -> str:
     """Changes whenever anything that shapes the output changes: scripts, values, settings,
-    engine, a bed or cover file. A batch skips a row whose manifest carries the same hash."""
+    engine and voice, a bed or cover file, packaging. A batch skips a row whose manifest carries
+    the same hash; pipeline.deliver writes it."""
+    bed_file = settings.ambience if settings.ambience and Path(settings.ambience).is_file() else ""
+    extra_files = [str(packaging.cover or ""), bed_file]
     digest = hashlib.sha256()
     for path in (*script.sources, *[p for p in extra_files if p]):
         digest.update(path.encode() + b"\0" + _sha256_file(path).encode())
     digest.update(values_hash(values).encode())
     digest.update(json.dumps(asdict(settings), sort_keys=True, default=str).encode())
     digest.update(engine_identity.encode())
-    digest.update(json.dumps(packaging or {}, sort_keys=True).encode())
+    digest.update(json.dumps(packaging.hashable(), sort_keys=True).encode())
     digest.update(__version__.encode())
     return digest.hexdigest()
 
