@@ -6,9 +6,8 @@ phrase is missing from the cache. `PiperSynth` lives in each worker: it loads a 
 one onnxruntime thread (on 2 cores two single-thread workers speak about twice as fast as one
 session with two threads, measured), and speaks phrase by phrase.
 
-Pace: `--rate` keeps the meaning it has with espeak-ng, whose nominal rate R speaks about 1.24 R
-words a minute within a phrase (over the library's clips at R = 105: median 127, the neural
-voice paced to match within 2 %). Piper's pace follows its length_scale
+Pace: `--rate` keeps the meaning it has with espeak-ng, whose nominal rate R speaks about 1.21 R
+words a minute within a phrase (over the library's clips at R = 105: median 127). Piper's pace follows its length_scale
 as wpm = W1 * length_scale ** -k; W1 and k are measured once per voice file (two readings of a
 calibration text with the duration noise off) and remembered in the cache folder.
 """
@@ -31,10 +30,10 @@ from sessiongen.speech import voicefiles
 from sessiongen.speech.engine import Voice, speaks
 from sessiongen.speech.voicefiles import VoiceFile
 
-PACE_VS_ESPEAK = 1.24  # words a minute within a phrase, per nominal espeak-ng word a minute
+PACE_VS_ESPEAK = 1.21  # words a minute within a phrase, per nominal espeak-ng word a minute (127 at 105)
 LENGTH_SCALE_RANGE = (0.5, 4.0)
 PACE_FILE = "piper-pace.json"
-PACE_VERSION = 3  # part of the engine identity: a change of pacing re-synthesises
+PACE_VERSION = 4  # part of the engine identity: a change of pacing re-synthesises
 CALIBRATION_TEXT = (  # words as long as the library's on average: a voice's words a minute depend on them
     "Notice the places where your body is supported by the chair or the floor beneath you. "
     "If it feels comfortable, you might let your breathing find its own gentle rhythm, and you can open your eyes whenever you choose. "
@@ -302,11 +301,14 @@ def _pace(model, found: VoiceFile) -> tuple[float, float]:
 
 
 def _measure_pace(model) -> tuple[float, float]:
+    """Each calibration sentence spoken alone and trimmed, as a phrase of a session is (the rests
+    between sentences come from the timeline, so they must not count), with no duration noise."""
+    sentences = [s.strip() + "." for s in CALIBRATION_TEXT.split(".") if s.strip()]
     words = len(CALIBRATION_TEXT.split())
     wpm = {}
     for length_scale in (1.0, 2.0):
-        audio = _speak(model, CALIBRATION_TEXT, length_scale, 1.0, {"noise_w_scale": 0.0})  # no duration noise
-        wpm[length_scale] = words * 60.0 / _speech_s(audio)
+        spoken_s = sum(_speech_s(_speak(model, s, length_scale, 1.0, {"noise_w_scale": 0.0})) for s in sentences)
+        wpm[length_scale] = words * 60.0 / spoken_s
     exponent = math.log(wpm[1.0] / wpm[2.0]) / math.log(2.0)
     return wpm[1.0], min(1.5, max(0.3, exponent))
 
