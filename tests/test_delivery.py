@@ -182,11 +182,6 @@ def test_bad_cover_is_a_clear_error_and_leaves_nothing(script, tmp_path):
 
 
 def test_the_manifest_lists_tone_sets_as_objects(tmp_path):
-    from click.testing import CliRunner
-    from helpers import script_text
-
-    from sessiongen.cli import cli
-
     script = tmp_path / "s.md"
     script.write_text(script_text("Hello.\n[bls 4s rate=1.2 tone=chime depth=80]\n[bls on rate=0.8]\nStay.\n[bls off]\n", duration="20s"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["render", str(script), "-o", str(tmp_path / "s.wav"), "--engine", "fake", "--json"])
@@ -194,3 +189,92 @@ def test_the_manifest_lists_tone_sets_as_objects(tmp_path):
     tones = json.loads(result.stdout)["parameters"]["tones"]
     assert {"rate_hz": 1.2, "timbre": "chime", "depth_pct": 80.0, "pitch_hz": 250.0, "style": "alternate", "jitter_pct": 0.0, "level_db": None} in tones
     assert sorted(t["rate_hz"] for t in tones) == [0.8, 1.2]
+
+
+# --- dither (issue 15, item 6) ---------------------------------------------------------------------
+
+LSB = 1 / 32768
+QUIET_BODY = "# One\nWelcome. Let yourself settle.\n[pause 6s]\n# Two\nYou might notice your feet on the floor.\n[pause 3s]\nThank you.\n"
+
+
+def quiet_runs(samples: np.ndarray, level: int, min_frames: int) -> np.ndarray:
+    """A mask of the interior stretches (not the first or last second) where every sample is within
+    +-level, in runs of at least min_frames, less 50 ms at either end (where a phrase dies away)."""
+    quiet = np.all(np.abs(samples.astype(np.int64)) <= level, axis=1)
+    quiet[:44_100] = quiet[-44_100:] = False
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
+    mask = np.zeros_like(quiet)
+    for start, end in zip(edges[::2], edges[1::2]):
+        if end - start >= min_frames:
+            mask[start + 2205 : end - 2205] = True
+    return mask
+
+
+def test_tpdf_dither_level_edges_and_linearity():
+    from sessiongen.output.encode import DITHER_EDGE_S, Dither16
+
+    rate = 44_100
+    dither = Dither16(rate, 2)
+    silence = np.zeros((3 * rate, 2), np.float32)
+    out = np.concatenate([dither.process(silence[: rate // 3]), dither.process(silence[rate // 3 :]), dither.finish()])
+    assert out.dtype == np.int16 and len(out) == len(silence)
+    middle = out[rate // 2 : -rate // 2].astype(float)
+    assert set(np.unique(middle)) == {-1.0, 0.0, 1.0}
+    # TPDF of +-1 LSB has an RMS of 1/sqrt(6) LSB; with the rounding it adds, 1/2 LSB: -96.3 dBFS
+    assert np.sqrt(np.mean(middle**2)) == pytest.approx(0.5, rel=0.03)
+    assert abs(middle.mean()) < 0.01 and np.mean(middle != 0) == pytest.approx(0.25, abs=0.01)
+    edge = int(DITHER_EDGE_S * rate) // 2  # below half an LSB of dither: digital silence
+    assert not out[:edge].any() and not out[-edge:].any()
+    # dither makes the quantiser linear: a steady 0.3 LSB survives on average instead of rounding to 0
+    steady = Dither16(rate, 1).process(np.full((rate, 1), 0.3 * LSB, np.float32))
+    assert steady[rate // 10 :].mean() == pytest.approx(0.3, abs=0.02)
+
+
+def test_the_mp3_encoder_gets_dithered_samples_and_float_paths_none(tmp_path):
+    from sessiongen.output.encode import Mp3Writer, SoundfileWriter
+
+    writer = Mp3Writer(tmp_path / "x.mp3", 44_100, 192, 2)
+    prepared = writer.prepare(np.zeros((44_100, 2), np.float32))
+    writer.close()
+    assert prepared.dtype == np.int16 and np.mean(prepared[4410:] != 0) == pytest.approx(0.25, abs=0.02)
+    for subtype in ("PCM_24", "FLOAT"):
+        stem = SoundfileWriter(tmp_path / f"{subtype}.wav", 44_100, "wav", subtype)
+        block = np.zeros((1000, 2), np.float32)
+        assert stem.prepare(block) is block
+        stem.close()
+
+
+@pytest.fixture(scope="module")
+def quiet_script(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dither") / "quiet.md"
+    path.write_text(script_text(QUIET_BODY, id="quiet", duration="30s"), encoding="utf-8")
+    return path
+
+
+def test_16_bit_output_is_dithered_in_silence_and_24_bit_is_not(quiet_script, tmp_path):
+    """No bed and no tones: the pauses are digital silence in the mix. At 16 bits (WAV and FLAC) they
+    carry the dither, 0.5 LSB RMS; at 24 bits they stay exactly zero. Every file starts and ends on
+    an exact zero, in digital silence."""
+    quiet = ["--ambience", "none", "--no-bls"]
+    for name, extra in (("q16.wav", []), ("q16.flac", []), ("q24.wav", ["--bit-depth", "24"])):
+        render(quiet_script, tmp_path / name, *quiet, *extra)
+    pcm16 = {name: sf.read(str(tmp_path / name), dtype="int16", always_2d=True)[0] for name in ("q16.wav", "q16.flac")}
+    pcm24 = sf.read(str(tmp_path / "q24.wav"), dtype="int32", always_2d=True)[0] >> 8
+    pauses = quiet_runs(pcm16["q16.wav"], 1, 44_100)
+    assert pauses.sum() > 5 * 44_100  # the two pauses, at least
+    for name, pcm in pcm16.items():
+        noise = pcm[pauses].astype(float)
+        assert np.sqrt(np.mean(noise**2)) == pytest.approx(0.5, rel=0.05), name  # -96.3 dBFS
+        assert np.array_equal(pcm[[0, -1]], np.zeros((2, pcm.shape[1]))), name
+        assert not pcm[:200].any() and not pcm[-200:].any(), name
+    assert not pcm24[pauses].any()  # undithered: the silence is exact
+    assert not pcm24[[0, -1]].any()
+
+
+def test_a_16_bit_render_is_reproducible_byte_for_byte(quiet_script, tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        render(quiet_script, tmp_path / folder / "same.wav")
+        render(quiet_script, tmp_path / folder / "same.mp3")
+    assert (tmp_path / "a" / "same.wav").read_bytes() == (tmp_path / "b" / "same.wav").read_bytes()
+    assert (tmp_path / "a" / "same.mp3").read_bytes() == (tmp_path / "b" / "same.mp3").read_bytes()
