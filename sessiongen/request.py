@@ -96,11 +96,11 @@ def output_settings(settings: Settings, bitrate_kbps: int | None = None, bit_dep
 
 
 def output_file(output: Path | None, script: Script, values: dict[str, str], fmt: str | None) -> Path:
-    """The file to write: the one given, or output/ID[-NAME].FORMAT, its folder made."""
-    if output is not None:
-        return output
-    out = pipeline.default_output(script, values, fmt or "mp3")
-    make_folder(out.parent)
+    """The file to write: the one given, or output/ID[-NAME].FORMAT; a missing folder is made
+    (a file in the folder's place is left for the pipeline to name)."""
+    out = output if output is not None else pipeline.default_output(script, values, fmt or "mp3")
+    if not out.parent.exists() and not out.parent.is_symlink():
+        make_folder(out.parent)
     return out
 
 

@@ -149,7 +149,6 @@ def test_check_passes_good_scripts(runner, script):
         (["render", "{script}", "--pause-scale", "5"], "--pause-scale must be from 0.5 to 2, not 5"),
         (["render", "{script}", "--profile", "{tmp}/missing.yaml"], "missing.yaml: no such profile"),
         (["render", "{script}", "--minutes", "90"], "out of reach for this script"),
-        (["render", "{script}", "-o", "{tmp}/nofolder/x.mp3"], "does not exist"),
         (["render", "{script}", "-o", "{tmp}/x.aiff"], "unknown output format 'aiff'"),
     ],
 )
@@ -226,3 +225,10 @@ def test_batch_writes_a_review_page_per_recording_and_an_index(runner, script, t
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     pages = sorted(p.name for p in (tmp_path / "out").glob("*.html") if p.name != "index.html")
     assert len(pages) == 2 and all(name in index for name in pages)
+
+
+def test_output_into_a_missing_folder_makes_it(runner, script, tmp_path):
+    out = tmp_path / "new" / "deeper" / "out.wav"
+    result = runner.invoke(cli, ["render", str(script), "-o", str(out), "--engine", "fake"])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
