@@ -33,6 +33,13 @@ def fake_engine(monkeypatch):
 
 
 @pytest.fixture
+def runner():
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+@pytest.fixture
 def settings() -> Settings:
     return Settings(engine="fake")
 

@@ -7,17 +7,11 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
-from click.testing import CliRunner
 from helpers import script_text
 
 from sessiongen.cli import cli
 
 FAKE = ["--engine", "fake"]
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import logging
 
 import click
 import pytest
-from click.testing import CliRunner
 from helpers import script_text
 
 from sessiongen import pipeline
@@ -16,11 +15,6 @@ from sessiongen.batch import execute
 from sessiongen.cli import COMMANDS, cli
 
 FAKE = ["--engine", "fake"]
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture
