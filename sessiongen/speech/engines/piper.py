@@ -96,14 +96,14 @@ def resolve(voice: str | None, language: str | None) -> str:
 
 
 def _by_name(voice: str, installed: list[VoiceFile]) -> VoiceFile:
+    """By name, the bundled voice's alias, or a language code (the bundled voice first: installed() lists it first)."""
     key = voice.lower().replace("_", "-")
-    bundled = [v for v in installed if v.where == "bundled"]
     for test in (
         lambda v: v.name.lower().replace("_", "-") == key,
         lambda v: key == voicefiles.BUNDLED_ALIAS and v.where == "bundled",
         lambda v: key in v.languages,
     ):
-        for found in bundled + [v for v in installed if v.where != "bundled"]:
+        for found in installed:
             if test(found):
                 return found
     names = [v.name for v in installed] + [voicefiles.BUNDLED_ALIAS]
