@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test lint bench clean
 
 install: $(STAMP)
 
@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/sessiongen render safe-place --var name=Alex --var cue_word=harbour -o output/demo-safe-place-alex.mp3
 
-test: install
+lint: install
+	$(BIN)/ruff check sessiongen tests benchmarks
+
+test: install lint
 	sh tests/browser/setup.sh
 	$(BIN)/python -m pytest -q
 

