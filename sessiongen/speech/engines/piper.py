@@ -3,8 +3,7 @@
 Two halves. `PiperEngine` lives in the session's process: it finds, checks and hashes voice
 files (voicefiles.py) and hands synthesis to a pool of worker processes, started only when a
 phrase is missing from the cache. `PiperSynth` lives in each worker: it loads a voice once, with
-one onnxruntime thread (on 2 cores two single-thread workers speak about twice as fast as one
-session with two threads, measured), and speaks phrase by phrase.
+one onnxruntime thread (two such workers speak 1.86 times as fast as one on 2 cores; docs/performance.md), and speaks phrase by phrase.
 
 Pace: `--rate` keeps the meaning it has with espeak-ng, whose nominal rate R speaks about 1.21 R
 words a minute within a phrase (over the library's clips at R = 105: median 127). Piper's pace follows its length_scale
