@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -217,6 +218,24 @@ def test_a_pool_shares_a_request_among_its_workers_and_answers_in_order(monkeypa
     assert len(pids) == 2
     lengths = [len(a.samples) for a in audio]
     assert lengths == sorted(lengths) and len(set(lengths)) == 5  # each answer is its own phrase's, in order
+
+
+def test_every_worker_of_a_pool_starts_speaking_at_once(monkeypatch, tmp_path):
+    """The request goes to every worker when it is made, not when its first answer is awaited."""
+    log = tmp_path / "asked.log"
+    monkeypatch.setenv("SESSIONGEN_ENGINES", "flaky=fake_engine:FlakyEngine")
+    monkeypatch.setenv("FLAKY_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("FLAKY_LOG", str(log))
+    pool = EnginePool("flaky", "flaky:1", 2)
+    try:
+        answers = pool.synthesize_many([(f"Phrase {i}.", "fake/en", 105, 1.0, {}) for i in range(4)])
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (log.exists() and {"Phrase 0.", "Phrase 1."} <= set(log.read_text().split("\n"))):
+            time.sleep(0.05)
+        assert {"Phrase 0.", "Phrase 1."} <= set(log.read_text().split("\n"))  # both workers at work, nothing read yet
+        assert len(list(answers)) == 4
+    finally:
+        pool.close()
 
 
 def test_the_neural_engine_uses_one_worker_per_forty_words():

@@ -85,6 +85,9 @@ def _widen(*ends: Connection) -> None:
                 sock.detach()
 
 
+_UNSENT = object()  # a request not sent yet
+
+
 class IsolatedEngine:
     """Implements the Engine protocol (and `synthesize_many`) by calling an engine in a child process."""
 
@@ -146,13 +149,16 @@ class IsolatedEngine:
         except (EOFError, OSError):
             return "failed", f"the engine process ended (exit code {self._exit_code()})"
 
-    def _request(self, verb: str, calls: list[tuple], names: list[str]) -> Iterator:
+    def _request(self, verb: str, calls: list[tuple], names: list[str], sent=_UNSENT) -> Iterator:
         """Yield the answers to `calls`, in order, as they arrive. Each has its own timeout; when
         one does not come or the engine fails on it, the process is restarted and the calls from
-        that one on are sent again, up to ATTEMPTS times per call, after which the error names it."""
+        that one on are sent again, up to ATTEMPTS times per call, after which the error names it.
+        `sent`: what sending the request already gave (None, or why it failed), when the caller
+        sent it ahead."""
         done, reasons = 0, []
         while done < len(calls):
-            failure = self._send(verb, calls[done:])
+            failure = self._send(verb, calls[done:]) if sent is _UNSENT else sent
+            sent = _UNSENT
             status, value = ("failed", failure) if failure else self._receive()
             while status == "ok":
                 done, reasons = done + 1, []
@@ -199,12 +205,15 @@ class IsolatedEngine:
         return audio
 
     def synthesize_many(self, calls: Iterable[tuple]) -> Iterator[Audio]:
-        """Audio for each (text, voice, rate_wpm, volume[, options]), in order, from one request:
-        the child speaks the next phrase while the caller works on this one."""
+        """Audio for each (text, voice, rate_wpm, volume[, options]), in order, from one request,
+        sent now (the process started if need be): the child speaks while the caller does other
+        things, and the workers of a pool all start at once."""
         calls = [tuple(call) for call in calls]
+        if not calls:
+            return iter(())
         names = [f'the phrase "{short(call[0])}"' for call in calls]
-        for samples, rate_hz in self._request("synthesize", calls, names):
-            yield Audio(samples, int(rate_hz))
+        answers = self._request("synthesize", calls, names, self._send("synthesize", calls))
+        return (Audio(samples, int(rate_hz)) for samples, rate_hz in answers)
 
 
 class EnginePool:
@@ -216,15 +225,21 @@ class EnginePool:
         self.workers = [IsolatedEngine(name, identity) for _ in range(max(1, size))]
 
     def synthesize_many(self, calls: list[tuple], workers: int | None = None) -> Iterator[Audio]:
+        """Every worker's share sent at once (so all of them speak from the start), the answers
+        read in order."""
         n = max(1, min(len(self.workers), workers or len(self.workers), len(calls)))
         streams = [worker.synthesize_many(calls[i::n]) for i, worker in enumerate(self.workers[:n])]
-        try:
-            for i in range(len(calls)):
-                yield next(streams[i % n])
-        finally:
-            for stream in streams:
-                stream.close()
+        return _interleaved(streams, len(calls))
 
     def close(self) -> None:
         for worker in self.workers:
             worker.close()
+
+
+def _interleaved(streams: list, count: int) -> Iterator[Audio]:
+    try:
+        for i in range(count):
+            yield next(streams[i % len(streams)])
+    finally:
+        for stream in streams:
+            stream.close()
