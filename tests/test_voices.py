@@ -238,6 +238,22 @@ def test_every_worker_of_a_pool_starts_speaking_at_once(monkeypatch, tmp_path):
         pool.close()
 
 
+def test_a_pool_replaces_its_workers_after_a_number_of_phrases(monkeypatch, tmp_path):
+    """Bounds a worker's memory (onnxruntime's arena grows with what it has spoken)."""
+    monkeypatch.setenv("SESSIONGEN_ENGINES", "flaky=fake_engine:FlakyEngine")
+    monkeypatch.setenv("FLAKY_STATE", str(tmp_path / "state"))
+    pool = EnginePool("flaky", "flaky:1", 1, recycle_after=2)
+    pids = []
+    texts = [f"Phrase {'one ' * i}here." for i in range(1, 6)]
+    try:
+        for audio in pool.synthesize_many([(t, "fake/en", 105, 1.0, {}) for t in texts]):
+            pids.append(pool.workers[0]._process.pid)
+            assert len(audio.samples)
+    finally:
+        pool.close()
+    assert len(pids) == 5 and pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+
+
 def test_the_neural_engine_uses_one_worker_per_forty_words():
     from sessiongen.speech.engines.piper import _workers_for
 

@@ -221,19 +221,40 @@ class EnginePool:
     and the answers are read in order while every worker speaks ahead into its own socket. A
     worker that hangs or crashes is replaced by its IsolatedEngine, as for a single engine."""
 
-    def __init__(self, name: str, identity: str, size: int):
+    def __init__(self, name: str, identity: str, size: int, recycle_after: int = 0):
+        """`recycle_after`: replace a worker by a fresh process after this many phrases (0: never),
+        for engines whose memory grows with what they have spoken."""
         self.workers = [IsolatedEngine(name, identity) for _ in range(max(1, size))]
+        self.recycle_after = recycle_after
 
     def synthesize_many(self, calls: list[tuple], workers: int | None = None) -> Iterator[Audio]:
         """Every worker's share sent at once (so all of them speak from the start), the answers
         read in order."""
         n = max(1, min(len(self.workers), workers or len(self.workers), len(calls)))
-        streams = [worker.synthesize_many(calls[i::n]) for i, worker in enumerate(self.workers[:n])]
+        streams = [self._share(worker, calls[i::n]) for i, worker in enumerate(self.workers[:n])]
         return _interleaved(streams, len(calls))
+
+    def _share(self, worker: IsolatedEngine, calls: list[tuple]) -> Iterator[Audio]:
+        """One worker's calls, in batches of recycle_after with a fresh process for each batch;
+        the first batch is sent now."""
+        size = self.recycle_after or len(calls) or 1
+        batches = [calls[at : at + size] for at in range(0, len(calls), size)]
+        first = worker.synthesize_many(batches[0]) if batches else iter(())
+        return _recycled(worker, first, batches[1:])
 
     def close(self) -> None:
         for worker in self.workers:
             worker.close()
+
+
+def _recycled(worker: IsolatedEngine, first: Iterator[Audio], rest: list[list[tuple]]) -> Iterator[Audio]:
+    try:
+        yield from first
+        for batch in rest:
+            worker.close()  # the next request starts a fresh process
+            yield from worker.synthesize_many(batch)
+    finally:
+        first.close()
 
 
 def _interleaved(streams: list, count: int) -> Iterator[Audio]:

@@ -167,7 +167,7 @@ class PiperEngine:
 
         calls = [tuple(call) for call in calls]
         if self._pool is None:
-            self._pool = EnginePool("piper", self.identity(), self.workers or default_workers())
+            self._pool = EnginePool("piper", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES)
         return self._pool.synthesize_many(calls, workers=_workers_for(calls))
 
     def close(self) -> None:
@@ -176,6 +176,7 @@ class PiperEngine:
 
 
 WORDS_PER_WORKER = 40  # a worker takes ~0.5 s to load its voice: worth it for this many words
+RECYCLE_AFTER_PHRASES = 24  # onnxruntime's arena grows with what a worker has spoken (194 MB after 1 phrase, 333 after 50): a fresh process then
 
 
 def default_workers() -> int:
