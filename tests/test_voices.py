@@ -260,3 +260,11 @@ def test_the_neural_engine_uses_one_worker_per_forty_words():
     assert _workers_for([("one two three", "v", 105, 1.0, {})]) == 1
     assert _workers_for([(" ".join(["word"] * 30), "v", 105, 1.0, {})] * 3) == 3
     assert np.isclose(_workers_for([]), 1)
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "not json", '{"a": "zz", "b": [1.0, 2.0]}'])
+def test_a_damaged_memo_is_an_empty_memo(tmp_path, text):
+    path = tmp_path / "memo.json"
+    path.write_text(text, encoding="utf-8")
+    kept = voicefiles.read_memo(path, lambda v: isinstance(v, list))
+    assert kept == ({"b": [1.0, 2.0]} if text.startswith("{") else {})

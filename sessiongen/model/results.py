@@ -31,7 +31,6 @@ class Clip:
 class SpeakStats:
     synthesised: int = 0
     cached: int = 0
-    texts: list[str] = field(default_factory=list, repr=False)
 
 
 @dataclass(frozen=True)

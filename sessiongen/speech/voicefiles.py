@@ -133,7 +133,7 @@ def content_hash(model: Path, memo_dir: Path) -> str:
     stat = model.stat()
     key = f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
     memo_path = memo_dir / HASHES_FILE
-    memo = _read_memo(memo_path)
+    memo = read_memo(memo_path, _is_sha256)
     if key not in memo:
         digest = hashlib.sha256()
         with open(model, "rb") as handle:
@@ -144,12 +144,18 @@ def content_hash(model: Path, memo_dir: Path) -> str:
     return memo[key]
 
 
-def _read_memo(path: Path) -> dict:
+def read_memo(path: Path, valid) -> dict:
+    """A remembered mapping (a JSON object), keeping only the values `valid(value)` accepts; a
+    missing or damaged file is an empty memo, never an error."""
     with contextlib.suppress(OSError, ValueError):
         found = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(found, dict):
-            return {k: v for k, v in found.items() if isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)}
+            return {k: v for k, v in found.items() if valid(v)}
     return {}
+
+
+def _is_sha256(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
 
 
 def write_memo(path: Path, memo: dict) -> None:

@@ -13,7 +13,6 @@ calibration text with the duration noise off) and remembered in the cache folder
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import math
@@ -290,14 +289,16 @@ def _pace(model, found: VoiceFile) -> tuple[float, float]:
     stat = found.model.stat()
     key = f"{found.model}|{stat.st_size}|{stat.st_mtime_ns}|{identity()}"
     path = default_root() / PACE_FILE
-    memo = {}
-    with contextlib.suppress(OSError, ValueError):
-        memo = dict(json.loads(path.read_text(encoding="utf-8")))
+    memo = voicefiles.read_memo(path, _is_pace)
     pace = memo.get(key)
-    if not (isinstance(pace, list) and len(pace) == 2 and all(isinstance(x, float) and x > 0 for x in pace)):
+    if pace is None:
         pace = list(_measure_pace(model))
         voicefiles.write_memo(path, {**memo, key: pace})
     return pace[0], pace[1]
+
+
+def _is_pace(value) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(x, float) and x > 0 for x in value)
 
 
 def _measure_pace(model) -> tuple[float, float]:
