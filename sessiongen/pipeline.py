@@ -6,6 +6,7 @@ Each stage is a function of plain data; this module only wires them together.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import tempfile
 from dataclasses import dataclass, replace
@@ -15,9 +16,12 @@ import numpy as np
 
 from sessiongen.errors import SessiongenError
 from sessiongen.master.fades import Fades
+from sessiongen.master.levels import against_voice
 from sessiongen.master.loudness import LoudnessMeter, OutputMeter, gain_for
+from sessiongen.master.onspeech import LimitingOnSpeech
 from sessiongen.mix.predict import predict_lufs
 from sessiongen.mix.render import LAYERS, Renderer, prefetched
+from sessiongen.mix.voice import speech_spans, voice_lufs
 from sessiongen.model.results import Delivered, Delivery, Loudness, Prepared, Rendered
 from sessiongen.model.script import Script
 from sessiongen.model.timeline import EventKind, Timeline
@@ -25,7 +29,7 @@ from sessiongen.output import manifest as delivery
 from sessiongen.output import sidecars as sidecar_files
 from sessiongen.output.cover import default_cover, read_cover
 from sessiongen.output.encode import BackgroundWriter, SoundfileWriter
-from sessiongen.output.files import atomic_path
+from sessiongen.output.files import atomic_path, claim, safe_file_name, same_file_key, shown
 from sessiongen.output.formats import format_for, level_change_db, open_writer
 from sessiongen.output.packaging import Packaging
 from sessiongen.output.tags import TagInfo, write_tags
@@ -82,8 +86,11 @@ PREDICTION_TOLERANCE_LU = 0.1  # a prediction further than this from the measure
 def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None, tags: TagInfo | None = None, progress=None) -> Rendered:
     """Render, master, encode and tag `out` (atomically: no half-written file is ever left).
 
-    One pass: the gain comes from the predicted loudness of the mix (predict.py), and the mix's
-    loudness is measured as it goes by. Should the prediction miss by more than
+    The gain is anchored on the voice (settings.loudness_mode "voice"): the speech-gated
+    loudness of the narration, measured before mastering (mix/voice.py), lands on the target,
+    and everything else keeps its level against the voice. With "programme", or in a session
+    without narration, the whole mix lands on the target: its loudness is predicted
+    (mix/predict.py) and measured as it goes by; should the prediction miss by more than
     PREDICTION_TOLERANCE_LU, the session is mastered again with the measured gain.
 
     With `stems`, also writes each layer as it enters the mix (after ducking, before mastering)
@@ -99,18 +106,24 @@ def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = N
     renderer = Renderer(tl, prepared.clips, settings)
     codec_db = level_change_db(fmt, settings.mp3_bitrate_kbps, tl.rate_hz)
     target_lufs = settings.target_lufs - codec_db  # the codec's level change is made up
-    predicted = predict_lufs(renderer)
+    voice = voice_lufs(renderer)
+    mode = settings.loudness_mode if np.isfinite(voice) else "programme"
+    predicted = predict_lufs(renderer) if mode == "programme" else float("nan")
     with contextlib.ExitStack() as files:
         temp = files.enter_context(atomic_path(out))
         stem_temps = {name: files.enter_context(atomic_path(stems / f"{name}.wav")) for name in LAYERS} if stems is not None else {}
-        mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(predicted, target_lufs), codec_db, report)
+        master = lambda gain: _master(renderer, settings, fmt, temp, stem_temps, gain, codec_db, report)  # noqa: E731
+        mastered = master(gain_for(voice if mode == "voice" else predicted, target_lufs))
         passes = 1
-        if _missed(predicted, mastered.mix.integrated_lufs):
-            mastered = _master(renderer, settings, fmt, temp, stem_temps, gain_for(mastered.mix.integrated_lufs, target_lufs), codec_db, report)
-            passes = 2
+        if mode == "programme" and _missed(predicted, mastered.mix.integrated_lufs):
+            mastered, passes = master(gain_for(mastered.mix.integrated_lufs, target_lufs)), 2
         if tags is not None:
             write_tags(temp, fmt, tags)
-    return Rendered(out, fmt, tl, mastered.mix, gain_to_db(mastered.gain), mastered.limiter_db, mastered.delivered, prepared.speak, predicted, passes)
+    gain_db = gain_to_db(mastered.gain)
+    voice_delivered = voice + gain_db + codec_db
+    levels = against_voice(tl, mastered.delivered.momentary_lufs, voice_delivered, settings.duck_hold_s + settings.duck_release_s)
+    return Rendered(out, fmt, tl, mastered.mix, gain_db, mastered.limiter_db, mastered.delivered, prepared.speak, predicted, passes,
+                    loudness_mode=mode, voice_lufs=voice_delivered, limiter_on_speech_db=mastered.on_speech, against_voice_lu=levels)
 
 
 def _missed(predicted_lufs: float, measured_lufs: float) -> bool:
@@ -125,6 +138,7 @@ class _Mastered:
     limiter_db: float
     delivered: Delivered
     mix: Loudness  # the mix before mastering, measured as it went by
+    on_speech: tuple[float, float]  # the limiter's gain reduction over speech: mean, worst (dB)
 
 
 def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_temps: dict[str, Path], gain: float, codec_db: float, report) -> _Mastered:
@@ -134,30 +148,35 @@ def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_t
     limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db, settings.channels)
     fades = Fades(tl.frames, tl.rate_hz, settings.fade_in_s, settings.fade_out_s)
     mix_meter, meter = LoudnessMeter(tl.rate_hz, settings.channels), OutputMeter(tl.rate_hz, settings.channels)
+    on_speech = LimitingOnSpeech(speech_spans(renderer))
     writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
     stem_writers = {name: SoundfileWriter(path, tl.rate_hz, "wav", subtype="FLOAT") for name, path in stem_temps.items()}
     windows = prefetched(renderer.windows(layered=bool(stem_writers)))
+    position = 0
+
+    def deliver_block(limited: np.ndarray) -> None:
+        nonlocal position
+        on_speech.add(position, len(limited), limiter.last_gain)
+        block = fades.apply(limited, position)
+        writer.write(block)
+        meter.add(block)
+        position += len(block)
+
     try:
-        position = 0
         for window in windows:
             for name, stem in stem_writers.items():
                 stem.write(window.layer(name))
             mix = fold(window.mix(), settings)
             mix_meter.add(mix)
-            block = fades.apply(limiter.process(mix * np.float32(gain)), position)
-            writer.write(block)
-            meter.add(block)
-            position += len(block)
+            deliver_block(limiter.process(mix * np.float32(gain)))
             report((window.start + len(window.voice)) / tl.frames)
-        block = fades.apply(limiter.flush(), position)
-        writer.write(block)
-        meter.add(block)
+        deliver_block(limiter.flush())
     finally:
         windows.close()
         for w in [writer, *stem_writers.values()]:
             w.close()
     true_peak_db = min(gain_to_db(limiter.peak), settings.peak_ceiling_db)  # the limiter holds the ceiling
-    return _Mastered(gain, limiter.reduction_db, meter.result(true_peak_db, codec_db), mix_meter.result())
+    return _Mastered(gain, limiter.reduction_db, meter.result(true_peak_db, codec_db), mix_meter.result(), (on_speech.mean_db, on_speech.worst_db))
 
 
 def check_folder(out: Path) -> None:
@@ -169,11 +188,12 @@ def check_folder(out: Path) -> None:
 
 
 def slug(text: str, limit: int = 80) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit]
+    """Lower case, letters of every script kept (ASCII for accented Latin), the rest '-' ('' if nothing is left)."""
+    return safe_file_name(re.sub(r"[._]+", "-", text.lower()), limit, fallback="")
 
 
 def default_output(script: Script, values: dict[str, str], fmt: str = "mp3", folder: Path = Path("output")) -> Path:
-    """output/<technique>[-<name>].mp3"""
+    """output/<technique>[-<name>].mp3 (a name in any script is kept: Андрей gives calm-андрей.mp3)"""
     parts = [slug(script.meta.id.replace("+", "-then-")) or Path(script.path).stem]
     name = slug(values.get("name", ""), 40)
     if name:
@@ -185,11 +205,16 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     """The whole delivery of one session: audio with tags and chapters, then its sidecars."""
     packaging = packaging or Packaging()
     fmt = format_for(out, packaging.format)
-    _check_targets(out, packaging)
+    beds = {e.bed for e in prepared.timeline.events if e.bed and Path(e.bed).is_file()}
+    _check_targets(out, packaging, [*prepared.script.sources, *([packaging.cover] if packaging.cover else []), *beds])
     cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
     script = prepared.script
-    params = delivery.render_params(script, values, settings, prepared.voice, prepared.engine)
-    input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, packaging)
+    try:  # the manifest and tags record these as UTF-8 text: refused now, not after the audio is written
+        params = delivery.render_params(script, values, settings, prepared.voice, prepared.engine)
+        input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, packaging)
+        json.dumps([params, values, str(packaging.cover or "")], ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise SessiongenError(f"{shown(exc.object)}: not valid UTF-8 text (an undecodable byte in an argument or file name): use UTF-8") from None
     info = TagInfo(
         title=_tag_title(script, values, packaging), artist=packaging.artist, album=packaging.album,
         comment=delivery.comment(settings), cover=cover, cover_mime=mime, params=params,
@@ -197,6 +222,15 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     )
     rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)
     manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
+    try:
+        return _beside(out, rendered, manifest, script, packaging)
+    except (KeyboardInterrupt, SystemExit):  # a stop once the new audio is in place: its sidecars follow it, then the stop
+        _beside(out, rendered, manifest, script, packaging)
+        raise
+
+
+def _beside(out: Path, rendered: Rendered, manifest: dict, script: Script, packaging: Packaging) -> Delivery:
+    """The sidecars and the review of a recording just written."""
     paths = sidecar_files.write(out, rendered.timeline, packaging.sidecars, manifest)
     result = Delivery(rendered, manifest, tuple(paths))
     if packaging.review:
@@ -207,13 +241,23 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     return result
 
 
-def _check_targets(out: Path, packaging: Packaging) -> None:
-    """Before any work: every file the delivery writes must be writable by name (no folder in the way)."""
-    targets = [out] + [sidecar_files.sidecar_path(out, kind) for kind in packaging.sidecars]
-    targets += [packaging.stems / f"{name}.wav" for name in LAYERS] if packaging.stems else []
-    for target in targets:
-        if target.is_dir():
-            raise SessiongenError(f"{target}: there is a folder of that name: remove it or choose another output name")
+def delivery_targets(out: Path, packaging: Packaging) -> list[tuple[str, Path]]:
+    """Every file a delivery writes, as (what, path): the audio, its sidecars, stems and review."""
+    targets = [("the audio", out)] + [(f"the {kind} sidecar", sidecar_files.sidecar_path(out, kind)) for kind in packaging.sidecars]
+    targets += [(f"the {name} stem", packaging.stems / f"{name}.wav") for name in LAYERS] if packaging.stems else []
+    if packaging.review:
+        from sessiongen.review import review_paths
+
+        page, image = review_paths(out)
+        targets += [("the review page", page), ("the timeline image", image)]
+    return targets
+
+
+def _check_targets(out: Path, packaging: Packaging, inputs=()) -> None:
+    """Before any work: every file the delivery writes is a regular file or nothing, is named in
+    UTF-8, is written once (the audio is never also a stem, a sidecar never the review page) and
+    is none of its `inputs` (the script, a bed, the cover)."""
+    claim(delivery_targets(out, packaging), {same_file_key(path): f"an input ({Path(path).name})" for path in inputs})
 
 
 def _tag_title(script: Script, values: dict[str, str], packaging: Packaging) -> str:

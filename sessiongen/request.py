@@ -88,11 +88,11 @@ def session_request(given: SessionOptions) -> SessionRequest:
 
 
 def output_settings(settings: Settings, bitrate_kbps: int | None = None, bit_depth: int | None = None,
-                    loudness_lufs: float | None = None) -> Settings:
-    """The settings with the output's bitrate, bit depth and loudness target, where given."""
+                    loudness_lufs: float | None = None, loudness_mode: str | None = None) -> Settings:
+    """The settings with the output's bitrate, bit depth, loudness target and mode, where given."""
     if loudness_lufs is not None:
         loudness_lufs = from_fields({"loudness": loudness_lufs}, "command line", as_options=True).settings["loudness_lufs"]
-    return settings.but(mp3_bitrate_kbps=bitrate_kbps, bit_depth=bit_depth, loudness_lufs=loudness_lufs)
+    return settings.but(mp3_bitrate_kbps=bitrate_kbps, bit_depth=bit_depth, loudness_lufs=loudness_lufs, loudness_mode=loudness_mode)
 
 
 def output_file(output: Path | None, script: Script, values: dict[str, str], fmt: str | None) -> Path:

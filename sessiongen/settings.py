@@ -52,6 +52,7 @@ class Settings:
 
     # mastering and output
     loudness_lufs: float | None = None  # None: -16 LUFS for stereo, -19 for mono (../shared/RESEARCH.md §6)
+    loudness_mode: str = "voice"  # "voice": the narration lands on the target; "programme": the whole mix does
     peak_ceiling_db: float = -1.5  # sample peak before encoding; leaves room for MP3 overshoot
     fade_in_s: float = 0.05
     fade_out_s: float = 2.0

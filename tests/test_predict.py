@@ -85,7 +85,7 @@ def test_prediction_matches_the_measured_loudness(scene):
 
 
 def _render(tmp_path, monkeypatch, error_db: float):
-    settings = Settings(engine="fake")
+    settings = Settings(engine="fake", loudness_mode="programme")
     p = prepared(BODY, settings, duration="2m")
     passes = []
     master = pipeline._master
@@ -120,10 +120,11 @@ def test_the_manifest_gives_the_mix_loudness_measured_and_predicted(tmp_path):
 
     from sessiongen.cli import cli
 
-    result = CliRunner().invoke(cli, ["render", "box-breathing", "--engine", "fake", "-o", str(tmp_path / "b.mp3"), "--json", "--sidecars", "none"])
+    result = CliRunner().invoke(cli, ["render", "box-breathing", "--engine", "fake", "-o", str(tmp_path / "b.mp3"), "--json", "--sidecars", "none",
+                                       "--loudness-mode", "programme"])
     assert result.exit_code == 0, result.output
     loudness = json.loads(result.stdout)["loudness"]
-    assert loudness["mastering_passes"] == 1
+    assert loudness["mode"] == "programme" and loudness["mastering_passes"] == 1
     assert loudness["mix_lufs_predicted"] == pytest.approx(loudness["mix_lufs_before_mastering"], abs=pipeline.PREDICTION_TOLERANCE_LU)
     assert loudness["integrated_lufs"] == pytest.approx(-16.0, abs=0.2)
 
@@ -153,7 +154,7 @@ def test_a_loud_recorded_bed_in_mono_still_reaches_the_target(tmp_path):
     its power, is off): the miss is caught and the file still lands on the target."""
     import soundfile as sf
 
-    settings = Settings(engine="fake", ambience=str(_garden(tmp_path, 12.3)), bed_level_db=-3.0, mono=True)
+    settings = Settings(engine="fake", ambience=str(_garden(tmp_path, 12.3)), bed_level_db=-3.0, mono=True, loudness_mode="programme")
     p = prepared(BODY, settings, duration="2m")
     rendered = pipeline.write(p, settings, tmp_path / "m.wav")
     assert rendered.passes in (1, 2)

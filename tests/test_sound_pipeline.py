@@ -123,7 +123,8 @@ def test_varied_file_bed_is_seeded_and_window_independent(tmp_path):
     assert not np.allclose(whole, filebed.file_bed(path, 5, 0, 40 * RATE, RATE, vary=False))
     env = envelope(whole[:, 0], RATE, 0.25)
     assert env.min() > 0.6 * np.median(env)  # no gaps or dips at the segment joins
-    source_steepest = np.abs(np.diff(filebed.file_loop(path, RATE)[:, 0])).max()
+    loop = filebed.file_loop(path, RATE)
+    source_steepest = np.abs(np.diff(loop.read(0, len(loop))[:, 0])).max()
     assert np.abs(np.diff(whole[:, 0])).max() <= 1.2 * source_steepest  # joins add no jumps
 
 
@@ -189,5 +190,6 @@ def test_a_script_without_narration_checks_and_renders(body, minimum_s, tmp_path
     manifest = json.loads(result.stdout)
     assert manifest["speech"] == {"phrases_synthesised": 0, "phrases_cached": 0}
     assert manifest["loudness"]["integrated_lufs"] == pytest.approx(-16.0, abs=0.5)
+    assert manifest["loudness"]["mode"] == "programme" and manifest["loudness"]["voice_lufs"] is None  # no voice to anchor on
     audio, rate = sf.read(str(out))
     assert len(audio) / rate >= minimum_s

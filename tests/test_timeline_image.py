@@ -129,3 +129,19 @@ def test_labels():
     assert timeline_image.fitted("A long chapter title", 1000) == "A long chapter title"
     assert timeline_image.fitted("A long chapter title", 60).endswith("…") and timeline_image.fitted("A long chapter title", 20) == ""
     assert timeline_image.breathe_label(Event("breathe", 0, 1, breathe=Breathe(in_s=4, hold_s=7, out_s=8, rounds=4))) == "4-7-8 ×4"
+
+
+def test_the_loudness_panel_draws_the_voice_level(delivered, tmp_path):
+    """A horizontal line in the voice's colour across the loudness panel, only when given."""
+    tl, rendered = delivered.rendered.timeline, delivered.rendered
+    rows = []
+    for voice in (rendered.voice_lufs, None):
+        path = review.timeline_png(tl, tmp_path / f"v{voice}.png", rendered.delivered.momentary_lufs, target_lufs=-16, voice_lufs=voice)
+        with Image.open(path) as image:
+            pixels = np.asarray(image.convert("RGB")).astype(int)
+        left, bottom, width, height = timeline_image.LOUDNESS_RECT
+        w, h = timeline_image.IMAGE_PX
+        panel = pixels[int((1 - bottom - height) * h) : int((1 - bottom) * h), int(left * w) : int((left + width) * w)]
+        is_voice = np.all(np.abs(panel - _rgb(timeline_image.COLOURS["voice"])) <= 2, axis=2)
+        rows.append(is_voice.mean(axis=1).max())  # the share of the panel's width of the fullest row
+    assert rows[0] > 0.8 and rows[1] == 0

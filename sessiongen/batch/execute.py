@@ -12,6 +12,7 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from sessiongen.batch import jobs as work  # work.render_job, looked up at each call (tests replace it)
+from sessiongen.batch import stopping
 from sessiongen.batch.jobs import Job
 from sessiongen.batch.outcome import Outcome, Status
 from sessiongen.errors import SessiongenError
@@ -20,11 +21,12 @@ log = logging.getLogger(__name__)
 
 
 class BatchInterrupted(Exception):
-    """Ctrl-C during a batch; `outcomes` has every row, the unfinished ones interrupted."""
+    """Ctrl-C (or SIGTERM, SIGHUP) during a batch, once every worker has stopped; `outcomes` has
+    every row, the unfinished ones interrupted; `exit_status` is 128 + the signal's number."""
 
-    def __init__(self, outcomes: list[Outcome]):
+    def __init__(self, outcomes: list[Outcome], exit_status: int = 130, signal_name: str = "Ctrl-C"):
         super().__init__("interrupted")
-        self.outcomes = outcomes
+        self.outcomes, self.exit_status, self.signal_name = outcomes, exit_status, signal_name
 
 
 def default_workers() -> int:
@@ -35,7 +37,7 @@ def local_executor(workers: int) -> Executor | None:
     """Worker processes; None for one worker (rows then render in this process, one by one)."""
     if workers <= 1:
         return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=stopping.worker_start)
 
 
 def dask_executor(address: str) -> Executor:
@@ -90,7 +92,8 @@ class _Immediate:
 
 
 def run(todo: list[Job], executor: Executor | None, on_done=None, on_progress=None, progress_queue=None) -> list[Outcome]:
-    """Render every job; `on_done(outcome)` as each finishes; Ctrl-C stops and reports.
+    """Render every job; `on_done(outcome)` as each finishes. A stop (Ctrl-C, SIGTERM, SIGHUP)
+    stops every worker, then raises BatchInterrupted with every row's outcome.
 
     With no executor, rows render one by one in this process."""
     outcomes: dict[int, Outcome] = {}
@@ -102,33 +105,41 @@ def run(todo: list[Job], executor: Executor | None, on_done=None, on_progress=No
                     on_done(outcomes[job.row])
         else:
             _run_parallel(todo, executor, outcomes, on_done, on_progress, progress_queue)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         for job in todo:
-            outcomes.setdefault(job.row, job.outcome(Status.INTERRUPTED, "stopped by Ctrl-C"))
-        raise BatchInterrupted([outcomes[job.row] for job in todo]) from None
+            outcomes.setdefault(job.row, job.outcome(Status.INTERRUPTED, f"stopped by {stopping.why(stop)}"))
+        raise BatchInterrupted([outcomes[job.row] for job in todo], stopping.exit_status(stop), stopping.why(stop)) from None
     return [outcomes[job.row] for job in todo]
 
 
 def _run_parallel(todo, executor, outcomes, on_done, on_progress, progress_queue) -> None:
-    futures = {executor.submit(work.render_job, job, progress_queue): job for job in todo}
+    stop_event = stopping.stop_event_for(executor)
+    futures: dict = {}
     try:
+        for job in todo:
+            futures[executor.submit(stopping.in_worker, job, progress_queue, stop_event)] = job
         pending = set(futures)
         while pending:
             done = {f for f in pending if f.done()}
             for future in done:
-                outcome = future.result()
-                outcomes[outcome.row] = outcome
-                if on_done:
-                    on_done(outcome)
+                _collect(future.result(), outcomes, on_done)
             pending -= done
             if progress_queue is not None and not _drain(progress_queue, on_progress):
                 progress_queue = None
             if pending and not done:
                 time.sleep(0.1)
     except KeyboardInterrupt:
-        for future in futures:
-            future.cancel()
+        stopping.stop(executor, futures, stop_event)
+        for future in futures:  # what finished before every worker stopped
+            if future.done() and not future.cancelled() and future.exception() is None and future.result().row not in outcomes:
+                _collect(future.result(), outcomes, on_done)
         raise
+
+
+def _collect(outcome: Outcome, outcomes: dict[int, Outcome], on_done) -> None:
+    outcomes[outcome.row] = outcome
+    if on_done:
+        on_done(outcome)
 
 
 def _drain(progress_queue, on_progress) -> bool:

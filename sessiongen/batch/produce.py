@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sessiongen.batch import runlog
+from sessiongen.batch import outputs, runlog, stopping
 from sessiongen.batch.execute import BatchInterrupted, executor_for, run
 from sessiongen.batch.jobs import Job, speak_ahead
 from sessiongen.batch.outcome import Outcome
@@ -39,6 +39,7 @@ class BatchResult:
     verb: str  # what was done: checked, rendered or interrupted
     report: Path  # OUT_DIR/report.csv
     log_file: Path  # OUT_DIR/batch.log
+    stop_status: int = 0  # stopped by a signal: 128 + its number (130 for Ctrl-C), the command's exit status
 
     @property
     def interrupted(self) -> bool:
@@ -78,9 +79,14 @@ class Watch:
 
 
 def produce(roster: Path, options: BatchOptions, how: RunOptions = RunOptions(), watch: Watch | None = None) -> BatchResult:
-    """Every row of the roster, validated, then checked (dry run) or rendered; the reports written."""
+    """Every row of the roster, validated, then checked (dry run) or rendered; the reports written.
+    Every file the batch writes is decided first (outputs.plan): a row that would overwrite
+    another's file is invalid. A stop (Ctrl-C, SIGTERM, SIGHUP) stops every worker, then writes
+    reports that match the files on disk."""
     watch = watch or Watch()
     jobs, invalid = validate(roster, read_roster(roster), options)
+    planned = outputs.plan(jobs, options.out_dir, index=how.index and not how.dry_run)
+    jobs, invalid = planned.jobs, sorted(invalid + planned.clashing, key=lambda o: o.row)
     make_folder(options.out_dir)
     with runlog.run_log(options.out_dir) as log_file:
         log.info("batch of %d rows%s", len(jobs) + len(invalid), " (dry run)" if how.dry_run else "")
@@ -89,30 +95,48 @@ def produce(roster: Path, options: BatchOptions, how: RunOptions = RunOptions(),
             runlog.row_finished(outcome)
         if how.dry_run:
             return _finish(options.out_dir, invalid + [_checked(job) for job in jobs], "checked", log_file)
-        fresh = {} if how.force else {j.row: up_to_date(j) for j in jobs}
-        done = invalid + [o for o in fresh.values() if o is not None]
-        todo = [j for j in jobs if fresh.get(j.row) is None]
+        outcomes, stop_status = _produce(jobs, how, watch)
+        verb = "interrupted" if stop_status else "rendered"
+        return _finish(options.out_dir, invalid + outcomes, verb, log_file, index=how.index and not stop_status,
+                       playlists=planned.playlists, stop_status=stop_status)
+
+
+def _produce(jobs: list[Job], how: RunOptions, watch: Watch) -> tuple[list[Outcome], int]:
+    """Every valid row's outcome, and 0 or the exit status of the signal that stopped the batch."""
+    outcomes: dict[int, Outcome] = {}
+
+    def finished(outcome: Outcome) -> None:
+        outcomes[outcome.row] = outcome
+        runlog.row_finished(outcome)
+
+    try:
+        todo = []
+        for job in jobs:
+            fresh = None if how.force else up_to_date(job)
+            finished(fresh) if fresh is not None else todo.append(job)
         if not how.dask_address:
             todo, unspoken = speak_ahead(todo)
-            done += unspoken
-        for outcome in done[len(invalid):]:
-            runlog.row_finished(outcome)
-        outcomes, verb = _render(todo, how, watch)
-        return _finish(options.out_dir, done + outcomes, verb, log_file, index=how.index and verb == "rendered")
+            for outcome in unspoken:
+                finished(outcome)
+        _render(todo, how, watch, finished)
+        return [outcomes[job.row] for job in jobs], 0
+    except (KeyboardInterrupt, BatchInterrupted) as stop:
+        log.info("stopped by %s", stopping.why(stop))
+        settled = stopping.settle(jobs, outcomes, stopping.why(stop), how.force)
+        for outcome in settled:
+            if outcome.row not in outcomes:
+                runlog.row_finished(outcome)
+        return settled, stopping.exit_status(stop)
 
 
-def _render(todo: list[Job], how: RunOptions, watch: Watch) -> tuple[list[Outcome], str]:
-    def finished(outcome: Outcome) -> None:
-        runlog.row_finished(outcome)
+def _render(todo: list[Job], how: RunOptions, watch: Watch, finished) -> None:
+    def done(outcome: Outcome) -> None:
+        finished(outcome)
         watch.finished(outcome)
 
     watch.starting(len(todo))
     with executor_for(len(todo), how.workers, how.dask_address, live_progress=watch.live) as (executor, progress_queue):
-        try:
-            return run(todo, executor, finished, watch.progress, progress_queue), "rendered"
-        except BatchInterrupted as stop:
-            log.info("interrupted by Ctrl-C")
-            return stop.outcomes, "interrupted"
+        run(todo, executor, done, watch.progress, progress_queue)
 
 
 def _checked(job: Job) -> Outcome:
@@ -121,8 +145,13 @@ def _checked(job: Job) -> Outcome:
     return outcome
 
 
-def _finish(out_dir: Path, outcomes: list[Outcome], verb: str, log_file: Path, index: bool = False) -> BatchResult:
-    write_all(out_dir, outcomes, index=index)
-    result = BatchResult(outcomes, verb, out_dir / REPORT_CSV, log_file)
+def _finish(out_dir: Path, outcomes: list[Outcome], verb: str, log_file: Path, index: bool = False,
+            playlists: dict[str, Path] | None = None, stop_status: int = 0) -> BatchResult:
+    try:
+        write_all(out_dir, outcomes, index=index, playlists=playlists)
+    except KeyboardInterrupt as stop:  # the reports must match the disk: written whole, then the batch stops
+        write_all(out_dir, outcomes, index=index, playlists=playlists)
+        stop_status = stop_status or stopping.exit_status(stop)
+    result = BatchResult(outcomes, verb, out_dir / REPORT_CSV, log_file, stop_status)
     log.info("%s: %s", verb, ", ".join(f"{n} {status}" for status, n in result.counts.items()))
     return result

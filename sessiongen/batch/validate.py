@@ -20,6 +20,7 @@ from sessiongen.errors import SessiongenError, suggest
 from sessiongen.output import manifest as delivery
 from sessiongen.output.packaging import Packaging
 from sessiongen.script import compose
+from sessiongen.script.limits import MAX_CELL_CHARS, shorten
 from sessiongen.script.personalise import values_for
 from sessiongen.script.profile import FIELDS, Profile, from_fields
 from sessiongen.script.profile import load as load_profile
@@ -68,6 +69,7 @@ class _Validator:
         return self.profiles[name]
 
     def job(self, number: int, row: dict) -> Job:
+        _check_cells(row)
         if EXTRA_CELLS in row:
             raise SessiongenError(f"the row has more cells than the header ('{row[EXTRA_CELLS]}'): put a value that contains a comma in double quotes")
         client_id, technique = str(row.get("client_id") or "").strip(), str(row.get("technique") or "").strip()
@@ -112,6 +114,30 @@ class _Validator:
         return self.engines[key]
 
 
+def _cell_chars(value, limit: int) -> int:
+    """A cell's size in characters (a YAML roster's lists and mappings counted through), counting
+    no further than just past `limit`."""
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple)):
+        total = 0
+        for item in value:
+            total += _cell_chars(item, limit - total)
+            if total > limit:
+                break
+        return total
+    return len(value) if isinstance(value, str) else len(str(value)[: limit + 1])
+
+
+def _check_cells(row: dict) -> None:
+    """Every cell of a row bounded before it is used (a file name, a path, a variable)."""
+    for key, value in row.items():
+        if len(str(key)) > MAX_CELL_CHARS:
+            raise SessiongenError(f"the column name '{shorten(key)}' is longer than the limit of {MAX_CELL_CHARS:,} characters: shorten it")
+        if _cell_chars(value, MAX_CELL_CHARS) > MAX_CELL_CHARS:
+            raise SessiongenError(f"the cell '{shorten(key)}' is longer than the limit of {MAX_CELL_CHARS:,} characters: shorten it")
+
+
 def _split_columns(row: dict, declared: dict) -> tuple[dict, dict]:
     """Profile fields, and script variables named as columns; anything else is an error."""
     fields, variables = {}, {}
@@ -145,7 +171,7 @@ def validate(roster: Path, rows: list[dict], options: BatchOptions) -> tuple[lis
         try:
             jobs.append(validator.job(number, row))
         except SessiongenError as exc:
-            invalid.append(Outcome(number, str(row.get("client_id") or ""), str(row.get("technique") or ""), status=Status.INVALID, error=str(exc)))
+            invalid.append(Outcome(number, shorten(row.get("client_id") or "", MAX_CELL_CHARS), shorten(row.get("technique") or "", MAX_CELL_CHARS), status=Status.INVALID, error=str(exc)))
     log.info("validated %d rows: %d valid, %d invalid", len(rows), len(jobs), len(invalid))
     return jobs, invalid
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from sessiongen import __version__, offline
+from sessiongen.cli import signals
 from sessiongen.cli.batch import batch
 from sessiongen.cli.check import check
 from sessiongen.cli.group import TopGroup
@@ -29,4 +30,8 @@ def cli():
 
 def main() -> None:
     offline.guard()
-    cli(prog_name="sessiongen")
+    signals.install()
+    try:
+        cli(prog_name="sessiongen")
+    finally:
+        signals.finishing()

@@ -73,9 +73,9 @@ def batch(roster, out_dir, workers, dry_run, force, name_template, date_text, ta
     how = RunOptions(workers=workers, dry_run=dry_run, force=force, dask_address=dask_address, index=not no_report)
     result = produce(roster, options, how, _Progress(sys.stdout.isatty()))
     _summary(result)
-    if result.interrupted:
+    if result.interrupted or result.stop_status:
         click.echo("interrupted: finished rows are kept; run the same command again to resume", err=True)
-        sys.exit(130)
+        sys.exit(result.stop_status or 130)
     if result.problems:
         sys.exit(1)
 

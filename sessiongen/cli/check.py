@@ -9,6 +9,9 @@ import click
 
 from sessiongen.errors import ScriptError
 from sessiongen.script import parser
+from sessiongen.script.limits import shorten
+
+ECHO_CHARS = 500  # of the offending line, echoed under its problem
 
 
 @click.command()
@@ -24,7 +27,7 @@ def check(scripts):
             for problem in exc.problems:
                 click.echo(str(problem))
                 if problem.where is not None and problem.where.text:
-                    click.echo(f"    {problem.where.text.strip()}")
+                    click.echo(f"    {shorten(problem.where.text.strip(), ECHO_CHARS)}")
     files = f"file{'s' * (len(scripts) > 1)}"
     if failed:
         click.echo(f"problems in {failed} of {len(scripts)} {files}", err=True)

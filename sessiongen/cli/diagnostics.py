@@ -2,7 +2,8 @@
 
 - A problem the user can fix (SessiongenError, a file the system refuses) is one line on stderr
   and exit 1; a script's problems are shown as `check` shows the first of them.
-- Ctrl-C is one line and exit 130. Click's own usage errors exit 2.
+- Ctrl-C is one line and exit 130; SIGTERM and SIGHUP too, with 143 and 129 (`signals`). Click's
+  own usage errors exit 2.
 - Anything else is a bug: one line, `error: internal error: ...`, and exit 1; with --debug its
   traceback comes first.
 - `--verbose` shows the library's INFO log messages on stderr, `--debug` its DEBUG ones too. Both
@@ -17,6 +18,7 @@ import logging
 import click
 
 from sessiongen.errors import ScriptError, SessiongenError
+from sessiongen.speech import isolated
 
 LOGGER = logging.getLogger("sessiongen")  # the parent of every module's logger
 LEVEL_KEY = "sessiongen.log_level"  # in the invocation's ctx.meta, shared by nested commands
@@ -100,8 +102,10 @@ def reported_errors(ctx: click.Context):
         _fail(ctx, str(exc), 1)  # the first problem, and how many more `check` will show
     except SessiongenError as exc:
         _fail(ctx, f"error: {exc}", 1)
-    except KeyboardInterrupt:
-        _fail(ctx, "interrupted: nothing was left half-written", 130)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as signals.Stopped
+        isolated.stop_all()
+        name = getattr(exc, "signal_name", "Ctrl-C")
+        _fail(ctx, f"interrupted{'' if name == 'Ctrl-C' else f' ({name})'}: nothing was left half-written", getattr(exc, "exit_status", 130))
     except OSError as exc:  # a file the user named that the system refuses (too long, no access, ...)
         name = exc.filename or ""
         _fail(ctx, f"error: {name}{': ' if name else ''}{exc.strerror or exc}", 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import click
@@ -15,10 +16,21 @@ from sessiongen.sound import catalog
 from sessiongen.speech import pronounce
 
 
+def _decoded(text: str, option: str) -> str:
+    """An argument as text; bytes that were not UTF-8 on the command line (Python keeps them as lone
+    surrogates, which nothing can write) are a usage error, not a traceback later."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(text).decode("utf-8", "backslashreplace")  # the bytes as they were given
+        raise click.BadParameter(f"'{shown}' is not UTF-8 text: check the terminal's encoding (the locale) and type it again", param_hint=option) from None
+    return text
+
+
 def _parse_vars(ctx, param, values) -> dict[str, str]:
     out = {}
     for item in values:
-        key, sep, value = item.partition("=")
+        key, sep, value = _decoded(item, "--var").partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"'{item}' must look like KEY=VALUE, e.g. --var name=Sam")
         out[key.strip()] = value
@@ -41,7 +53,7 @@ def _check_ambience(ctx, param, value):
 
 def _parse_say(ctx, param, values) -> tuple:
     try:
-        return pronounce.merged(*(pronounce.parse(item, "") for item in values))
+        return pronounce.merged(*(pronounce.parse(_decoded(item, "--say"), "") for item in values))
     except SessiongenError as exc:
         raise click.BadParameter(exc.message) from None
 
@@ -73,7 +85,7 @@ SESSION_OPTIONS = [
     click.option("--var", "variables", multiple=True, callback=_parse_vars, metavar="KEY=VALUE", help="Set a script variable, e.g. --var name=Sam (repeatable)."),
     click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="A client profile (YAML); options given here override it."),
     click.option("--minutes", type=float, help="Fit the session to this many minutes by stretching its elastic pauses."),
-    click.option("--voice", help="A voice's name or language (see `sessiongen voices`), or a Piper .onnx file; espeak-ng variants as VOICE+VARIANT."),
+    click.option("--voice", callback=lambda ctx, param, value: value if value is None else _decoded(value, "--voice"), help="A voice's name or language (see `sessiongen voices`), or a Piper .onnx file; espeak-ng variants as VOICE+VARIANT."),
     click.option("--say", multiple=True, callback=_parse_say, metavar="WORD=RESPELLING",
                  help="How to say a word: a respelling (Siobhan=shi-vawn) or IPA phonemes between slashes (Nguyen=/ŋwiən/); repeatable."),
     click.option("--rate", type=int, help=f"Speech rate in words per minute [default: {DEFAULTS.rate_wpm}]."),

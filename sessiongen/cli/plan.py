@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,6 +9,7 @@ import click
 from sessiongen import pipeline
 from sessiongen.cli.options import json_option, session_options
 from sessiongen.model.timeline import EventKind
+from sessiongen.output.jsontext import json_text
 from sessiongen.request import session_request
 from sessiongen.timefmt import clock, compact_duration
 
@@ -31,7 +31,7 @@ def plan(script, session, as_json, png):
         pipeline.check_folder(png)
         review.timeline_png(tl, png, title=tl.title)
     if as_json:
-        click.echo(json.dumps(tl.to_json(), indent=2, ensure_ascii=False))
+        click.echo(json_text(tl.to_json(), "plan --json", indent=2, ensure_ascii=False))
         return
     lo_s, hi_s = (frames / tl.rate_hz for frames in tl.range_frames)
     click.echo(f"{tl.title}: {clock(tl.duration_s)} (can be {compact_duration(lo_s)} to {compact_duration(hi_s)})")

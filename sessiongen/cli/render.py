@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -13,8 +12,10 @@ from sessiongen.cli.options import json_option, session_options, sidecars_option
 from sessiongen.errors import display_path
 from sessiongen.output.encode import MP3_BITRATES_KBPS
 from sessiongen.output.formats import NAMES as FORMATS
+from sessiongen.output.jsontext import json_text
 from sessiongen.output.packaging import Packaging
 from sessiongen.request import make_folder, output_file, output_settings, session_request
+from sessiongen.script.profile import LOUDNESS_MODES
 from sessiongen.timefmt import clock
 
 
@@ -25,7 +26,8 @@ from sessiongen.timefmt import clock
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, when the file name's extension should not decide it.")
 @click.option("--bitrate", type=click.Choice([str(b) for b in MP3_BITRATES_KBPS]), help="MP3 bitrate in kbps, constant [default: 192].")
 @click.option("--bit-depth", type=click.Choice(["16", "24"]), help="WAV and FLAC bit depth [default: 16].")
-@click.option("--loudness", type=float, help="Integrated loudness target in LUFS [default: -16, or -19 with --mono].")
+@click.option("--loudness", type=float, help="Loudness target in LUFS, of the voice or of the whole programme (see --loudness-mode) [default: -16, or -19 with --mono].")
+@click.option("--loudness-mode", type=click.Choice(LOUDNESS_MODES), help="What lands on the target: the narration's speech-gated loudness (voice: the same voice level at any length) or the whole mix's integrated loudness (programme) [default: voice; programme without narration].")
 @click.option("--artist", default="", help="Artist tag: the clinician or practice.")
 @click.option("--album", default="", help="Album tag.")
 @click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), help="Cover art (JPEG or PNG) [default: one made for the technique].")
@@ -34,11 +36,11 @@ from sessiongen.timefmt import clock
 @click.option("--stems", type=click.Path(file_okay=False, path_type=Path), help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.")
 @click.option("--report", is_flag=True, help="Also write NAME.html (a review page with player, chapters and transcript) and NAME.timeline.png.")
 @json_option("Print the manifest (parameters, chapters, loudness measured) as JSON.")
-def render(script, output, session, fmt, bitrate, bit_depth, loudness, artist, album, cover, tag_names, sidecar_kinds, stems, report, as_json):
+def render(script, output, session, fmt, bitrate, bit_depth, loudness, loudness_mode, artist, album, cover, tag_names, sidecar_kinds, stems, report, as_json):
     """Render a script (a file or a library id) to an audio file, with its sidecars."""
     request = session_request(session)
     settings = output_settings(request.settings, bitrate_kbps=int(bitrate) if bitrate else None,
-                               bit_depth=int(bit_depth) if bit_depth else None, loudness_lufs=loudness)
+                               bit_depth=int(bit_depth) if bit_depth else None, loudness_lufs=loudness, loudness_mode=loudness_mode)
     packaging = Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt,
                           review=report, client_id=request.profile.client_id)
     parsed = pipeline.load(script)
@@ -52,16 +54,19 @@ def render(script, output, session, fmt, bitrate, bit_depth, loudness, artist, a
     for warning in pipeline.warnings(prepared, settings):
         click.echo(f"warning: {warning}", err=True)
     if as_json:
-        click.echo(json.dumps({**result.manifest, "sidecars": [str(p) for p in result.sidecars]}, indent=2, ensure_ascii=False))
+        click.echo(json_text({**result.manifest, "sidecars": [str(p) for p in result.sidecars]}, "render --json", indent=2, ensure_ascii=False))
         return
-    loud = result.manifest["loudness"]
     tl = result.rendered.timeline
-    click.echo(
-        f"wrote {display_path(result.rendered.path)} ({clock(tl.duration_s)}, {len(tl.chapters)} chapters, "
-        f"{loud['integrated_lufs']:.1f} LUFS, peak {loud['true_peak_dbtp']:.1f} dBTP)"
-    )
+    click.echo(f"wrote {display_path(result.rendered.path)} ({clock(tl.duration_s)}, {len(tl.chapters)} chapters, {_levels(result.manifest['loudness'])})")
     for path in result.sidecars:
         click.echo(f"  and {display_path(path)}")
+
+
+def _levels(loud: dict) -> str:
+    """'voice -16.0 LUFS, programme -18.4 LUFS, peak -1.6 dBTP' (programme and peak only, without narration)."""
+    shown = lambda key: "-inf" if loud[key] is None else f"{loud[key]:.1f}"  # noqa: E731
+    voice = f"voice {shown('voice_lufs')} LUFS, " if loud["voice_lufs"] is not None else ""
+    return f"{voice}programme {shown('integrated_lufs')} LUFS, peak {shown('true_peak_dbtp')} dBTP"
 
 
 def _progress():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from sessiongen.cli.options import json_option
+from sessiongen.output.jsontext import json_text
 from sessiongen.sound import catalog
 
 
@@ -20,7 +19,7 @@ def sounds(as_json):
         "beds": [{"name": n, "description": d} for n, d in catalog.BEDS.items()],
     }
     if as_json:
-        click.echo(json.dumps(info, indent=2))
+        click.echo(json_text(info, "sounds --json", indent=2))
         return
     for title, key in (("Bilateral tones (tone=)", "timbres"), ("Styles (style=)", "styles"), ("Ambience beds (--ambience, [ambience])", "beds")):
         click.echo(f"{title}:")

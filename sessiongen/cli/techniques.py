@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from sessiongen import pipeline
 from sessiongen.cli.group import Group
 from sessiongen.cli.options import ENGINE_OPTION, json_option
+from sessiongen.output.jsontext import json_text
 from sessiongen.script import library, parser
 from sessiongen.settings import DEFAULTS
 from sessiongen.timefmt import clock, compact_duration
@@ -28,7 +27,7 @@ def techniques(ctx, as_json, category):
         if category is None or meta.category == category:
             rows.append({"id": meta.id, "title": meta.title, "category": meta.category, "duration_s": meta.duration_s, "summary": meta.summary})
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json_text(rows, "techniques --json", indent=2, ensure_ascii=False))
         return
     for row in rows:
         click.echo(f"{row['id']:<28} {row['category']:<14} {compact_duration(row['duration_s']):>6}  {row['title']}")
@@ -45,7 +44,7 @@ def show(technique, as_json, engine):
         tl = pipeline.prepare(script, {}, DEFAULTS.but(engine=engine), root).timeline
     info = pipeline.outline(script, tl)
     if as_json:
-        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        click.echo(json_text(info, "techniques --json", indent=2, ensure_ascii=False))
         return
     lo, hi = info["range_s"]
     click.echo(f"{info['title']} ({info['id']}, {info['category']})")

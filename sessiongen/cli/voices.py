@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from sessiongen import speech
 from sessiongen.cli.options import json_option
+from sessiongen.output.jsontext import json_text
 
 
 @click.command()
@@ -18,7 +17,7 @@ def voices(as_json, engine, language):
     """List the voices: engine, name, language, quality, sample rate and where each lives."""
     found = speech.list_voices(engine, language)
     if as_json:
-        click.echo(json.dumps([v.as_dict() for v in found], indent=2, ensure_ascii=False))
+        click.echo(json_text([v.as_dict() for v in found], "voices --json", indent=2, ensure_ascii=False))
         return
     click.echo(f"{'ENGINE':<8} {'VOICE (--voice)':<26} {'LANGUAGE':<16} {'QUALITY':<8} {'RATE':>6}  WHERE")
     for v in found:

@@ -111,34 +111,34 @@ class Renderer:
         lo, hi = max(start, event.start), min(stop, event.end)
         rate = self.tl.rate_hz
         if event.kind == EventKind.SPEECH:
-            _place(w.voice, self.reader.samples(event.clip or event.text), event.start, start, stop)
+            place(w.voice, self.reader.samples(event.clip or event.text), event.start, start, stop)
         elif event.kind == EventKind.BLS:
             tone = replace(event.tone, depth_pct=0.0) if self.settings.mono else event.tone
             w.bilateral[lo - start : hi - start] += self._bls_gain(event) * tones.bls(tone, lo - event.start, hi - lo, rate, event.frames, self.tl.seed)
         elif event.kind == EventKind.HEADPHONE_CHECK:
             beep = tones.bls(HEADPHONE_TONE, 0, int(HEADPHONE_BEEP_S * rate), rate)[:, 0] * self.set_gain
             for offset, pan in event.beeps:
-                _place(w.bilateral, beep, event.start + offset, start, stop, pan)
+                place(w.bilateral, beep, event.start + offset, start, stop, pan)
             for offset, text, pan in event.cues:
-                _place(w.voice, self.reader.samples(text), event.start + offset, start, stop, pan)
+                place(w.voice, self.reader.samples(text), event.start + offset, start, stop, pan)
         elif event.kind == EventKind.BELL:
-            _place(w.cues, tones.bell(rate, self.settings.bell_s) * self.bell_gain, event.start, start, stop)
+            place(w.cues, tones.bell(rate, self.settings.bell_s) * self.bell_gain, event.start, start, stop)
         elif event.kind == EventKind.BREATHE:
             tone = tones.breath_tone(event.breathe, lo - event.start, hi - lo, rate) * self.breath_gain
             w.cues[lo - start : hi - start] += tone[:, None]
             for offset, text, pan in event.cues:
-                _place(w.voice, self.reader.samples(text), event.start + offset, start, stop, pan)
+                place(w.voice, self.reader.samples(text), event.start + offset, start, stop, pan)
 
     def _bed(self, name: str, start: int, frames: int) -> np.ndarray:
         if beds.is_named(name):
             return beds.noise(name, self.tl.seed, start, frames, self.tl.rate_hz)
-        return filebed.file_bed(name, self.tl.seed, start, frames, self.tl.rate_hz, self.settings.bed_vary)
+        return filebed.file_bed(name, self.tl.seed, start, frames, self.tl.rate_hz, self.settings.bed_vary, session_frames=self.tl.frames)
 
     def bed_power_at(self, name: str, t: np.ndarray) -> np.ndarray | float:
         """K-weighted power of a bed (before its gain) around frame positions t, as it is mixed."""
         if beds.is_named(name):
             return beds.k_power(name, self.tl.seed, t, self.tl.rate_hz, self.settings.mono)
-        return filebed.k_power(name, self.tl.seed, t, self.tl.rate_hz, self.settings.bed_vary, self.settings.mono)
+        return filebed.k_power(name, self.tl.seed, t, self.tl.rate_hz, self.settings.bed_vary, self.settings.mono, session_frames=self.tl.frames)
 
     def _bls_gain(self, event: Event) -> float:
         if event.tone.level_db is not None:
@@ -192,6 +192,9 @@ class Renderer:
     def clip_samples(self, key: str) -> np.ndarray:
         """A phrase's levelled mono samples at the mix rate."""
         return self.reader.samples(key)
+
+    def clip_frames(self, key: str) -> int:
+        return self.reader.clips[key].frames
 
 
 def _held_spans(speech: list[Event], hold_frames: int) -> list[tuple[int, int]]:
@@ -255,7 +258,7 @@ def prefetched(windows, depth: int = 2):
         thread.join()
 
 
-def _place(target: np.ndarray, mono: np.ndarray, at: int, start: int, stop: int, pan: float = 0.0) -> None:
+def place(target: np.ndarray, mono: np.ndarray, at: int, start: int, stop: int, pan: float = 0.0) -> None:
     """Add a mono clip beginning at absolute frame `at` into the window [start, stop).
 
     Centred clips go into both channels at full level (the voice); a pan of -1 or +1 puts the

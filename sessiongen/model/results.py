@@ -74,6 +74,10 @@ class Rendered:
     speak: SpeakStats = field(default_factory=SpeakStats)
     predicted_lufs: float = float("nan")  # the mix's loudness as predicted before rendering
     passes: int = 1  # 2 when the prediction missed and the session was mastered again
+    loudness_mode: str = "programme"  # what landed on the target: "voice" (the narration) or "programme" (the mix)
+    voice_lufs: float = float("-inf")  # the narration's speech-gated loudness as delivered
+    limiter_on_speech_db: tuple[float, float] = (0.0, 0.0)  # the limiter's gain reduction over speech: mean, worst
+    against_voice_lu: dict = field(default_factory=dict)  # master.levels.against_voice: the mix, bed, tones against the voice
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,18 @@
-"""Cover art: a calm default cover drawn with numpy and encoded as PNG by hand, and a user's own image.
+"""Cover art: a calm default cover drawn with numpy and encoded as PNG by hand, and a user's own image
+(checked by decoding it whole with Pillow, within MAX_COVER_PIXELS, before its bytes are embedded).
 
 The default cover is a soft vertical gradient in muted blue, teal or lavender, a few large translucent
 circles and a gentle horizon. Colours and shapes come from a hash of the title, so each technique looks
-distinct while the family stays consistent. No Pillow: the PNG is written with zlib and struct.
+distinct while the family stays consistent. The default PNG is written with zlib and struct.
 """
 
 from __future__ import annotations
 
 import colorsys
 import hashlib
+import io
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -20,6 +23,9 @@ from sessiongen.errors import SessiongenError, display_path
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 MAX_COVER_BYTES = 5 * 1024 * 1024
+MAX_COVER_PIXELS = 4096 * 4096  # 50 MB decoded as RGB; players show covers at 3000 x 3000 at most
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type: grey, RGB, palette, grey + alpha, RGBA
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))  # x0, y0, dx, dy
 HUE_RANGE_DEG = (175.0, 275.0)  # teal through blue to lavender
 
 
@@ -114,9 +120,70 @@ def read_cover(path: Path | str) -> tuple[bytes, str]:
     mime = image_mime(data)
     if not mime:
         raise SessiongenError(f"{shown} is not a JPEG or PNG image: use a .jpg or .png file")
+    damaged = f"{shown} is cut short or damaged: save the image again, or leave the cover out to use the default"
     if not _complete(data, mime) or image_size_px(data) == (0, 0):
-        raise SessiongenError(f"{shown} is cut short or damaged: save the image again, or leave the cover out to use the default")
+        raise SessiongenError(damaged)
+    _decode(data, mime, shown, damaged)
     return data, mime
+
+
+def _decode(data: bytes, mime: str, shown: str, damaged: str) -> None:
+    """Decode the image whole (Pillow), its size bounded first: a cover that players would fail
+    on, or that claims more pixels than MAX_COVER_PIXELS, is never embedded."""
+    from PIL import Image  # Pillow comes with matplotlib; loaded only for a user's cover
+
+    width_px, height_px = image_size_px(data)
+    if width_px * height_px > MAX_COVER_PIXELS:
+        raise SessiongenError(f"{shown} is {width_px} x {height_px} px, over {MAX_COVER_PIXELS / 1e6:.1f} million pixels: use a smaller image (3000 x 3000 px is plenty)")
+    if mime == "image/png" and not _png_pixels_complete(data):
+        raise SessiongenError(damaged)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if (image.format, image.size) != (mime.split("/")[1].upper(), (width_px, height_px)):
+                    raise SessiongenError(damaged)
+                image.verify()  # chunk checksums, structure
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()  # every pixel decoded
+    except SessiongenError:
+        raise
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds (OSError, SyntaxError, ValueError, zlib.error, ...)
+        raise SessiongenError(damaged) from None
+
+
+def _png_pixels_complete(data: bytes) -> bool:
+    """Whether the PNG's pixel data (its IDAT chunks, joined) inflates to exactly the size its
+    header declares. Pillow takes a stream that ends early and paints the rest black. Inflated
+    a megabyte at a time and counted, never kept."""
+    width_px, height_px, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
+    expected = _png_raw_bytes(width_px, height_px, depth * PNG_CHANNELS.get(colour, 0), interlace)
+    chunks, at = [], 8
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        if kind == b"IDAT":
+            chunks.append(data[at + 8 : at + 8 + length])
+        at += 12 + length
+    inflater, pending, produced = zlib.decompressobj(), b"".join(chunks), 0
+    try:
+        while produced <= expected:
+            out = inflater.decompress(pending, 1 << 20)
+            produced, pending = produced + len(out), inflater.unconsumed_tail
+            if not out and not pending:
+                break
+    except zlib.error:
+        return False
+    return produced == expected and inflater.eof
+
+
+def _png_raw_bytes(width_px: int, height_px: int, bits_per_pixel: int, interlace: int) -> int:
+    """Bytes of filtered rows (a filter byte each) a PNG of this size and depth inflates to."""
+    total = 0
+    for x0, y0, dx, dy in ADAM7 if interlace else ((0, 0, 1, 1),):
+        columns, rows = max(0, -(-(width_px - x0) // dx)), max(0, -(-(height_px - y0) // dy))
+        if columns and rows:
+            total += rows * (1 + -(-(columns * bits_per_pixel) // 8))
+    return total
 
 
 def _complete(data: bytes, mime: str) -> bool:

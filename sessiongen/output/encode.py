@@ -16,6 +16,7 @@ import soundfile as sf
 
 from sessiongen.errors import SessiongenError
 from sessiongen.output import xing
+from sessiongen.timefmt import clock
 
 MP3_BITRATES_KBPS = (128, 192, 256)
 BIT_DEPTHS = (16, 24)
@@ -42,6 +43,18 @@ def mp3_level_change_db(bitrate_kbps: int, rate_hz: int) -> float:
     return 20.0 * float(np.log10(np.sqrt(np.mean(middle**2)) / np.sqrt(np.mean(reference**2))))
 
 
+def check_finite(block: np.ndarray, position: int, rate_hz: int) -> None:
+    """Refuse a block with a NaN or an infinite sample: garbage is never encoded. The caller's
+    atomic write then leaves no file behind. min and max propagate NaN, and cost no temporary."""
+    if block.size and not (np.isfinite(block.min()) and np.isfinite(block.max())):
+        bad = ~np.isfinite(block).reshape(len(block), -1).all(axis=1)
+        frame = position + int(np.flatnonzero(bad)[0])
+        raise SessiongenError(
+            f"the mix has a sample that is not a number (NaN or infinity) at {clock(frame / rate_hz)}: nothing was written "
+            "(a damaged input or a bug: please report it)"
+        )
+
+
 FULL_SCALE_16 = 32768.0  # 1.0 is 2**15 (clipped to 32767), as libsndfile and ffmpeg convert and read back
 DITHER_SEED = 0x5E55  # fixed: the same session renders to the same bytes (tests/test_batch.py)
 DITHER_EDGE_S = 0.02  # the dither fades in over the first 20 ms and out over the last 20 ms
@@ -59,6 +72,7 @@ class Dither16:
 
     def __init__(self, rate_hz: int, channels: int, seed: int = DITHER_SEED):
         self._rng = np.random.Generator(np.random.PCG64(seed))
+        self._rate_hz = rate_hz
         self._channels = channels
         self._edge = max(1, round(DITHER_EDGE_S * rate_hz))
         self._rise = (0.5 - 0.5 * np.cos(np.pi * np.arange(self._edge) / self._edge)).astype(np.float32)  # 0 at the edge
@@ -67,6 +81,7 @@ class Dither16:
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """The quantised samples that are certainly not among the last DITHER_EDGE_S of the file."""
+        check_finite(block, self._position + len(self._held), self._rate_hz)
         data = np.concatenate([self._held, block]) if len(self._held) else np.asarray(block, dtype=np.float32)
         cut = max(0, len(data) - self._edge)
         self._held = data[cut:].copy()
@@ -168,6 +183,7 @@ class SoundfileWriter:
     def __init__(self, path: Path, rate_hz: int, fmt: str, subtype: str, channels: int = 2):
         self._file = sf.SoundFile(str(path), "w", samplerate=rate_hz, channels=channels, format=fmt.upper(), subtype=subtype)
         self._dither = Dither16(rate_hz, channels) if subtype == "PCM_16" else None
+        self._rate_hz, self._written = rate_hz, 0
 
     @staticmethod
     def subtype_for(fmt: str, bit_depth: int) -> str:
@@ -176,11 +192,14 @@ class SoundfileWriter:
         return {"wav": f"PCM_{bit_depth}", "flac": f"PCM_{bit_depth}"}.get(fmt, "VORBIS")
 
     def prepare(self, block: np.ndarray) -> np.ndarray:
-        return self._dither.process(block) if self._dither is not None else block
+        return self._dither.process(block) if self._dither is not None else block  # Dither16 checks the samples
 
     def write(self, block: np.ndarray) -> None:
         if self._dither is not None and block.dtype != np.int16:
             block = self.prepare(block)
+        elif self._dither is None:  # 24-bit, float and Vorbis take the samples as they are: checked here
+            check_finite(block, self._written, self._rate_hz)
+            self._written += len(block)
         if len(block):
             self._file.write(block)
 

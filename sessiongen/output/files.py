@@ -1,34 +1,140 @@
-"""Writing files so that an interrupt leaves the old file or the new one, never a fragment."""
+"""Writing files so that an interrupt leaves the old file or the new one, never a fragment; and
+deciding, before anything is written, that every file a command writes is ours to replace.
+
+- Only a regular file (or nothing) is ever replaced: a folder, a symbolic link, a device, a FIFO
+  or a socket in a target's place is refused with one line. A symbolic link is refused rather
+  than followed or replaced: following it could overwrite a file anywhere (as root, a system
+  file), replacing it would silently break whatever it linked.
+- A name that is not text (a lone surrogate from an undecodable command-line byte) is refused: the
+  manifest, tags and pages record every name as UTF-8 text.
+- `claim` checks a whole set of targets at once: no two may be the same file, counting names that
+  differ only in case or Unicode normalisation as the same (as macOS and Windows do).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
+import stat
 import tempfile
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
-from sessiongen.errors import SessiongenError
+from sessiongen.errors import SessiongenError, display_path
+
+TEMP_SUFFIX = ".part"
+NAME_BYTES = 180  # a sanitised name's most UTF-8 bytes: room left for suffixes under the usual 255
+WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?", re.IGNORECASE)
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+def shown(path: Path | str) -> str:
+    """A path as it can be printed: bytes that are not UTF-8 shown as \\xNN."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def check_replaceable(target: Path | str) -> None:
+    """Refuse a target that is not text, or whose place holds anything but a regular file."""
+    target = Path(target)
+    try:
+        str(target).encode("utf-8")
+    except UnicodeEncodeError:
+        raise SessiongenError(f"{shown(target)}: the name is not valid UTF-8 text: rename it (or its folder) with UTF-8 characters") from None
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise SessiongenError(f"{target}: cannot be checked ({exc.strerror}): choose another name") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    if stat.S_ISDIR(mode):
+        raise SessiongenError(f"{display_path(target)}: there is a folder of that name: remove it or choose another name")
+    raise SessiongenError(f"{display_path(target)}: is {kind}; only regular files are replaced: remove it or choose another name")
+
+
+def same_file_key(path: Path | str) -> str:
+    """What two names share when they are one file on some file system (case and Unicode
+    normalisation aside)."""
+    return unicodedata.normalize("NFC", str(Path(path).resolve())).casefold()
+
+
+def claim(targets: Iterable[tuple[str, Path]], taken: dict[str, str] | None = None) -> dict[str, str]:
+    """Check (what, path) targets before any is written: each replaceable, no two the same file,
+    none among `taken` (key -> what already writes it). Returns `taken` with these added."""
+    taken = dict(taken or {})
+    for what, path in targets:
+        check_replaceable(path)
+        key = same_file_key(path)
+        if key in taken:
+            raise SessiongenError(f"{display_path(path)}: {what} would overwrite {taken[key]}: choose another name")
+        taken[key] = f"{what} ({Path(path).name})"
+    return taken
+
+
+def safe_file_name(text: str, limit: int = 100, fallback: str = "unnamed") -> str:
+    """A file name from any text, keeping letters of every script (accents on Latin letters are
+    dropped: Zoë -> Zoe; 日本語, Ελένη and Андрей stay): separators, control and format characters
+    (bidi overrides), punctuation and spaces become '-', and no name starts with a dot."""
+    out = []
+    for char in unicodedata.normalize("NFC", str(text)):
+        if char.isascii():
+            out.append(char if char.isalnum() or char in "._-" else "-")
+            continue
+        latin = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        if latin and latin.isalnum():
+            out.append(latin)
+        else:
+            out.append(char if unicodedata.category(char)[0] in "LNM" else "-")
+    name = re.sub(r"\.{2,}", ".", re.sub(r"-{2,}", "-", "".join(out)))
+    name = name.strip(".-")[:limit]
+    while len(name.encode("utf-8")) > NAME_BYTES:
+        name = name[:-1]
+    name = name.strip(".-") or fallback
+    return "_" + name[: limit - 1] if WINDOWS_RESERVED.fullmatch(name) else name
 
 
 @contextlib.contextmanager
 def atomic_path(target: Path | str, suffix: str = ""):
-    """Yield a temporary path beside `target`; on success it is renamed over `target`."""
+    """Yield a temporary path beside `target`; on success it is renamed over `target` (which
+    must be a regular file or nothing, checked before and again just before the rename)."""
     target = Path(target)
-    if target.is_dir():
-        raise SessiongenError(f"{target}: there is a folder of that name: remove it or choose another name")
+    check_replaceable(target)
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=(suffix or target.suffix) + ".part", dir=target.parent)
+        fd, temp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=(suffix or target.suffix) + TEMP_SUFFIX, dir=target.parent)
     except OSError as exc:
         raise SessiongenError(f"{target}: cannot write there ({exc.strerror}): choose another folder or name") from None
     os.fchmod(fd, 0o666 & ~_umask())  # like any new file, not mkstemp's private 0600
     os.close(fd)
     try:
         yield Path(temp)
+        check_replaceable(target)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name[:40]}."
+
+
+def remove_temporaries(target: Path | str) -> list[Path]:
+    """Remove the temporary files atomic_path left beside `target` (after a process writing it
+    was killed, so its own cleanup never ran); returns what was removed."""
+    target = Path(target)
+    removed = []
+    for name in glob.glob(glob.escape(str(target.parent / _temp_prefix(target))) + "*" + TEMP_SUFFIX):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+            removed.append(Path(name))
+    return removed
 
 
 def _umask() -> int:

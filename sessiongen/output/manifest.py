@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 
@@ -74,6 +75,7 @@ def render_params(script: Script, values: dict[str, str], settings: Settings, vo
         "minutes": settings.minutes,
         "mono": settings.mono,
         "loudness_lufs": settings.target_lufs,
+        "loudness_mode": settings.loudness_mode,
     }
 
 
@@ -100,8 +102,42 @@ def inputs_hash(script: Script, values: dict[str, str], settings: Settings, engi
     return digest.hexdigest()
 
 
+LOUDNESS_METHODS = {
+    "voice": "ITU-R BS.1770-4 loudness of the narration alone as placed in the mix (speech-gated, libebur128), "
+             "brought to the target by one gain for the whole mix; the programme's integrated loudness is measured, not set",
+    "programme": "ITU-R BS.1770-4 integrated loudness of the whole mix (EBU R128, libebur128), brought to the target "
+                 "(predicted from the parts, measured as written, mastered again if the prediction missed)",
+}
+
+
+def _db(value: float) -> float | None:
+    """A level for JSON: rounded, None where there is none (silence is -inf)."""
+    return round(value, 2) if math.isfinite(value) else None
+
+
+def loudness(rendered, settings: Settings) -> dict:
+    """The loudness section of the manifest: the method, the target, what was measured."""
+    d, programme = rendered.delivered, rendered.loudness_mode == "programme"
+    mean_db, worst_db = rendered.limiter_on_speech_db
+    return {
+        "mode": rendered.loudness_mode,
+        "method": LOUDNESS_METHODS[rendered.loudness_mode],
+        "target_lufs": settings.target_lufs,
+        "voice_lufs": _db(rendered.voice_lufs),
+        "integrated_lufs": _db(d.integrated_lufs),
+        "max_momentary_lufs": _db(d.max_momentary_lufs),
+        "true_peak_dbtp": _db(d.true_peak_db),
+        "mix_lufs_before_mastering": _db(rendered.measured.integrated_lufs),
+        **({"mix_lufs_predicted": _db(rendered.predicted_lufs), "mastering_passes": rendered.passes} if programme else {}),
+        "gain_db": _db(rendered.gain_db),
+        "limiter_db": _db(rendered.limiter_db),
+        "limiter_on_speech_db": {"mean": round(mean_db, 3), "worst": round(worst_db, 2)},
+        "against_voice_lu": rendered.against_voice_lu,
+    }
+
+
 def manifest(rendered, script: Script, values: dict[str, str], settings: Settings, params: dict, input_hash: str) -> dict:
-    tl, d = rendered.timeline, rendered.delivered
+    tl = rendered.timeline
     return {
         "generator": f"sessiongen {__version__}",
         "output": {
@@ -114,17 +150,7 @@ def manifest(rendered, script: Script, values: dict[str, str], settings: Setting
         "script": {"id": script.meta.id, "title": script.meta.title, "version": params["script_version"]},
         "parameters": params,
         "chapters": [{"title": t, "start_s": round(s / tl.rate_hz, 3)} for t, s in tl.chapters],
-        "loudness": {
-            "integrated_lufs": round(d.integrated_lufs, 2),
-            "max_momentary_lufs": round(d.max_momentary_lufs, 2),
-            "true_peak_dbtp": round(d.true_peak_db, 2),
-            "target_lufs": settings.target_lufs,
-            "mix_lufs_before_mastering": round(rendered.measured.integrated_lufs, 2),
-            "mix_lufs_predicted": round(rendered.predicted_lufs, 2),
-            "mastering_passes": rendered.passes,
-            "gain_db": round(rendered.gain_db, 2),
-            "limiter_db": round(rendered.limiter_db, 2),
-        },
+        "loudness": loudness(rendered, settings),
         "speech": {"phrases_synthesised": rendered.speak.synthesised, "phrases_cached": rendered.speak.cached},
         "inputs": {
             "sha256": input_hash,

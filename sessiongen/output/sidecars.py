@@ -16,7 +16,6 @@ text and a description. `--sidecars json` means every kind written as JSON.
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,6 +24,7 @@ from pathlib import Path
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.model.timeline import Event, Timeline
 from sessiongen.output.files import atomic_path
+from sessiongen.output.jsontext import json_text
 from sessiongen.plan import BREATHE_CUES
 from sessiongen.sound.catalog import BEDS
 from sessiongen.timefmt import lrc_timestamp, mmss, spoken_duration, srt_timestamp, vtt_timestamp
@@ -302,7 +302,7 @@ def chapters_json(timeline: Timeline) -> dict:
 
 
 def _json_text(data: dict) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data, "a JSON sidecar", indent=2, ensure_ascii=False) + "\n"
 
 
 def _manifest_text(timeline: Timeline, manifest: dict) -> str:
@@ -348,9 +348,9 @@ def write(audio_path: Path | str, timeline: Timeline, kinds, manifest: dict) -> 
     for kind in kinds:  # all checked before any is written
         _known(kind)
     written = []
-    for kind in (k for k in KINDS if k in kinds):
+    texts = {kind: render(kind, timeline, manifest) for kind in KINDS if kind in kinds}  # all made before any is written
+    for kind, text in texts.items():
         path = sidecar_path(audio_path, kind)
-        text = render(kind, timeline, manifest)
         with atomic_path(path) as temp:
             temp.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import mutagen
@@ -30,6 +31,7 @@ from mutagen.wave import WAVE, _WaveID3
 
 from sessiongen.errors import SessiongenError, display_path
 from sessiongen.output.cover import image_size_px
+from sessiongen.output.jsontext import json_text
 from sessiongen.timefmt import vtt_timestamp
 
 PARAMS_KEY = "sessiongen"
@@ -49,6 +51,29 @@ class TagInfo:
     cover_mime: str = "image/png"
     params: dict = field(default_factory=dict)  # render parameters, stored as JSON
     chapters: tuple[tuple[str, float, float], ...] = ()  # (title, start_s, end_s)
+
+
+# Bidirectional formatting characters: embeddings and overrides (U+202A-U+202E), isolates
+# (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). Text that reorders itself on screen
+# hides what a title or a file name really says.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+LINE_BREAKS = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")  # become a space
+
+
+def clean_text(text: str) -> str:
+    """`text` without control characters (Unicode category Cc: BEL, ESC, DEL, C1, ...) and bidi
+    controls; tabs and line breaks become spaces. Every tag value goes through this; so do the
+    names of the files sessiongen writes."""
+    if text.isprintable():  # the common case: nothing to remove (bidi controls are not printable)
+        return text
+    return "".join(" " if c in LINE_BREAKS else c for c in text if c in LINE_BREAKS or not (c in BIDI_CONTROLS or unicodedata.category(c) == "Cc"))
+
+
+def clean_info(info: TagInfo) -> TagInfo:
+    """Every text of a tag cleaned (clean_text); the params as JSON are cleaned when written."""
+    text = {name: clean_text(getattr(info, name)) for name in ("title", "artist", "album", "genre", "comment")}
+    chapters = tuple((clean_text(title), start_s, end_s) for title, start_s, end_s in info.chapters)
+    return replace(info, **text, chapters=chapters)
 
 
 def write_tags(path: Path, fmt: str, info: TagInfo) -> None:
@@ -75,7 +100,21 @@ def _format(fmt: str, verb: str):
 
 
 def params_json(params: dict) -> str:
-    return json.dumps(params, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+    """The render parameters as compact JSON for a tag: no NaN or infinity, no control or bidi
+    characters (removed from the JSON text, which stays valid: they can only be in its strings)."""
+    text = json_text(_cleaned(params), "the render parameters", ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+    return clean_text(text)
+
+
+def _cleaned(value):
+    """Every string in a structure of dicts and lists cleaned (clean_text), keys included."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {_cleaned(k): _cleaned(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_cleaned(v) for v in value]
+    return value
 
 
 def _check_chapters(chapters) -> None:
@@ -90,6 +129,7 @@ def _check_chapters(chapters) -> None:
 def id3_frames(info: TagInfo) -> list:
     """Every frame of the tag, text in UTF-16 (the only Unicode encoding ID3v2.3 has)."""
     utf16 = Encoding.UTF16
+    info = clean_info(info)
     frames = [TIT2(encoding=utf16, text=info.title)]
     for frame_type, text in ((TPE1, info.artist), (TALB, info.album), (TCON, info.genre)):
         if text:
@@ -207,6 +247,7 @@ def _id3_chapters(tags: ID3) -> list[tuple[str, float, float]]:
 
 def vorbis_comments(info: TagInfo) -> list[tuple[str, str]]:
     """(key, value) pairs in writing order; empty fields are left out."""
+    info = clean_info(info)
     fields = [("TITLE", info.title), ("ARTIST", info.artist), ("ALBUM", info.album), ("GENRE", info.genre), ("COMMENT", info.comment)]
     pairs = [(key, value) for key, value in fields if value]
     if info.params:

@@ -7,13 +7,13 @@ Content-Security-Policy below says so to the browser.
 from __future__ import annotations
 
 import html
-import json
 import os
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
 from sessiongen import __version__
+from sessiongen.output.jsontext import json_text
 
 CSP = "default-src 'none'; img-src data:; media-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -40,7 +40,7 @@ def escape(value) -> str:
 
 def json_script(element_id: str, data) -> str:
     """JSON inside a <script> element that no text can break out of."""
-    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = json_text(data, "the review page", ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 

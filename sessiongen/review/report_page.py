@@ -132,10 +132,13 @@ FIELD_LABELS = {
     "generator": "Made by", "script": "Script", "script_version": "Script version", "variables": "Variables (names only)",
     "voice": "Voice", "rate_wpm": "Speech rate (words a minute)", "engine": "Speech engine", "bls": "Bilateral tones",
     "tones": "Tone settings", "ambience": "Ambience (chosen for the session)", "seed": "Seed", "minutes": "Fitted to minutes",
-    "mono": "Speaker version (mono)", "loudness_lufs": "Loudness target (LUFS)",
-    "integrated_lufs": "Integrated loudness (LUFS)", "max_momentary_lufs": "Loudest moment (LUFS, 400 ms)",
+    "mono": "Speaker version (mono)", "loudness_lufs": "Loudness target (LUFS)", "loudness_mode": "Loudness anchored on",
+    "mode": "Anchored on", "method": "Method", "voice_lufs": "Voice, speech-gated (LUFS)",
+    "integrated_lufs": "Programme, integrated (LUFS)", "max_momentary_lufs": "Loudest moment (LUFS, 400 ms)",
     "true_peak_dbtp": "True peak (dBTP)", "target_lufs": "Target (LUFS)", "mix_lufs_before_mastering": "Mix before mastering (LUFS)",
-    "gain_db": "Gain applied (dB)", "limiter_db": "Limiting (dB)",
+    "gain_db": "Gain applied (dB)", "limiter_db": "Limiting (dB)", "limiter_on_speech_db": "Limiting on speech (dB)",
+    "against_voice_lu": "Against the voice (LU)",
+    "mix_lufs_predicted": "Mix predicted (LUFS)", "mastering_passes": "Mastering passes",
     "file": "File", "format": "Format", "channels": "Channels", "sample_rate_hz": "Sample rate (Hz)", "duration_s": "Length (s)",
 }
 
@@ -147,7 +150,9 @@ def _value(value) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, (list, tuple)):
-        return "<br>".join(escape(item) for item in value)
+        return "<br>".join(_value(item) for item in value)
+    if isinstance(value, dict):  # a tone set, the limiting on speech: "mean -0.01, worst -0.4"
+        return escape(", ".join(f"{str(k).replace('_', ' ')} {v}" for k, v in value.items()))
     return escape(value)
 
 
@@ -195,7 +200,7 @@ def write_review(result, *, client_id: str = "", techniques: list[str], cautions
     rendered = result.rendered
     page, png = review_paths(rendered.path)
     loudness = result.manifest.get("loudness") or {}
-    timeline_png(rendered.timeline, png, rendered.delivered.momentary_lufs, target_lufs=loudness.get("target_lufs"))
+    timeline_png(rendered.timeline, png, rendered.delivered.momentary_lufs, target_lufs=loudness.get("target_lufs"), voice_lufs=loudness.get("voice_lufs"))
     vtt_file = sidecar_path(rendered.path, "vtt")
     vtt_text = vtt_file.read_text(encoding="utf-8") if vtt_file in result.sidecars else vtt_of(rendered.timeline)
     report_html(

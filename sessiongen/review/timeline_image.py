@@ -40,14 +40,16 @@ MAX_TICKS = 14
 CHAR_PX = 6.8  # about one character of the 9-point labels
 TITLE_CHARS = 120
 LOUDNESS_FLOOR_LUFS = -50.0
-STARTLE_LU = 8.0  # no 400 ms moment should be more than this above the integrated loudness
+STARTLE_OVER_VOICE_LU = 6.0  # no 400 ms moment should be more than this above the voice
+STARTLE_OVER_PROGRAMME_LU = 8.0  # without narration: above the integrated loudness
 CURVE_POINTS_MAX = 4000  # a longer curve is drawn as its maxima, a few per pixel
 
 
-def timeline_png(timeline: Timeline, path: Path, momentary_lufs: np.ndarray | None = None, title: str = "", target_lufs: float | None = None) -> Path:
+def timeline_png(timeline: Timeline, path: Path, momentary_lufs: np.ndarray | None = None, title: str = "",
+                 target_lufs: float | None = None, voice_lufs: float | None = None) -> Path:
     """The session at a glance, about 1600x700 px: chapters, voice, bilateral sets (labelled
     with their rate; underlays lighter), bells, breathing and the bed, over the loudness curve
-    (with the integrated loudness, the target and the startle limit) when it is given."""
+    (with the voice level, the integrated loudness, the target and the startle limit) when it is given."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -59,7 +61,7 @@ def timeline_png(timeline: Timeline, path: Path, momentary_lufs: np.ndarray | No
     bottom = lanes
     if has_curve:
         bottom = fig.add_axes(LOUDNESS_RECT, sharex=lanes)
-        _draw_loudness(bottom, np.asarray(momentary_lufs, dtype=float), target_lufs, timeline)
+        _draw_loudness(bottom, np.asarray(momentary_lufs, dtype=float), target_lufs, voice_lufs, timeline)
         lanes.tick_params(labelbottom=False)
     _time_axis(bottom, timeline.duration_s)
     _heading(fig, timeline, title or timeline.title, has_curve)
@@ -253,23 +255,31 @@ def _curve(momentary_lufs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return times, values
 
 
-def _draw_loudness(ax, momentary_lufs: np.ndarray, target_lufs: float | None, tl: Timeline) -> None:
+def _draw_loudness(ax, momentary_lufs: np.ndarray, target_lufs: float | None, voice_lufs: float | None, tl: Timeline) -> None:
     times, values = _curve(momentary_lufs)
     ax.fill_between(times, LOUDNESS_FLOOR_LUFS, values, color="#C8C8C8", linewidth=0)
-    ax.plot(times, values, color="#333333", linewidth=0.7, label="momentary loudness (400 ms)")
+    ax.plot(times, values, color="#333333", linewidth=0.7, label="momentary (400 ms)")
     top = float(values.max())
     integrated = integrated_lufs(momentary_lufs)
+    has_voice = voice_lufs is not None and math.isfinite(voice_lufs)
+    anchor = voice_lufs if has_voice else integrated
+    on_target = lambda level: target_lufs is not None and abs(level - target_lufs) < 0.05  # noqa: E731
     if math.isfinite(integrated):
-        ax.axhline(integrated, color=COLOURS["bilateral"], linewidth=1.6, label=f"integrated {integrated:.1f} LUFS")
-        ax.axhline(integrated + STARTLE_LU, color=COLOURS["bells"], linewidth=1.3, linestyle=":", label=f"startle limit (+{STARTLE_LU:g} LU)")
-        top = max(top, integrated + STARTLE_LU)
-    if target_lufs is not None:
+        label = f"programme {integrated:.1f} LUFS" + (" (target)" if not has_voice and on_target(integrated) else "")
+        ax.axhline(integrated, color=COLOURS["bilateral"], linewidth=1.6, label=label)
+    if has_voice:
+        ax.axhline(voice_lufs, color=COLOURS["voice"], linewidth=2.0, label=f"voice {voice_lufs:.1f} LUFS" + (" (target)" if on_target(voice_lufs) else ""))
+    over_lu = STARTLE_OVER_VOICE_LU if has_voice else STARTLE_OVER_PROGRAMME_LU
+    if math.isfinite(anchor):
+        ax.axhline(anchor + over_lu, color=COLOURS["bells"], linewidth=1.3, linestyle=":", label=f"startle limit ({'voice' if has_voice else 'programme'} +{over_lu:g} LU)")
+        top = max(top, anchor + over_lu)
+    if target_lufs is not None and not (math.isfinite(anchor) and on_target(anchor)):
         ax.axhline(target_lufs, color="black", linewidth=1.0, linestyle="--", label=f"target {target_lufs:g} LUFS")
     for _, start in tl.chapters[1:]:
         ax.axvline(tl.seconds(start), color="#9A9A9A", linewidth=0.7, linestyle=(0, (4, 3)), zorder=0.5)
     ax.set_ylim(LOUDNESS_FLOOR_LUFS, top + 4.0)
     ax.set_ylabel("loudness (LUFS)", fontsize=10)
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8.5, ncol=4, frameon=False)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8.5, ncol=len(ax.get_lines()), frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 

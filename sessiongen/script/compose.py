@@ -13,6 +13,7 @@ from sessiongen.errors import SessiongenError
 from sessiongen.model.script import Bell, Chapter, Meta, Node, Pause, Say, Script
 from sessiongen.script import parser, yamlfile
 from sessiongen.script.library import resolve_script
+from sessiongen.script.limits import MAX_STEPS
 from sessiongen.speech import pronounce
 from sessiongen.speech.engine import language_tag
 
@@ -63,6 +64,8 @@ def compose(scripts: list[Script], title: str | None = None) -> Script:
         if not first:
             nodes += _transition(script.meta.title)
         nodes += _one_chapter(kept, script.meta.title)
+    if len(nodes) > MAX_STEPS:
+        raise SessiongenError(f"the session expands to more than the limit of {MAX_STEPS:,} steps: join fewer or shorter techniques")
     meta = _merged_meta([s.meta for s in scripts], title, left_out_s)
     sources = tuple(dict.fromkeys(src for s in scripts for src in s.sources))
     return Script(meta=meta, nodes=tuple(nodes), path="+".join(s.path for s in scripts), sources=sources)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sessiongen.errors import Location, SessiongenError, suggest
 from sessiongen.model.script import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, HeadphoneCheck, Node, Pause, Tone
-from sessiongen.script.durations import DurationError, parse_duration_s
+from sessiongen.script.durations import WHOLE_NUMBER, DurationError, parse_duration_s
+from sessiongen.script.limits import MAX_REPEAT
 from sessiongen.sound import catalog
 
 MAX_PAUSE_S = 600.0
 MAX_SET_S = 600.0
-MAX_REPEAT = 50
 TONE_OPTIONS = ("rate", "tone", "depth", "pitch", "style", "jitter", "level")
 
 
@@ -52,6 +52,8 @@ class _Args:
         if text is None:
             return default
         try:
+            if not text.isascii():  # float() takes other scripts' digits, and int() of them fails later
+                raise ValueError(text)
             value = float(text)
         except ValueError:
             raise self.fail(f"{key} must be a number, not '{text}'") from None
@@ -60,7 +62,7 @@ class _Args:
         return value
 
     def whole(self, text: str | None, what: str, lo: int, hi: int) -> int:
-        if text is None or not text.isdigit() or not lo <= int(text) <= hi:
+        if text is None or not WHOLE_NUMBER.fullmatch(text) or not lo <= int(text) <= hi:
             raise self.fail(f"{what} must be a whole number from {lo} to {hi}")
         return int(text)
 
@@ -96,6 +98,8 @@ def _tone(a: _Args) -> Tone:
     rate_text = a.options.get("rate")
     if rate_text is not None:
         try:
+            if not rate_text.isascii():
+                raise ValueError(rate_text)
             rate = float(rate_text)
         except ValueError:
             raise a.fail(f"rate must be a number of cycles per second, not '{rate_text}'") from None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")  # ASCII digits only: int() and float() refuse others
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # a count written in a script, a roster or a profile
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _ORDER = ["h", "m", "s", "ms"]
 
@@ -17,7 +18,7 @@ class DurationError(ValueError):
 def parse_duration_s(text: str, *, bare_number_ok: bool = True) -> float:
     """Seconds for a duration such as '1m30s'. Units must run from large to small, each once."""
     text = text.strip()
-    if bare_number_ok and re.fullmatch(r"\d+(?:\.\d+)?", text):
+    if bare_number_ok and re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text):
         return _positive(float(text), text)
     pos, total_s, last_rank = 0, 0.0, -1
     for match in _PART.finditer(text):

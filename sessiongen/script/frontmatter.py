@@ -8,7 +8,9 @@ import yaml
 
 from sessiongen.errors import Location, SessiongenError, suggest
 from sessiongen.model.script import Meta
+from sessiongen.script import yamlfile
 from sessiongen.script.durations import DurationError, parse_duration_s
+from sessiongen.script.limits import MAX_VALUE_CHARS
 from sessiongen.speech import pronounce
 
 REQUIRED = ("id", "title", "category", "summary", "duration")
@@ -36,12 +38,12 @@ def split(text: str, path: str, *, required: bool) -> tuple[dict, list[str], int
 
 def _load_yaml(source: str, path: str, lines: list[str]) -> dict:
     try:
-        data = yaml.safe_load(source)
+        data = yamlfile.load_text(source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 2
-        problem = getattr(exc, "problem", None) or "cannot be read"
-        raise SessiongenError(f"front matter is not valid YAML: {problem}", Location(path, line, (mark.column + 1) if mark else 1, _at(lines, line))) from None
+        problem = ": " + yamlfile.message_of(exc)[0] if isinstance(exc, yamlfile.YamlLimitError) else " is not valid YAML: " + (getattr(exc, "problem", None) or "cannot be read")
+        raise SessiongenError(f"front matter{problem}", Location(path, line, (mark.column + 1) if mark else 1, _at(lines, line))) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -76,6 +78,8 @@ def variables_of(data: dict, path: str, lines: list[str]) -> tuple[tuple[str, st
             default = ""
         if not isinstance(default, (str, int, float)) or isinstance(default, bool):
             raise SessiongenError(f"variable '{name}' needs a text default, e.g. {name}: \"\"", key_location(path, lines, name))
+        if len(str(default)) > MAX_VALUE_CHARS:
+            raise SessiongenError(f"the default of '{name}' is longer than the limit of {MAX_VALUE_CHARS} characters: shorten it", key_location(path, lines, name))
         out.append((name, str(default)))
     return tuple(out)
 

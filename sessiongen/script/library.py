@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from sessiongen.errors import SessiongenError, suggest
+from sessiongen.script.limits import shorten
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # sessiongen/
 _NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -40,14 +41,17 @@ def technique_paths() -> dict[str, Path]:
 def resolve_script(ref: str) -> Path:
     """A script given as a path or as a library id."""
     path = Path(ref)
-    if path.suffix and path.is_file():
-        return path
+    try:
+        if path.suffix and path.exists():  # the reader refuses what is not a regular file, saying what it is
+            return path
+    except OSError as exc:  # a name too long for the file system, ...
+        raise SessiongenError(f"{shorten(ref)}: cannot be read ({exc.strerror or exc})") from None
     techniques = technique_paths()
     if ref in techniques:
         return techniques[ref]
     if path.suffix or "/" in ref or "\\" in ref:
-        raise SessiongenError(f"{ref}: no such file")
-    raise SessiongenError(f"no technique '{ref}'{suggest(ref, techniques)}: see `sessiongen techniques`")
+        raise SessiongenError(f"{shorten(ref, 200)}: no such file")
+    raise SessiongenError(f"no technique '{shorten(ref)}'{suggest(ref[:100], techniques)}: see `sessiongen techniques`")
 
 
 def find_fragment(name: str, beside: Path) -> Path | None:
@@ -56,8 +60,11 @@ def find_fragment(name: str, beside: Path) -> Path | None:
         return None
     for folder in (beside, beside / "fragments", fragments_dir()):
         candidate = folder / f"{name}.md"
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.exists():  # the reader refuses what is not a regular file, saying what it is
+                return candidate
+        except OSError:
+            continue
     return None
 
 

@@ -8,13 +8,12 @@ from pathlib import Path
 
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
 from sessiongen.model.script import Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Pause, Say, Script
-from sessiongen.script import directives, frontmatter, templating
+from sessiongen.script import directives, frontmatter, speakable, templating
 from sessiongen.script.library import find_fragment, fragment_names, in_library
+from sessiongen.script.limits import MAX_INCLUDE_DEPTH, MAX_INCLUDES, MAX_SCRIPT_BYTES, MAX_STEPS, MAX_TITLE_CHARS
+from sessiongen.script.sourcefile import decode_script, read_bounded
 from sessiongen.sound import catalog
 
-MAX_SCRIPT_BYTES = 1_000_000
-MAX_INCLUDE_DEPTH = 8
-MAX_NODES = 20_000
 _TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\\\[|\[")
 _HEADING = re.compile(r"(#+)(.*)")
 
@@ -31,8 +30,8 @@ def parse_file(path: Path | str) -> Script:
     except SessiongenError as exc:  # pragma: no cover - meta_of collects its own problems
         raise ScriptError([exc]) from None
     problems += meta_problems
-    builder = _Builder(path, shown, (str(path.resolve()),), problems)
-    nodes = builder.body(lines[first_line - 1 :], first_line)
+    builder = _Builder(path, shown, (str(path.resolve()),), problems, _Expansion())
+    nodes = builder.walk(lines[first_line - 1 :], first_line)
     variables = dict(meta.variables)
     for name, default in builder.fragment_variables.items():
         variables.setdefault(name, default)
@@ -65,8 +64,11 @@ def check_file(path: Path | str) -> None:
         return
     shown = display_path(path)
     problems: list[SessiongenError] = []
-    builder = _Builder(path, shown, (), problems)
-    nodes = builder.fragment(path)
+    builder = _Builder(path, shown, (), problems, _Expansion())
+    try:
+        nodes = builder.fragment(path)
+    except _LimitReached as exc:
+        raise ScriptError([*problems, exc]) from None
     lines = builder.fragment_lines.get(shown, [])
     problems += templating.check_nodes(nodes, set(builder.fragment_variables), shown, lines, builder.fragment_lines)
     if problems:
@@ -84,24 +86,18 @@ def parse_text(text: str, path: str = "<script>") -> Script:
     return replace(script, path=path)
 
 
+def _read_text(path: Path, shown: str, what: str) -> str:
+    """A script's or a fragment's text, bounded and checked before anything is expanded."""
+    raw = read_bounded(path, MAX_SCRIPT_BYTES, shown=shown, what=what, advice="split it into fragments")
+    return decode_script(raw, shown)
+
+
 def _read(path: Path, library: bool) -> tuple[dict, list[str], int, str]:
     shown = display_path(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScriptError([SessiongenError(f"{shown}: no such file")]) from None
-    except OSError as exc:
-        raise ScriptError([SessiongenError(f"{shown}: cannot be read ({exc.strerror})")]) from None
-    if len(raw) > MAX_SCRIPT_BYTES:
-        raise ScriptError([SessiongenError("script is larger than 1 MB: split it into fragments", Location(shown))])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScriptError([SessiongenError("file is not UTF-8 text: save it as UTF-8", Location(shown, line, 1))]) from None
-    if "\x00" in text:
-        raise ScriptError([SessiongenError("file is binary, not a script", Location(shown))])
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = _read_text(path, shown, "script")
+    except SessiongenError as exc:
+        raise ScriptError([exc]) from None
     if not text.strip():
         raise ScriptError([SessiongenError("empty script: it needs front matter and narration", Location(shown))])
     try:
@@ -111,11 +107,35 @@ def _read(path: Path, library: bool) -> tuple[dict, list[str], int, str]:
     return data, text.split("\n"), first_line, shown
 
 
+class _LimitReached(SessiongenError):
+    """An expansion limit: parsing stops there, with the problems found so far."""
+
+
+class _Expansion:
+    """What a script has expanded to so far, with every fragment it includes: counted as it grows,
+    so a limit is reached before the memory it guards is spent."""
+
+    def __init__(self):
+        self.steps = 0
+        self.includes = 0
+
+    def add_steps(self, count: int, where: Location | None) -> None:
+        self.steps += count
+        if self.steps > MAX_STEPS:
+            raise _LimitReached(f"the script expands to more than the limit of {MAX_STEPS:,} steps (repeats and includes expanded): use fewer or smaller repeats", where)
+
+    def add_include(self, where: Location) -> None:
+        self.includes += 1
+        if self.includes > MAX_INCLUDES:
+            raise _LimitReached(f"the script includes more than the limit of {MAX_INCLUDES} fragments (nested includes counted): include fewer fragments", where)
+
+
 class _Builder:
     """Walks body lines into nodes, expanding repeats and includes as it goes."""
 
-    def __init__(self, path: Path, shown: str, stack: tuple[str, ...], problems: list[SessiongenError]):
+    def __init__(self, path: Path, shown: str, stack: tuple[str, ...], problems: list[SessiongenError], expansion: _Expansion):
         self.path, self.shown, self.stack, self.problems = path, shown, stack, problems
+        self.expansion = expansion
         self.fragment_variables: dict[str, str] = {}
         self.fragment_lines: dict[str, list[str]] = {}  # shown path -> lines, for messages
         self.fragment_files: set[str] = set()  # resolved paths of every fragment read
@@ -127,11 +147,15 @@ class _Builder:
 
     # -- output ----------------------------------------------------------------------------
     def emit(self, node: Node) -> None:
+        self.expansion.add_steps(1, node.where)
         self.frames[-1][0].append(node)
 
     def flush(self, paragraph_end: bool = False) -> None:
         text = " ".join(" ".join(self.text).split())
         if text:
+            too_long = speakable.problem(text, self.text_where, template=True)
+            if too_long is not None:
+                self.problems.append(too_long)
             self.emit(Say(where=self.text_where, text=text, paragraph_end=paragraph_end))
         self.text, self.text_where = [], None
 
@@ -139,6 +163,13 @@ class _Builder:
         self.problems.append(SessiongenError(message, Location(self.shown, line, col, self.lines[line - 1])))
 
     # -- walking ---------------------------------------------------------------------------
+    def walk(self, lines: list[str], first_line: int) -> list[Node]:
+        """The body's nodes; an expansion limit stops the walk, with every problem found so far."""
+        try:
+            return self.body(lines, first_line)
+        except _LimitReached as exc:
+            raise ScriptError([*self.problems, exc]) from None
+
     def body(self, lines: list[str], first_line: int) -> list[Node]:
         all_lines = [""] * (first_line - 1) + lines
         self.lines = all_lines
@@ -150,10 +181,7 @@ class _Builder:
         while len(self.frames) > 1:
             _, _, where = self.frames.pop()
             self.problems.append(SessiongenError("[repeat] without [end]: add [end] after what should repeat", where))
-        nodes = self.frames[0][0]
-        if len(nodes) > MAX_NODES:
-            self.problems.append(SessiongenError(f"script expands to more than {MAX_NODES} steps: use fewer repeats", Location(self.shown)))
-        return nodes
+        return self.frames[0][0]
 
     def line(self, text: str, number: int) -> None:
         stripped = text.strip()
@@ -167,6 +195,8 @@ class _Builder:
             if len(heading.group(1)) == 1:
                 if not title:
                     self.fail("empty chapter title: write '# Title'", number, 1)
+                elif len(title) > MAX_TITLE_CHARS:
+                    self.fail(f"a chapter title of {len(title):,} characters is longer than the limit of {MAX_TITLE_CHARS}: shorten it", number, 1)
                 else:
                     self.emit(Chapter(where=Location(self.shown, number, 1, self.lines[number - 1]), title=title))
             return
@@ -222,6 +252,7 @@ class _Builder:
                 self.problems.append(SessiongenError("[end] without [repeat]", where))
                 return
             body_nodes, count, _ = self.frames.pop()
+            self.expansion.add_steps(len(body_nodes) * (count - 1), where)  # before the copies are made
             for _ in range(count):
                 self.frames[-1][0].extend(body_nodes)
         else:
@@ -238,22 +269,17 @@ class _Builder:
             self.problems.append(SessiongenError(f"include cycle: {chain}", where))
             return
         if len(self.stack) > MAX_INCLUDE_DEPTH:
-            self.problems.append(SessiongenError(f"includes nested more than {MAX_INCLUDE_DEPTH} deep", where))
+            self.problems.append(SessiongenError(f"includes nested more than the limit of {MAX_INCLUDE_DEPTH} deep: include the fragment from fewer levels", where))
             return
-        for node in self.fragment(found):
-            self.emit(replace(node, fragment=name))
+        self.expansion.add_include(where)
+        self.frames[-1][0].extend(replace(node, fragment=name) for node in self.fragment(found))  # counted as the fragment grew
 
     def fragment(self, path: Path) -> list[Node]:
         shown = display_path(path)
         try:
-            data = path.read_bytes()
-            raw = data.decode("utf-8-sig").replace("\r\n", "\n")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            self.problems.append(SessiongenError("file is not UTF-8 text: save it as UTF-8", Location(shown, line, 1)))
-            return []
-        except OSError as exc:
-            self.problems.append(SessiongenError(f"fragment cannot be read ({exc.strerror})", Location(shown)))
+            raw = _read_text(path, shown, "fragment")
+        except SessiongenError as exc:
+            self.problems.append(exc)
             return []
         try:
             data, body, first_line = frontmatter.split(raw, shown, required=False)
@@ -265,7 +291,7 @@ class _Builder:
         except SessiongenError as exc:
             self.problems.append(exc)
             return []
-        child = _Builder(path, shown, self.stack + (str(path.resolve()),), self.problems)
+        child = _Builder(path, shown, self.stack + (str(path.resolve()),), self.problems, self.expansion)
         nodes = child.body(body, first_line)
         for name, default in variables + tuple(child.fragment_variables.items()):
             self.fragment_variables.setdefault(name, default)

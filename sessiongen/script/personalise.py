@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.model.script import Say, Script
-from sessiongen.script import templating
+from sessiongen.script import speakable, templating
+from sessiongen.script.limits import MAX_VALUE_CHARS
+from sessiongen.script.sandbox import Budget
+from sessiongen.script.speakable import split_sentences
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(\s+)(?=[\"'“‘(]*[A-Z0-9])")
-MAX_VALUE_CHARS = 500
+__all__ = ["MAX_VALUE_CHARS", "personalise", "split_sentences", "values_for"]
 
 
 def values_for(script: Script, given: dict[str, str]) -> dict[str, str]:
@@ -21,28 +22,24 @@ def values_for(script: Script, given: dict[str, str]) -> dict[str, str]:
             known = ", ".join(sorted(defaults)) or "none"
             raise SessiongenError(f"unknown variable '{name}'{suggest(name, defaults)}: this script takes {known}")
         if len(value) > MAX_VALUE_CHARS:
-            raise SessiongenError(f"the value of '{name}' is longer than {MAX_VALUE_CHARS} characters")
+            raise SessiongenError(f"the value of '{name}' is {len(value):,} characters, longer than the limit of {MAX_VALUE_CHARS}: shorten it")
     return {**defaults, **given}
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split after . ! ? or … (and any closing quote) where the next sentence starts a capital."""
-    parts, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        parts.append(text[start : match.start(1)])
-        start = match.end(1)
-    parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
 def personalise(script: Script, given: dict[str, str] | None = None) -> Script:
+    """Every template rendered (all of them within one template Budget), then split into
+    sentences; a word or sentence over its limit once rendered is an error at its line."""
     values = values_for(script, given or {})
+    budget = Budget()
     out = []
     for node in script.nodes:
         if not isinstance(node, Say):
             out.append(node)
             continue
-        text = " ".join(templating.render(node.text, values, node.where).split())
+        text = " ".join(templating.render(node.text, values, node.where, budget).split())
+        too_long = speakable.problem(text, node.where)
+        if too_long is not None:
+            raise too_long
         sentences = split_sentences(text)
         for index, sentence in enumerate(sentences):
             last = index == len(sentences) - 1

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.script import yamlfile
+from sessiongen.script.durations import WHOLE_NUMBER
+from sessiongen.script.limits import MAX_FIELD_CHARS
 from sessiongen.script.pacing import PAUSE_SCALE_RANGE
 from sessiongen.sound import catalog
 from sessiongen.speech import pronounce
@@ -23,21 +25,22 @@ ANCHORS = {
     "hands": "your hands, resting where they are",
     "sounds": "the sounds around you",
 }
-MAX_TEXT = 200
 
 
 def _text(value) -> str:
     if isinstance(value, (list, dict, tuple, set)):
         raise ValueError("must be text, not a list")
     text = str(value).strip()
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"is longer than {MAX_TEXT} characters")
+    if len(text) > MAX_FIELD_CHARS:
+        raise ValueError(f"is longer than the limit of {MAX_FIELD_CHARS} characters")
     return text
 
 
 def _number(lo: float, hi: float, kind=float):
     def convert(value):
         try:
+            if isinstance(value, str) and not (value.strip().isascii() and (kind is float or WHOLE_NUMBER.fullmatch(value.strip()))):
+                raise ValueError(value)  # other scripts' digits, or an integer too long for int()
             number = kind(value)
         except (TypeError, ValueError):
             raise ValueError(f"must be a number from {_show(lo)} to {_show(hi)}") from None
@@ -80,8 +83,12 @@ def _anchor(value) -> str:
 
 def _ambience(value) -> str:
     text = str(value).strip()
-    if text in catalog.BEDS or text == "none" or Path(text).is_file():
-        return str(Path(text).resolve()) if Path(text).is_file() else text
+    try:
+        is_file = Path(text).is_file()
+    except OSError as exc:  # a name too long for the file system, ...
+        raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
+    if text in catalog.BEDS or text == "none" or is_file:
+        return str(Path(text).resolve()) if is_file else text
     raise ValueError(f"must be a bed name, an audio file or none{suggest(text, catalog.BEDS)}")
 
 
@@ -91,6 +98,8 @@ def _pronunciations(value) -> tuple:
     except SessiongenError as exc:
         raise ValueError(exc.message) from None
 
+
+LOUDNESS_MODES = ("voice", "programme")  # what lands on the loudness target: the narration, or the whole mix
 
 # field -> (setting name or None for a variable, converter)
 FIELDS = {
@@ -110,6 +119,7 @@ FIELDS = {
     "bls_depth": ("bls_depth_pct", _number(0, 100)),
     "ambience": ("ambience", _ambience),
     "loudness": ("loudness_lufs", _number(-30, -10)),
+    "loudness_mode": ("loudness_mode", _choice(LOUDNESS_MODES)),
     "minutes": ("minutes", _number(0.5, 240)),
     "seed": ("seed", _number(0, 2**31 - 1, int)),
 }

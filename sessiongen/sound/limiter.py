@@ -92,6 +92,7 @@ class Limiter:
         self._skip = self.delay  # the first outputs are the zero history
         self.reduction_db = 0.0
         self.peak = 0.0  # the largest (true) peak seen at the input
+        self.last_gain: np.ndarray | None = None  # the gain of the frames `process` last returned; None: 1
 
     def _peaks(self, block: np.ndarray) -> np.ndarray:
         if not self.true_peak:
@@ -106,13 +107,12 @@ class Limiter:
         loudest = float(peak.max()) if len(peak) else 0.0
         self.peak = max(self.peak, loudest)
         audio_ext = np.concatenate([self._audio, block])
-        if self._idle(loudest):  # nothing near the ceiling, now or in the carried state: gain is 1
-            out = audio_ext[: len(block)]
-        else:
-            out = audio_ext[: len(block)] * self._gain(peak)[:, None]
+        gain = None if self._idle(loudest) else self._gain(peak)  # idle: nothing near the ceiling, now or carried
+        out = audio_ext[: len(block)] if gain is None else audio_ext[: len(block)] * gain[:, None]
         self._audio = audio_ext[len(block) :]
         skip = min(self._skip, len(out))
         self._skip -= skip
+        self.last_gain = None if gain is None else gain[skip:]
         return out[skip:]
 
     def _idle(self, loudest: float) -> bool:

@@ -20,6 +20,8 @@ import soundfile as sf
 
 from sessiongen.errors import SessiongenError
 from sessiongen.output.files import atomic_path
+from sessiongen.output.jsontext import json_text
+from sessiongen.speech.engine import Voice, speaks
 
 FORMAT_VERSION = 3  # 3: clips levelled at the engine's rate, before resampling
 _CHECK = "sha256:"
@@ -39,6 +41,14 @@ def _digest(pcm: np.ndarray) -> str:
     return _CHECK + hashlib.sha256(np.ascontiguousarray(pcm, dtype="<i2").tobytes()).hexdigest()
 
 
+def _is_voice_entry(value) -> bool:
+    """{"voice": id, "languages": [tag, ...]}: what remember_voice writes."""
+    if not isinstance(value, dict) or not isinstance(value.get("voice"), str):
+        return False
+    languages = value.get("languages")
+    return isinstance(languages, list) and all(isinstance(tag, str) for tag in languages)
+
+
 def _to_pcm16(mono: np.ndarray) -> np.ndarray:
     """Float samples -> 16-bit, rounded and clipped, in one scratch buffer (no copy per step)."""
     scaled = np.multiply(mono, np.float32(32767.0), dtype=np.float32)
@@ -54,29 +64,46 @@ def _voice_key(engine_identity: str, requested: str | None) -> str:
     return f"{engine_identity}|{requested or ''}"
 
 
+def voice_fits(voices: list[Voice], voice_id: str, language: str | None) -> tuple[str, ...] | None:
+    """The languages of `voice_id` (a '+variant' aside) when it is one of the engine's `voices`
+    and speaks `language` (a voice listing no language is taken at its word); None otherwise."""
+    base = voice_id.partition("+")[0]
+    found = next((v for v in voices if v.id in (voice_id, base)), None)
+    if found is None or (language and found.languages and not speaks(found.languages, language)):
+        return None
+    return tuple(found.languages)
+
+
 class PhraseCache:
     def __init__(self, root: Path, rate_hz: int):
         self.root = Path(root)
         self.rate_hz = rate_hz
 
-    def resolved_voice(self, engine_identity: str, requested: str | None) -> str | None:
+    def resolved_voice(self, engine_identity: str, requested: str | None, language: str | None = None) -> str | None:
         """The voice id an engine gave for `requested` before (None: not known yet). Remembering it
-        lets a render whose phrases are all cached run without starting the engine at all."""
-        return self._voices().get(_voice_key(engine_identity, requested))
+        lets a render whose phrases are all cached run without starting the engine at all. A
+        remembered voice whose languages do not include `language` is not trusted (None); the
+        speaker also checks it against the engine's voices before the engine speaks with it."""
+        entry = self._voices().get(_voice_key(engine_identity, requested))
+        if entry is None or (language and entry["languages"] and not speaks(entry["languages"], language)):
+            return None
+        return entry["voice"]
 
-    def remember_voice(self, engine_identity: str, requested: str | None, resolved: str) -> None:
+    def remember_voice(self, engine_identity: str, requested: str | None, resolved: str, languages: tuple[str, ...] = ()) -> None:
         voices = self._voices()
-        voices[_voice_key(engine_identity, requested)] = resolved
+        voices[_voice_key(engine_identity, requested)] = {"voice": resolved, "languages": list(languages)}
         with contextlib.suppress(OSError, SessiongenError):  # remembering is a shortcut, never an error
             self.root.mkdir(parents=True, exist_ok=True)
             with atomic_path(self.root / VOICES_FILE) as temp:
-                temp.write_text(json.dumps(voices, sort_keys=True, indent=1), encoding="utf-8")
+                temp.write_text(json_text(voices, VOICES_FILE, sort_keys=True, indent=1), encoding="utf-8")
 
     def _voices(self) -> dict:
+        """The remembered voices; an entry of any other shape (an older version's, a damaged or
+        edited file's) is left out, and resolved again."""
         with contextlib.suppress(OSError, ValueError):
             found = json.loads((self.root / VOICES_FILE).read_text(encoding="utf-8"))
             if isinstance(found, dict):
-                return {k: v for k, v in found.items() if isinstance(v, str)}
+                return {k: v for k, v in found.items() if _is_voice_entry(v)}
         return {}
 
     def path_for(self, key: str) -> Path:

@@ -14,7 +14,7 @@ from sessiongen.settings import Settings
 from sessiongen.sound.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.sound.limiter import Limiter
 from sessiongen.speech import pronounce
-from sessiongen.speech.cache import PhraseCache
+from sessiongen.speech.cache import PhraseCache, voice_fits
 from sessiongen.speech.cache import phrase_key as cache_key
 from sessiongen.speech.engine import Engine, synthesize_many
 
@@ -83,15 +83,37 @@ class Speaker:
         self.stats = SpeakStats()
 
     def _resolve(self, voice: str | None, language: str | None) -> str:
-        """The engine's voice id; remembered in the cache for engines whose resolving starts a process."""
+        """The engine's voice id; remembered in the cache for engines whose resolving starts a
+        process. A remembered voice is checked before the engine speaks with it (_checked)."""
+        self._requested = (voice, language)
+        self._unchecked = False
         if not getattr(self.engine, "remember_voices", True):
             return self.engine.resolve_voice(voice, language)
-        requested = f"{voice or ''}|{language or ''}"
-        found = self.cache.resolved_voice(self._identity, requested)
-        if found is None:
-            found = self.engine.resolve_voice(voice, language)
-            self.cache.remember_voice(self._identity, requested, found)
+        found = self.cache.resolved_voice(self._identity, f"{voice or ''}|{language or ''}", language)
+        self._unchecked = found is not None
+        return found if found is not None else self._resolve_afresh()
+
+    def _resolve_afresh(self) -> str:
+        voice, language = self._requested
+        found = self.engine.resolve_voice(voice, language)
+        languages = voice_fits(self.engine.voices(), found, language)
+        if languages is not None:  # remembered only when the engine lists it
+            self.cache.remember_voice(self._identity, f"{voice or ''}|{language or ''}", found, languages)
         return found
+
+    def _checked(self) -> bool:
+        """Whether the voice may speak as it is: a remembered one must still be one of the engine's
+        voices and speak the script's language. If it does not, the memo is ignored, the voice
+        resolved again (and remembered), and False returned: the phrases' keys change."""
+        if not self._unchecked:
+            return True
+        self._unchecked = False
+        if voice_fits(self.engine.voices(), self.voice, self._requested[1]) is not None:
+            return True
+        self.voice = self._resolve_afresh()
+        voice_identity = getattr(self.engine, "voice_identity", None)
+        self._voice_key = voice_identity(self.voice) if voice_identity else self.voice
+        return False
 
     @property
     def voice_name(self) -> str:
@@ -121,6 +143,8 @@ class Speaker:
         entries = {key: self.key(text, rate) for key, (text, rate) in said.items()}
         frames = {entry: self.cache.frames(entry) for entry in dict.fromkeys(entries.values())}
         missing = {entry: said[key] for key, entry in entries.items() if frames[entry] is None}
+        if missing and not self._checked():  # the remembered voice was wrong: keys made again
+            return self.clips(phrases)
         frames.update(self._store_all(missing))
         self.stats.synthesised += len(missing)
         self.stats.cached += len(entries) - len(missing)

@@ -16,6 +16,7 @@ import dataclasses
 import multiprocessing
 import os
 import socket
+import weakref
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 
@@ -42,10 +43,15 @@ def _audio_payload(audio: Audio) -> tuple[np.ndarray, int]:
 
 
 def _serve(conn: Connection, name: str) -> None:
-    """The child: make the engine, say it is ready, then answer requests until the pipe closes."""
+    """The child: make the engine, say it is ready, then answer requests until the pipe closes.
+    It ignores Ctrl-C (a terminal sends it to every process of the command): its parent decides,
+    and ends it by closing the pipe or by killing it (`stop_all`)."""
+    import signal
+
     from sessiongen import offline
     from sessiongen.speech import raw_engine
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     offline.guard()
     engine = raw_engine(name)
     conn.send(("ready", None))
@@ -54,9 +60,12 @@ def _serve(conn: Connection, name: str) -> None:
             verb, calls = conn.recv()
         except (EOFError, OSError):
             return
-        for args in calls:  # the rest of a request is dropped after a failure: the parent decides what next
-            if not _answer(conn, lambda args=args, verb=verb: _VERBS[verb](engine, *args)):
-                break
+        try:
+            for args in calls:  # the rest of a request is dropped after a failure: the parent decides what next
+                if not _answer(conn, lambda args=args, verb=verb: _VERBS[verb](engine, *args)):
+                    break
+        except OSError:  # the parent went away while this answered: nobody to answer to
+            return
 
 
 def _answer(conn: Connection, work) -> bool:
@@ -86,6 +95,13 @@ def _widen(*ends: Connection) -> None:
 
 
 _UNSENT = object()  # a request not sent yet
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every IsolatedEngine of this process, for stop_all
+
+
+def stop_all() -> None:
+    """Kill every engine process this process started, at once (when a command is stopped)."""
+    for engine in list(_LIVE):
+        engine._kill()
 
 
 class IsolatedEngine:
@@ -98,6 +114,7 @@ class IsolatedEngine:
         self._voices: list[Voice] | None = None
         self._in_flight = False  # the child may still be answering a request nobody reads any more
         atexit.register(self.close)
+        _LIVE.add(self)
 
     def identity(self) -> str:
         return self._identity

@@ -160,8 +160,9 @@ def _is_sha256(value) -> bool:
 
 def write_memo(path: Path, memo: dict) -> None:
     from sessiongen.output.files import atomic_path
+    from sessiongen.output.jsontext import json_text
 
     with contextlib.suppress(OSError, SessiongenError):  # remembering is a shortcut, never an error
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as temp:
-            temp.write_text(json.dumps(memo, sort_keys=True, indent=1), encoding="utf-8")
+            temp.write_text(json_text(memo, path.name, sort_keys=True, indent=1), encoding="utf-8")

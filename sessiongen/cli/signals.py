@@ -1,0 +1,51 @@
+"""SIGINT, SIGTERM and SIGHUP all stop a command the way Ctrl-C does.
+
+Each is turned into a `Stopped` exception (a KeyboardInterrupt) in the main thread, so one path
+serves all three: atomic writes remove their temporary files and keep the old outputs, a batch
+stops its workers and writes its report, and the command exits with 128 + the signal's number
+(130, 143, 129). A second signal while that cleanup runs is ignored; a third ends the process
+at once (the operating system's default), for a cleanup that would never end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+FORCE_AFTER = 3  # signals: the last one ends the process without cleanup
+
+
+class Stopped(KeyboardInterrupt):
+    """A signal asked the command to stop."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        self.signal_name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        self.exit_status = 128 + signum
+        super().__init__(self.signal_name)
+
+
+_received: list[int] = []
+
+
+def install() -> None:
+    """Stop on SIGINT, SIGTERM and SIGHUP (in the main thread, before the command runs)."""
+    _received.clear()
+    for number in STOPPING:
+        signal.signal(number, _on_signal)
+
+
+def finishing() -> None:
+    """The command is over: a signal now no longer raises (the exit's own cleanup runs on)."""
+    if not _received:
+        _received.append(0)
+
+
+def _on_signal(signum: int, frame) -> None:
+    _received.append(signum)
+    if len(_received) == 1:
+        raise Stopped(signum)
+    if len(_received) >= FORCE_AFTER:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)

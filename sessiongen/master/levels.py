@@ -1,0 +1,56 @@
+"""What the listener hears against the voice, read from the delivered momentary loudness and the
+timeline: the level while the voice speaks, the bed alone, the tones alone, the loudest moment.
+
+These are the figures mastering anchored on the voice must hold at any length (issue 15; the
+manifest reports them, benchmarks/loudness_figures.py tabulates them). Each is a level in LU
+relative to the voice's speech-gated loudness, or None where the session has no such stretch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sessiongen.master.loudness import MOMENTARY_HOP_S, gated_lufs
+from sessiongen.model.timeline import EventKind, Timeline
+
+BLOCK_S = 0.4  # a momentary value is the loudness of the 400 ms before it
+EDGE_S = 5.0  # the session's fades are left out of the bed-only figure
+SOUNDS = frozenset(EventKind) - {EventKind.AMBIENCE, EventKind.PAUSE}
+
+
+def sounding(tl: Timeline, kinds, blocks: int) -> np.ndarray:
+    """For each momentary block: does an event of one of these kinds sound in it?"""
+    ends_s = (np.arange(blocks) + 1) * MOMENTARY_HOP_S
+    hit = np.zeros(blocks, dtype=bool)
+    for e in tl.events:
+        if e.kind in kinds:
+            hit |= (ends_s > tl.seconds(e.start)) & (ends_s - BLOCK_S < tl.seconds(e.end))
+    return hit
+
+
+def against_voice(tl: Timeline, momentary_lufs: np.ndarray, voice_lufs: float, bed_back_s: float) -> dict:
+    """Levels relative to the voice (LU): `speech` (the whole mix, speech-gated), `bed_only`
+    (median where only the bed plays, at least `bed_back_s` after the voice: the duck's hold
+    and release), `sets` (median of bilateral sets away from the voice) and `loudest` (the
+    loudest 400 ms)."""
+    values = np.asarray(momentary_lufs, dtype=float)
+    if not np.isfinite(voice_lufs) or not len(values):
+        return {}
+    speech = sounding(tl, {EventKind.SPEECH}, len(values))
+    reach = int(round(bed_back_s / MOMENTARY_HOP_S))
+    near_voice = np.convolve(speech, np.ones(2 * reach + 1), mode="same") > 0
+    bed_only = ~sounding(tl, SOUNDS, len(values)) & ~near_voice
+    edge = int(EDGE_S / MOMENTARY_HOP_S)
+    bed_only[:edge] = bed_only[len(values) - edge :] = False
+    sets = sounding(tl, {EventKind.BLS}, len(values)) & ~near_voice
+    median = lambda mask: _db(float(np.median(values[mask])) - voice_lufs) if mask.any() else None  # noqa: E731
+    return {
+        "speech": _db(gated_lufs(10.0 ** ((values[speech] + 0.691) / 10.0)) - voice_lufs) if speech.any() else None,
+        "bed_only": median(bed_only & np.isfinite(values) & (values > -70)),
+        "sets": median(sets),
+        "loudest": _db(float(values.max()) - voice_lufs),
+    }
+
+
+def _db(value: float) -> float | None:
+    return round(value, 2) if np.isfinite(value) else None
