@@ -264,13 +264,15 @@ def test_other_formats_are_streamed_from_ffmpeg_and_cut_at_the_duration_asked(tm
         useraudio.read_audio(tmp_path / "noise.m4a", RATE, 4.0)
 
 
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec (a large test process
+# would hide the child's own peak).
 MEASURE = """
-import resource, sys
+import re, sys
 from click.testing import CliRunner
 from sessiongen.cli import cli
 result = CliRunner().invoke(cli, sys.argv[1:])
 assert result.exit_code == 0, result.output
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print(int(re.search(r"VmHWM:\\s*(\\d+)", open("/proc/self/status").read()).group(1)) // 1024)
 """
 
 

@@ -43,12 +43,15 @@ def one_line_failure(result, code: int = 1) -> str:
     return result.output.strip().splitlines()[-1]
 
 
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a child of a large test
+# process would report the parent's size.
 MEASURE = """
-import resource, sys
+import re, sys
 from click.testing import CliRunner
 from sessiongen.cli import cli
 result = CliRunner().invoke(cli, sys.argv[1:])
-print(result.exit_code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+peak_kb = int(re.search(r"VmHWM:\\s*(\\d+)", open("/proc/self/status").read()).group(1))
+print(result.exit_code, peak_kb // 1024)
 print(result.output)
 """
 
