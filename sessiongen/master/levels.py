@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sessiongen.master.loudness import MOMENTARY_HOP_S, gated_lufs
+from sessiongen.master.loudness import BLOCK_S, MOMENTARY_HOP_S, gated_lufs
 from sessiongen.model.timeline import EventKind, Timeline
 
-BLOCK_S = 0.4  # a momentary value is the loudness of the 400 ms before it
 EDGE_S = 5.0  # the session's fades are left out of the bed-only figure
 SOUNDS = frozenset(EventKind) - {EventKind.AMBIENCE, EventKind.PAUSE}
 

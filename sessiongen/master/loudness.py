@@ -14,6 +14,7 @@ from sessiongen.model.results import Delivered, Loudness
 from sessiongen.sound.audio import db_to_gain
 
 MOMENTARY_HOP_S = 0.1  # one momentary value per 100 ms (EBU R128 'M')
+BLOCK_S = 0.4  # BS.1770's gating block; a momentary value is the loudness of the 400 ms before it
 ABSOLUTE_GATE_LUFS, RELATIVE_GATE_LU = -70.0, -10.0
 
 

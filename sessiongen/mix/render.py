@@ -80,7 +80,7 @@ class Renderer:
         self.breath_gain = db_to_gain(settings.voice_rms_db + BREATH_TONE_LEVEL_DB) * root2
         self.bed_gain = db_to_gain(settings.voice_rms_db + settings.bed_level_db)
         self.speech = [e for e in timeline.events if e.kind == EventKind.SPEECH]
-        self.duck_spans = _held_spans(self.speech, int(settings.duck_hold_s * timeline.rate_hz))
+        self.duck_spans = joined_spans(((e.start, e.end) for e in self.speech), int(settings.duck_hold_s * timeline.rate_hz))
         self.beds = _bed_segments(timeline)
 
     def windows(self, window_frames: int | None = None, layered: bool = True):
@@ -197,16 +197,17 @@ class Renderer:
         return self.reader.clips[key].frames
 
 
-def _held_spans(speech: list[Event], hold_frames: int) -> list[tuple[int, int]]:
-    """Speech as spans the bed ducks under: phrases closer than the hold make one span, so the
-    bed does not swell back up in every breath between sentences (audible pumping)."""
-    spans: list[list[int]] = []
-    for event in sorted(speech, key=lambda e: e.start):
-        if spans and event.start - spans[-1][1] <= hold_frames:
-            spans[-1][1] = max(spans[-1][1], event.end)
+def joined_spans(spans, join_frames: int) -> list[tuple[int, int]]:
+    """[start, end) spans in order, those closer than `join_frames` made one: the speech the bed
+    ducks under (phrases closer than the hold, so the bed does not swell back up in every breath
+    between sentences: audible pumping), or the voice as mastering measures it."""
+    joined: list[list[int]] = []
+    for start, end in sorted(spans):
+        if joined and start - joined[-1][1] <= join_frames:
+            joined[-1][1] = max(joined[-1][1], end)
         else:
-            spans.append([event.start, event.end])
-    return [(start, end) for start, end in spans]
+            joined.append([start, end])
+    return [(start, end) for start, end in joined]
 
 
 def _empty(start: int, frames: int, layered: bool) -> Window:

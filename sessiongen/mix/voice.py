@@ -18,11 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sessiongen.master.loudness import MOMENTARY_HOP_S, LoudnessMeter
-from sessiongen.mix.render import Renderer, place
+from sessiongen.master.loudness import BLOCK_S, MOMENTARY_HOP_S, LoudnessMeter
+from sessiongen.mix.render import Renderer, joined_spans, place
 from sessiongen.model.timeline import EventKind, Timeline
-
-BLOCK_S = 0.4  # BS.1770 gating block
 
 
 @dataclass(frozen=True)
@@ -48,14 +46,7 @@ def placements(tl: Timeline) -> list[Placed]:
 
 def speech_spans(renderer: Renderer, join_frames: int = 0) -> list[tuple[int, int]]:
     """[start, end) of the voice, in frames; clips closer than `join_frames` make one span."""
-    spans: list[list[int]] = []
-    for p in placements(renderer.tl):
-        end = p.start + renderer.clip_frames(p.key)
-        if spans and p.start - spans[-1][1] <= join_frames:
-            spans[-1][1] = max(spans[-1][1], end)
-        else:
-            spans.append([p.start, end])
-    return [(start, end) for start, end in spans]
+    return joined_spans(((p.start, p.start + renderer.clip_frames(p.key)) for p in placements(renderer.tl)), join_frames)
 
 
 def voice_lufs(renderer: Renderer) -> float:
