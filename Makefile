@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo studio test lint fuzz bench clean
 
 install: $(STAMP)
 
@@ -17,12 +17,19 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/sessiongen render safe-place --var name=Alex --var cue_word=harbour -o output/demo-safe-place-alex.mp3
 
+studio: install
+	$(BIN)/sessiongen studio
+
 lint: install
 	$(BIN)/ruff check sessiongen tests benchmarks
 
 test: install lint
 	sh tests/browser/setup.sh
 	$(BIN)/python -m pytest -q
+
+# The fuzzing harness (tests/fuzz) with a far larger budget and random seeds; `make test` runs it small and fixed.
+fuzz: install
+	SESSIONGEN_FUZZ=long $(BIN)/python -m pytest -q tests/fuzz --hypothesis-show-statistics
 
 bench: install
 	$(BIN)/python benchmarks/run.py

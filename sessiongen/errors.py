@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
+
+_LINE_BREAKS = re.compile(r"\s*[\t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]\s*")
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class SessiongenError(Exception):
     """A problem the user can fix: bad script, bad value, missing file."""
 
     def __init__(self, message: str, where: Location | None = None):
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.where = where
@@ -48,6 +53,16 @@ class ScriptError(SessiongenError):
         text = str(self.problems[0])
         more = len(self.problems) - 1
         return text + (f" (and {more} more problem{'s' * (more > 1)}: run `sessiongen check`)" if more else "")
+
+
+def one_line(text: str) -> str:
+    """Text shown as one line, whatever it quotes (a YAML parser's own message, a user's value, a
+    roster cell): line breaks become a space, other control characters (ESC, BEL, ...) their
+    escapes, so nothing can break the line or drive the terminal."""
+    if not isinstance(text, str):
+        return text
+    text = _LINE_BREAKS.sub(" ", text.strip())
+    return text if text.isprintable() else "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def suggest(word: str, choices) -> str:

@@ -22,7 +22,7 @@ from sessiongen.master.onspeech import LimitingOnSpeech
 from sessiongen.mix.predict import predict_lufs
 from sessiongen.mix.render import LAYERS, Renderer, prefetched
 from sessiongen.mix.voice import speech_spans, voice_lufs
-from sessiongen.model.results import Delivered, Delivery, Loudness, Prepared, Rendered
+from sessiongen.model.results import Delivered, Delivery, Loudness, Prepared, Rendered, SpeakStats
 from sessiongen.model.script import Script
 from sessiongen.model.timeline import EventKind, Timeline
 from sessiongen.output import manifest as delivery
@@ -51,6 +51,8 @@ def load(ref: str) -> Script:
 
 
 def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
+    if settings.voice_pack:
+        return _prepare_recorded(script, values, settings, cache_root)
     personal = pace(personalise(script, values), settings)
     engine_name, note = choose_engine(settings.engine, settings.voice)
     speaker = Speaker(get_engine(engine_name), PhraseCache(cache_root, settings.sample_rate_hz), settings,
@@ -58,6 +60,39 @@ def prepare(script: Script, values: dict[str, str], settings: Settings, cache_ro
     clips = speaker.clips(texts_to_speak(personal, settings))
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
     return Prepared(personal, clips, timeline, speaker.stats, speaker.voice_name, fingerprint(speaker.engine, speaker.voice), engine_name, (note,) if note else ())
+
+
+def _prepare_recorded(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
+    """prepare() with a voice pack as the clip source; the synthetic voice says only what the
+    pack lacks, when settings.allow_synthetic lets it (voicepack/source.py)."""
+    from sessiongen.voicepack import source
+
+    pack = source.open_pack(settings.voice_pack)
+    voiced_script, neutral, chosen = source.script_for(pack, script, values)
+    personal = pace(voiced_script, settings)
+    clips, left, voiced = source.pack_clips(pack, texts_to_speak(personal, settings), settings, settings.allow_synthetic, chosen)
+    voiced.neutral = neutral
+    engine_name, identity, notes, stats = "voice-pack", voiced.identity, [], None
+    if left:
+        engine_name, note = choose_engine(settings.engine, settings.voice)
+        speaker = Speaker(get_engine(engine_name), PhraseCache(cache_root, settings.sample_rate_hz), settings,
+                          personal.meta.language, personal.meta.pronunciations)
+        clips.update(speaker.clips(left))
+        stats, identity = speaker.stats, f"{identity}|{fingerprint(speaker.engine, speaker.voice)}"
+        notes = [n for n in [note, f"{len(left)} phrase{'s' * (len(left) != 1)} not in the voice pack {pack.name} spoken by the synthetic voice ({speaker.voice_name})"] if n]
+        engine_name = f"voice-pack+{engine_name}"
+    timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
+    return Prepared(personal, clips, timeline, stats or SpeakStats(), f"recorded ({pack.name})", identity, engine_name, tuple(notes), voiced.as_dict())
+
+
+def voice_pack_summary(voiced: dict, shown: int = 5) -> str:
+    """The phrases the synthetic voice said in a voice-pack session, in a line: 'none', or
+    'phrase 4 "It is not a…" (not recorded); …'."""
+    said = voiced["synthetic"]
+    if not said:
+        return "none"
+    items = [f"{'phrase ' + str(s['phrase']) if s['phrase'] else 'new'} \"{s['text'][:40]}{'…' * (len(s['text']) > 40)}\" ({s['why']})" for s in said[:shown]]
+    return "; ".join(items) + (f"; and {len(said) - shown} more" if len(said) > shown else "")
 
 
 @contextlib.contextmanager
@@ -211,6 +246,9 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     script = prepared.script
     try:  # the manifest and tags record these as UTF-8 text: refused now, not after the audio is written
         params = delivery.render_params(script, values, settings, prepared.voice, prepared.engine)
+        if prepared.voice_pack is not None:  # shown on the review page; the manifest lists every phrase
+            params["voice_pack"] = prepared.voice_pack["pack"]
+            params["synthetic_phrases"] = voice_pack_summary(prepared.voice_pack)
         input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, packaging)
         json.dumps([params, values, str(packaging.cover or "")], ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -222,6 +260,8 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     )
     rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)
     manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
+    if prepared.voice_pack is not None:
+        manifest["voice_pack"] = prepared.voice_pack
     try:
         return _beside(out, rendered, manifest, script, packaging)
     except (KeyboardInterrupt, SystemExit):  # a stop once the new audio is in place: its sidecars follow it, then the stop

@@ -44,9 +44,12 @@ class SessionOptions:
     ambience_vary: bool = False
     duck: float | None = None
     mono: bool = False
+    no_headphone_check: bool = False
     seed: int | None = None
     engine: str | None = None
     no_cache: bool = False
+    voice_pack: Path | None = None
+    allow_synthetic: bool = False
 
 
 SESSION_OPTION_NAMES = tuple(f.name for f in fields(SessionOptions))
@@ -73,14 +76,14 @@ def session_request(given: SessionOptions) -> SessionRequest:
     if given.duck is not None and not lo <= given.duck <= hi:
         raise SessiongenError(f"--duck {given.duck:g} is out of range: use {lo:g} to {hi:g} dB")
     checked = {
-        "rate": given.rate, "minutes": given.minutes, "pause_scale": given.pause_scale, "bls_rate": given.bls_rate,
+        "voice_pack": given.voice_pack, "rate": given.rate, "minutes": given.minutes, "pause_scale": given.pause_scale, "bls_rate": given.bls_rate,
         "bls_depth": given.bls_depth, "seed": given.seed,
     }
     overrides = from_fields({k: v for k, v in checked.items() if v is not None}, "command line", variables_ok=False, as_options=True).settings
     settings = DEFAULTS.but(**profile.settings).but(
         **overrides, voice=given.voice, bls=given.bls, bls_timbre=given.bls_tone, ambience=given.ambience,
-        engine=given.engine, mono=given.mono or None, duck_db=given.duck, bed_vary=given.ambience_vary or None,
-        slow_ending=given.slow_ending or None,
+        engine=given.engine, mono=given.mono or None, headphone_check=False if given.no_headphone_check else None, duck_db=given.duck, bed_vary=given.ambience_vary or None,
+        slow_ending=given.slow_ending or None, allow_synthetic=given.allow_synthetic or None,
         pronunciations=pronounce.merged(profile.settings.get("pronunciations", ()), given.say) or None,
     )
     log.debug("settings from %s: %s", "a profile and options" if given.profile else "options", sorted({**profile.settings, **overrides}))
@@ -96,12 +99,9 @@ def output_settings(settings: Settings, bitrate_kbps: int | None = None, bit_dep
 
 
 def output_file(output: Path | None, script: Script, values: dict[str, str], fmt: str | None) -> Path:
-    """The file to write: the one given, or output/ID[-NAME].FORMAT; a missing folder is made
-    (a file in the folder's place is left for the pipeline to name)."""
-    out = output if output is not None else pipeline.default_output(script, values, fmt or "mp3")
-    if not out.parent.exists() and not out.parent.is_symlink():
-        make_folder(out.parent)
-    return out
+    """The file to write: the one given, or output/ID[-NAME].FORMAT. Its folder, if missing, is
+    made by `output.files.made_folders` around the delivery (and removed if the delivery fails)."""
+    return output if output is not None else pipeline.default_output(script, values, fmt or "mp3")
 
 
 def make_folder(folder: Path) -> None:

@@ -19,6 +19,8 @@ class Settings:
     noise_w_scale: float = 0.3  # piper: variation of phoneme lengths (its default 0.8); lower keeps a slow pace steady
     pronunciations: tuple[tuple[str, str], ...] = ()  # (word, respelling or /phonemes/), on top of the script's
     volume: float = 1.0
+    voice_pack: str | None = None  # a folder: the clinician's recorded voice speaks (sessiongen/voicepack/)
+    allow_synthetic: bool = False  # with a voice pack: the synthetic voice may say the phrases it lacks
     sentence_gap_s: float = 1.2
     pause_scale: float = 1.0  # every pause and rest, longer (> 1) or shorter
     slow_ending: bool = False  # ease the rate and stretch the pauses over the final part
@@ -39,6 +41,7 @@ class Settings:
     bls_under_level_db: float = -14.0  # under narration, relative to the voice level
 
     mono: bool = False  # a speaker version: one channel, tones centred
+    headphone_check: bool = True  # False: the script's headphone check (the headphone-note fragment) is left out
 
     # ambience bed
     ambience: str | None = None  # None: the script decides; "none": no bed; a name: forced

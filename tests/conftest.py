@@ -49,3 +49,19 @@ def envelope(x: np.ndarray, rate_hz: int, block_s: float = 0.01) -> np.ndarray:
     block = int(rate_hz * block_s)
     n = len(x) // block * block
     return np.sqrt(np.mean(np.square(x[:n].reshape(-1, block)), axis=1))
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by tests/browser/setup.sh; never a downloaded browser
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (the review page's and the studio's browser tests)."""
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium: run tests/browser/setup.sh (as root, with apt) to install it")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -273,3 +273,31 @@ def test_clients_named_in_other_scripts_are_never_written_over_each_other_in_a_b
     rendered = [r["output"] for r in rows.values() if r["status"] == "rendered"]
     assert len(rendered) == len(set(rendered)) and all((out / name).is_file() for name in rendered)
     assert all(r["status"] == "rendered" or "row " in r["error"] for r in rows.values())  # a clash names the other row
+
+
+# --- nothing created by a command that refuses (issue 16 leftover; found again by tests/fuzz) -------------
+
+
+@pytest.mark.parametrize("args", [
+    [b"render", b"calm.md", b"-o", b"caf\xe9/x.mp3", *map(str.encode, FAKE)],
+    [b"render", b"calm.md", b"-o", b"new/deeper/x.wav", b"--stems", b"st\xff/a", *map(str.encode, FAKE)],
+    [b"render", b"calm.md", b"-o", b"new/deeper/x.wav", b"--cover", b"missing.png", *map(str.encode, FAKE)],
+    [b"render", b"calm.md", b"-o", b"new/x.wav", b"--stems", b"new/st", b"--cover", b"missing.png", *map(str.encode, FAKE)],
+])
+def test_a_refused_render_creates_no_folder(script, tmp_path, args):
+    before = set(tmp_path.rglob("*"))
+    done = _run(args, tmp_path)
+    lines = done.stderr.decode("utf-8", "backslashreplace").strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert set(tmp_path.rglob("*")) == before  # not even an empty folder
+
+
+def test_a_render_into_new_folders_still_makes_them(script, tmp_path):
+    result = render(script, "-o", tmp_path / "new" / "deeper" / "x.wav", "--stems", tmp_path / "stems" / "a")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "new" / "deeper" / "x.wav").is_file() and (tmp_path / "stems" / "a" / "voice.wav").is_file()
+
+
+def test_a_name_with_a_nul_is_refused_by_the_library_as_one_line(tmp_path):
+    with pytest.raises(SessiongenError, match="NUL"):
+        claim([("audio", tmp_path / "a\x00b.wav")])

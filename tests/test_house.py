@@ -46,6 +46,7 @@ ALLOWED = {
     "mix": {"sound", "plan", "master"},
     "master": {"sound"},
     "output": {"script", "sound", "plan"},
+    "voicepack": {"script", "plan", "speech", "sound", "output", "review"},  # a recorded voice: phrases, clips, pages
 }
 
 

@@ -458,3 +458,12 @@ def test_a_remembered_voice_that_fits_still_spares_the_engine(tmp_path):
     cache.remember_voice("fake:1", "|en", "fake/en", ("en",))
     assert cache.resolved_voice("fake:1", "|en", "en-gb") == "fake/en"
     assert cache.resolved_voice("fake:1", "|en", "es") is None
+
+
+def test_lone_surrogates_are_removed_from_tags_like_control_characters(tmp_path):
+    """An undecodable byte of an argument (a lone surrogate) reaching a tag through the library."""
+    assert clean_text("Dr\udcff Zoë\x07") == "Dr Zoë"
+    path = tmp_path / "t.wav"
+    sf.write(path, np.zeros((4410, 2), dtype=np.float32), 44100)
+    write_tags(path, "wav", TagInfo(title="T", artist="caf\udce9", album="A\udcff"))
+    assert read_tags(path, "wav")["artist"] == "caf"

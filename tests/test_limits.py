@@ -373,3 +373,83 @@ def test_a_composition_of_large_scripts_is_bounded_by_the_same_step_limit(tmp_pa
     assert len(compose.load(str(tmp_path / "s0.md")).nodes) == 3201
     with pytest.raises(SessiongenError, match=f"limit of {limits.MAX_STEPS:,} steps"):
         compose.load(refs)
+
+
+# -- found by the fuzzer (tests/fuzz) and the leftovers of issue 16 ----------------------------------------
+
+
+@pytest.mark.parametrize("template", ["{{ 'ab' * 400000000 }}", "{% for i in range(999) %}{% for j in range(999) %}{% endfor %}{% endfor %}",
+                                      "{{ 'x' * 500 }}"])
+def test_check_renders_templates_and_stops_a_bomb_with_the_line_plan_gives(tmp_path, runner, template):
+    script = write(tmp_path / "bomb.md", HEAD + f"# A\nHello {template}.\n")
+    checked = runner.invoke(cli, ["check", str(script)])
+    assert checked.exit_code == 1 and "Traceback" not in checked.output
+    planned = one_line_failure(runner.invoke(cli, ["plan", str(script), *FAKE]))
+    assert planned.removeprefix("error: ") == checked.output.splitlines()[0]  # the same limit, the same place
+
+
+def test_check_renders_a_fragments_templates_with_its_own_defaults(tmp_path, runner):
+    fragment = write(tmp_path / "fragments" / "part.md", "---\nvariables:\n  word: calm\n---\nSay {{ word * 100000 }}.\n")
+    result = runner.invoke(cli, ["check", str(fragment)])
+    assert result.exit_code == 1 and "more than the limit" in result.output
+
+
+@pytest.mark.parametrize("option", [["--artist", "Dr\udcff"], ["--album", "\udce9t\udce9"], ["--engine", "fa\udcffke"], ["--sidecars", "vtt\udcff"],
+                                    ["--ambience", "ra\udcffin"]])
+def test_every_text_option_refuses_undecodable_bytes_before_anything(tmp_path, runner, option):
+    script = write(tmp_path / "s.md", HEAD + "# A\nHello {{ name }}.\n")
+    result = runner.invoke(cli, ["render", str(script), *FAKE, *option, "-o", str(tmp_path / "new" / "out.wav")])
+    assert "is not UTF-8 text" in one_line_failure(result, code=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.md"]
+
+
+def test_undecodable_bytes_in_every_command_are_a_clean_usage_error(tmp_path):
+    """Real argv bytes, through a real process: check, plan, render and batch, --var and the rest."""
+    write(tmp_path / "s.md", HEAD + "# A\nHello {{ name }}.\n")
+    write(tmp_path / "r.csv", "client_id,technique\na,s.md\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "SESSIONGEN_ENGINES": "fake=fake_engine:FakeEngine"}
+    fake = [b"--engine", b"fake"]
+    for args in ([b"plan", b"s.md", b"--var", b"name=Sam\xff", *fake], [b"render", b"s.md", b"--var", b"name=Sam\xff", *fake, b"-o", b"o.wav"],
+                 [b"render", b"s.md", b"--artist", b"Dr\xff", *fake, b"-o", b"o.wav"], [b"batch", b"r.csv", b"--artist", b"\xe9", *fake, b"-o", b"b"],
+                 [b"batch", b"r.csv", b"--name-template", b"{client_id}\xff", *fake, b"-o", b"b"], [b"batch", b"r.csv", b"--date", b"2026\xff", *fake, b"-o", b"b"]):
+        done = subprocess.run([sys.executable, "-m", "sessiongen", *args], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+        err = done.stderr.decode("utf-8", "backslashreplace")
+        assert done.returncode == 2 and "is not UTF-8 text" in err and "Traceback" not in err and "internal" not in err, (args, err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "s.md"], args
+
+
+def test_a_profile_variable_that_is_a_list_or_a_mapping_is_one_line(tmp_path, runner):
+    script = write(tmp_path / "s.md", HEAD + "# A\nHello {{ name }}.\n")
+    for text in ("variables: {name: {x: 1}}\n", "variables: {name: [a, b]}\n"):
+        client = write(tmp_path / "p.yaml", text)
+        line = one_line_failure(runner.invoke(cli, ["plan", str(script), *FAKE, "--profile", str(client)]))
+        assert "variables: name must be text, not a list or a mapping" in line
+
+
+def test_a_yaml_roster_cell_for_a_variable_that_is_a_mapping_marks_its_row(roster_folder):
+    roster = write(roster_folder / "r.yaml", "- {client_id: a, technique: calm.md, name: {x: 1}}\n- {client_id: b, technique: calm.md, name: Kim}\n")
+    jobs, invalid = validate(roster, read_roster(roster), BatchOptions(out_dir=roster_folder / "out"))
+    assert [job.client_id for job in jobs] == ["b"] and "must be text" in invalid[0].error
+
+
+def test_a_yaml_reader_error_is_one_line(tmp_path, runner):
+    script = write(tmp_path / "s.md", HEAD + "# A\nHello.\n")
+    client = tmp_path / "p.yaml"
+    client.write_bytes(b"\x00name: Sam\n")
+    line = one_line_failure(runner.invoke(cli, ["plan", str(script), *FAKE, "--profile", str(client)]))
+    assert "unacceptable character" in line and "<unicode string>" not in line
+
+
+def test_every_error_message_is_one_line_whatever_it_quotes():
+    for text in ("a\nb", "a\r\nb", "a\u2028b", "a\x0cb", "  a \n\n b  "):
+        error = SessiongenError(text)
+        assert str(error) == "a b" and error.message == "a b"
+
+
+def test_a_roster_cell_with_control_characters_is_shown_on_one_line(roster_folder, runner):
+    """Found by tests/fuzz: a client_id holding a form feed split its row's error over two lines."""
+    write(roster_folder / "r.csv", 'client_id,technique\n"0\x0c\x1b[2J.",\n"a\nb",calm.md\n')
+    result = runner.invoke(cli, ["batch", str(roster_folder / "r.csv"), "-o", str(roster_folder / "out"), *FAKE, "--workers", "1", "--dry-run"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("row ")]
+    assert len(rows) == 1 and "\x1b" not in rows[0] and "\\x1b[2J" in rows[0]

@@ -32,8 +32,6 @@ BODY = (
     "# Returning\nWhen you are ready, open your eyes. Thank you.\n"
 )
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def _deliver(folder: Path, text: str, name: str = "pipeline.mp3", values=None) -> pipeline.Delivery:
@@ -177,17 +175,6 @@ def test_batch_index_lists_every_row(delivered, tmp_path):
 
 
 # --- the page in a real browser -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium: run tests/browser/setup.sh (as root, with apt) to install it")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, page_file: Path, **options):

@@ -39,6 +39,7 @@ class BatchOptions:
     date: str = field(default_factory=lambda: datetime.date.today().isoformat())
     base: Settings = Settings()
     packaging: Packaging = Packaging()
+    confine: Path | None = None  # every file a row names (script, profile, bed) must lie in this folder (the studio's data folder)
 
 
 class _Validator:
@@ -54,8 +55,14 @@ class _Validator:
     def script_ref(self, technique: str) -> str:
         """Script files in a roster are relative to the roster's folder."""
         if technique.endswith((".md", ".yaml", ".yml")) and not Path(technique).is_absolute():
-            return str((self.roster.parent / technique).resolve())
-        return technique
+            return str(self.confined((self.roster.parent / technique).resolve(), "the script"))
+        return str(self.confined(Path(technique), "the script")) if technique.endswith((".md", ".yaml", ".yml")) else technique
+
+    def confined(self, path: Path, what: str) -> Path:
+        """A file a row names, refused outside options.confine when that is set."""
+        if self.options.confine is not None and not path.resolve().is_relative_to(self.options.confine.resolve()):
+            raise SessiongenError(f"{what} {path.name} is outside the data folder: use a technique id, a saved client or a bed name")
+        return path
 
     def script(self, technique: str):
         if technique not in self.scripts:
@@ -64,7 +71,7 @@ class _Validator:
 
     def profile(self, name: str) -> Profile:
         if name not in self.profiles:
-            path = Path(name) if Path(name).is_absolute() else self.roster.parent / name
+            path = self.confined(Path(name) if Path(name).is_absolute() else self.roster.parent / name, "the profile")
             self.profiles[name] = load_profile(path)
         return self.profiles[name]
 
@@ -82,6 +89,8 @@ class _Validator:
         client = base.merged(from_fields(fields, "column"))
         values = {**client.values_for(declared), **variables}
         settings = self.options.base.but(**client.settings)
+        if settings.ambience and Path(settings.ambience).is_absolute():
+            self.confined(Path(settings.ambience), "the bed")
         values_for(script, values)  # unknown variables name themselves
         packaging = self.packaging(row, client_id)
         output = self.output(number, client_id, script.meta.id, packaging.format)
@@ -147,6 +156,8 @@ def _split_columns(row: dict, declared: dict) -> tuple[dict, dict]:
         if key in FIELDS:
             fields[key] = value
         elif key in declared:
+            if isinstance(value, (list, dict)):
+                raise SessiongenError(f"the cell '{shorten(key)}' must be text, not a list or a mapping")
             if value not in (None, ""):
                 variables[key] = str(value)
         else:

@@ -16,10 +16,12 @@ from sessiongen.cli.group import TopGroup
 from sessiongen.cli.plan import plan
 from sessiongen.cli.render import render
 from sessiongen.cli.sounds import sounds
+from sessiongen.cli.studio import studio
 from sessiongen.cli.techniques import techniques
+from sessiongen.cli.voicepack import voice_pack
 from sessiongen.cli.voices import voices
 
-COMMANDS = [render, plan, check, techniques, sounds, voices, batch]
+COMMANDS = [render, plan, check, techniques, sounds, voices, batch, voice_pack, studio]
 
 
 @click.group(cls=TopGroup, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

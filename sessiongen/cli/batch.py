@@ -12,7 +12,7 @@ from sessiongen.batch.produce import BatchResult, RunOptions, Watch, produce
 from sessiongen.batch.roster import DEFAULT_TEMPLATE
 from sessiongen.batch.validate import BatchOptions
 from sessiongen.cli.options import ENGINE_OPTION, sidecars_option
-from sessiongen.errors import SessiongenError, display_path
+from sessiongen.errors import SessiongenError, display_path, one_line
 from sessiongen.output.packaging import Packaging
 from sessiongen.settings import DEFAULTS
 
@@ -36,7 +36,7 @@ class _Progress(Watch):
         self.running.pop(outcome.row, None)
         if self.enabled:
             name = Path(outcome.output).name if outcome.output else f"row {outcome.row}"
-            click.echo(f"\r\033[K[{self.done}/{self.total}] {outcome.status:<10} {name}" + (f": {outcome.error}" if outcome.error else ""))
+            click.echo("\r\033[K" + one_line(f"[{self.done}/{self.total}] {outcome.status:<10} {name}" + (f": {outcome.error}" if outcome.error else "")))
             self._status()
 
     def _status(self) -> None:
@@ -86,6 +86,6 @@ def _summary(result: BatchResult) -> None:
     counts = ", ".join(f"{n} {status}" for status, n in result.counts.items())
     click.echo(f"{result.verb}: {counts}; report in {display_path(result.report)}")
     for outcome in result.problems:
-        click.echo(f"row {outcome.row} ({outcome.client_id or 'no client_id'}): {outcome.status}: {outcome.error}", err=True)
+        click.echo(one_line(f"row {outcome.row} ({outcome.client_id or 'no client_id'}): {outcome.status}: {outcome.error}"), err=True)
     if result.internal_errors:
         click.echo(f"the traceback of each internal error is in {display_path(result.log_file)}", err=True)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import click
 
 from sessiongen.cli.diagnostics import diagnostic_options, logging_to_stderr, reported_errors
+from sessiongen.cli.options import require_text
 
 
 def _take_diagnostics(command: click.Command) -> None:
     given = {name for param in command.params for name in param.opts}
     command.params.extend(option for option in diagnostic_options() if not given & set(option.opts))
+    require_text(command)
 
 
 class Group(click.Group):

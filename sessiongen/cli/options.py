@@ -27,6 +27,26 @@ def _decoded(text: str, option: str) -> str:
     return text
 
 
+def require_text(command: click.Command) -> None:
+    """Every text option of `command` refuses bytes that were not UTF-8 on the command line (a
+    usage error, exit 2) before its own callback sees them: --artist, --engine, --date, ...
+    File and folder options are left to the checks of the names they write (`output/files.py`)."""
+    for param in command.params:
+        if isinstance(param, click.Option) and isinstance(param.type, click.types.StringParamType) and not hasattr(param, "_text_checked"):
+            param._text_checked = True
+            param.callback = _text_first(param.callback)
+
+
+def _text_first(callback):
+    def checked(ctx, param, value):
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, str):
+                _decoded(item, max(param.opts, key=len))
+        return value if callback is None else callback(ctx, param, value)
+
+    return checked
+
+
 def _parse_vars(ctx, param, values) -> dict[str, str]:
     out = {}
     for item in values:
@@ -99,8 +119,12 @@ SESSION_OPTIONS = [
     click.option("--ambience-vary", is_flag=True, help="With an audio file as the bed: play seeded random stretches of it instead of one loop."),
     click.option("--duck", type=float, help=f"How far (dB) the bed dips under narration [default: {DEFAULTS.duck_db:g}]."),
     click.option("--mono", is_flag=True, help="A speaker version: one channel, bilateral tones centred (and said so)."),
+    click.option("--no-headphone-check", is_flag=True, help="Leave out the script's headphone check (the tone and word in each ear)."),
     click.option("--seed", type=int, help="Seed for everything random (beds, jitter); the same seed gives the same audio [default: 0]."),
     ENGINE_OPTION,
+    click.option("--voice-pack", type=click.Path(file_okay=False, path_type=Path), metavar="PACK",
+                 help="Speak with a clinician's recorded voice: a voice pack folder (see `sessiongen voice-pack`)."),
+    click.option("--allow-synthetic", is_flag=True, help="With --voice-pack: let the synthetic voice say the phrases the pack lacks (they are listed)."),
     click.option("--no-cache", is_flag=True, help="Do not read or write the phrase cache."),
 ]
 

@@ -11,10 +11,11 @@ from sessiongen import pipeline
 from sessiongen.cli.options import json_option, session_options, sidecars_option
 from sessiongen.errors import display_path
 from sessiongen.output.encode import MP3_BITRATES_KBPS
+from sessiongen.output.files import made_folders
 from sessiongen.output.formats import NAMES as FORMATS
 from sessiongen.output.jsontext import json_text
 from sessiongen.output.packaging import Packaging
-from sessiongen.request import make_folder, output_file, output_settings, session_request
+from sessiongen.request import output_file, output_settings, session_request
 from sessiongen.script.profile import LOUDNESS_MODES
 from sessiongen.timefmt import clock
 
@@ -48,9 +49,8 @@ def render(script, output, session, fmt, bitrate, bit_depth, loudness, loudness_
     with pipeline.cache_root(request.use_cache) as root:
         prepared = pipeline.prepare(parsed, variables, settings, root)
         out = output_file(output, parsed, variables, fmt)
-        if stems is not None:
-            make_folder(stems)
-        result = pipeline.deliver(prepared, variables, settings, out, packaging, progress=_progress())
+        with made_folders(out.parent, stems):  # removed again if the delivery fails
+            result = pipeline.deliver(prepared, variables, settings, out, packaging, progress=_progress())
     for warning in pipeline.warnings(prepared, settings):
         click.echo(f"warning: {warning}", err=True)
     if as_json:

@@ -37,10 +37,12 @@ def against_voice(tl: Timeline, momentary_lufs: np.ndarray, voice_lufs: float, b
         return {}
     speech = sounding(tl, {EventKind.SPEECH}, len(values))
     reach = int(round(bed_back_s / MOMENTARY_HOP_S))
-    near_voice = np.convolve(speech, np.ones(2 * reach + 1), mode="same") > 0
+    # "full", then the centred window: mode="same" is as long as the longer input, so a session
+    # shorter than the reach (a one-word script) would give a mask of another length
+    near_voice = np.convolve(speech, np.ones(2 * reach + 1), mode="full")[reach : reach + len(values)] > 0
     bed_only = ~sounding(tl, SOUNDS, len(values)) & ~near_voice
     edge = int(EDGE_S / MOMENTARY_HOP_S)
-    bed_only[:edge] = bed_only[len(values) - edge :] = False
+    bed_only[:edge] = bed_only[max(0, len(values) - edge) :] = False
     sets = sounding(tl, {EventKind.BLS}, len(values)) & ~near_voice
     median = lambda mask: _db(float(np.median(values[mask])) - voice_lufs) if mask.any() else None  # noqa: E731
     return {

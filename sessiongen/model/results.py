@@ -60,6 +60,7 @@ class Prepared:
     engine_identity: str = ""  # speech.fingerprint: the engine and the voice file
     engine: str = ""  # the engine used (the default's fallback may differ from the settings)
     notes: tuple[str, ...] = ()  # things the user should be told, e.g. that the fallback voice speaks
+    voice_pack: dict | None = None  # a recorded voice spoke: voicepack.source.Voiced.as_dict()
 
 
 @dataclass

@@ -37,13 +37,21 @@ def shown(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
+def check_text(path: Path) -> None:
+    """Refuse a name that is not text (a lone surrogate from an undecodable command-line byte), or
+    that holds a NUL, which no file name can (the system would refuse it with a ValueError)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise SessiongenError(f"{shown(path)}: the name is not valid UTF-8 text: rename it (or its folder) with UTF-8 characters") from None
+    if "\x00" in str(path):
+        raise SessiongenError(f"{shown(path)!r}: a file name cannot hold a NUL character: choose another name")
+
+
 def check_replaceable(target: Path | str) -> None:
     """Refuse a target that is not text, or whose place holds anything but a regular file."""
     target = Path(target)
-    try:
-        str(target).encode("utf-8")
-    except UnicodeEncodeError:
-        raise SessiongenError(f"{shown(target)}: the name is not valid UTF-8 text: rename it (or its folder) with UTF-8 characters") from None
+    check_text(target)
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:
@@ -118,6 +126,29 @@ def atomic_path(target: Path | str, suffix: str = ""):
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def made_folders(*folders: Path | None):
+    """The missing folders among `folders` (and their missing parents) made for the block, and
+    removed again, if still empty, when it fails: a command that refuses creates nothing. A name
+    that is not UTF-8 text is refused before anything is made."""
+    made: list[Path] = []
+    try:
+        for folder in filter(None, folders):
+            check_text(folder)
+            missing = [f for f in (folder, *folder.parents) if not f.exists() and not f.is_symlink()]
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise SessiongenError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+            made += missing
+        yield
+    except BaseException:
+        for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
 
 

@@ -62,11 +62,12 @@ LINE_BREAKS = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")  # bec
 
 def clean_text(text: str) -> str:
     """`text` without control characters (Unicode category Cc: BEL, ESC, DEL, C1, ...) and bidi
-    controls; tabs and line breaks become spaces. Every tag value goes through this; so do the
+    controls; tabs and line breaks become spaces; lone surrogates (an undecodable byte of an
+    argument, which no tag can hold) are removed too. Every tag value goes through this; so do the
     names of the files sessiongen writes."""
     if text.isprintable():  # the common case: nothing to remove (bidi controls are not printable)
         return text
-    return "".join(" " if c in LINE_BREAKS else c for c in text if c in LINE_BREAKS or not (c in BIDI_CONTROLS or unicodedata.category(c) == "Cc"))
+    return "".join(" " if c in LINE_BREAKS else c for c in text if c in LINE_BREAKS or not (c in BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs")))
 
 
 def clean_info(info: TagInfo) -> TagInfo:

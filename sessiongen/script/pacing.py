@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sessiongen.model.script import Pause, Say, Script
+from sessiongen.model.script import HeadphoneCheck, Pause, Say, Script
 from sessiongen.settings import Settings
 
 ENDING_FRACTION = 0.3  # of the narration's phrases
 ENDING_RATE_FACTOR = 0.85
 ENDING_PAUSE_FACTOR = 1.5
 PAUSE_SCALE_RANGE = (0.5, 2.0)
+HEADPHONE_FRAGMENT = "headphone-note"
 
 
 def _ending_progress(index: int, total: int) -> float:
@@ -26,7 +27,15 @@ def _ending_progress(index: int, total: int) -> float:
     return (index - first + 1) / (total - first)
 
 
+def without_headphone_check(script: Script) -> Script:
+    """The script without its headphone check: the headphone-note fragment and any [headphone-check]."""
+    kept = tuple(n for n in script.nodes if n.fragment != HEADPHONE_FRAGMENT and not isinstance(n, HeadphoneCheck))
+    return replace(script, nodes=kept)
+
+
 def pace(script: Script, settings: Settings) -> Script:
+    if not settings.headphone_check:
+        script = without_headphone_check(script)
     if settings.pause_scale == 1.0 and not settings.slow_ending:
         return script
     total = sum(isinstance(n, Say) for n in script.nodes)

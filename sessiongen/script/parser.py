@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
 from sessiongen.model.script import Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Pause, Say, Script
-from sessiongen.script import directives, frontmatter, speakable, templating
+from sessiongen.script import directives, frontmatter, personalise, speakable, templating
 from sessiongen.script.library import find_fragment, fragment_names, in_library
 from sessiongen.script.limits import MAX_INCLUDE_DEPTH, MAX_INCLUDES, MAX_SCRIPT_BYTES, MAX_STEPS, MAX_TITLE_CHARS
 from sessiongen.script.sourcefile import decode_script, read_bounded
@@ -60,7 +60,8 @@ def check_file(path: Path | str) -> None:
     """Validate a script, or a fragment when it sits in a `fragments` folder; raises ScriptError."""
     path = Path(path)
     if path.parent.name != "fragments":
-        parse_file(path)
+        script = parse_file(path)
+        personalise.rehearse(script.nodes, script.meta.defaults)
         return
     shown = display_path(path)
     problems: list[SessiongenError] = []
@@ -73,6 +74,7 @@ def check_file(path: Path | str) -> None:
     problems += templating.check_nodes(nodes, set(builder.fragment_variables), shown, lines, builder.fragment_lines)
     if problems:
         raise ScriptError(problems)
+    personalise.rehearse(nodes, dict(builder.fragment_variables))
 
 
 def parse_text(text: str, path: str = "<script>") -> Script:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sessiongen.errors import SessiongenError, suggest
+from sessiongen.errors import ScriptError, SessiongenError, suggest
 from sessiongen.model.script import Say, Script
 from sessiongen.script import speakable, templating
 from sessiongen.script.limits import MAX_VALUE_CHARS
@@ -30,9 +30,22 @@ def personalise(script: Script, given: dict[str, str] | None = None) -> Script:
     """Every template rendered (all of them within one template Budget), then split into
     sentences; a word or sentence over its limit once rendered is an error at its line."""
     values = values_for(script, given or {})
+    return replace(script, nodes=tuple(rendered_nodes(script.nodes, values)))
+
+
+def rehearse(nodes, values: dict[str, str]) -> None:
+    """Render every template as a render would (`check`: with the script's own defaults), so that
+    a template bomb is found by `check` with the same line as by `plan` and `render`."""
+    try:
+        rendered_nodes(nodes, values)
+    except SessiongenError as exc:
+        raise ScriptError([exc]) from None
+
+
+def rendered_nodes(nodes, values: dict[str, str]) -> list:
     budget = Budget()
     out = []
-    for node in script.nodes:
+    for node in nodes:
         if not isinstance(node, Say):
             out.append(node)
             continue
@@ -44,4 +57,4 @@ def personalise(script: Script, given: dict[str, str] | None = None) -> Script:
         for index, sentence in enumerate(sentences):
             last = index == len(sentences) - 1
             out.append(replace(node, text=sentence, paragraph_end=node.paragraph_end and last))
-    return replace(script, nodes=tuple(out))
+    return out

@@ -29,7 +29,7 @@ ANCHORS = {
 
 def _text(value) -> str:
     if isinstance(value, (list, dict, tuple, set)):
-        raise ValueError("must be text, not a list")
+        raise ValueError("must be text, not a list or a mapping")
     text = str(value).strip()
     if len(text) > MAX_FIELD_CHARS:
         raise ValueError(f"is longer than the limit of {MAX_FIELD_CHARS} characters")
@@ -92,6 +92,18 @@ def _ambience(value) -> str:
     raise ValueError(f"must be a bed name, an audio file or none{suggest(text, catalog.BEDS)}")
 
 
+def _voice_pack(value) -> str:
+    """A voice pack folder (made absolute: a roster's packs are found from wherever it runs)."""
+    text = _text(value)
+    try:
+        is_folder = Path(text).is_dir()
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
+    if not is_folder:
+        raise ValueError(f"must be a voice pack folder: {text} is not a folder")
+    return str(Path(text).resolve())
+
+
 def _pronunciations(value) -> tuple:
     try:
         return pronounce.parse(value, "")
@@ -109,6 +121,8 @@ FIELDS = {
     "cue_word": (None, _text),
     "anchor": (None, _anchor),
     "voice": ("voice", _text),
+    "voice_pack": ("voice_pack", _voice_pack),
+    "allow_synthetic": ("allow_synthetic", _flag),
     "pronunciations": ("pronunciations", _pronunciations),
     "rate": ("rate_wpm", _number(60, 400, int)),
     "pause_scale": ("pause_scale", _number(*PAUSE_SCALE_RANGE)),
@@ -166,15 +180,11 @@ def from_fields(data: dict, where: str, variables_ok: bool = True, as_options: b
         elif key == "variables" and variables_ok:
             if not isinstance(raw, dict):
                 raise SessiongenError(f"{where}: 'variables' must be a mapping of names to text")
-            values.update({str(k): _text(v) for k, v in raw.items()})
+            values.update({str(k): _converted(_text, v, f"{where}: variables: {k}") for k, v in raw.items()})
             explicit += [str(k) for k in raw]
         elif key in FIELDS:
             target, convert = FIELDS[key]
-            try:
-                value = convert(raw)
-            except ValueError as exc:
-                label = f"--{key.replace('_', '-')}" if as_options else f"{where}: {key}"
-                raise SessiongenError(f"{label} {exc}") from None
+            value = _converted(convert, raw, f"--{key.replace('_', '-')}" if as_options else f"{where}: {key}")
             if target is None:
                 values[key] = value
             else:
@@ -182,6 +192,14 @@ def from_fields(data: dict, where: str, variables_ok: bool = True, as_options: b
         else:
             raise SessiongenError(f"{where}: unknown field '{key}'{suggest(str(key), FIELDS)}")
     return Profile(client_id=client_id, settings=settings, values=values, explicit=tuple(explicit))
+
+
+def _converted(convert, raw, label: str):
+    """A field's value converted, or the SessiongenError naming the field (never a bare ValueError)."""
+    try:
+        return convert(raw)
+    except ValueError as exc:
+        raise SessiongenError(f"{label} {exc}") from None
 
 
 def load(path: Path | str) -> Profile:

@@ -73,7 +73,7 @@ def load_text(text: str):
 def message_of(exc: yaml.YAMLError) -> tuple[str, int | None]:
     """(what is wrong, 0-based line or None) for a YAML error from load_text."""
     mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]  # a ReaderError's text goes on to name "<unicode string>"
     text = problem if isinstance(exc, YamlLimitError) else f"not valid YAML: {problem}"
     return text, (mark.line if mark else None)
 

@@ -27,7 +27,7 @@ MIN_DURATION_S = 2.0
 BLOCK_FRAMES = 1 << 16  # decoded at a time: 1.4 s at 48 kHz, 0.5 MB of stereo float32
 
 
-def stream_audio(path: str | Path, rate_hz: int, max_duration_s: float) -> Iterator[np.ndarray]:
+def stream_audio(path: str | Path, rate_hz: int, max_duration_s: float, min_duration_s: float = MIN_DURATION_S) -> Iterator[np.ndarray]:
     """The first max_duration_s of a user's audio file as stereo float32 blocks at rate_hz.
 
     A file that is not audio, is empty, is shorter than MIN_DURATION_S, or has a sample that is
@@ -49,8 +49,8 @@ def stream_audio(path: str | Path, rate_hz: int, max_duration_s: float) -> Itera
         if len(out):
             _check_finite(path, out, 0, rate_hz, resampled=True)
             yield out
-    if decoded < MIN_DURATION_S * file_rate:
-        raise SessiongenError(f"{path}: the audio is shorter than {MIN_DURATION_S:g} s: a bed needs at least that to loop")
+    if decoded < min_duration_s * file_rate or not decoded:
+        raise SessiongenError(f"{path}: the audio is shorter than {min_duration_s:g} s: a bed needs at least that to loop" if min_duration_s else f"{path}: the file holds no audio")
     if resampler:
         yield resampler.resample_chunk(np.zeros((0, 2), dtype=np.float32), last=True)
 

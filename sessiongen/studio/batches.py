@@ -1,0 +1,98 @@
+"""A batch in the studio: its roster kept in DATA/batches/ID/ with the date its file names use
+(so running it again, after the browser or the studio was closed, resumes: rows already
+rendered are up to date and skipped), validated by the library, and zipped for download."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import zipfile
+from pathlib import Path
+
+import yaml
+
+from sessiongen.batch.roster import read_roster
+from sessiongen.batch.validate import BatchOptions, validate
+from sessiongen.errors import SessiongenError
+from sessiongen.output.files import write_text_atomic
+from sessiongen.output.jsontext import json_text
+from sessiongen.output.packaging import Packaging
+from sessiongen.settings import DEFAULTS
+from sessiongen.studio.security import safe_id
+
+SUFFIXES = (".csv", ".yaml", ".yml")
+
+
+def folder(data_dir: Path, batch_id: str) -> Path | None:
+    ident = safe_id(batch_id)
+    path = data_dir / "batches" / ident if ident else None
+    return path if path is not None and (path / "batch.json").is_file() and not path.is_symlink() else None
+
+
+def create(data_dir: Path, batch_id: str, file_name: str, content: bytes) -> Path:
+    """A new batch from an uploaded roster; a profile cell naming a saved client points at its file."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise SessiongenError("the roster must be a .csv or .yaml file")
+    where = data_dir / "batches" / batch_id
+    where.mkdir(parents=True)
+    upload = where / f"uploaded{suffix}"
+    upload.write_bytes(content)
+    rows = read_roster(upload)  # the library's own reading and its one-line errors
+    for row in rows:
+        client = safe_id(str(row.get("profile") or ""))
+        if client and (data_dir / "clients" / f"{client}.yaml").is_file():
+            row["profile"] = str(data_dir / "clients" / f"{client}.yaml")
+    write_text_atomic(where / "roster.yaml", yaml.safe_dump({"rows": rows}, allow_unicode=True, sort_keys=False))
+    info = {"id": batch_id, "file": Path(file_name).name[:100], "date": datetime.date.today().isoformat(), "rows": len(rows)}
+    write_text_atomic(where / "batch.json", json_text(info, "the studio's batch record", indent=2, ensure_ascii=False))
+    return where
+
+
+def info(where: Path) -> dict:
+    return json.loads((where / "batch.json").read_text(encoding="utf-8"))
+
+
+def options(where: Path, data_dir: Path, engine: str | None) -> BatchOptions:
+    return BatchOptions(out_dir=where / "out", date=info(where)["date"], base=DEFAULTS.but(engine=engine),
+                        packaging=Packaging(review=True), confine=data_dir)
+
+
+def rows(where: Path, data_dir: Path, engine: str | None) -> list[dict]:
+    """Every row: valid or invalid with its error (the library's validation), and its last run's status."""
+    roster = where / "roster.yaml"
+    jobs, invalid = validate(roster, read_roster(roster), options(where, data_dir, engine))
+    last = _last_report(where)
+    out = [{"row": j.row, "client_id": j.client_id, "technique": j.technique, "valid": True, "error": "",
+            "output": Path(j.output).name, **last.get(j.row, {})} for j in jobs]
+    out += [{"row": o.row, "client_id": o.client_id, "technique": o.technique, "valid": False, "error": o.error,
+             "output": "", "status": "invalid"} for o in invalid]
+    return sorted(out, key=lambda r: r["row"])
+
+
+def _last_report(where: Path) -> dict[int, dict]:
+    try:
+        data = json.loads((where / "out" / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {r["row"]: {"status": r["status"], "error": r["error"]} for r in data.get("rows", []) if r.get("status") != "invalid"}
+
+
+def all_batches(data_dir: Path) -> list[dict]:
+    found = []
+    for record in sorted((data_dir / "batches").glob("*/batch.json"), reverse=True):
+        try:
+            found.append(json.loads(record.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def zip_of(where: Path, target: Path) -> Path:
+    """Every file of the batch's output (recordings, sidecars, review pages, index, reports) in one zip."""
+    out = where / "out"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(out.rglob("*")):
+            if path.is_file() and not path.is_symlink() and not path.name.endswith(".part"):
+                archive.write(path, path.relative_to(out).as_posix())
+    return target

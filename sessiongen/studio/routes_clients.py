@@ -1,0 +1,61 @@
+"""Clients: profiles as YAML files in the data folder; create, edit, delete; each client's renders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from sessiongen.errors import SessiongenError
+from sessiongen.script.profile import ANCHORS
+from sessiongen.sound import catalog
+from sessiongen.studio import clients
+from sessiongen.studio.pages import config, field_of, page, require_csrf
+from sessiongen.studio.security import safe_id
+
+router = APIRouter()
+
+
+@router.get("/clients")
+def client_list(request: Request):
+    return page(request, "clients.html", {"title": "Clients", "clients": clients.all_clients(config(request).data_dir)})
+
+
+def _form(request: Request, values: dict, original: str, errors: dict, status: int = 200):
+    data_dir = config(request).data_dir
+    renders = clients.renders_of(data_dir, original) if original else []
+    context = {"title": f"Client {original}" if original else "New client", "v": values, "original": original, "errors": errors,
+               "renders": renders, "anchors": ANCHORS, "beds": catalog.BEDS, "bls_max": catalog.BLS_RATE_MAX_HZ, "bls_min": catalog.BLS_RATE_MIN_HZ}
+    return page(request, "client.html", context, status)
+
+
+@router.get("/clients/new")
+def new_client(request: Request):
+    return _form(request, {"bls": "yes"}, "", {})
+
+
+@router.get("/clients/{client_id}")
+def edit_client(request: Request, client_id: str):
+    values = clients.load(config(request).data_dir, client_id)
+    if values is None:
+        raise HTTPException(404, "no such client")
+    return _form(request, values, client_id, {})
+
+
+@router.post("/clients/save", dependencies=[Depends(require_csrf)])
+async def save_client(request: Request):
+    form = dict(await request.form())
+    original = safe_id(form.get("original", ""))
+    try:
+        client_id = clients.save(config(request).data_dir, form, original)
+    except SessiongenError as exc:
+        message = str(exc)
+        field = "client_id" if message.startswith("client_id") else field_of(message.removeprefix("client: "), "client_id")
+        return _form(request, form, original, {field: message}, 422)
+    return RedirectResponse(f"/clients/{client_id}", status_code=303)
+
+
+@router.post("/clients/{client_id}/delete", dependencies=[Depends(require_csrf)])
+def delete_client(request: Request, client_id: str):
+    if not clients.delete(config(request).data_dir, client_id):
+        raise HTTPException(404, "no such client")
+    return RedirectResponse("/clients", status_code=303)

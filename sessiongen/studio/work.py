@@ -1,0 +1,94 @@
+"""What runs in a studio worker process: one render, or one batch, by the library's own functions.
+
+`run` is the process's entry point. It never raises: what happened goes back through the queue
+as the job's last message. A user's problem is its one-line SessiongenError; a stop (SIGTERM,
+from Cancel or from the studio quitting) unwinds exactly as the command line does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sessiongen import offline
+from sessiongen.errors import SessiongenError
+from sessiongen.output.files import write_text_atomic
+from sessiongen.output.jsontext import json_text
+from sessiongen.studio.security import note_internal_error
+
+
+def run(kind: str, job_id: str, args: tuple, messages) -> None:
+    """A worker process's life: do the job, send its progress and its end."""
+    offline.guard()
+    report = _Reporter(job_id, messages)
+    try:
+        result = (_render if kind == "render" else _batch)(args, report)
+        report.send(status="done", fraction=1.0, result=result)
+    except SessiongenError as exc:
+        report.send(status="failed", error=str(exc))
+    except KeyboardInterrupt:
+        report.send(status="cancelled")
+    except Exception as exc:  # a bug: one line for the page, the traceback beside the job's files (it may quote a value)
+        note_internal_error(exc, Path(args[3]).parent / "errors.log" if kind == "render" else Path(args[0]).parent / "errors.log")
+        report.send(status="failed", error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+class _Reporter:
+    """Sends a job's messages, a fraction only when it moved by a percent or more."""
+
+    def __init__(self, job_id: str, messages):
+        self.job_id, self.messages, self.shown = job_id, messages, {}
+
+    def send(self, **message) -> None:
+        self.messages.put((self.job_id, message))
+
+    def fraction(self, fraction: float, row: int | None = None) -> None:
+        percent = int(fraction * 100)
+        if self.shown.get(row) != percent:
+            self.shown[row] = percent
+            self.send(fraction=fraction) if row is None else self.send(row=row, fraction=fraction, status="rendering")
+
+
+def _render(args: tuple, report: _Reporter) -> dict:
+    from sessiongen import pipeline
+    from sessiongen.batch.stopping import WorkerStopped, worker_start
+    from sessiongen.speech import isolated
+
+    ref, settings, values, out, packaging, record = args
+    worker_start()  # SIGTERM unwinds the render (its temporary files are removed), then the process ends
+    try:
+        script = pipeline.load(ref)
+        with pipeline.cache_root(True) as root:
+            prepared = pipeline.prepare(script, values, settings, root)
+            result = pipeline.deliver(prepared, values, settings, Path(out), packaging, progress=report.fraction)
+    except WorkerStopped as stop:
+        isolated.stop_all()
+        report.send(status="cancelled")
+        os._exit(stop.code)
+    files = [Path(out).name, *(p.name for p in result.sidecars)]
+    summary = {**record, "title": script.meta.title, "status": "done", "audio": Path(out).name, "files": files,
+               "duration_s": round(result.rendered.timeline.duration_s, 3), "warnings": pipeline.warnings(prepared, settings)}
+    write_text_atomic(Path(out).parent / "render.json", json_text(summary, "the studio's render record", indent=2, ensure_ascii=False))
+    return summary
+
+
+def _batch(args: tuple, report: _Reporter) -> dict:
+    from sessiongen.batch.produce import Watch, produce
+    from sessiongen.cli import signals
+
+    roster, options, how = args
+    signals.install()  # SIGTERM stops the batch as Ctrl-C does: workers stopped, reports written
+
+    class Progress(Watch):
+        live = True
+
+        def progress(self, row: int, fraction: float) -> None:
+            report.fraction(fraction, row)
+
+        def finished(self, outcome) -> None:
+            report.send(row=outcome.row, fraction=1.0, status=str(outcome.status), error=outcome.error)
+
+    result = produce(Path(roster), options, how, Progress())
+    if result.stop_status:
+        raise KeyboardInterrupt
+    return {"counts": result.counts, "verb": result.verb}

@@ -1,0 +1,211 @@
+"""A long take -> the phrases of the sheet: silence detection, then an alignment.
+
+Speech is found in each take's envelope (takes.py): hops more than a threshold above the take's
+own noise floor, with short gaps (within a word) closed and short bursts (clicks) dropped. That
+gives *islands* of speech. Islands are not phrases: a comma's pause splits a phrase in two, and
+two phrases said close together make one island. So the islands are aligned to the phrases by
+dynamic programming, in order, over every way of grouping consecutive islands into a phrase:
+
+- a phrase matched to a group costs how far the group's length is from the phrase's expected
+  length (the synthetic voice's, scaled by the reader's own pace, estimated in a first pass), plus
+  a cost for each long gap inside the group and for a split at a short gap (a doubtful split);
+- a phrase may be missing, an island may be extra (a cough, a remark), each at a fixed cost;
+- a phrase may be said again (a retake): the group after it, fitting the same phrase, replaces it,
+  at a small cost, so the last take of a phrase is the one kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sessiongen.voicepack.takes import HOP_S, Envelope
+
+MIN_GAP_S = 0.18  # quieter stretches shorter than this are within a word
+MIN_ISLAND_S = 0.08  # louder stretches shorter than this are clicks
+MAX_GROUP = 8  # islands in one phrase at most
+SPREAD = 0.22  # natural spread of a phrase's length around its expected length (log scale)
+COST_MISSING = 3.5
+COST_EXTRA = 3.0
+COST_RETAKE = 0.3
+GAP_RANGE_S = (0.5, 1.5)  # where the gap between phrases and pauses within them are told apart
+GAP_SHARPNESS = 0.15  # log-seconds: how fast a gap turns from "within" to "between" around that point
+COST_GAP = 1.5  # a split at a gap that looks within a phrase, or a gap inside a phrase that looks between: up to ~7
+PACE_RANGE = (0.5, 2.0)
+
+
+@dataclass(frozen=True)
+class Island:
+    take: int
+    start: int  # hops
+    stop: int
+    gap_after_s: float  # to the next island of the same take (inf at the end of the take)
+
+    @property
+    def duration_s(self) -> float:
+        return (self.stop - self.start) * HOP_S
+
+
+@dataclass
+class Alignment:
+    """Per phrase index: the islands of the kept take (first, last) or None; the takes replaced."""
+
+    kept: list[tuple[int, int] | None]
+    retakes: list[list[tuple[int, int]]]
+    extras: list[int] = field(default_factory=list)  # island indices
+    pace: float = 1.0  # the reader's lengths against the synthetic voice's
+
+
+def threshold_db(level_db: np.ndarray) -> tuple[float, float, float]:
+    """(noise floor, speech level, threshold) of a take, in dBFS."""
+    floor = float(np.percentile(level_db, 10)) if level_db.size else -120.0
+    speech = float(np.percentile(level_db, 97)) if level_db.size else -120.0
+    return floor, speech, floor + max(6.0, 0.35 * (speech - floor))
+
+
+def islands(envelopes: list[Envelope]) -> list[Island]:
+    out = []
+    for take, env in enumerate(envelopes):
+        loud = env.level_db > threshold_db(env.level_db)[2]
+        runs = _runs(loud)
+        runs = _closed(runs, int(MIN_GAP_S / HOP_S))
+        runs = [(a, b) for a, b in runs if (b - a) * HOP_S >= MIN_ISLAND_S]
+        for n, (a, b) in enumerate(runs):
+            gap = (runs[n + 1][0] - b) * HOP_S if n + 1 < len(runs) else float("inf")
+            out.append(Island(take, a, b, gap))
+    return out
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def _closed(runs: list[tuple[int, int]], min_gap: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in runs:
+        if out and a - out[-1][1] < min_gap:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def align(found: list[Island], expected_s: list[float]) -> Alignment:
+    """The phrases (expected lengths, in order) aligned to the islands; two passes, the second at
+    the reader's pace measured in the first."""
+    pace = 1.0
+    first = _align(found, np.asarray(expected_s, dtype=np.float64))
+    ratios = [_span_s(found, k) / e for k, e in zip(first.kept, expected_s) if k is not None and e > 0]
+    if ratios:
+        pace = float(np.clip(np.median(ratios), *PACE_RANGE))
+    second = _align(found, np.asarray(expected_s, dtype=np.float64) * pace)
+    second.pace = pace
+    return second
+
+
+def _span_s(found: list[Island], group: tuple[int, int]) -> float:
+    return (found[group[1]].stop - found[group[0]].start) * HOP_S
+
+
+def gap_point_s(found: list[Island]) -> float:
+    """The gap that parts pauses within a phrase from the silences between phrases: the best
+    two-class split of the take's gaps on a log scale (Otsu), kept within GAP_RANGE_S."""
+    gaps = np.log(np.clip([i.gap_after_s for i in found if np.isfinite(i.gap_after_s)], 0.05, 30.0))
+    if len(gaps) < 4:
+        return float(np.sqrt(np.prod(GAP_RANGE_S)))
+    values = np.unique(gaps)
+    spread = [np.var(gaps[gaps <= c]) * np.mean(gaps <= c) + np.var(gaps[gaps > c]) * np.mean(gaps > c) for c in values[:-1]]
+    best = int(np.argmin(spread)) if spread else 0
+    point = float(np.exp((values[best] + values[best + 1]) / 2)) if spread else 1.0  # midway between the classes
+    return float(np.clip(point, *GAP_RANGE_S))
+
+
+def _between(gap_s: float, point_s: float) -> float:
+    """How much a gap looks like a silence between phrases (0 to 1)."""
+    if not np.isfinite(gap_s):
+        return 1.0
+    return float(1.0 / (1.0 + np.exp(-(np.log(max(gap_s, 0.01)) - np.log(point_s)) / GAP_SHARPNESS)))
+
+
+def _group_cost(found: list[Island], first: int, last: int, point_s: float) -> float:
+    inner = sum(-np.log(max(1.0 - _between(found[n].gap_after_s, point_s), 1e-3)) for n in range(first, last))
+    before = found[first - 1].gap_after_s if first > 0 and found[first - 1].take == found[first].take else float("inf")
+    edges = sum(-np.log(max(_between(g, point_s), 1e-3)) for g in (before, found[last].gap_after_s))
+    return COST_GAP * (inner + edges / 2)
+
+
+class _Table:
+    """Costs and back-pointers over (islands used, phrases done, just matched?)."""
+
+    def __init__(self, islands_n: int, phrases_n: int):
+        shape = (islands_n + 1, phrases_n + 1, 2)
+        self.cost = np.full(shape, np.inf)
+        self.back = np.zeros(shape + (4,), dtype=np.int64)  # previous i, j, flag; action
+        self.cost[0, 0, 0] = 0.0
+
+    def offer(self, i: int, js: np.ndarray, flag: int, costs: np.ndarray, prev: tuple, action: int) -> None:
+        better = costs < self.cost[i, js, flag]
+        if not better.any():
+            return
+        js, costs = js[better], costs[better]
+        self.cost[i, js, flag] = costs
+        pi, pf = prev
+        pj = js - 1 if action in (1,) else js
+        self.back[i, js, flag] = np.stack([np.full_like(js, pi), pj, np.full_like(js, pf) if np.ndim(pf) == 0 else pf[better], np.full_like(js, action)], axis=1)
+
+
+MATCH, RETAKE, EXTRA, MISSING = 1, 2, 3, 4
+
+
+def _align(found: list[Island], expected_s: np.ndarray) -> Alignment:
+    m, n = len(found), len(expected_s)
+    point_s = gap_point_s(found)
+    table, js = _Table(m, n), np.arange(n + 1)
+    log_expected = np.log(np.maximum(expected_s, 0.05))
+    for i in range(m + 1):
+        _missing(table, i, n)
+        if i == m:
+            break
+        both = np.minimum(table.cost[i, :, 0], table.cost[i, :, 1])
+        from_flag = (table.cost[i, :, 1] < table.cost[i, :, 0]).astype(np.int64)
+        for flag in (0, 1):
+            table.offer(i + 1, js, flag, table.cost[i, :, flag] + COST_EXTRA * min(1.0, 0.3 + found[i].duration_s), (i, flag), EXTRA)
+        for last in range(i, min(m, i + MAX_GROUP)):
+            if found[last].take != found[i].take:
+                break
+            fit = ((np.log(max(_span_s(found, (i, last)), 0.05)) - log_expected) / SPREAD) ** 2 + _group_cost(found, i, last, point_s)
+            table.offer(last + 1, js[1:], 1, both[:-1] + fit, (i, from_flag[:-1]), MATCH)
+            table.offer(last + 1, js[1:], 1, table.cost[i, 1:, 1] + fit + COST_RETAKE, (i, 1), RETAKE)
+    return _backtrack(table, m, n)
+
+
+def _missing(table: _Table, i: int, n: int) -> None:
+    """Phrases skipped at island i (in order along the phrases, so runs of them chain)."""
+    cost, back = table.cost[i], table.back[i]
+    for j in range(1, n + 1):
+        flag = 1 if cost[j - 1, 1] < cost[j - 1, 0] else 0
+        skipped = cost[j - 1, flag] + COST_MISSING
+        if skipped < cost[j, 0]:
+            cost[j, 0] = skipped
+            back[j, 0] = (i, j - 1, flag, MISSING)
+
+
+def _backtrack(table: _Table, m: int, n: int) -> Alignment:
+    kept: list[tuple[int, int] | None] = [None] * n
+    retakes: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    extras: list[int] = []
+    i, j, flag = m, n, int(table.cost[m, n, 1] < table.cost[m, n, 0])
+    while i > 0 or j > 0:
+        pi, pj, pf, action = (int(v) for v in table.back[i, j, flag])
+        if action == EXTRA:
+            extras.append(pi)
+        elif action in (MATCH, RETAKE):
+            group = (pi, i - 1)
+            if kept[j - 1] is None:
+                kept[j - 1] = group  # walking back: the first met is the last said
+            else:
+                retakes[j - 1].insert(0, group)
+        i, j, flag = pi, pj, pf
+    return Alignment(kept, retakes, sorted(extras))

@@ -1,0 +1,170 @@
+"""A voice pack on disk: a folder the clinician owns.
+
+    PACK/pack.json        the phrase list (id, text, text hash, expected length, personal?, how
+                          a personal phrase is spoken) and, per recorded phrase, where it is in
+                          which take and what was measured
+    PACK/sheet.html       the recording sheet
+    PACK/takes/           the original takes, as given (never changed)
+    PACK/clips/RATE_RMS/  the cleaned clips, derived from the takes (remade when missing)
+    PACK/report.html, report.json   the last import's report
+
+Nothing of a pack is written anywhere else. Changes are made in a copy beside the pack, which
+then takes the pack's place (`changing`): an import that fails leaves the pack as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from sessiongen.errors import SessiongenError
+from sessiongen.output.files import atomic_path, write_text_atomic
+from sessiongen.output.jsontext import json_text
+from sessiongen.voicepack.phrases import Phrase
+
+PACK_FILE = "pack.json"
+FORMAT = "sessiongen-voice-pack"
+VERSION = 1
+
+
+@dataclass
+class Pack:
+    folder: Path
+    phrases: list[Phrase]
+    sources: list[str]
+    engine: str = ""
+    voice: str = ""
+    recorded: dict[int, dict] = field(default_factory=dict)  # phrase id -> its take, times, measures, clip
+    takes: list[str] = field(default_factory=list)  # file names under takes/
+
+    def phrase(self, phrase_id: int) -> Phrase:
+        return next(p for p in self.phrases if p.id == phrase_id)
+
+    @property
+    def name(self) -> str:
+        return self.folder.resolve().name
+
+    def as_dict(self) -> dict:
+        return {"format": FORMAT, "version": VERSION, "sources": self.sources, "engine": self.engine, "voice": self.voice,
+                "phrases": [p.as_dict() for p in self.phrases], "takes": self.takes,
+                "recorded": {str(k): v for k, v in sorted(self.recorded.items())}}
+
+
+def clip_folder(folder: Path, rate_hz: int, rms_db: float) -> Path:
+    return folder / "clips" / f"{rate_hz}_{rms_db:g}"
+
+
+def write_clip(path: Path, mono: np.ndarray, rate_hz: int) -> None:
+    with atomic_path(path) as temp:
+        sf.write(str(temp), mono, rate_hz, subtype="PCM_24", format="WAV")
+
+
+def load(folder: Path | str) -> Pack:
+    folder = Path(folder)
+    path = folder / PACK_FILE
+    if not folder.is_dir():
+        raise SessiongenError(f"{folder}: no such voice pack (make one with `sessiongen voice-pack sheet SCRIPT -o {folder}`)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SessiongenError(f"{folder}: not a voice pack (no {PACK_FILE}): make one with `sessiongen voice-pack sheet`") from None
+    except (OSError, ValueError) as exc:
+        raise SessiongenError(f"{path}: cannot be read as a voice pack ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise SessiongenError(f"{path}: not a sessiongen voice pack")
+    if data.get("version") != VERSION:
+        raise SessiongenError(f"{path}: a voice pack of version {data.get('version')}, this sessiongen reads version {VERSION}")
+    try:
+        phrases = [Phrase.from_dict(p) for p in data["phrases"]]
+        recorded = {int(k): dict(v) for k, v in data.get("recorded", {}).items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SessiongenError(f"{path}: a damaged voice pack ({type(exc).__name__}: {exc})") from None
+    return Pack(folder, phrases, list(data.get("sources", [])), str(data.get("engine", "")), str(data.get("voice", "")),
+                recorded, list(data.get("takes", [])))
+
+
+def save(pack: Pack) -> None:
+    write_text_atomic(pack.folder / PACK_FILE, json_text(pack.as_dict(), PACK_FILE, indent=1, ensure_ascii=False) + "\n")
+
+
+def create(folder: Path, pack: Pack, sheet_html: str) -> None:
+    """A new pack folder; an existing pack there keeps its recordings only if its phrases are the
+    same (otherwise: an error, so a recording is never lost by making a sheet again)."""
+    if folder.exists() and not folder.is_dir():
+        raise SessiongenError(f"{folder}: is a file: choose a folder for the voice pack")
+    if (folder / PACK_FILE).exists():
+        old = load(folder)
+        if old.recorded and [p.as_dict() for p in old.phrases] != [p.as_dict() for p in pack.phrases]:
+            raise SessiongenError(f"{folder}: this voice pack already holds recordings of other phrases: choose a new folder (or delete it with `sessiongen voice-pack delete`)")
+        pack.recorded, pack.takes = old.recorded, old.takes
+    with changing(folder, must_exist=False) as staging:
+        pack.folder = staging
+        save(pack)
+        write_text_atomic(staging / "sheet.html", sheet_html)
+    pack.folder = folder
+
+
+@contextlib.contextmanager
+def changing(folder: Path, must_exist: bool = True) -> Iterator[Path]:
+    """A copy of the pack folder to change; on success it replaces the pack, on any error (or a
+    stop) it is removed and the pack is left as it was."""
+    folder = Path(folder)
+    parent = folder.resolve().parent if folder.exists() else folder.absolute().parent
+    if not parent.is_dir():
+        raise SessiongenError(f"{folder}: the folder {parent} does not exist: create it or choose another")
+    staging = parent / f".{folder.name}.changing-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        if folder.is_dir():
+            shutil.copytree(folder, staging, copy_function=_link_or_copy)
+        elif must_exist:
+            raise SessiongenError(f"{folder}: no such voice pack")
+        else:
+            staging.mkdir()
+        yield staging
+        _swap(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """The takes are never changed in place: a hard link shares them (a copy where links fail)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _swap(staging: Path, folder: Path) -> None:
+    old = staging.with_name(staging.name.replace(".changing-", ".old-"))
+    if folder.exists():
+        os.replace(folder, old)
+    try:
+        os.replace(staging, folder)
+    except OSError:
+        if old.exists():
+            os.replace(old, folder)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def delete(folder: Path) -> int:
+    """Remove a pack completely (its takes, clips, reports and sheet); the number of files removed."""
+    pack = load(folder)
+    files = sum(1 for p in pack.folder.rglob("*") if p.is_file())
+    try:
+        shutil.rmtree(pack.folder)
+    except OSError as exc:
+        raise SessiongenError(f"{folder}: could not be deleted completely ({exc.strerror}): remove what is left by hand") from None
+    for stale in pack.folder.absolute().parent.glob(f".{pack.folder.name}.*-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return files

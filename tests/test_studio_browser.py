@@ -1,0 +1,215 @@
+"""The studio in a real headless Chromium (Debian's, driven by Playwright), started as a clinician
+would start it: compose a two-technique session with a name and a bed, render it, follow the
+progress, play and download the result; a batch of three rows with one invalid; the compose form
+by keyboard alone. Page load times are measured and printed (not asserted).
+
+`UPDATE_SCREENSHOTS=1 pytest tests/test_studio_browser.py` refreshes docs/studio-*.png."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+SHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+NAME = "Zebedee Quillfeather"  # a personal value that must never reach the server's log
+LOAD_TIMES_MS: dict[str, float] = {}
+# the lowest contrast ratio (WCAG) of the text of labels, hints, legends, buttons and links against the page
+CONTRAST = """() => {
+  const lum = (c) => { const [r, g, b] = c.match(/[0-9.]+/g).slice(0, 3).map(Number).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                       return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const back = (e) => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor; if (!c.endsWith(', 0)') && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
+  let worst = 21;
+  document.querySelectorAll('label, .hint, legend, button, a, p, h1, h2').forEach((e) => {
+    const a = lum(getComputedStyle(e).color), b = lum(back(e));
+    worst = Math.min(worst, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)); });
+  return worst; }"""
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    data = tmp_path_factory.mktemp("studio-data")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "SESSIONGEN_NO_NETWORK": "1", "PYTHONUNBUFFERED": "1"}
+    log = open(data.parent / "studio.log", "w+", encoding="utf-8")  # noqa: SIM115
+    process = subprocess.Popen([sys.executable, "-m", "sessiongen", "studio", "--no-browser", "--data", str(data), "--engine", "fake", "--workers", "2"],
+                               env=env, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
+    line = process.stdout.readline()
+    match = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
+    assert match, f"the studio did not start: {line!r}"
+    yield {"base": match.group(1), "token": match.group(2), "data": data, "log": log, "process": process}
+    process.terminate()
+    process.wait(timeout=30)
+    log.seek(0)
+    text = log.read() + (process.stdout.read() or "")
+    assert NAME not in text and "Zebedee" not in text, "a client's name reached the server's log"
+
+
+@pytest.fixture
+def page(browser, studio):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    tab = context.new_page()
+    tab.requests = []
+    tab.on("request", lambda request: tab.requests.append(request.url))
+    tab.goto(f"{studio['base']}/?token={studio['token']}")
+    yield tab
+    foreign = [u for u in tab.requests if not u.startswith((studio["base"], "data:", "blob:"))]
+    assert not foreign, f"requests left 127.0.0.1: {foreign}"
+    context.close()
+
+
+def _load(page, url: str, name: str) -> None:
+    page.goto(url)
+    LOAD_TIMES_MS[name] = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime; }")
+
+
+def _shot(page, name: str, full: bool = False) -> None:
+    if SHOTS:
+        page.screenshot(path=str(DOCS / f"studio-{name}.png"), full_page=full)
+
+
+def test_library_compose_render_play_and_download(page, studio):
+    base = studio["base"]
+    _load(page, f"{base}/", "library")
+    assert page.locator(".card").count() >= 20
+    _shot(page, "library")
+    page.fill("#q", "grounding")
+    page.click("button:has-text('Show')")
+    assert page.locator(".card h2").first.inner_text()
+    _load(page, f"{base}/techniques/five-senses-grounding", "technique")
+    assert page.locator(".cautions li").count() >= 1 and page.locator(".words p.speech").count() > 10
+    page.wait_for_function("() => document.getElementById('range').textContent.startsWith('It can be from')", timeout=30_000)
+    _shot(page, "technique")
+    _load(page, f"{base}/compose?t=five-senses-grounding", "compose")
+    page.select_option("#technique_2", "aftercare-and-closing")
+    page.wait_for_selector("#var_name")
+    page.fill("#var_name", NAME)
+    page.select_option("#ambience", "rain")
+    page.fill("#minutes", "14")
+    page.locator("#minutes").dispatch_event("change")
+    page.wait_for_function("() => document.getElementById('preview-status').textContent.startsWith('Preview of') && document.getElementById('pv-length').textContent === '14:00'", timeout=30_000)
+    assert NAME in page.locator("#preview-transcript").inner_text()
+    for button, audio in (("#hear-voice", "voice-audio"), ("#hear-bed", "bed-audio")):
+        page.click(button)
+        page.wait_for_function(f"() => document.getElementById('{audio}').readyState >= 1 && document.getElementById('{audio}').duration > 2", timeout=30_000)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    _shot(page, "compose")
+    page.click("#render")
+    page.wait_for_load_state()
+    assert "/renders/" in page.url, page.url + page.content()[:800]
+    if SHOTS and page.locator("#progress").count():
+        try:  # a screenshot part of the way through (the render may end first)
+            page.wait_for_function("() => document.getElementById('progress').value >= 30", timeout=60_000)
+            _shot(page, "progress")
+        except Exception:  # the page moved on to the result
+            pass
+    page.wait_for_selector("#download", timeout=90_000)
+    render_id = page.url.rsplit("/", 1)[1]
+    review = page.frame_locator("#review")
+    review.locator("#player").wait_for(state="attached")
+    frame = next(f for f in page.frames if f.url.endswith(".html"))
+    frame.wait_for_function("() => document.getElementById('player').readyState >= 1", timeout=15_000)
+    assert abs(frame.evaluate("() => document.getElementById('player').duration") - 840.0) < 0.1
+    _shot(page, "result")
+    with page.expect_download() as info:
+        page.click("#download")
+    downloaded = Path(info.value.path()).read_bytes()
+    audio = studio["data"] / "renders" / render_id / "five-senses-grounding-aftercare-and-closing.mp3"
+    assert downloaded == audio.read_bytes()
+
+
+def test_batch_of_three_rows_with_one_invalid(page, studio, tmp_path):
+    base = studio["base"]
+    roster = tmp_path / "week.csv"
+    roster.write_text("client_id,technique,minutes,bls_rate\nC-101,five-senses-grounding,8.5,\nC-102,five-senses-grounding,8.5,\nC-103,box-breathing,10.5,3\n")
+    _load(page, f"{base}/batch", "batch")
+    page.set_input_files("#roster", str(roster))
+    page.click("button:has-text('Upload and check')")
+    page.wait_for_selector("table#rows")
+    invalid = page.locator("tr.invalid")
+    assert invalid.count() == 1 and "bls_rate must be from 0.3 to 2" in invalid.inner_text()
+    _shot(page, "batch-check", full=True)
+    page.click("#run")
+    page.wait_for_function("() => [...document.querySelectorAll('td.status')].filter(td => td.textContent === 'rendered').length === 2", timeout=90_000)
+    page.wait_for_selector("#download")
+    _shot(page, "batch-done", full=True)
+    with page.expect_download() as info:
+        page.click("#download")
+    names = zipfile.ZipFile(io.BytesIO(Path(info.value.path()).read_bytes())).namelist()
+    assert "index.html" in names and "report.csv" in names and sum(n.endswith(".mp3") for n in names) == 2
+
+
+def test_the_compose_form_by_keyboard_alone(page, studio):
+    _load(page, f"{studio['base']}/compose?t=box-breathing", "compose-keyboard")
+    reached = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
+            const label = e.id ? document.querySelector('label[for="' + e.id + '"]') : null;
+            return {id: e.id, tag: e.tagName, label: label ? label.textContent.trim() : (e.getAttribute('aria-label') || e.textContent.trim()),
+                    outline: s.outlineStyle + ' ' + s.outlineWidth}; }""")
+        reached.append(info)
+        assert info["label"], f"an unlabelled control: {info}"
+        assert info["outline"] != "none 0px", f"no visible focus on {info}"
+        if info["id"] == "render":
+            break
+    ids = [r["id"] for r in reached]
+    for control in ("technique_1", "technique_2", "minutes", "voice", "rate", "pronunciations", "hear-voice", "bls", "bls_rate",
+                    "bls_tone", "ambience", "hear-bed", "mono", "format", "var_name", "render"):
+        assert control in ids, f"{control} is not reachable by Tab: {ids}"
+    page.focus("#technique_2")
+    page.keyboard.press("ArrowDown")  # a select chosen by keyboard updates the preview
+    page.wait_for_function("() => document.getElementById('preview-status').textContent.startsWith('Preview of')", timeout=30_000)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # 1280 x 800
+    assert page.evaluate(CONTRAST) >= 4.5
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    _shot(page, "tablet")
+
+
+def test_clients_and_compose_from_a_saved_client(page, studio):
+    base = studio["base"]
+    _load(page, f"{base}/clients/new", "client-new")
+    page.fill("#client_id", "C-022")
+    page.fill("#name", NAME)
+    page.fill("#bls_rate", "2.5")
+    page.click("button:has-text('Save')")
+    assert "bls_rate must be from 0.3 to 2" in page.locator("#err-bls_rate").inner_text()
+    page.fill("#bls_rate", "1")
+    page.fill("#safe_place", "a quiet beach at dawn")
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(r"/clients/C-022$"))
+    assert "name: " + NAME in (studio["data"] / "clients" / "C-022.yaml").read_text(encoding="utf-8")
+    _load(page, f"{base}/clients", "clients")
+    _shot(page, "clients")
+    _load(page, f"{base}/compose?t=safe-place&client=C-022", "compose-client")
+    assert page.input_value("#var_name") == NAME and page.input_value("#var_safe_place") == "a quiet beach at dawn"
+    assert page.input_value("#bls_rate") == "1"
+
+
+def test_a_render_can_be_cancelled_and_leaves_nothing_half_written(page, studio):
+    _load(page, f"{studio['base']}/compose?t=tre-release", "compose-long")
+    page.fill("#minutes", "32")
+    page.click("#render")
+    page.wait_for_load_state()
+    render_id = page.url.rsplit("/", 1)[1]
+    page.wait_for_function("() => document.getElementById('progress').value >= 1", timeout=60_000)
+    page.click("#cancel")
+    page.wait_for_url(re.compile(r"/renders$"))
+    folder = studio["data"] / "renders" / render_id
+    for _ in range(100):
+        if not list(folder.glob("*.part")) and not list(folder.glob(".*part*")):
+            break
+        page.wait_for_timeout(100)
+    assert not [p.name for p in folder.iterdir()], "a cancelled render left files behind"
+
+
+def test_report_load_times():
+    print("\nstudio page load times (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in LOAD_TIMES_MS.items()))
