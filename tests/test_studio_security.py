@@ -97,6 +97,19 @@ def test_an_oversize_upload_is_413(signed_in):
     assert signed_in.post("/clients/save", content=b"x" * 1_100_000, headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 413
 
 
+def test_an_audio_upload_over_200_mb_is_413_while_it_streams(signed_in, data_dir):
+    """Sent without a length (chunked), the body is counted as it arrives and refused past 200 MB."""
+    def body(megabytes: int):
+        for _ in range(megabytes):
+            yield b"\0" * 1_000_000
+
+    under = signed_in.post("/uploads/bed", content=body(security.AUDIO_BYTES // 1_000_000), headers={"content-type": "multipart/form-data; boundary=x"})
+    assert under.status_code != 413  # read to the end, then refused for what it is
+    over = signed_in.post("/uploads/bed", content=body(security.AUDIO_BYTES // 1_000_000 + 1), headers={"content-type": "multipart/form-data; boundary=x"})
+    assert over.status_code == 413
+    assert not (data_dir / "beds").exists() or not list((data_dir / "beds").iterdir())
+
+
 def test_get_cannot_change_state(signed_in, data_dir):
     assert signed_in.post("/clients/save", data={"csrf": csrf(), "client_id": "C-1", "name": "Sam", "bls": "yes"}).status_code == 303
     assert (data_dir / "clients" / "C-1.yaml").is_file()

@@ -36,7 +36,7 @@ def levelled_speech(raw: Audio, text: str, settings: Settings) -> np.ndarray:
     peak = float(np.max(np.abs(mono))) if mono.size else 0.0
     if peak < db_to_gain(SILENT_PEAK_DB):
         raise SessiongenError(f"the speech engine returned silence for: \"{text[:60]}\"")
-    return _level(_trim(mono, raw.rate_hz, peak), raw.rate_hz, settings)
+    return level(_trim(mono, raw.rate_hz, peak), raw.rate_hz, settings)
 
 
 def _trim(mono: np.ndarray, rate_hz: int, peak: float) -> np.ndarray:
@@ -51,7 +51,7 @@ def _trim(mono: np.ndarray, rate_hz: int, peak: float) -> np.ndarray:
     return trimmed
 
 
-def _level(mono: np.ndarray, rate_hz: int, settings: Settings) -> np.ndarray:
+def level(mono: np.ndarray, rate_hz: int, settings: Settings) -> np.ndarray:
     """Scale so the speech (blocks within 30 dB of the loudest) has the target RMS, then limit its
     peaks to VOICE_CREST_DB above that, as a voice processor would."""
     block = max(1, int(BLOCK_S * rate_hz))

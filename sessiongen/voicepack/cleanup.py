@@ -17,7 +17,7 @@ import numpy as np
 from scipy import signal
 
 from sessiongen.settings import Settings
-from sessiongen.speech.clips import _level as level_like_synthetic
+from sessiongen.speech.clips import level as level_like_synthetic
 from sessiongen.voicepack.takes import HOP_S, high_pass
 
 NOISE_REDUCTION = 0.7  # noisereduce's prop_decrease: at most about -10 dB on the noise

@@ -22,7 +22,7 @@ from sessiongen.model.script import Script
 from sessiongen.output.jsontext import json_text
 from sessiongen.settings import Settings
 from sessiongen.sound.audio import resample
-from sessiongen.speech.clips import _level as level_like_synthetic
+from sessiongen.speech.clips import level as level_like_synthetic
 from sessiongen.voicepack import store
 from sessiongen.voicepack.phrases import text_hash, voiced_script
 
