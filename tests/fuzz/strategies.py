@@ -257,6 +257,31 @@ def script_files(draw) -> dict[str, bytes]:
     return files
 
 
+# -- compositions and session files --------------------------------------------------------------------
+
+LIBRARY_REFS = ["box-breathing", "safe-place", "nope", "", "in/s.md", "Box-Breathing", "../in/s.md"]
+SESSION_ENTRIES = ["s.md", "box-breathing", "session.yaml", "nope.md", "/etc/passwd", "", "s.md+box-breathing", 7, None]
+
+
+@st.composite
+def script_ref(draw, files: dict[str, bytes]) -> str:
+    """What names the session: the script itself (mostly), a `+` composition with it, or a session
+    file (YAML: `techniques:` and `title:`) listing it, itself, the library or junk; the session
+    file is added to `files`."""
+    kind = draw(st.integers(0, 5))
+    if kind <= 2:
+        return "in/s.md"
+    if kind == 3:
+        parts = draw(st.lists(st.sampled_from(LIBRARY_REFS), min_size=1, max_size=14))
+        return "+".join(["in/s.md", *parts] if draw(st.booleans()) else [*parts, "in/s.md"])
+    entries = draw(st.lists(st.sampled_from(SESSION_ENTRIES), min_size=0, max_size=14))
+    title = draw(st.sampled_from(["Evening", "", "\u202eTitle", "x" * 300, "{{ 9**9**9 }}"]))
+    head = draw(st.sampled_from([f"title: {_yaml_string(title)}\n", "", "title: [1, 2]\n", "&a [*a]\n"]))
+    body = draw(st.sampled_from([f"techniques: {entries!r}\n".replace("None", "null"), "techniques: s.md\n", "techniques:\n", "- s.md\n"]))
+    files["in/session.yaml"] = (head + body).encode("utf-8")
+    return "in/session.yaml"
+
+
 # -- command-line values ------------------------------------------------------------------------------
 
 var_value = st.one_of(value_text, st.sampled_from(["Sam\udcff", "\udce9", "a=b", "  ", "Sam\tTab", "a\nb"]))  # no NUL: argv cannot hold one

@@ -30,7 +30,7 @@ def check_cases(draw) -> s.Case:
 @st.composite
 def plan_cases(draw) -> s.Case:
     files = draw(s.script_files())
-    args = ["plan", "in/s.md", *FAKE, "--json"]
+    args = ["plan", draw(s.script_ref(files)), *FAKE, "--json"]
     for value in draw(st.lists(s.var_arg, max_size=2)):
         args += ["--var", value]
     if draw(st.integers(0, 3)) == 0:
