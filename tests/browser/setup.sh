@@ -1,9 +1,9 @@
 #!/bin/sh
-# Install Debian's chromium for the report page's browser test (tests/test_review.py).
+# Install Debian's chromium for the browser tests (the review page: tests/test_review.py; the studio: tests/test_studio_browser.py).
 # Idempotent and quiet; never fails: without root or apt the browser test skips itself.
 # Playwright drives this system browser; `playwright install` (a download) is never run.
 set -u
-if [ -x /usr/bin/chromium ]; then  # the path tests/test_review.py launches
+if [ -x /usr/bin/chromium ]; then  # the path tests/conftest.py (the browser fixture) launches
     exit 0
 fi
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
