@@ -43,6 +43,7 @@ from sessiongen.sound.limiter import Limiter
 from sessiongen.speech import choose_engine, fingerprint, get_engine
 from sessiongen.speech.cache import PhraseCache, default_root
 from sessiongen.speech.clips import Speaker
+from sessiongen.voicepack import source
 
 
 def load(ref: str) -> Script:
@@ -54,19 +55,23 @@ def prepare(script: Script, values: dict[str, str], settings: Settings, cache_ro
     if settings.voice_pack:
         return _prepare_recorded(script, values, settings, cache_root)
     personal = pace(personalise(script, values), settings)
-    engine_name, note = choose_engine(settings.engine, settings.voice)
-    speaker = Speaker(get_engine(engine_name), PhraseCache(cache_root, settings.sample_rate_hz), settings,
-                      personal.meta.language, personal.meta.pronunciations)
+    engine_name, note, speaker = _synthetic_speaker(personal, settings, cache_root)
     clips = speaker.clips(texts_to_speak(personal, settings))
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
     return Prepared(personal, clips, timeline, speaker.stats, speaker.voice_name, fingerprint(speaker.engine, speaker.voice), engine_name, (note,) if note else ())
 
 
+def _synthetic_speaker(personal: Script, settings: Settings, cache_root: Path) -> tuple[str, str | None, Speaker]:
+    """(the engine chosen, a note about the choice or None, its Speaker over the phrase cache)."""
+    engine_name, note = choose_engine(settings.engine, settings.voice)
+    speaker = Speaker(get_engine(engine_name), PhraseCache(cache_root, settings.sample_rate_hz), settings,
+                      personal.meta.language, personal.meta.pronunciations)
+    return engine_name, note, speaker
+
+
 def _prepare_recorded(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
     """prepare() with a voice pack as the clip source; the synthetic voice says only what the
     pack lacks, when settings.allow_synthetic lets it (voicepack/source.py)."""
-    from sessiongen.voicepack import source
-
     pack = source.open_pack(settings.voice_pack)
     voiced_script, neutral, chosen = source.script_for(pack, script, values)
     personal = pace(voiced_script, settings)
@@ -74,25 +79,13 @@ def _prepare_recorded(script: Script, values: dict[str, str], settings: Settings
     voiced.neutral = neutral
     engine_name, identity, notes, stats = "voice-pack", voiced.identity, [], None
     if left:
-        engine_name, note = choose_engine(settings.engine, settings.voice)
-        speaker = Speaker(get_engine(engine_name), PhraseCache(cache_root, settings.sample_rate_hz), settings,
-                          personal.meta.language, personal.meta.pronunciations)
+        engine_name, note, speaker = _synthetic_speaker(personal, settings, cache_root)
         clips.update(speaker.clips(left))
         stats, identity = speaker.stats, f"{identity}|{fingerprint(speaker.engine, speaker.voice)}"
         notes = [n for n in [note, f"{len(left)} phrase{'s' * (len(left) != 1)} not in the voice pack {pack.name} spoken by the synthetic voice ({speaker.voice_name})"] if n]
         engine_name = f"voice-pack+{engine_name}"
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
     return Prepared(personal, clips, timeline, stats or SpeakStats(), f"recorded ({pack.name})", identity, engine_name, tuple(notes), voiced.as_dict())
-
-
-def voice_pack_summary(voiced: dict, shown: int = 5) -> str:
-    """The phrases the synthetic voice said in a voice-pack session, in a line: 'none', or
-    'phrase 4 "It is not a…" (not recorded); …'."""
-    said = voiced["synthetic"]
-    if not said:
-        return "none"
-    items = [f"{'phrase ' + str(s['phrase']) if s['phrase'] else 'new'} \"{s['text'][:40]}{'…' * (len(s['text']) > 40)}\" ({s['why']})" for s in said[:shown]]
-    return "; ".join(items) + (f"; and {len(said) - shown} more" if len(said) > shown else "")
 
 
 @contextlib.contextmanager
@@ -248,7 +241,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
         params = delivery.render_params(script, values, settings, prepared.voice, prepared.engine)
         if prepared.voice_pack is not None:  # shown on the review page; the manifest lists every phrase
             params["voice_pack"] = prepared.voice_pack["pack"]
-            params["synthetic_phrases"] = voice_pack_summary(prepared.voice_pack)
+            params["synthetic_phrases"] = source.synthetic_summary(prepared.voice_pack)
         input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, packaging)
         json.dumps([params, values, str(packaging.cover or "")], ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:

@@ -67,21 +67,24 @@ def words(ref: str) -> tuple[dict, tuple]:
     return meta, tuple(lines)
 
 
+def _planned(ref: str, values: dict, settings: Settings):
+    """(script, timeline, its outline with the reachable range and the transcript)."""
+    script = pipeline.load(ref)
+    with pipeline.cache_root(True) as root:
+        timeline = pipeline.prepare(script, values, settings, root).timeline
+    return script, timeline, {**pipeline.outline(script, timeline), "transcript": transcript(timeline)}
+
+
 @functools.lru_cache(maxsize=64)
 def details(ref: str, engine: str | None) -> dict:
     """A technique's (or composition's) outline with its reachable range, and its transcript."""
-    script = pipeline.load(ref)
-    with pipeline.cache_root(True) as root:
-        timeline = pipeline.prepare(script, {}, DEFAULTS.but(engine=engine), root).timeline
-    return {**pipeline.outline(script, timeline), "transcript": transcript(timeline)}
+    return _planned(ref, {}, DEFAULTS.but(engine=engine))[2]
 
 
 def plan_preview(ref: str, values: dict, settings: Settings) -> dict:
     """The plan of a session as composed: length, range, chapters, transcript and timeline image."""
-    script = pipeline.load(ref)
-    with pipeline.cache_root(True) as root:
-        timeline = pipeline.prepare(script, values, settings, root).timeline
-    return {**pipeline.outline(script, timeline), "transcript": transcript(timeline), "image": timeline_data_uri(timeline, script.meta.title)}
+    script, timeline, outline = _planned(ref, values, settings)
+    return {**outline, "image": timeline_data_uri(timeline, script.meta.title)}
 
 
 def timeline_data_uri(timeline, title: str) -> str:

@@ -116,3 +116,13 @@ def _derive(pack: store.Pack, phrase_id: int, path: Path, settings: Settings) ->
     mono = level_like_synthetic(resample(samples, rate, settings.sample_rate_hz), settings.sample_rate_hz, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     store.write_clip(path, mono, settings.sample_rate_hz)
+
+
+def synthetic_summary(voiced: dict, shown: int = SHOWN) -> str:
+    """The phrases the synthetic voice said in a voice-pack session, in a line: 'none', or
+    'phrase 4 "It is not a…" (not recorded); …'."""
+    said = voiced["synthetic"]
+    if not said:
+        return "none"
+    items = [f"{'phrase ' + str(s['phrase']) if s['phrase'] else 'new'} \"{s['text'][:40]}{'…' * (len(s['text']) > 40)}\" ({s['why']})" for s in said[:shown]]
+    return "; ".join(items) + (f"; and {len(said) - shown} more" if len(said) > shown else "")
