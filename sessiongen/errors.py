@@ -27,13 +27,16 @@ class Location:
 
 
 class SessiongenError(Exception):
-    """A problem the user can fix: bad script, bad value, missing file."""
+    """A problem the user can fix: bad script, bad value, missing file. `option` names the option
+    (or the personal field) the problem is about, where there is one: the studio shows the message
+    beside that field."""
 
-    def __init__(self, message: str, where: Location | None = None):
+    def __init__(self, message: str, where: Location | None = None, option: str | None = None):
         message = one_line(message)
         super().__init__(message)
         self.message = message
         self.where = where
+        self.option = option
 
     def __str__(self) -> str:
         if self.where is None:

@@ -9,41 +9,40 @@ import contextlib
 import json
 import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from sessiongen import options
 from sessiongen.errors import SessiongenError
-from sessiongen.master.fades import Fades
 from sessiongen.master.levels import against_voice
-from sessiongen.master.loudness import LoudnessMeter, OutputMeter, gain_for
-from sessiongen.master.onspeech import LimitingOnSpeech
+from sessiongen.master.session import Frame, Mastered, master, mastered_on_target
 from sessiongen.mix.predict import predict_lufs
 from sessiongen.mix.render import LAYERS, Renderer, prefetched
-from sessiongen.mix.voice import speech_spans, voice_lufs
-from sessiongen.model.results import Delivered, Delivery, Loudness, Prepared, Rendered, SpeakStats
+from sessiongen.mix.voice import voice_lufs
+from sessiongen.model.results import Delivery, Prepared, Rendered, SpeakStats
 from sessiongen.model.script import Script
 from sessiongen.model.timeline import EventKind, Timeline
 from sessiongen.output import manifest as delivery
 from sessiongen.output import sidecars as sidecar_files
 from sessiongen.output.cover import default_cover, read_cover
 from sessiongen.output.encode import BackgroundWriter, SoundfileWriter
-from sessiongen.output.files import atomic_path, claim, safe_file_name, same_file_key, shown
+from sessiongen.output.files import atomic_path, claim, made_folders, safe_file_name, same_file_key, shown
 from sessiongen.output.formats import format_for, level_change_db, open_writer
 from sessiongen.output.packaging import Packaging
 from sessiongen.output.tags import TagInfo, write_tags
 from sessiongen.plan import plan, texts_to_speak
+from sessiongen.request import SessionRequest
 from sessiongen.script import compose
+from sessiongen.script.library import in_library
 from sessiongen.script.pacing import pace
 from sessiongen.script.personalise import personalise
 from sessiongen.settings import Settings
-from sessiongen.sound.audio import gain_to_db
-from sessiongen.sound.limiter import Limiter
 from sessiongen.speech import choose_engine, fingerprint, get_engine
 from sessiongen.speech.cache import PhraseCache, default_root
 from sessiongen.speech.clips import Speaker
-from sessiongen.voicepack import source
+from sessiongen.voicepack import source as voicepack_source
 
 
 def load(ref: str) -> Script:
@@ -51,41 +50,84 @@ def load(ref: str) -> Script:
     return compose.load(ref)
 
 
+def render(ref: str, request: SessionRequest, output: Path | None = None, packaging: Packaging | None = None, progress=None) -> Delivery:
+    """The whole recipe of one session, as every front end asks for it: load the script, take its
+    values, speak, plan, render and deliver (into output/ID[-NAME].FORMAT when no file is given;
+    a missing folder is made, and removed again if the delivery fails)."""
+    packaging = packaging or Packaging()
+    script = load(ref)
+    values = request.values_for(script)
+    with cache_root(request.use_cache) as root:
+        prepared = prepare(script, values, request.settings, root)
+        out = output or default_output(script, values, packaging.format or (request.recorded.format if request.recorded else "mp3"))
+        with made_folders(out.parent, packaging.stems):
+            result = deliver(prepared, values, request.settings, out, packaging, progress, source=ref)
+    notes = warnings(prepared, request.settings) + (request.recorded.changes(script) if request.recorded else [])
+    return replace(result, warnings=tuple(notes))
+
+
 def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
+    options.check(settings)
     if settings.voice_pack:
         return _prepare_recorded(script, values, settings, cache_root)
     personal = pace(personalise(script, values), settings)
     engine_name, note, speaker = _synthetic_speaker(personal, settings, cache_root)
     clips = speaker.clips(texts_to_speak(personal, settings))
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
-    return Prepared(personal, clips, timeline, speaker.stats, speaker.voice_name, fingerprint(speaker.engine, speaker.voice), engine_name, (note,) if note else ())
+    return Prepared(personal, clips, timeline, speaker.stats, speaker.voice_name, speech_identity(settings, script.meta.language), engine_name,
+                    (note,) if note else ())
+
+
+def speech_identity(settings: Settings, language: str) -> str:
+    """Who speaks a session, as its input hash knows it: the synthetic engine and voice (the voice
+    file's content), or a voice pack's recording (with the synthetic voice, where it may say what
+    the pack lacks or its personal phrases). pipeline.prepare records it; a batch compares it to
+    skip the rows that are up to date."""
+    engine_name, _ = choose_engine(settings.engine, settings.voice)
+    engine = get_engine(engine_name)
+    with _about("voice"):
+        voice = engine.resolve_voice(settings.voice, language) if getattr(engine, "voice_identity", None) else ""
+    synthetic = fingerprint(engine, voice)
+    if not settings.voice_pack:
+        return synthetic
+    return f"{voicepack_source.identity(voicepack_source.open_pack(settings.voice_pack))}|{synthetic}"
 
 
 def _synthetic_speaker(personal: Script, settings: Settings, cache_root: Path) -> tuple[str, str | None, Speaker]:
     """(the engine chosen, a note about the choice or None, its Speaker over the phrase cache)."""
     engine_name, note = choose_engine(settings.engine, settings.voice)
-    speaker = Speaker(get_engine(engine_name), PhraseCache(cache_root, settings.sample_rate_hz), settings,
-                      personal.meta.language, personal.meta.pronunciations)
+    engine = get_engine(engine_name)
+    with _about("voice"):
+        speaker = Speaker(engine, PhraseCache(cache_root, settings.sample_rate_hz), settings, personal.meta.language, personal.meta.pronunciations)
     return engine_name, note, speaker
+
+
+@contextlib.contextmanager
+def _about(option: str):
+    """A user's error raised inside is about `option` (the studio shows it beside that field)."""
+    try:
+        yield
+    except SessiongenError as exc:
+        exc.option = exc.option or option
+        raise
 
 
 def _prepare_recorded(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
     """prepare() with a voice pack as the clip source; the synthetic voice says only what the
     pack lacks, when settings.allow_synthetic lets it (voicepack/source.py)."""
-    pack = source.open_pack(settings.voice_pack)
-    voiced_script, neutral, chosen = source.script_for(pack, script, values)
+    pack = voicepack_source.open_pack(settings.voice_pack)
+    voiced_script, neutral, chosen = voicepack_source.script_for(pack, script, values)
     personal = pace(voiced_script, settings)
-    clips, left, voiced = source.pack_clips(pack, texts_to_speak(personal, settings), settings, settings.allow_synthetic, chosen)
-    voiced.neutral = neutral
-    engine_name, identity, notes, stats = "voice-pack", voiced.identity, [], None
+    clips, left, voiced = voicepack_source.pack_clips(pack, texts_to_speak(personal, settings), settings, settings.allow_synthetic, chosen)
+    engine_name, notes, stats = "voice-pack", [], SpeakStats()
     if left:
         engine_name, note, speaker = _synthetic_speaker(personal, settings, cache_root)
         clips.update(speaker.clips(left))
-        stats, identity = speaker.stats, f"{identity}|{fingerprint(speaker.engine, speaker.voice)}"
+        stats, engine_name = speaker.stats, f"voice-pack+{engine_name}"
         notes = [n for n in [note, f"{len(left)} phrase{'s' * (len(left) != 1)} not in the voice pack {pack.name} spoken by the synthetic voice ({speaker.voice_name})"] if n]
-        engine_name = f"voice-pack+{engine_name}"
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
-    return Prepared(personal, clips, timeline, stats or SpeakStats(), f"recorded ({pack.name})", identity, engine_name, tuple(notes), voiced.as_dict())
+    return Prepared(personal, clips, timeline, stats, f"recorded ({pack.name})", speech_identity(settings, script.meta.language), engine_name, tuple(notes),
+                    replace(voiced, neutral=tuple(neutral)).as_dict())
 
 
 @contextlib.contextmanager
@@ -103,108 +145,56 @@ def cache_root(use_cache: bool):
             yield Path(folder)
 
 
-def fold(block: np.ndarray, settings: Settings) -> np.ndarray:
-    """The mix as it is delivered: stereo, or folded down to one channel for a speaker."""
-    return block.mean(axis=1, keepdims=True, dtype=np.float32) if settings.mono else block
-
-
-PREDICTION_TOLERANCE_LU = 0.1  # a prediction further than this from the measured mix is mastered again
-
-
 def write(prepared: Prepared, settings: Settings, out: Path, fmt: str | None = None, stems: Path | None = None, tags: TagInfo | None = None, progress=None) -> Rendered:
-    """Render, master, encode and tag `out` (atomically: no half-written file is ever left).
-
-    The gain is anchored on the voice (settings.loudness_mode "voice"): the speech-gated
-    loudness of the narration, measured before mastering (mix/voice.py), lands on the target,
-    and everything else keeps its level against the voice. With "programme", or in a session
-    without narration, the whole mix lands on the target: its loudness is predicted
-    (mix/predict.py) and measured as it goes by; should the prediction miss by more than
-    PREDICTION_TOLERANCE_LU, the session is mastered again with the measured gain.
-
-    With `stems`, also writes each layer as it enters the mix (after ducking, before mastering)
-    as a 32-bit float WAV in that folder, sample-aligned with the mix. `progress(fraction)` is
-    called as the work goes on.
-    """
-    report = progress or (lambda fraction: None)
+    """Render, master (master/session.py), encode and tag `out`, atomically: no half-written file
+    is ever left. With `stems`, also writes each layer as it enters the mix (after ducking, before
+    mastering) as a 32-bit float WAV in that folder, sample-aligned with the mix. `progress(fraction)`
+    is called as the work goes on."""
+    options.check(settings)
     fmt = format_for(out, fmt)
     check_folder(out)
     if stems is not None:
         check_folder(stems / "voice.wav")
     tl = prepared.timeline
     renderer = Renderer(tl, prepared.clips, settings)
-    codec_db = level_change_db(fmt, settings.mp3_bitrate_kbps, tl.rate_hz)
-    target_lufs = settings.target_lufs - codec_db  # the codec's level change is made up
+    frame = Frame(tl.frames, tl.rate_hz, renderer.spans.clips, level_change_db(fmt, settings.mp3_bitrate_kbps, tl.rate_hz))
+    target_lufs = settings.target_lufs - frame.codec_db  # the codec's level change is made up
     voice = voice_lufs(renderer)
     mode = settings.loudness_mode if np.isfinite(voice) else "programme"
     predicted = predict_lufs(renderer) if mode == "programme" else float("nan")
     with contextlib.ExitStack() as files:
         temp = files.enter_context(atomic_path(out))
         stem_temps = {name: files.enter_context(atomic_path(stems / f"{name}.wav")) for name in LAYERS} if stems is not None else {}
-        master = lambda gain: _master(renderer, settings, fmt, temp, stem_temps, gain, codec_db, report)  # noqa: E731
-        mastered = master(gain_for(voice if mode == "voice" else predicted, target_lufs))
-        passes = 1
-        if mode == "programme" and _missed(predicted, mastered.mix.integrated_lufs):
-            mastered, passes = master(gain_for(mastered.mix.integrated_lufs, target_lufs)), 2
+        once = lambda gain: _master_once(renderer, settings, fmt, frame, temp, stem_temps, gain, progress or (lambda fraction: None))  # noqa: E731
+        mastered = mastered_on_target(once, voice if mode == "voice" else predicted, target_lufs, programme=mode == "programme")
         if tags is not None:
             write_tags(temp, fmt, tags)
-    gain_db = gain_to_db(mastered.gain)
-    voice_delivered = voice + gain_db + codec_db
-    levels = against_voice(tl, mastered.delivered.momentary_lufs, voice_delivered, settings.duck_hold_s + settings.duck_release_s)
-    return Rendered(out, fmt, tl, mastered.mix, gain_db, mastered.limiter_db, mastered.delivered, prepared.speak, predicted, passes,
+    voice_delivered = voice + mastered.gain_db + frame.codec_db
+    levels = against_voice(tl, mastered.delivered.momentary_lufs, voice_delivered, renderer.spans.ducked)
+    return Rendered(out, fmt, tl, mastered.mix, mastered.gain_db, mastered.limiter_db, mastered.delivered, prepared.speak, predicted, mastered.passes,
                     loudness_mode=mode, voice_lufs=voice_delivered, limiter_on_speech_db=mastered.on_speech, against_voice_lu=levels)
 
 
-def _missed(predicted_lufs: float, measured_lufs: float) -> bool:
-    if not (np.isfinite(predicted_lufs) and np.isfinite(measured_lufs)):
-        return np.isfinite(predicted_lufs) != np.isfinite(measured_lufs)
-    return abs(predicted_lufs - measured_lufs) > PREDICTION_TOLERANCE_LU
-
-
-@dataclass
-class _Mastered:
-    gain: float
-    limiter_db: float
-    delivered: Delivered
-    mix: Loudness  # the mix before mastering, measured as it went by
-    on_speech: tuple[float, float]  # the limiter's gain reduction over speech: mean, worst (dB)
-
-
-def _master(renderer: Renderer, settings: Settings, fmt: str, temp: Path, stem_temps: dict[str, Path], gain: float, codec_db: float, report) -> _Mastered:
-    """Render the session window by window, master it (gain, limiter, fades) and write it to
-    `temp` (and each layer to stem_temps), measuring the mix and what is delivered."""
+def _master_once(renderer: Renderer, settings: Settings, fmt: str, frame: Frame, temp: Path, stem_temps: dict[str, Path], gain: float, report) -> Mastered:
+    """One pass: the mix rendered window by window (each layer into its stem, where asked),
+    mastered with `gain` and encoded into `temp`."""
     tl = renderer.tl
-    limiter = Limiter(tl.rate_hz, settings.peak_ceiling_db, settings.channels)
-    fades = Fades(tl.frames, tl.rate_hz, settings.fade_in_s, settings.fade_out_s)
-    mix_meter, meter = LoudnessMeter(tl.rate_hz, settings.channels), OutputMeter(tl.rate_hz, settings.channels)
-    on_speech = LimitingOnSpeech(speech_spans(renderer))
     writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
     stem_writers = {name: SoundfileWriter(path, tl.rate_hz, "wav", subtype="FLOAT") for name, path in stem_temps.items()}
     windows = prefetched(renderer.windows(layered=bool(stem_writers)))
-    position = 0
 
-    def deliver_block(limited: np.ndarray) -> None:
-        nonlocal position
-        on_speech.add(position, len(limited), limiter.last_gain)
-        block = fades.apply(limited, position)
-        writer.write(block)
-        meter.add(block)
-        position += len(block)
-
-    try:
+    def mixes():
         for window in windows:
             for name, stem in stem_writers.items():
                 stem.write(window.layer(name))
-            mix = fold(window.mix(), settings)
-            mix_meter.add(mix)
-            deliver_block(limiter.process(mix * np.float32(gain)))
-            report((window.start + len(window.voice)) / tl.frames)
-        deliver_block(limiter.flush())
+            yield window.mix()
+
+    try:
+        return master(mixes(), frame, settings, gain, writer.write, report)
     finally:
         windows.close()
         for w in [writer, *stem_writers.values()]:
             w.close()
-    true_peak_db = min(gain_to_db(limiter.peak), settings.peak_ceiling_db)  # the limiter holds the ceiling
-    return _Mastered(gain, limiter.reduction_db, meter.result(true_peak_db, codec_db), mix_meter.result(), (on_speech.mean_db, on_speech.worst_db))
 
 
 def check_folder(out: Path) -> None:
@@ -229,8 +219,11 @@ def default_output(script: Script, values: dict[str, str], fmt: str = "mp3", fol
     return folder / f"{'-'.join(parts)}.{fmt}"
 
 
-def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging | None = None, progress=None) -> Delivery:
-    """The whole delivery of one session: audio with tags and chapters, then its sidecars."""
+def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out: Path, packaging: Packaging | None = None, progress=None,
+            source: str | None = None) -> Delivery:
+    """The whole delivery of one session: audio with tags and chapters, then its sidecars.
+    `source` is the script as it was named (a library id, a composition, a file), recorded in
+    the manifest so that `render --from-manifest` can find it again."""
     packaging = packaging or Packaging()
     fmt = format_for(out, packaging.format)
     beds = {e.bed for e in prepared.timeline.events if e.bed and Path(e.bed).is_file()}
@@ -238,10 +231,11 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
     script = prepared.script
     try:  # the manifest and tags record these as UTF-8 text: refused now, not after the audio is written
-        params = delivery.render_params(script, values, settings, prepared.voice, prepared.engine)
+        resolved = _resolved(prepared, settings, values)
+        params = delivery.render_params(script, values, recorded_source(source, script), options.recorded(settings, resolved))
+        params["personal_pronunciations"] = len(settings.pronunciations) - len(resolved["pronunciations"])
         if prepared.voice_pack is not None:  # shown on the review page; the manifest lists every phrase
-            params["voice_pack"] = prepared.voice_pack["pack"]
-            params["synthetic_phrases"] = source.synthetic_summary(prepared.voice_pack)
+            params["synthetic_phrases"] = voicepack_source.synthetic_summary(prepared.voice_pack)
         input_hash = delivery.inputs_hash(script, values, settings, prepared.engine_identity, packaging)
         json.dumps([params, values, str(packaging.cover or "")], ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -260,6 +254,27 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     except (KeyboardInterrupt, SystemExit):  # a stop once the new audio is in place: its sidecars follow it, then the stop
         _beside(out, rendered, manifest, script, packaging)
         raise
+
+
+def _resolved(prepared: Prepared, settings: Settings, values: dict[str, str]) -> dict:
+    """What the manifest records where the settings left it open (the engine and voice that
+    spoke, the synthetic ones beside a voice pack; the loudness target) or must not say: a
+    pronunciation of a word in a personal value (a client's name) is left out, and counted."""
+    said = " ".join(values.values()).casefold()
+    public = tuple((word, say) for word, say in settings.pronunciations if word.casefold() not in said)
+    if prepared.voice_pack is None:
+        engine, voice = prepared.engine, prepared.voice
+    else:
+        engine, voice = prepared.engine.removeprefix("voice-pack").removeprefix("+") or settings.engine, settings.voice
+    return {"engine": engine, "voice": voice, "loudness": settings.target_lufs, "pronunciations": public}
+
+
+def recorded_source(ref: str | None, script: Script) -> str:
+    """The script as a manifest names it: library ids as given, files by their name only (where
+    they live may name a client)."""
+    if ref is None:
+        return script.meta.id if in_library(Path(script.path)) else Path(script.path).name
+    return "+".join(Path(part).name if Path(part).suffix else part for part in ref.split("+"))
 
 
 def _beside(out: Path, rendered: Rendered, manifest: dict, script: Script, packaging: Packaging) -> Delivery:

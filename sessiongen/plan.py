@@ -56,7 +56,7 @@ def plan(script: Script, clip_frames: dict[str, int], settings: Settings) -> Tim
     if settings.minutes is not None and not lo - rate // 2 <= round(target_s * rate) <= hi + rate // 2:
         raise SessiongenError(
             f"{settings.minutes:g} minutes is out of reach for this script: it can be from "
-            f"{format_duration(lo / rate)} to {format_duration(hi / rate)} long at this voice and rate"
+            f"{format_duration(lo / rate)} to {format_duration(hi / rate)} long at this voice and rate", option="minutes"
         )
     fraction = _fit(steps, round(target_s * rate), lo, hi)
     return _lay_out(script, steps, settings, fraction, (lo, hi))

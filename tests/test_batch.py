@@ -14,10 +14,10 @@ from sessiongen.batch.roster import MAX_NAME, read_roster, safe_name
 from sessiongen.batch.validate import BatchOptions, validate
 from sessiongen.cli import cli
 from sessiongen.errors import SessiongenError
+from sessiongen.options.profile import ANCHORS, from_fields
 from sessiongen.plan import texts_to_speak
 from sessiongen.script import library
 from sessiongen.script.pacing import ENDING_RATE_FACTOR, pace
-from sessiongen.script.profile import ANCHORS, from_fields
 from sessiongen.settings import Settings
 
 FAKE = ["--engine", "fake"]

@@ -35,32 +35,85 @@ def test_the_declared_api_resolves():
         assert getattr(sessiongen, name) is not None, name
 
 
-# Each stage may import from the stages listed for it (and from the shared modules), never from a
-# later one: the tree shows the pipeline, and the imports keep to it.
-SHARED = {"errors", "settings", "offline", "model", "timefmt"}
+# Each package may import from the packages listed for it (and from the shared modules), never
+# from a later one: the tree shows the pipeline, and the imports keep to it. Every package and
+# top-level module of sessiongen is listed, so a new one must say where it sits.
+SHARED = {"__init__", "errors", "settings", "offline", "model", "timefmt", "signals"}
 ALLOWED = {
-    "script": {"speech", "sound"},  # pronunciations, language tags and sound names are checked with the script
-    "speech": {"sound", "output"},  # clips are resampled and limited like any sound; the cache writes atomically
-    "plan": {"script"},
     "sound": {"output"},  # a user's bed is read with the output stage's file checks
+    "speech": {"sound", "output"},  # clips are resampled and limited like any sound; the cache writes atomically
+    "script": {"speech", "sound"},  # pronunciations, language tags and sound names are checked with the script
+    "plan": {"script"},
     "mix": {"sound", "plan", "master"},
     "master": {"sound"},
     "output": {"script", "sound", "plan"},
-    "voicepack": {"script", "plan", "speech", "sound", "output", "review"},  # a recorded voice: phrases, clips, pages
+    "options": {"script", "speech", "sound", "output"},  # the option specification: choices come from the registries
+    "voicepack": {"script", "plan", "speech", "sound", "output"},  # a recorded voice: phrases, clips, pages
+    "review": {"master", "output", "options"},
+    "rebuild": {"options", "output"},
+    "request": {"options", "rebuild"},
+    "pipeline": {"script", "speech", "sound", "plan", "mix", "master", "output", "options", "voicepack", "review", "request"},
+    "batch": {"script", "speech", "output", "options", "review", "request", "pipeline"},
+    "studio": {"script", "speech", "sound", "output", "options", "review", "request", "pipeline", "batch"},
+    "cli": {"script", "speech", "sound", "plan", "output", "options", "voicepack", "review", "request", "pipeline", "batch", "studio"},
+    "__main__": {"cli"},
 }
 
 
-def _imported_stages(path: Path) -> set[str]:
+def _package_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "sessiongen" and len(parts) > 1 else None
+
+
+def _imported(path: Path) -> set[str]:
+    """Every package of sessiongen a file imports, at the top or inside a function, in any form
+    (`from sessiongen.x import y`, `from sessiongen import x`, `import sessiongen.x`)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sessiongen."):
-            found.add(node.module.split(".")[1])
-    return found
+        if isinstance(node, ast.ImportFrom) and node.module == "sessiongen":
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(_package_of(node.module))
+        elif isinstance(node, ast.Import):
+            found.update(_package_of(alias.name) for alias in node.names)
+    return found - {None, "__version__"}
 
 
-@pytest.mark.parametrize("stage", sorted(ALLOWED))
-def test_a_stage_imports_only_earlier_stages(stage):
+def _packages() -> dict[str, list[Path]]:
     base = ROOT / "sessiongen"
-    files = sorted((base / stage).rglob("*.py")) if (base / stage).is_dir() else [base / f"{stage}.py"]
-    wrong = {f"{p.relative_to(base)} imports {s}" for p in files for s in _imported_stages(p) - SHARED - ALLOWED[stage] - {stage}}
+    out: dict[str, list[Path]] = {}
+    for path in sorted(base.rglob("*.py")):
+        out.setdefault(path.relative_to(base).parts[0].removesuffix(".py"), []).append(path)
+    return out
+
+
+def test_every_package_has_its_place_in_the_flow():
+    assert set(_packages()) - SHARED == set(ALLOWED), "list the new package in ALLOWED (or SHARED)"
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_a_package_imports_only_earlier_ones(package):
+    files = _packages()[package]
+    wrong = {f"{p.relative_to(ROOT)} imports {s}" for p in files for s in _imported(p) - SHARED - ALLOWED[package] - {package}}
     assert not wrong, sorted(wrong)
+
+
+@pytest.mark.parametrize("module", sorted(SHARED - {"__init__"}))
+def test_shared_modules_import_only_each_other(module):
+    files = _packages()[module]
+    wrong = {f"{p.relative_to(ROOT)} imports {s}" for p in files for s in _imported(p) - SHARED - {module}}
+    assert not wrong, sorted(wrong)
+
+
+def test_no_package_level_import_cycle():
+    graph = {package: _imported_by(files) - {package} for package, files in _packages().items() if package != "__init__"}
+
+    def reaches(start: str, goal: str, seen: set) -> bool:
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})) for nxt in graph.get(start, ()))
+
+    cycles = sorted(f"{a} <-> {b}" for a in graph for b in graph[a] if a < b and reaches(b, a, {b}))
+    assert not cycles, cycles
+
+
+def _imported_by(files: list[Path]) -> set[str]:
+    return set().union(*(_imported(p) for p in files))

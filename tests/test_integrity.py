@@ -170,8 +170,8 @@ def test_json_text_refuses_non_finite_numbers_and_names_where_they_are():
 
 
 def test_sidecars_tags_and_reports_refuse_non_finite_numbers_and_write_nothing(tmp_path):
-    from sessiongen.batch.outcome import Outcome
     from sessiongen.batch.reports import write_reports
+    from sessiongen.model.outcome import Outcome
 
     p = prepared(BODY, duration="30s")
     with pytest.raises(SessiongenError, match=r"a JSON sidecar: loudness\.gain_db is nan"):

@@ -11,6 +11,7 @@ from helpers import prepared
 
 from sessiongen import pipeline
 from sessiongen.master.loudness import LoudnessMeter
+from sessiongen.master.session import PREDICTION_TOLERANCE_LU, fold
 from sessiongen.mix.predict import integrated_lufs, predict_lufs
 from sessiongen.mix.render import Renderer
 from sessiongen.settings import Settings
@@ -71,7 +72,7 @@ SCENES = {
 def _measured(p, settings) -> float:
     meter = LoudnessMeter(RATE, settings.channels)
     for window in Renderer(p.timeline, p.clips, settings).windows(layered=False):
-        meter.add(pipeline.fold(window.mix(), settings))
+        meter.add(fold(window.mix(), settings))
     return meter.result().integrated_lufs
 
 
@@ -81,15 +82,15 @@ def test_prediction_matches_the_measured_loudness(scene):
     settings = Settings(engine="fake", **overrides)
     p = prepared(body, settings, duration="2m")
     predicted = predict_lufs(Renderer(p.timeline, p.clips, settings))
-    assert predicted == pytest.approx(_measured(p, settings), abs=pipeline.PREDICTION_TOLERANCE_LU)
+    assert predicted == pytest.approx(_measured(p, settings), abs=PREDICTION_TOLERANCE_LU)
 
 
 def _render(tmp_path, monkeypatch, error_db: float):
     settings = Settings(engine="fake", loudness_mode="programme")
     p = prepared(BODY, settings, duration="2m")
     passes = []
-    master = pipeline._master
-    monkeypatch.setattr(pipeline, "_master", lambda *a, **k: passes.append(a[5]) or master(*a, **k))
+    master = pipeline._master_once
+    monkeypatch.setattr(pipeline, "_master_once", lambda *a, **k: passes.append(a[6]) or master(*a, **k))
     exact = pipeline.predict_lufs
     monkeypatch.setattr(pipeline, "predict_lufs", lambda renderer: exact(renderer) + error_db)
     out = tmp_path / "s.wav"
@@ -125,7 +126,7 @@ def test_the_manifest_gives_the_mix_loudness_measured_and_predicted(tmp_path):
     assert result.exit_code == 0, result.output
     loudness = json.loads(result.stdout)["loudness"]
     assert loudness["mode"] == "programme" and loudness["mastering_passes"] == 1
-    assert loudness["mix_lufs_predicted"] == pytest.approx(loudness["mix_lufs_before_mastering"], abs=pipeline.PREDICTION_TOLERANCE_LU)
+    assert loudness["mix_lufs_predicted"] == pytest.approx(loudness["mix_lufs_before_mastering"], abs=PREDICTION_TOLERANCE_LU)
     assert loudness["integrated_lufs"] == pytest.approx(-16.0, abs=0.2)
 
 
@@ -146,7 +147,7 @@ def test_prediction_holds_for_a_users_recording_as_the_bed(tmp_path, vary, lengt
     settings = Settings(engine="fake", ambience=str(_garden(tmp_path, length_s)), bed_level_db=-3.0, bed_vary=vary)
     p = prepared(BODY, settings, duration="2m")
     predicted = predict_lufs(Renderer(p.timeline, p.clips, settings))
-    assert predicted == pytest.approx(_measured(p, settings), abs=pipeline.PREDICTION_TOLERANCE_LU)
+    assert predicted == pytest.approx(_measured(p, settings), abs=PREDICTION_TOLERANCE_LU)
 
 
 def test_a_loud_recorded_bed_in_mono_still_reaches_the_target(tmp_path):

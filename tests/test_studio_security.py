@@ -138,9 +138,9 @@ def test_a_client_error_is_the_cli_line_next_to_its_field(signed_in, data_dir):
 
 def test_the_2_hz_cap_holds_on_the_server(signed_in):
     response = signed_in.post("/compose/preview", data={"technique_1": "box-breathing", "bls_rate": "2.5"}, headers={"x-csrf-token": csrf()})
-    assert response.json() == {"ok": False, "field": "bls_rate", "error": "--bls-rate must be from 0.3 to 2, not 2.5"}
+    assert response.json() == {"ok": False, "field": "bls_rate", "error": "Bilateral rate (left-right cycles a second) must be from 0.3 to 2, not 2.5"}
     page = signed_in.get("/compose?t=box-breathing").text
-    assert 'id="bls_rate" name="bls_rate" type="number" min="0.3" max="2.0"' in page
+    assert 'id="bls_rate" name="bls_rate" type="number" inputmode="decimal" min="0.3" max="2"' in page
 
 
 def test_a_roster_cannot_name_files_outside_the_data_folder(signed_in, tmp_path):

@@ -14,10 +14,9 @@ from sessiongen.master.levels import against_voice
 from sessiongen.master.loudness import MOMENTARY_HOP_S, LoudnessMeter
 from sessiongen.master.onspeech import LimitingOnSpeech
 from sessiongen.mix.render import Renderer
+from sessiongen.mix.spans import VoiceSpans
 from sessiongen.mix.voice import speech_spans, voice_lufs
 from sessiongen.settings import Settings
-
-HOLD_AND_RELEASE_S = Settings().duck_hold_s + Settings().duck_release_s
 
 # Long elastic pauses (the length grows in bed-only stretches, as in a long session), a set of
 # tones on its own, tones under the voice, breathing with spoken cues, a bell.
@@ -49,7 +48,7 @@ def _render(tmp_path, minutes: float, **overrides):
     out = tmp_path / f"s-{minutes:g}-{overrides.get('mono', False)}.wav"
     rendered = pipeline.write(p, settings, out)
     audio, rate_hz = sf.read(out, dtype="float32", always_2d=True)
-    return rendered, audio, rate_hz
+    return rendered, audio, rate_hz, VoiceSpans.of(p.timeline, p.clips, settings).ducked
 
 
 @pytest.mark.parametrize("mono, lengths_min", [(False, (3, 10, 30)), (True, (3, 10, 20))])
@@ -57,13 +56,13 @@ def test_the_voice_and_everything_against_it_hold_at_any_length(tmp_path, mono, 
     target = -19.0 if mono else -16.0
     figures = {}
     for minutes in lengths_min:
-        rendered, audio, rate_hz = _render(tmp_path, minutes, mono=mono)
+        rendered, audio, rate_hz, ducked = _render(tmp_path, minutes, mono=mono)
         assert rendered.loudness_mode == "voice" and rendered.voice_lufs == pytest.approx(target, abs=0.01)
         mean_db, worst_db = rendered.limiter_on_speech_db
         assert mean_db >= -0.2 and worst_db >= -1.0
         # measured again on the decoded file: the manifest's figures are the file's
         momentary, true_peak_db = _momentary(audio, rate_hz)
-        f = against_voice(rendered.timeline, momentary, rendered.voice_lufs, HOLD_AND_RELEASE_S)
+        f = against_voice(rendered.timeline, momentary, rendered.voice_lufs, ducked)
         assert f == pytest.approx(rendered.against_voice_lu, abs=0.05)
         figures[minutes] = f
         assert f["speech"] == pytest.approx(0.0, abs=0.5)  # the voice, with what sounds under it
@@ -75,7 +74,7 @@ def test_the_voice_and_everything_against_it_hold_at_any_length(tmp_path, mono, 
 
 
 def test_programme_mode_keeps_the_mix_on_the_target(tmp_path):
-    rendered, audio, rate_hz = _render(tmp_path, 3, loudness_mode="programme")
+    rendered, audio, rate_hz, _ = _render(tmp_path, 3, loudness_mode="programme")
     assert rendered.loudness_mode == "programme"
     meter = LoudnessMeter(rate_hz, 2)
     meter.add(audio)
@@ -113,7 +112,7 @@ def test_limiting_on_speech_is_measured_where_the_voice_speaks():
 
 
 def test_a_loud_bed_that_makes_the_limiter_work_on_speech_is_reported(tmp_path):
-    settings = Settings(engine="fake", bed_level_db=12.0, duck_db=0.0)
+    settings = Settings(engine="fake", bed_level_db=0.0, duck_db=0.0, loudness_lufs=-10.0)  # the loudest the options allow
     p = prepared(BODY, settings, duration="2m")
     rendered = pipeline.write(p, settings, tmp_path / "loud.wav")
     mean_db, worst_db = rendered.limiter_on_speech_db
@@ -129,5 +128,5 @@ def test_a_session_shorter_than_the_ducks_reach_has_its_levels(tmp_path):
     assert out.against_voice_lu["speech"] is not None
     for blocks in (1, 3, 10, 66):
         values = np.full(blocks, -20.0)
-        levels = against_voice(p.timeline, values, -20.0, HOLD_AND_RELEASE_S)
+        levels = against_voice(p.timeline, values, -20.0, VoiceSpans.of(p.timeline, p.clips, Settings()).ducked)
         assert set(levels) == {"speech", "bed_only", "sets", "loudest"}

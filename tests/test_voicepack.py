@@ -256,7 +256,7 @@ def test_personal_phrases_can_be_left_to_the_synthetic_voice(tmp_path):
 
 
 def test_a_profile_and_a_roster_name_the_pack(tmp_path):
-    from sessiongen.script.profile import from_fields
+    from sessiongen.options.profile import from_fields
 
     (tmp_path / "pack").mkdir()
     fields = from_fields({"voice_pack": str(tmp_path / "pack"), "allow_synthetic": "yes"}, "roster row 2").settings

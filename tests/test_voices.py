@@ -16,8 +16,8 @@ from helpers import prepared, script_text
 from sessiongen import pipeline, speech
 from sessiongen.cli import cli
 from sessiongen.errors import SessiongenError
+from sessiongen.options.profile import from_fields
 from sessiongen.script import parser
-from sessiongen.script.profile import from_fields
 from sessiongen.settings import Settings
 from sessiongen.speech import pronounce, voicefiles
 from sessiongen.speech.cache import PhraseCache
@@ -91,7 +91,7 @@ def test_say_on_the_command_line(tmp_path):
     ok = CliRunner().invoke(cli, ["plan", str(script), "--engine", "fake", "--say", "Siobhan=shi-vawn", "--json"])
     assert ok.exit_code == 0, ok.output
     bad = CliRunner().invoke(cli, ["plan", str(script), "--engine", "fake", "--say", "Siobhan"])
-    assert bad.exit_code == 2 and "must look like WORD=RESPELLING" in bad.output
+    assert bad.exit_code == 1 and "--say pronunciation 'Siobhan' must look like WORD=RESPELLING" in bad.output
 
 
 # -- language ----------------------------------------------------------------------------------------

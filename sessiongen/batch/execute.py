@@ -14,8 +14,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from sessiongen.batch import jobs as work  # work.render_job, looked up at each call (tests replace it)
 from sessiongen.batch import stopping
 from sessiongen.batch.jobs import Job
-from sessiongen.batch.outcome import Outcome, Status
 from sessiongen.errors import SessiongenError
+from sessiongen.model.outcome import Outcome, Status
 
 log = logging.getLogger(__name__)
 

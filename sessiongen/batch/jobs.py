@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sessiongen import offline, pipeline
-from sessiongen.batch.outcome import Outcome, Status
 from sessiongen.errors import SessiongenError
+from sessiongen.model.outcome import Outcome, Status
 from sessiongen.output.packaging import Packaging
 from sessiongen.script import compose
 from sessiongen.settings import Settings

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sessiongen import pipeline
 from sessiongen.batch.jobs import Job
-from sessiongen.batch.outcome import Outcome, Status
 from sessiongen.batch.runlog import LOG_NAME
 from sessiongen.errors import SessiongenError
+from sessiongen.model.outcome import Outcome, Status
 from sessiongen.output.files import claim, safe_file_name, same_file_key
 
 REPORT_CSV, REPORT_JSON, INDEX_HTML = "report.csv", "report.json", "index.html"

@@ -13,10 +13,10 @@ from pathlib import Path
 from sessiongen.batch import outputs, runlog, stopping
 from sessiongen.batch.execute import BatchInterrupted, executor_for, run
 from sessiongen.batch.jobs import Job, speak_ahead
-from sessiongen.batch.outcome import Outcome
 from sessiongen.batch.reports import REPORT_CSV, write_all
 from sessiongen.batch.roster import read_roster
 from sessiongen.batch.validate import BatchOptions, check_job, up_to_date, validate
+from sessiongen.model.outcome import Outcome
 from sessiongen.request import make_folder
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from sessiongen.batch.outcome import REPORTED, WITH_AUDIO, Outcome
 from sessiongen.batch.outputs import REPORT_CSV, REPORT_JSON, playlist_names
+from sessiongen.model.outcome import REPORTED, WITH_AUDIO, Outcome
 from sessiongen.output.files import write_text_atomic
 from sessiongen.output.jsontext import json_text
 

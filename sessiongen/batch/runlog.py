@@ -12,7 +12,7 @@ import contextlib
 import logging
 from pathlib import Path
 
-from sessiongen.batch.outcome import Outcome
+from sessiongen.model.outcome import Outcome
 
 LOG_NAME = "batch.log"
 PACKAGE = logging.getLogger("sessiongen")

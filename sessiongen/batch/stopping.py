@@ -27,8 +27,8 @@ from concurrent.futures import Executor
 from sessiongen import pipeline
 from sessiongen.batch import jobs as work  # work.render_job, looked up at each call
 from sessiongen.batch.jobs import Job
-from sessiongen.batch.outcome import Outcome, Status
 from sessiongen.batch.validate import up_to_date
+from sessiongen.model.outcome import Outcome, Status
 from sessiongen.output.files import remove_temporaries
 from sessiongen.speech import isolated
 

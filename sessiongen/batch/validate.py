@@ -14,18 +14,18 @@ from pathlib import Path
 
 from sessiongen import pipeline
 from sessiongen.batch.jobs import Job
-from sessiongen.batch.outcome import Outcome, Status
 from sessiongen.batch.roster import DEFAULT_TEMPLATE, EXTRA_CELLS, output_path
 from sessiongen.errors import SessiongenError, suggest
+from sessiongen.model.outcome import Outcome, Status
+from sessiongen.options import check as check_settings
+from sessiongen.options.profile import FIELDS, Profile, from_fields
+from sessiongen.options.profile import load as load_profile
 from sessiongen.output import manifest as delivery
 from sessiongen.output.packaging import Packaging
 from sessiongen.script import compose
 from sessiongen.script.limits import MAX_CELL_CHARS, shorten
 from sessiongen.script.personalise import values_for
-from sessiongen.script.profile import FIELDS, Profile, from_fields
-from sessiongen.script.profile import load as load_profile
 from sessiongen.settings import Settings
-from sessiongen.speech import choose_engine, fingerprint, get_engine
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class _Validator:
         fields, variables = _split_columns(row, declared)
         client = base.merged(from_fields(fields, "column"))
         values = {**client.values_for(declared), **variables}
-        settings = self.options.base.but(**client.settings)
+        settings = check_settings(self.options.base.but(**client.settings))
         if settings.ambience and Path(settings.ambience).is_absolute():
             self.confined(Path(settings.ambience), "the bed")
         values_for(script, values)  # unknown variables name themselves
@@ -113,13 +113,10 @@ class _Validator:
         return output
 
     def narration(self, settings: Settings, language: str) -> str:
-        """The speech fingerprint of a row's engine and voice (as pipeline.prepare records it)."""
-        name, _ = choose_engine(settings.engine, settings.voice)
-        key = (name, settings.voice, language)
+        """Who speaks the row (pipeline.speech_identity), worked out once per voice and language."""
+        key = (settings.engine, settings.voice, settings.voice_pack, settings.allow_synthetic, language)
         if key not in self.engines:
-            engine = get_engine(name)
-            voice = engine.resolve_voice(settings.voice, language) if getattr(engine, "voice_identity", None) else ""
-            self.engines[key] = fingerprint(engine, voice)
+            self.engines[key] = pipeline.speech_identity(settings, language)
         return self.engines[key]
 
 

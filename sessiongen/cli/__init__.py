@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import click
 
-from sessiongen import __version__, offline
-from sessiongen.cli import signals
+from sessiongen import __version__, offline, signals
 from sessiongen.cli.batch import batch
 from sessiongen.cli.check import check
 from sessiongen.cli.group import TopGroup

@@ -11,10 +11,11 @@ from sessiongen.batch.execute import default_workers
 from sessiongen.batch.produce import BatchResult, RunOptions, Watch, produce
 from sessiongen.batch.roster import DEFAULT_TEMPLATE
 from sessiongen.batch.validate import BatchOptions
-from sessiongen.cli.options import ENGINE_OPTION, sidecars_option
+from sessiongen.cli.options import ENGINE_OPTION, sidecars_option, with_options
 from sessiongen.errors import SessiongenError, display_path, one_line
+from sessiongen.options import OUTPUT
 from sessiongen.output.packaging import Packaging
-from sessiongen.settings import DEFAULTS
+from sessiongen.request import SessionOptions, session_request
 
 
 class _Progress(Watch):
@@ -60,15 +61,18 @@ class _Progress(Watch):
 @click.option("--artist", default="", help="Artist tag: the clinician or practice.")
 @click.option("--album", default="", help="Album tag.")
 @sidecars_option("Sidecars beside each recording (the manifest is always written).")
-@ENGINE_OPTION
+@with_options(OUTPUT, [ENGINE_OPTION])
 @click.option("--no-report", is_flag=True, help="Skip the review page and timeline image for each recording (and index.html).")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Send rows to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes; needs sessiongen[dask].")
-def batch(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, artist, album, sidecar_kinds, engine, no_report, dask_address):
-    """Render every row of a roster (CSV or YAML): one recording per row, for many clients."""
+def batch(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, artist, album, sidecar_kinds, engine, output_given, no_report, dask_address):
+    """Render every row of a roster (CSV or YAML): one recording per row, for many clients.
+
+    The output options here apply to every row; a row's own columns (or its profile) set the rest."""
     if workers < 1:
         raise SessiongenError("--workers must be at least 1")
     packaging = Packaging(artist=artist, album=album, sidecars=sidecar_kinds, tag_names=tag_names, review=not no_report)
-    options = BatchOptions(out_dir=out_dir, template=name_template, base=DEFAULTS.but(engine=engine), packaging=packaging,
+    base = session_request(SessionOptions(options={**output_given, "engine": engine})).settings
+    options = BatchOptions(out_dir=out_dir, template=name_template, base=base, packaging=packaging,
                            **({"date": date_text} if date_text else {}))
     how = RunOptions(workers=workers, dry_run=dry_run, force=force, dask_address=dask_address, index=not no_report)
     result = produce(roster, options, how, _Progress(sys.stdout.isatty()))

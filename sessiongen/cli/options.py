@@ -1,4 +1,5 @@
-"""Options that several commands share, declared once: the session options, the engine, sidecars."""
+"""The command line's options: the specification's (sessiongen/options/table.py) made click options, and
+the inputs several commands share (--var, --profile, --sidecars, --json)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from pathlib import Path
 
 import click
 
-from sessiongen.errors import SessiongenError, suggest
+from sessiongen import options
+from sessiongen.errors import SessiongenError
+from sessiongen.options.kinds import Flag, Number, Text
 from sessiongen.output import sidecars as sidecar_files
-from sessiongen.request import SESSION_OPTION_NAMES, SessionOptions
-from sessiongen.settings import DEFAULTS
-from sessiongen.sound import catalog
-from sessiongen.speech import pronounce
+from sessiongen.request import SessionOptions
 
 
 def _decoded(text: str, option: str) -> str:
@@ -57,38 +57,11 @@ def _parse_vars(ctx, param, values) -> dict[str, str]:
     return out
 
 
-def _check_ambience(ctx, param, value):
-    if value is None or value == "none" or value in catalog.BEDS:
-        return value
-    path = Path(value)
-    try:
-        if path.is_file():
-            return str(path.resolve())
-    except OSError as exc:
-        raise click.BadParameter(f"{value}: {exc.strerror}") from None
-    if path.suffix:
-        raise click.BadParameter(f"{value}: no such audio file")
-    raise click.BadParameter(f"unknown ambience '{value}'{suggest(value, catalog.BEDS)}: give a bed name, an audio file or none")
-
-
-def _parse_say(ctx, param, values) -> tuple:
-    try:
-        return pronounce.merged(*(pronounce.parse(_decoded(item, "--say"), "") for item in values))
-    except SessiongenError as exc:
-        raise click.BadParameter(exc.message) from None
-
-
 def _sidecar_kinds(ctx, param, value):
     try:
         return sidecar_files.parse_kinds(value)
     except SessiongenError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-ENGINE_OPTION = click.option(
-    "--engine", metavar="NAME",
-    help="Speech engine: piper (the neural voice) or pyttsx3 (espeak-ng's voices and languages) [default: piper, or pyttsx3 where piper cannot load].",
-)
 
 
 def sidecars_option(help: str):
@@ -101,42 +74,71 @@ def json_option(help: str):
     return click.option("--json", "as_json", is_flag=True, help=help)
 
 
-SESSION_OPTIONS = [
+def default_text(option: options.Option) -> str:
+    """An option's default in words: 'on', '105', 'the script's length', or '' for none."""
+    default = option.default
+    if option.shown_default or default is None or default == ():
+        return option.shown_default
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    return f"{default:g}" if isinstance(default, float) else str(default)
+
+
+def _help(option: options.Option) -> str:
+    """The help, with what the option takes ('a number from 60 to 400') and its default."""
+    takes = "" if isinstance(option.kind, (Flag, Text)) else f" Takes {option.kind.describe()}."
+    default = "" if option.default is False else default_text(option)  # a flag given alone: its default goes without saying
+    return option.help + takes + (f" [default: {default}]" if default else "")
+
+
+def click_option(option: options.Option):
+    """The command line's form of an option of the specification. Values reach the library as
+    given (text), so the library checks them as it checks a profile's: the same message."""
+    if isinstance(option.kind, Flag):
+        return click.option(option.cli_flag, option.name, is_flag=True, default=None, help=_help(option))
+    metavar = option.metavar or ("N" if isinstance(option.kind, Number) else None)
+    return click.option(option.cli_flag, option.name, multiple=option.multiple, metavar=metavar, help=_help(option))
+
+
+def options_of(group: str) -> list[options.Option]:
+    return [o for o in options.OPTIONS if o.group == group and options.CLI in o.fronts]
+
+
+def with_options(group: str, extra=()):
+    """Adds a group's options (and `extra` click options) to a command, handed to it as one
+    `given` argument: {option name: value as given}."""
+
+    def decorate(command):
+        chosen = options_of(group)
+
+        @functools.wraps(command)
+        def wrapped(*args, **kwargs):
+            kwargs[f"{group}_given"] = {o.name: kwargs.pop(o.name) for o in chosen}
+            return command(*args, **kwargs)
+
+        for made in reversed([*extra, *map(click_option, chosen)]):
+            wrapped = made(wrapped)
+        return wrapped
+
+    return decorate
+
+
+ENGINE_OPTION = click_option(options.BY_NAME["engine"])
+
+SESSION_INPUTS = [
     click.option("--var", "variables", multiple=True, callback=_parse_vars, metavar="KEY=VALUE", help="Set a script variable, e.g. --var name=Sam (repeatable)."),
     click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="A client profile (YAML); options given here override it."),
-    click.option("--minutes", type=float, help="Fit the session to this many minutes by stretching its elastic pauses."),
-    click.option("--voice", callback=lambda ctx, param, value: value if value is None else _decoded(value, "--voice"), help="A voice's name or language (see `sessiongen voices`), or a Piper .onnx file; espeak-ng variants as VOICE+VARIANT."),
-    click.option("--say", multiple=True, callback=_parse_say, metavar="WORD=RESPELLING",
-                 help="How to say a word: a respelling (Siobhan=shi-vawn) or IPA phonemes between slashes (Nguyen=/ŋwiən/); repeatable."),
-    click.option("--rate", type=int, help=f"Speech rate in words per minute [default: {DEFAULTS.rate_wpm}]."),
-    click.option("--pause-scale", type=float, help="Make every pause and rest longer (e.g. 1.3) or shorter (0.8); 0.5 to 2 [default: 1]."),
-    click.option("--slow-ending", is_flag=True, help="Ease the speech rate and lengthen the pauses over the final part (for sleep)."),
-    click.option("--bls/--no-bls", default=None, help="Bilateral tones on or off [default: on]."),
-    click.option("--bls-rate", type=float, help="Override every set's rate (cycles per second, 0.3 to 2)."),
-    click.option("--bls-tone", type=click.Choice(list(catalog.TIMBRES)), help="Override every set's timbre."),
-    click.option("--bls-depth", type=float, help="Override every set's pan depth (percent)."),
-    click.option("--ambience", callback=_check_ambience, metavar="NAME|FILE|none", help="Background bed for the whole session (overrides the script)."),
-    click.option("--ambience-vary", is_flag=True, help="With an audio file as the bed: play seeded random stretches of it instead of one loop."),
-    click.option("--duck", type=float, help=f"How far (dB) the bed dips under narration [default: {DEFAULTS.duck_db:g}]."),
-    click.option("--mono", is_flag=True, help="A speaker version: one channel, bilateral tones centred (and said so)."),
-    click.option("--no-headphone-check", is_flag=True, help="Leave out the script's headphone check (the tone and word in each ear)."),
-    click.option("--seed", type=int, help="Seed for everything random (beds, jitter); the same seed gives the same audio [default: 0]."),
-    ENGINE_OPTION,
-    click.option("--voice-pack", type=click.Path(file_okay=False, path_type=Path), metavar="PACK",
-                 help="Speak with a clinician's recorded voice: a voice pack folder (see `sessiongen voice-pack`)."),
-    click.option("--allow-synthetic", is_flag=True, help="With --voice-pack: let the synthetic voice say the phrases the pack lacks (they are listed)."),
     click.option("--no-cache", is_flag=True, help="Do not read or write the phrase cache."),
 ]
 
 
 def session_options(command):
-    """The options shared by `render` and `plan`, handed to the command as one `session` argument."""
+    """The session's options of the specification and its inputs (--var, --profile, --no-cache),
+    shared by `render` and `plan`, handed to the command as one `session` argument."""
 
     @functools.wraps(command)
-    def with_session(*args, **kwargs):
-        given = {name: kwargs.pop(name) for name in SESSION_OPTION_NAMES}
-        return command(*args, session=SessionOptions(**given), **kwargs)
+    def with_session(*args, session_given, variables, profile, no_cache, manifest=None, **kwargs):
+        given = SessionOptions(options=session_given, variables=variables, profile=profile, manifest=manifest, no_cache=no_cache)
+        return command(*args, session=given, **kwargs)
 
-    for option in reversed(SESSION_OPTIONS):
-        with_session = option(with_session)
-    return with_session
+    return with_options(options.SESSION, SESSION_INPUTS)(with_session)

@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from sessiongen import pipeline
-from sessiongen.cli.options import json_option, session_options, sidecars_option
+from sessiongen.cli.options import json_option, session_options, sidecars_option, with_options
 from sessiongen.errors import display_path
-from sessiongen.output.encode import MP3_BITRATES_KBPS
-from sessiongen.output.files import made_folders
+from sessiongen.options import OUTPUT
 from sessiongen.output.formats import NAMES as FORMATS
 from sessiongen.output.jsontext import json_text
 from sessiongen.output.packaging import Packaging
-from sessiongen.request import output_file, output_settings, session_request
-from sessiongen.script.profile import LOUDNESS_MODES
+from sessiongen.request import session_request
 from sessiongen.timefmt import clock
 
 
 @click.command()
-@click.argument("script", metavar="SCRIPT|TECHNIQUE_ID")
+@click.argument("script", metavar="SCRIPT|TECHNIQUE_ID", required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.mp3, .wav, .flac, .ogg) [default: output/ID[-NAME].mp3].")
+@click.option("--from-manifest", "manifest", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.manifest.json",
+              help="Render the session a manifest records again (its script, voice and every option; give the variables again with --var); options given here change it.")
 @session_options
+@with_options(OUTPUT)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, when the file name's extension should not decide it.")
-@click.option("--bitrate", type=click.Choice([str(b) for b in MP3_BITRATES_KBPS]), help="MP3 bitrate in kbps, constant [default: 192].")
-@click.option("--bit-depth", type=click.Choice(["16", "24"]), help="WAV and FLAC bit depth [default: 16].")
-@click.option("--loudness", type=float, help="Loudness target in LUFS, of the voice or of the whole programme (see --loudness-mode) [default: -16, or -19 with --mono].")
-@click.option("--loudness-mode", type=click.Choice(LOUDNESS_MODES), help="What lands on the target: the narration's speech-gated loudness (voice: the same voice level at any length) or the whole mix's integrated loudness (programme) [default: voice; programme without narration].")
 @click.option("--artist", default="", help="Artist tag: the clinician or practice.")
 @click.option("--album", default="", help="Album tag.")
 @click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), help="Cover art (JPEG or PNG) [default: one made for the technique].")
@@ -37,21 +35,16 @@ from sessiongen.timefmt import clock
 @click.option("--stems", type=click.Path(file_okay=False, path_type=Path), help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.")
 @click.option("--report", is_flag=True, help="Also write NAME.html (a review page with player, chapters and transcript) and NAME.timeline.png.")
 @json_option("Print the manifest (parameters, chapters, loudness measured) as JSON.")
-def render(script, output, session, fmt, bitrate, bit_depth, loudness, loudness_mode, artist, album, cover, tag_names, sidecar_kinds, stems, report, as_json):
+def render(script, output, session, output_given, fmt, artist, album, cover, tag_names, sidecar_kinds, stems, report, as_json):
     """Render a script (a file or a library id) to an audio file, with its sidecars."""
-    request = session_request(session)
-    settings = output_settings(request.settings, bitrate_kbps=int(bitrate) if bitrate else None,
-                               bit_depth=int(bit_depth) if bit_depth else None, loudness_lufs=loudness, loudness_mode=loudness_mode)
+    request = session_request(replace(session, options={**session.options, **output_given}))
+    if script is None and request.recorded is None:
+        raise click.UsageError("give a script or a technique id (or --from-manifest FILE)")
+    ref = script or request.recorded.script_ref()
     packaging = Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt,
                           review=report, client_id=request.profile.client_id)
-    parsed = pipeline.load(script)
-    variables = request.values_for(parsed)
-    with pipeline.cache_root(request.use_cache) as root:
-        prepared = pipeline.prepare(parsed, variables, settings, root)
-        out = output_file(output, parsed, variables, fmt)
-        with made_folders(out.parent, stems):  # removed again if the delivery fails
-            result = pipeline.deliver(prepared, variables, settings, out, packaging, progress=_progress())
-    for warning in pipeline.warnings(prepared, settings):
+    result = pipeline.render(ref, request, output, packaging, progress=_progress())
+    for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:
         click.echo(json_text({**result.manifest, "sidecars": [str(p) for p in result.sidecars]}, "render --json", indent=2, ensure_ascii=False))

@@ -27,19 +27,25 @@ def sounding(tl: Timeline, kinds, blocks: int) -> np.ndarray:
     return hit
 
 
-def against_voice(tl: Timeline, momentary_lufs: np.ndarray, voice_lufs: float, bed_back_s: float) -> dict:
+def covering(spans, rate_hz: int, blocks: int) -> np.ndarray:
+    """For each momentary block: does one of these [start, end) spans (frames) reach into it?"""
+    ends_s = (np.arange(blocks) + 1) * MOMENTARY_HOP_S
+    hit = np.zeros(blocks, dtype=bool)
+    for start, end in spans:
+        hit |= (ends_s > start / rate_hz) & (ends_s - BLOCK_S < end / rate_hz)
+    return hit
+
+
+def against_voice(tl: Timeline, momentary_lufs: np.ndarray, voice_lufs: float, ducked) -> dict:
     """Levels relative to the voice (LU): `speech` (the whole mix, speech-gated), `bed_only`
-    (median where only the bed plays, at least `bed_back_s` after the voice: the duck's hold
-    and release), `sets` (median of bilateral sets away from the voice) and `loudest` (the
-    loudest 400 ms)."""
+    (median where only the bed plays, at its full level: outside the `ducked` spans, where it
+    dips under the voice), `sets` (median of bilateral sets away from the voice) and `loudest`
+    (the loudest 400 ms)."""
     values = np.asarray(momentary_lufs, dtype=float)
     if not np.isfinite(voice_lufs) or not len(values):
         return {}
     speech = sounding(tl, {EventKind.SPEECH}, len(values))
-    reach = int(round(bed_back_s / MOMENTARY_HOP_S))
-    # "full", then the centred window: mode="same" is as long as the longer input, so a session
-    # shorter than the reach (a one-word script) would give a mask of another length
-    near_voice = np.convolve(speech, np.ones(2 * reach + 1), mode="full")[reach : reach + len(values)] > 0
+    near_voice = covering(ducked, tl.rate_hz, len(values)) | speech
     bed_only = ~sounding(tl, SOUNDS, len(values)) & ~near_voice
     edge = int(EDGE_S / MOMENTARY_HOP_S)
     bed_only[:edge] = bed_only[max(0, len(values) - edge) :] = False

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import soundfile as sf
 
+from sessiongen.mix.spans import VoiceSpans
 from sessiongen.model.results import Clip
 from sessiongen.model.script import Tone
 from sessiongen.model.timeline import Event, EventKind, Timeline
@@ -80,7 +81,7 @@ class Renderer:
         self.breath_gain = db_to_gain(settings.voice_rms_db + BREATH_TONE_LEVEL_DB) * root2
         self.bed_gain = db_to_gain(settings.voice_rms_db + settings.bed_level_db)
         self.speech = [e for e in timeline.events if e.kind == EventKind.SPEECH]
-        self.duck_spans = joined_spans(((e.start, e.end) for e in self.speech), int(settings.duck_hold_s * timeline.rate_hz))
+        self.spans = VoiceSpans.of(timeline, clips, settings)  # where the voice is: the duck, the meters and the levels use it
         self.beds = _bed_segments(timeline)
 
     def windows(self, window_frames: int | None = None, layered: bool = True):
@@ -165,7 +166,7 @@ class Renderer:
         rate = self.tl.rate_hz
         attack, release = max(1, int(s.duck_attack_s * rate)), max(1, int(s.duck_release_s * rate))
         depth = None
-        for span_start, span_end in self.duck_spans:
+        for span_start, span_end in self.spans.narration:
             lo, hi = np.searchsorted(t, [span_start - attack, span_end + release])
             if lo >= hi:
                 continue
@@ -195,19 +196,6 @@ class Renderer:
 
     def clip_frames(self, key: str) -> int:
         return self.reader.clips[key].frames
-
-
-def joined_spans(spans, join_frames: int) -> list[tuple[int, int]]:
-    """[start, end) spans in order, those closer than `join_frames` made one: the speech the bed
-    ducks under (phrases closer than the hold, so the bed does not swell back up in every breath
-    between sentences: audible pumping), or the voice as mastering measures it."""
-    joined: list[list[int]] = []
-    for start, end in sorted(spans):
-        if joined and start - joined[-1][1] <= join_frames:
-            joined[-1][1] = max(joined[-1][1], end)
-        else:
-            joined.append([start, end])
-    return [(start, end) for start, end in joined]
 
 
 def _empty(start: int, frames: int, layered: bool) -> Window:

@@ -14,39 +14,17 @@ the blocks left out hold only silence, which the absolute gate leaves out anyway
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
 
 import numpy as np
 
 from sessiongen.master.loudness import BLOCK_S, MOMENTARY_HOP_S, LoudnessMeter
-from sessiongen.mix.render import Renderer, joined_spans, place
-from sessiongen.model.timeline import EventKind, Timeline
+from sessiongen.mix.render import Renderer, place
+from sessiongen.mix.spans import Spans, joined_spans, placements
 
 
-@dataclass(frozen=True)
-class Placed:
-    """One clip of the voice layer: the phrase (its cache key), where it starts, its pan."""
-
-    key: str
-    start: int
-    pan: float = 0.0
-
-
-def placements(tl: Timeline) -> list[Placed]:
-    """Every clip the voice layer holds: the phrases, and the words said within breathing and
-    headphone-check events, in order of their start."""
-    placed = []
-    for event in tl.events:
-        if event.kind == EventKind.SPEECH:
-            placed.append(Placed(event.clip or event.text, event.start))
-        elif event.kind in (EventKind.BREATHE, EventKind.HEADPHONE_CHECK):
-            placed.extend(Placed(text, event.start + offset, pan) for offset, text, pan in event.cues)
-    return sorted(placed, key=lambda p: p.start)
-
-
-def speech_spans(renderer: Renderer, join_frames: int = 0) -> list[tuple[int, int]]:
+def speech_spans(renderer: Renderer, join_frames: int = 0) -> Spans:
     """[start, end) of the voice, in frames; clips closer than `join_frames` make one span."""
-    return joined_spans(((p.start, p.start + renderer.clip_frames(p.key)) for p in placements(renderer.tl)), join_frames)
+    return joined_spans(renderer.spans.clips, join_frames)
 
 
 def voice_lufs(renderer: Renderer) -> float:

@@ -27,7 +27,7 @@ class Clip:
         return self.frames / self.rate_hz
 
 
-@dataclass
+@dataclass(frozen=True)
 class SpeakStats:
     synthesised: int = 0
     cached: int = 0
@@ -48,7 +48,7 @@ class Delivered:
     momentary_lufs: np.ndarray  # every 100 ms: the loudness of the 400 ms before it (EBU R128 'M')
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
     """Everything needed to render: the personalised script, its clips and its timeline."""
 
@@ -63,7 +63,7 @@ class Prepared:
     voice_pack: dict | None = None  # a recorded voice spoke: voicepack.source.Voiced.as_dict()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rendered:
     path: Path
     format: str
@@ -88,3 +88,4 @@ class Delivery:
     rendered: Rendered
     manifest: dict
     sidecars: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()  # things worth knowing that are not errors (pipeline.warnings)

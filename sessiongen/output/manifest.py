@@ -44,38 +44,20 @@ def values_hash(values: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _settings_dict(settings: Settings) -> dict:
-    data = asdict(settings)
-    if settings.ambience and Path(settings.ambience).is_file():
-        data["ambience"] = Path(settings.ambience).name  # a user's file: its name, not where it lives
-    return data
-
-
-def _tone(tone) -> dict:
-    """A tone set as plain values: rate_hz, timbre, depth_pct, pitch_hz, style, jitter_pct, level_db."""
-    return asdict(tone)
-
-
-def render_params(script: Script, values: dict[str, str], settings: Settings, voice: str, engine: str) -> dict:
-    """Enough to re-render the file exactly (given the same values): written into the tags."""
-    tones = [json.loads(t) for t in sorted({json.dumps(_tone(n.tone), sort_keys=True) for n in script.nodes if isinstance(n, (Bls, BlsOn))})]
+def render_params(script: Script, values: dict[str, str], source: str, options: dict) -> dict:
+    """Enough to render the file again (`render --from-manifest`, given the same values): the
+    script as it was named and its version, the variables' names, and every option by name as
+    the session used it (options.recorded); written into the tags too."""
+    tones = [json.loads(t) for t in sorted({json.dumps(asdict(n.tone), sort_keys=True) for n in script.nodes if isinstance(n, (Bls, BlsOn))})]
     return {
         "generator": f"sessiongen {__version__}",
         "script": script.meta.id,
+        "source": source,
         "script_version": script_version(script),
         "variables": sorted(values),
-        "voice": voice,
-        "rate_wpm": settings.rate_wpm,
-        "engine": engine,
         "language": script.meta.language,
-        "bls": settings.bls,
-        "tones": tones,
-        "ambience": _settings_dict(settings)["ambience"],
-        "seed": settings.seed,
-        "minutes": settings.minutes,
-        "mono": settings.mono,
-        "loudness_lufs": settings.target_lufs,
-        "loudness_mode": settings.loudness_mode,
+        "tones": tones,  # the script's sets as played: rate_hz, timbre, depth_pct, pitch_hz, style, jitter_pct, level_db
+        **options,
     }
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sessiongen.batch.outcome import WITH_AUDIO
+from sessiongen.model.outcome import WITH_AUDIO
 from sessiongen.output.files import write_text_atomic
-from sessiongen.review.markup import document, escape, href
+from sessiongen.output.markup import document, escape, href
 from sessiongen.review.report_page import review_paths
 from sessiongen.timefmt import clock
 

@@ -14,11 +14,12 @@ import re
 from pathlib import Path
 
 from sessiongen.model.timeline import Timeline
+from sessiongen.options import OPTIONS
 from sessiongen.output.files import write_text_atomic
 from sessiongen.output.manifest import DISCLAIMER
+from sessiongen.output.markup import asset, document, escape, href, json_script
 from sessiongen.output.sidecars import sidecar_path
 from sessiongen.output.sidecars import vtt as vtt_of
-from sessiongen.review.markup import asset, document, escape, href, json_script
 from sessiongen.review.timeline_image import IMAGE_PX, bed_spans, timeline_png
 from sessiongen.timefmt import clock
 
@@ -129,10 +130,9 @@ def _figure(png_file: Path | None, timeline: Timeline, has_curve: bool) -> str:
 
 
 FIELD_LABELS = {
-    "generator": "Made by", "script": "Script", "script_version": "Script version", "variables": "Variables (names only)",
-    "voice": "Voice", "rate_wpm": "Speech rate (words a minute)", "engine": "Speech engine", "bls": "Bilateral tones",
-    "tones": "Tone settings", "ambience": "Ambience (chosen for the session)", "seed": "Seed", "minutes": "Fitted to minutes",
-    "mono": "Speaker version (mono)", "loudness_lufs": "Loudness target (LUFS)", "loudness_mode": "Loudness anchored on",
+    **{option.name: option.label for option in OPTIONS},
+    "generator": "Made by", "script": "Script", "source": "Script as named", "script_version": "Script version",
+    "variables": "Variables (names only)", "language": "Language", "tones": "Tone settings (the script's sets)",
     "mode": "Anchored on", "method": "Method", "voice_lufs": "Voice, speech-gated (LUFS)",
     "integrated_lufs": "Programme, integrated (LUFS)", "max_momentary_lufs": "Loudest moment (LUFS, 400 ms)",
     "true_peak_dbtp": "True peak (dBTP)", "target_lufs": "Target (LUFS)", "mix_lufs_before_mastering": "Mix before mastering (LUFS)",

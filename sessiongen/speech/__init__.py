@@ -42,7 +42,7 @@ def raw_engine(name: str) -> Engine:
     """An engine made in this process, without isolation."""
     factories = {**_registered(), **RAW}
     if name not in factories:
-        raise SessiongenError(f"unknown speech engine '{name}'{suggest(name, factories)}")
+        raise SessiongenError(f"unknown speech engine '{name}'{suggest(name, factories)}", option="engine")
     return factories[name]()
 
 
@@ -52,7 +52,7 @@ def get_engine(name: str | None = None) -> Engine:
     if name not in ENGINES:
         ENGINES.update({k: v for k, v in _registered().items() if k not in ENGINES})
     if name not in ENGINES:
-        raise SessiongenError(f"unknown speech engine '{name}'{suggest(name, ENGINES)}")
+        raise SessiongenError(f"unknown speech engine '{name}'{suggest(name, ENGINES)}", option="engine")
     if name not in _made:
         _made[name] = ENGINES[name]()
     return _made[name]

@@ -146,8 +146,7 @@ class Speaker:
         if missing and not self._checked():  # the remembered voice was wrong: keys made again
             return self.clips(phrases)
         frames.update(self._store_all(missing))
-        self.stats.synthesised += len(missing)
-        self.stats.cached += len(entries) - len(missing)
+        self.stats = SpeakStats(self.stats.synthesised + len(missing), self.stats.cached + len(entries) - len(missing))
         return {key: Clip(text, str(self.cache.path_for(entries[key])), frames[entries[key]], self.settings.sample_rate_hz)
                 for key, (text, _) in rated.items()}
 

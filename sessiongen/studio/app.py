@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from sessiongen.studio import security
+from sessiongen.studio import fields, security
 from sessiongen.studio.jobs import Jobs
 
 HERE = Path(__file__).resolve().parent
@@ -65,6 +65,7 @@ def create_app(config: StudioConfig) -> FastAPI:
     app = FastAPI(title="sessiongen studio", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.config, app.state.jobs = config, jobs
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates.env.globals.update(fields.template_globals())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (routes_library, routes_compose, routes_renders, routes_clients, routes_batch, routes_uploads):
         app.include_router(module.router)

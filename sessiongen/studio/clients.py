@@ -8,14 +8,19 @@ from pathlib import Path
 
 import yaml
 
+from sessiongen import options
 from sessiongen.errors import SessiongenError
+from sessiongen.options.kinds import Flag
+from sessiongen.options.profile import PERSONAL, from_fields
 from sessiongen.output.files import write_text_atomic
 from sessiongen.script import yamlfile
-from sessiongen.script.profile import PERSONAL, from_fields
+from sessiongen.studio import fields
 from sessiongen.studio.security import safe_id
 
 # the fields the studio's client form edits, in order (a profile file may hold more: they are kept)
-FORM_FIELDS = ("client_id", *PERSONAL, "voice", "rate", "pronunciations", "bls", "bls_rate", "ambience", "minutes")
+FORM_FIELDS = ("client_id", *PERSONAL, *(o.name for o in fields.STUDIO_OPTIONS))
+FLAGS = tuple(o.name for o in fields.STUDIO_OPTIONS if isinstance(o.kind, Flag))
+DEFAULTS_SHOWN = {name: "yes" if options.BY_NAME[name].default else "" for name in FLAGS}  # a new client's checkboxes
 
 
 def folder(data_dir: Path) -> Path:
@@ -58,15 +63,15 @@ def save(data_dir: Path, form: dict, original_id: str = "") -> str:
     """Check the fields as a profile file is checked, then write it; returns the client id."""
     client_id = str(form.get("client_id") or "").strip()
     if not safe_id(client_id):
-        raise SessiongenError("client_id: use letters, digits, '-' and '_' only (at most 64), e.g. C-022")
-    data = {k: str(form[k]).strip() for k in FORM_FIELDS if str(form.get(k) or "").strip()}
-    data["bls"] = "yes" if form.get("bls") else "no"
+        raise SessiongenError("client_id: use letters, digits, '-' and '_' only (at most 64), e.g. C-022", option="client_id")
+    data = {k: str(form[k]).strip() for k in FORM_FIELDS if k not in FLAGS and str(form.get(k) or "").strip()}
+    data.update({name: "yes" if form.get(name) else "no" for name in FLAGS})
     from_fields(data, "client")  # every field checked by the library: the same messages as a profile file
     existing = load(data_dir, original_id or client_id) or {}
     kept = {k: v for k, v in existing.items() if k not in FORM_FIELDS}
     path = path_of(data_dir, client_id)
     if original_id != client_id and path.exists():
-        raise SessiongenError(f"client_id: a client {client_id} exists already")
+        raise SessiongenError(f"client_id: a client {client_id} exists already", option="client_id")
     write_text_atomic(path, yaml.safe_dump({**data, **kept}, allow_unicode=True, sort_keys=False))
     if original_id and original_id != client_id:
         delete(data_dir, original_id)

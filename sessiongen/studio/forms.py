@@ -1,23 +1,23 @@
-"""The compose form read into what the library takes: the script reference, `SessionOptions` (as
-the command line gathers them), output settings and packaging. Every value is checked by the
-library's own functions, so an error is the command line's one line, shown next to its field."""
+"""The compose form read into what the library takes: the script reference, `SessionOptions` by
+the names of the option specification (the form's fields carry those names), and packaging.
+Every value is checked by the library's own functions, so an error is the command line's
+message, shown next to the field its option names."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from sessiongen import pipeline
+from sessiongen import options, pipeline
 from sessiongen.errors import SessiongenError
+from sessiongen.options.kinds import Flag
+from sessiongen.options.profile import PERSONAL
 from sessiongen.output.formats import NAMES as FORMATS
 from sessiongen.output.packaging import Packaging
-from sessiongen.request import SessionOptions, output_settings, session_request
+from sessiongen.request import SessionOptions, SessionRequest, session_request
 from sessiongen.script.library import technique_paths
-from sessiongen.script.profile import PERSONAL
 from sessiongen.settings import Settings
-from sessiongen.sound import catalog
-from sessiongen.speech import pronounce
-from sessiongen.studio.pages import field_of
+from sessiongen.studio import fields
 from sessiongen.studio.security import OutsideDataFolder, inside, safe_id
 
 MAX_TECHNIQUES = 4
@@ -36,7 +36,7 @@ class FormError(SessiongenError):
 class Composed:
     ref: str  # what pipeline.load takes: library ids joined with '+'
     techniques: tuple[str, ...]
-    settings: Settings
+    request: SessionRequest
     values: dict
     packaging: Packaging
     client_id: str
@@ -56,29 +56,16 @@ def techniques_of(form) -> list[str]:
     return chosen
 
 
-def _number(form, name: str, kind=float):
-    text = str(form.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        raise FormError(name, f"--{name.replace('_', '-')} must be a number, not '{text[:40]}'") from None
-
-
 def ambience_of(form, data_dir: Path) -> str | None:
-    """'' keeps the script's bed; a bed's name, 'none', or 'file:NAME' for a recording in the data folder."""
+    """'' keeps the script's bed; 'file:NAME' is a recording in the data folder; anything else is
+    checked as the ambience option (a bed's name or none)."""
     choice = str(form.get("ambience") or "").strip()
-    if not choice:
-        return None
-    if choice.startswith("file:"):
-        try:
-            return str(inside(data_dir / "beds", choice[5:]))
-        except OutsideDataFolder:
-            raise FormError("ambience", "that recording is not in the studio's beds") from None
-    if choice != "none" and choice not in catalog.BEDS:
-        raise FormError("ambience", f"no bed '{choice[:40]}'")
-    return choice
+    if not choice.startswith("file:"):
+        return choice or None
+    try:
+        return str(inside(data_dir / "beds", choice[5:]))
+    except OutsideDataFolder:
+        raise FormError("ambience", "that recording is not in the studio's beds") from None
 
 
 def cover_of(form, data_dir: Path) -> Path | None:
@@ -95,31 +82,51 @@ def cover_of(form, data_dir: Path) -> Path | None:
     return path
 
 
+def field_for(exc: SessiongenError, default: str = "") -> str:
+    """The form field an error is about: its option, 'personal' for the values, or `default`."""
+    if exc.option in PERSONAL or exc.option == "variables":
+        return "personal"
+    return exc.option if exc.option in options.BY_NAME else default
+
+
+def flags_shown(profile: dict | None = None) -> dict:
+    """Each checkbox's state: a profile's yes or no where it says, else the option's default."""
+    out = {}
+    for o in fields.STUDIO_OPTIONS:
+        if isinstance(o.kind, Flag):
+            try:
+                out[o.name] = o.kind.parse(profile[o.name]) if profile and o.name in profile else o.default
+            except ValueError:
+                out[o.name] = o.default
+    return out
+
+
+def in_words(option: options.Option) -> str:
+    """How the studio names an option in an error: its label."""
+    return option.label
+
+
 def session_options(form, data_dir: Path, engine: str | None) -> SessionOptions:
-    """The form's session options, as the command line would gather them."""
+    """The form's session options, by the names of the option specification: a checkbox is on or
+    off, an empty field is not given (the client's profile or the default stands)."""
     client = safe_id(form.get("client", ""))
     variables = {k[len(VAR_PREFIX):]: str(v).strip() for k, v in form.items() if k.startswith(VAR_PREFIX) and str(v).strip()}
-    try:
-        say = pronounce.parse(str(form.get("pronunciations") or ""), "")
-    except SessiongenError as exc:
-        raise FormError("pronunciations", str(exc)) from None
-    return SessionOptions(
-        variables=variables, profile=(data_dir / "clients" / f"{client}.yaml") if client else None,
-        minutes=_number(form, "minutes"), voice=str(form.get("voice") or "").strip() or None, say=tuple(say),
-        rate=_number(form, "rate", int), bls=bool(form.get("bls")), bls_rate=_number(form, "bls_rate"),
-        bls_tone=str(form.get("bls_tone") or "").strip() or None, bls_depth=_number(form, "bls_depth"),
-        ambience=ambience_of(form, data_dir), mono=bool(form.get("mono")), no_headphone_check=not form.get("headphone_check"), seed=_number(form, "seed", int), engine=engine,
-    )
+    given = {o.name: bool(form.get(o.name)) if isinstance(o.kind, Flag) else str(form.get(o.name) or "").strip() for o in fields.STUDIO_OPTIONS}
+    given.update(ambience=ambience_of(form, data_dir), engine=engine)
+    profile = (data_dir / "clients" / f"{client}.yaml") if client else None
+    return SessionOptions(options=given, variables=variables, profile=profile, label=in_words)
+
+
+def _field_error(exc: SessiongenError, default: str = "") -> FormError:
+    return exc if isinstance(exc, FormError) else FormError(field_for(exc, default), str(exc))
 
 
 def settings_of(form, data_dir: Path, engine: str | None) -> Settings:
     """The settings of the form alone (for the voice and bed previews)."""
     try:
         return session_request(session_options(form, data_dir, engine)).settings
-    except FormError:
-        raise
     except SessiongenError as exc:
-        raise FormError(field_of(str(exc)), str(exc)) from None
+        raise _field_error(exc) from None
 
 
 def compose_form(form, data_dir: Path, engine: str | None) -> Composed:
@@ -127,20 +134,16 @@ def compose_form(form, data_dir: Path, engine: str | None) -> Composed:
     chosen = techniques_of(form)
     fmt = str(form.get("format") or "mp3")
     if fmt not in FORMATS:
-        raise FormError("format", f"--format must be one of {', '.join(FORMATS)}")
-    options = session_options(form, data_dir, engine)
+        raise FormError("format", f"the file type must be one of {', '.join(FORMATS)}")
     try:
-        request = session_request(options)
+        request = session_request(session_options(form, data_dir, engine))
         script = pipeline.load("+".join(chosen))
         values = request.values_for(script)
         _check_variables(values, script)
-    except FormError:
-        raise
     except SessiongenError as exc:
-        raise FormError(field_of(str(exc), "technique_1"), str(exc)) from None
-    settings = output_settings(request.settings)
+        raise _field_error(exc, "technique_1") from None
     packaging = Packaging(client_id=request.profile.client_id, format=fmt, review=True, cover=cover_of(form, data_dir))
-    return Composed("+".join(chosen), tuple(chosen), settings, values, packaging, request.profile.client_id, fmt)
+    return Composed("+".join(chosen), tuple(chosen), request, values, packaging, request.profile.client_id, fmt)
 
 
 def _check_variables(values: dict, script) -> None:

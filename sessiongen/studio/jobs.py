@@ -62,11 +62,11 @@ class Jobs:
         self.closing = False
         threading.Thread(target=self._read, name="studio-progress", daemon=True).start()
 
-    def submit(self, kind: str, args: tuple, targets=(), record: Path | None = None, job_id: str | None = None) -> Job:
+    def submit(self, kind: str, task, targets=(), record: Path | None = None, job_id: str | None = None) -> Job:
         job = Job(job_id or new_id(), kind, targets=tuple(targets), record=record)
         with self.lock:
             self.jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, args), name=f"studio-{kind}", daemon=True).start()
+        threading.Thread(target=self._run, args=(job, task), name=f"studio-{kind}", daemon=True).start()
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -99,14 +99,14 @@ class Jobs:
                     job.process.kill()
             _clean(job)
 
-    def _run(self, job: Job, args: tuple) -> None:
+    def _run(self, job: Job, task) -> None:
         from sessiongen.studio import work  # the worker's entry point, importable after spawn
 
         with self.slots:
             if job.cancelled or self.closing:
                 self._update(job, status="cancelled")
                 return
-            process = self.context.Process(target=work.run, args=(job.kind, job.id, args, self.messages), daemon=False)
+            process = self.context.Process(target=work.run, args=(job.id, task, self.messages), daemon=False)
             job.process = process
             self._update(job, status="running")
             process.start()

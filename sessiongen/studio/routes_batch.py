@@ -17,6 +17,7 @@ from sessiongen.studio import batches
 from sessiongen.studio.jobs import FINAL, new_id
 from sessiongen.studio.pages import config, jobs, page, require_csrf
 from sessiongen.studio.security import ROSTER_BYTES
+from sessiongen.studio.work import BatchWork
 
 router = APIRouter()
 
@@ -79,7 +80,7 @@ def run_batch(request: Request, batch_id: str):
     job = jobs(request).get(batch_id)
     if job is None or job.status in FINAL:
         how = RunOptions(workers=cfg.workers, index=True)
-        jobs(request).submit("batch", (str(where / "roster.yaml"), batches.options(where, cfg.data_dir, cfg.engine), how), job_id=batch_id)
+        jobs(request).submit("batch", BatchWork(where / "roster.yaml", batches.options(where, cfg.data_dir, cfg.engine), how), job_id=batch_id)
     return RedirectResponse(f"/batch/{batch_id}", status_code=303)
 
 

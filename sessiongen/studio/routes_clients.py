@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from sessiongen.errors import SessiongenError
-from sessiongen.script.profile import ANCHORS
+from sessiongen.options.profile import ANCHORS
 from sessiongen.sound import catalog
-from sessiongen.studio import clients
-from sessiongen.studio.pages import config, field_of, page, require_csrf
+from sessiongen.studio import clients, fields, forms
+from sessiongen.studio.pages import config, page, require_csrf, voice_choices
 from sessiongen.studio.security import safe_id
 
 router = APIRouter()
@@ -24,13 +24,14 @@ def _form(request: Request, values: dict, original: str, errors: dict, status: i
     data_dir = config(request).data_dir
     renders = clients.renders_of(data_dir, original) if original else []
     context = {"title": f"Client {original}" if original else "New client", "v": values, "original": original, "errors": errors,
-               "renders": renders, "anchors": ANCHORS, "beds": catalog.BEDS, "bls_max": catalog.BLS_RATE_MAX_HZ, "bls_min": catalog.BLS_RATE_MIN_HZ}
+               "renders": renders, "anchors": ANCHORS, "beds": catalog.BEDS, "timbres": catalog.TIMBRES, "options": fields.STUDIO_OPTIONS,
+               "voices": voice_choices(config(request).engine)}
     return page(request, "client.html", context, status)
 
 
 @router.get("/clients/new")
 def new_client(request: Request):
-    return _form(request, {"bls": "yes"}, "", {})
+    return _form(request, clients.DEFAULTS_SHOWN, "", {})
 
 
 @router.get("/clients/{client_id}")
@@ -38,7 +39,7 @@ def edit_client(request: Request, client_id: str):
     values = clients.load(config(request).data_dir, client_id)
     if values is None:
         raise HTTPException(404, "no such client")
-    return _form(request, values, client_id, {})
+    return _form(request, {**values, **forms.flags_shown(values)}, client_id, {})
 
 
 @router.post("/clients/save", dependencies=[Depends(require_csrf)])
@@ -48,9 +49,7 @@ async def save_client(request: Request):
     try:
         client_id = clients.save(config(request).data_dir, form, original)
     except SessiongenError as exc:
-        message = str(exc)
-        field = "client_id" if message.startswith("client_id") else field_of(message.removeprefix("client: "), "client_id")
-        return _form(request, form, original, {field: message}, 422)
+        return _form(request, form, original, {exc.option or "client_id": str(exc)}, 422)
     return RedirectResponse(f"/clients/{client_id}", status_code=303)
 
 

@@ -9,30 +9,23 @@ from starlette.concurrency import run_in_threadpool
 
 from sessiongen import pipeline
 from sessiongen.errors import SessiongenError
+from sessiongen.options.profile import ANCHORS
 from sessiongen.output.formats import NAMES as FORMATS
-from sessiongen.script.profile import ANCHORS
 from sessiongen.sound import catalog
-from sessiongen.speech import list_voices
 from sessiongen.studio import clients, forms, previews
 from sessiongen.studio.jobs import new_id
-from sessiongen.studio.pages import config, field_of, jobs, page, require_csrf
+from sessiongen.studio.pages import config, jobs, page, require_csrf, voice_choices
+from sessiongen.studio.work import RenderWork
 
 router = APIRouter()
-
-
-def _voices(engine: str | None) -> list[dict]:
-    try:
-        return [{"id": v.id, "name": v.name, "languages": ", ".join(v.languages)} for v in list_voices(engine)]
-    except SessiongenError:
-        return []
 
 
 def _choices(request: Request) -> dict:
     cfg = config(request)
     beds = _files(cfg.data_dir / "beds")
-    return {"techniques": previews.techniques(), "voices": _voices(cfg.engine), "beds": catalog.BEDS, "own_beds": beds,
+    return {"techniques": previews.techniques(), "voices": voice_choices(cfg.engine), "beds": catalog.BEDS, "own_beds": beds,
             "timbres": catalog.TIMBRES, "covers": _files(cfg.data_dir / "covers"), "formats": FORMATS, "clients": clients.all_clients(cfg.data_dir), "anchors": ANCHORS,
-            "bls_min": catalog.BLS_RATE_MIN_HZ, "bls_max": catalog.BLS_RATE_MAX_HZ, "max_techniques": forms.MAX_TECHNIQUES}
+            "max_techniques": forms.MAX_TECHNIQUES}
 
 
 def _files(folder) -> list[str]:
@@ -49,7 +42,7 @@ def _fields(chosen: list[str], engine) -> list[tuple[str, str]]:
 @router.get("/compose")
 def compose(request: Request, t: str = "", client: str = ""):
     cfg = config(request)
-    values = {"technique_1": t, "bls": True, "headphone_check": True, "format": "mp3"}
+    values = {"technique_1": t, **forms.flags_shown(), "format": "mp3"}
     profile = clients.load(cfg.data_dir, client) if client else None
     if profile:
         values.update(_prefill(profile), client=client)
@@ -59,7 +52,7 @@ def compose(request: Request, t: str = "", client: str = ""):
 def _prefill(profile: dict) -> dict:
     """A saved client's fields as the compose form's values (its variables as the personal fields)."""
     shown = {k: "; ".join(f"{a}={b}" for a, b in v.items()) if isinstance(v, dict) else v for k, v in profile.items() if k != "variables"}
-    shown["bls"] = str(profile.get("bls", "yes")).lower() in ("yes", "true", "1", "on")
+    shown.update(forms.flags_shown(profile))
     personal = {**{k: v for k, v in profile.items() if not isinstance(v, (dict, list))}, **(profile.get("variables") or {})}
     return {**shown, **{f"var_{k}": v for k, v in personal.items()}}
 
@@ -77,11 +70,9 @@ async def preview(request: Request):
     cfg = config(request)
     try:
         composed = forms.compose_form(form, cfg.data_dir, cfg.engine)
-        data = await run_in_threadpool(previews.plan_preview, composed.ref, composed.values, composed.settings)
-    except forms.FormError as exc:
-        return JSONResponse({"ok": False, "field": exc.field, "error": str(exc)})
+        data = await run_in_threadpool(previews.plan_preview, composed.ref, composed.values, composed.request.settings)
     except SessiongenError as exc:
-        return JSONResponse({"ok": False, "field": field_of(str(exc), "technique_1"), "error": str(exc)})
+        return JSONResponse({"ok": False, "field": getattr(exc, "field", "") or forms.field_for(exc, "technique_1"), "error": str(exc)})
     data["declared"] = forms.declared_fields(pipeline.load(composed.ref))
     return JSONResponse({"ok": True, **data})
 
@@ -93,7 +84,7 @@ async def _audio_preview(request: Request, make) -> Response:
         settings = forms.settings_of(form, cfg.data_dir, cfg.engine)
         audio = await run_in_threadpool(make, settings)
     except SessiongenError as exc:
-        return JSONResponse({"ok": False, "field": getattr(exc, "field", "") or field_of(str(exc)), "error": str(exc)}, status_code=422)
+        return JSONResponse({"ok": False, "field": getattr(exc, "field", "") or forms.field_for(exc), "error": str(exc)}, status_code=422)
     return Response(audio, media_type="audio/wav")
 
 
@@ -122,5 +113,5 @@ async def render(request: Request):
     out = folder / f"{name}.{composed.fmt}"
     record = {"id": job_id, "client_id": composed.client_id, "techniques": list(composed.techniques), "format": composed.fmt}
     targets = [path for _, path in pipeline.delivery_targets(out, composed.packaging)]
-    jobs(request).submit("render", (composed.ref, composed.settings, composed.values, out, composed.packaging, record), targets, job_id=job_id)
+    jobs(request).submit("render", RenderWork(composed.ref, composed.request, out, composed.packaging, record), targets, job_id=job_id)
     return RedirectResponse(f"/renders/{job_id}", status_code=303)

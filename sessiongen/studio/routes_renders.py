@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 
 from sessiongen.output.jsontext import json_text
-from sessiongen.review.markup import CSP as REVIEW_CSP
+from sessiongen.output.markup import CSP as REVIEW_CSP
 from sessiongen.studio import clients
 from sessiongen.studio.jobs import FINAL
 from sessiongen.studio.pages import config, jobs, page, require_csrf

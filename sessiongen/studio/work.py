@@ -8,28 +8,59 @@ from Cancel or from the studio quitting) unwinds exactly as the command line doe
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from sessiongen import offline
 from sessiongen.errors import SessiongenError
 from sessiongen.output.files import write_text_atomic
 from sessiongen.output.jsontext import json_text
+from sessiongen.output.packaging import Packaging
+from sessiongen.request import SessionRequest
 from sessiongen.studio.security import note_internal_error
 
 
-def run(kind: str, job_id: str, args: tuple, messages) -> None:
+@dataclass(frozen=True)
+class RenderWork:
+    """One render: the script, what the form asked for, the file, and the record kept beside it."""
+
+    ref: str
+    request: SessionRequest
+    out: Path
+    packaging: Packaging
+    record: dict
+
+    @property
+    def folder(self) -> Path:
+        return self.out.parent
+
+
+@dataclass(frozen=True)
+class BatchWork:
+    """One batch: its roster in the batch's folder, and how to run it."""
+
+    roster: Path
+    options: object  # batch.validate.BatchOptions
+    how: object  # batch.produce.RunOptions
+
+    @property
+    def folder(self) -> Path:
+        return self.roster.parent
+
+
+def run(job_id: str, work: RenderWork | BatchWork, messages) -> None:
     """A worker process's life: do the job, send its progress and its end."""
     offline.guard()
     report = _Reporter(job_id, messages)
     try:
-        result = (_render if kind == "render" else _batch)(args, report)
+        result = (_render if isinstance(work, RenderWork) else _batch)(work, report)
         report.send(status="done", fraction=1.0, result=result)
     except SessiongenError as exc:
         report.send(status="failed", error=str(exc))
     except KeyboardInterrupt:
         report.send(status="cancelled")
     except Exception as exc:  # a bug: one line for the page, the traceback beside the job's files (it may quote a value)
-        note_internal_error(exc, Path(args[3]).parent / "errors.log" if kind == "render" else Path(args[0]).parent / "errors.log")
+        note_internal_error(exc, work.folder / "errors.log")
         report.send(status="failed", error=f"internal error: {type(exc).__name__}: {exc}")
 
 
@@ -49,34 +80,29 @@ class _Reporter:
             self.send(fraction=fraction) if row is None else self.send(row=row, fraction=fraction, status="rendering")
 
 
-def _render(args: tuple, report: _Reporter) -> dict:
+def _render(work: RenderWork, report: _Reporter) -> dict:
     from sessiongen import pipeline
     from sessiongen.batch.stopping import WorkerStopped, worker_start
     from sessiongen.speech import isolated
 
-    ref, settings, values, out, packaging, record = args
     worker_start()  # SIGTERM unwinds the render (its temporary files are removed), then the process ends
     try:
-        script = pipeline.load(ref)
-        with pipeline.cache_root(True) as root:
-            prepared = pipeline.prepare(script, values, settings, root)
-            result = pipeline.deliver(prepared, values, settings, Path(out), packaging, progress=report.fraction)
+        result = pipeline.render(work.ref, work.request, work.out, work.packaging, progress=report.fraction)
     except WorkerStopped as stop:
         isolated.stop_all()
         report.send(status="cancelled")
         os._exit(stop.code)
-    files = [Path(out).name, *(p.name for p in result.sidecars)]
-    summary = {**record, "title": script.meta.title, "status": "done", "audio": Path(out).name, "files": files,
-               "duration_s": round(result.rendered.timeline.duration_s, 3), "warnings": pipeline.warnings(prepared, settings)}
-    write_text_atomic(Path(out).parent / "render.json", json_text(summary, "the studio's render record", indent=2, ensure_ascii=False))
+    files = [work.out.name, *(p.name for p in result.sidecars)]
+    summary = {**work.record, "title": result.manifest["script"]["title"], "status": "done", "audio": work.out.name, "files": files,
+               "duration_s": round(result.rendered.timeline.duration_s, 3), "warnings": list(result.warnings)}
+    write_text_atomic(work.folder / "render.json", json_text(summary, "the studio's render record", indent=2, ensure_ascii=False))
     return summary
 
 
-def _batch(args: tuple, report: _Reporter) -> dict:
+def _batch(work: BatchWork, report: _Reporter) -> dict:
+    from sessiongen import signals
     from sessiongen.batch.produce import Watch, produce
-    from sessiongen.cli import signals
 
-    roster, options, how = args
     signals.install()  # SIGTERM stops the batch as Ctrl-C does: workers stopped, reports written
 
     class Progress(Watch):
@@ -88,7 +114,7 @@ def _batch(args: tuple, report: _Reporter) -> dict:
         def finished(self, outcome) -> None:
             report.send(row=outcome.row, fraction=1.0, status=str(outcome.status), error=outcome.error)
 
-    result = produce(Path(roster), options, how, Progress())
+    result = produce(work.roster, work.options, work.how, Progress())
     if result.stop_status:
         raise KeyboardInterrupt
     return {"counts": result.counts, "verb": result.verb}

@@ -11,7 +11,7 @@ from jinja2 import Environment
 
 from sessiongen.output.files import write_text_atomic
 from sessiongen.output.jsontext import json_text
-from sessiongen.review.markup import document
+from sessiongen.output.markup import document
 from sessiongen.timefmt import clock
 from sessiongen.voicepack.phrases import Phrase
 

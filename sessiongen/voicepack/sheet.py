@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from sessiongen.model.script import Script
-from sessiongen.review.markup import document
+from sessiongen.output.markup import document
 from sessiongen.settings import Settings
 from sessiongen.speech.cache import PhraseCache
 from sessiongen.speech.clips import Speaker

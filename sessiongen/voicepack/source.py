@@ -11,7 +11,7 @@ listed. The cleaned clips stay in the pack; none is put into the shared phrase c
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import soundfile as sf
@@ -29,19 +29,18 @@ from sessiongen.voicepack.phrases import text_hash, voiced_script
 SHOWN = 5  # phrases named in an error; the rest counted
 
 
-@dataclass
+@dataclass(frozen=True)
 class Voiced:
     """How a session's phrases were spoken: what the manifest records."""
 
     pack: str
-    recorded: list[str] = field(default_factory=list)
-    neutral: list[str] = field(default_factory=list)  # personal phrases said in their recorded neutral variant
-    synthetic: list[dict] = field(default_factory=list)  # {"text", "why"}: said by the synthetic voice
-    identity: str = ""
+    recorded: tuple[str, ...] = ()
+    neutral: tuple[str, ...] = ()  # personal phrases said in their recorded neutral variant
+    synthetic: tuple[dict, ...] = ()  # {"phrase", "text", "why"}: said by the synthetic voice
 
     def as_dict(self) -> dict:
-        return {"pack": self.pack, "phrases_recorded": len(self.recorded), "personal_spoken_neutral": self.neutral,
-                "synthetic": self.synthetic}
+        return {"pack": self.pack, "phrases_recorded": len(self.recorded), "personal_spoken_neutral": list(self.neutral),
+                "synthetic": list(self.synthetic)}
 
 
 def open_pack(folder: str | Path) -> store.Pack:
@@ -62,26 +61,25 @@ def pack_clips(pack: store.Pack, phrases: dict[str, tuple[str, int]], settings: 
     `chosen`: client sentences the pack has the synthetic voice say (-> their phrase's hash)."""
     by_hash = {p.hash: p for p in pack.phrases}
     chosen = chosen or {}
-    voiced = Voiced(pack.name, identity=_identity(pack))
-    clips, left = {}, {}
+    clips, left, recorded, synthetic = {}, {}, [], []
     for key, (text, rate) in phrases.items():
         if text in chosen:  # personal: the manifest names the phrase, not the client's words
             phrase = by_hash[chosen[text]]
             left[key] = (text, rate)
-            voiced.synthetic.append({"phrase": phrase.id, "text": phrase.template, "why": "personal: the pack has the synthetic voice say it"})
+            synthetic.append({"phrase": phrase.id, "text": phrase.template, "why": "personal: the pack has the synthetic voice say it"})
             continue
         phrase = by_hash.get(text_hash(text))
         if phrase is not None and phrase.id in pack.recorded:
             clips[key] = _clip(pack, phrase.id, text, settings)
-            voiced.recorded.append(text)
+            recorded.append(text)
             continue
         left[key] = (text, rate)
-        voiced.synthetic.append({"phrase": phrase.id if phrase else None, "text": text,
-                                 "why": "not recorded" if phrase is not None else "not in the voice pack (changed or added since the recording)"})
-    lacking = [s for s in voiced.synthetic if not s["why"].startswith("personal")]
+        synthetic.append({"phrase": phrase.id if phrase else None, "text": text,
+                          "why": "not recorded" if phrase is not None else "not in the voice pack (changed or added since the recording)"})
+    lacking = [s for s in synthetic if not s["why"].startswith("personal")]
     if lacking and not allow_synthetic:
         raise SessiongenError(_refusal(pack, lacking))
-    return clips, left, voiced
+    return clips, left, Voiced(pack.name, tuple(recorded), synthetic=tuple(synthetic))
 
 
 def _refusal(pack: store.Pack, missing: list[dict]) -> str:
@@ -91,7 +89,8 @@ def _refusal(pack: store.Pack, missing: list[dict]) -> str:
             "record them (voice-pack sheet, then import), or render with --allow-synthetic to have the synthetic voice say them")
 
 
-def _identity(pack: store.Pack) -> str:
+def identity(pack: store.Pack) -> str:
+    """The recording's identity: which take and span each phrase came from."""
     blob = json_text({k: (v["take"], v["start_s"], v["stop_s"]) for k, v in sorted(pack.recorded.items())}, "voice pack")
     return "voice-pack:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
