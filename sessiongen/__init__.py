@@ -2,8 +2,13 @@
 
 The library's entry points, in pipeline order (docs/architecture.md has the map):
 
+    request = sessiongen.session_request(sessiongen.SessionOptions(options={"minutes": "12"}, variables={"name": "Sam"}))
+    delivery = sessiongen.render("safe-place", request, Path("sam.mp3"))  # the whole recipe, as the CLI runs it
+
+or stage by stage:
+
     script = sessiongen.load("safe-place")                      # a file, a library id or a composition
-    settings = sessiongen.Settings().but(minutes=12)
+    settings = sessiongen.Settings().but(minutes=12)            # checked against the option specification
     with sessiongen.cache_root(True) as cache:
         prepared = sessiongen.prepare(script, {"name": "Sam"}, settings, cache)   # speech + timeline
     delivery = sessiongen.deliver(prepared, {"name": "Sam"}, settings, Path("sam.mp3"))
@@ -19,6 +24,11 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     # the pipeline
+    "render": "sessiongen.pipeline",
+    "session_request": "sessiongen.request",
+    "SessionOptions": "sessiongen.request",
+    "SessionRequest": "sessiongen.request",
+    "OPTIONS": "sessiongen.options",
     "load": "sessiongen.pipeline",
     "prepare": "sessiongen.pipeline",
     "deliver": "sessiongen.pipeline",

@@ -22,7 +22,8 @@ from sessiongen.batch.validate import BatchOptions, validate
 from sessiongen.cli import cli
 from sessiongen.errors import ScriptError, SessiongenError
 from sessiongen.model.script import Chapter, Say
-from sessiongen.script import compose, limits, parser, profile, templating, yamlfile
+from sessiongen.options import profile
+from sessiongen.script import compose, limits, parser, templating, yamlfile
 from sessiongen.script.personalise import personalise
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,9 @@ from pathlib import Path
 from sessiongen import offline, pipeline
 from sessiongen.errors import SessiongenError
 from sessiongen.model.outcome import Outcome, Status
+from sessiongen.options.profile import Profile
 from sessiongen.output.packaging import Packaging
+from sessiongen.request import SessionRequest
 from sessiongen.script import compose
 from sessiongen.settings import Settings
 
@@ -34,6 +36,10 @@ class Job:
     output: Path
     packaging: Packaging
     input_hash: str
+
+    def request(self) -> SessionRequest:
+        """The row as the one recipe (pipeline.render) takes it: its settings and values."""
+        return SessionRequest(self.settings, Profile(), self.values, use_cache=True)
 
     def outcome(self, status: Status = Status.PENDING, error: str = "", **more) -> Outcome:
         return Outcome(self.row, self.client_id, self.technique, str(self.output), status, error, **more)
@@ -64,9 +70,7 @@ def render_job(job: Job, progress_queue=None) -> Outcome:
     outcome = job.outcome()
     report = (lambda fraction: progress_queue.put((job.row, fraction))) if progress_queue is not None else None
     try:
-        with pipeline.cache_root(True) as root:
-            prepared = pipeline.prepare(compose.load(job.script_ref), job.values, job.settings, root)
-            result = pipeline.deliver(prepared, job.values, job.settings, job.output, job.packaging, progress=report)
+        result = pipeline.render(job.script_ref, job.request(), job.output, job.packaging, progress=report)
         outcome.status, outcome.duration_s = Status.RENDERED, result.rendered.timeline.duration_s
     except SessiongenError as exc:
         outcome.status, outcome.error = Status.FAILED, str(exc)
