@@ -46,9 +46,10 @@ from sessiongen.speech.clips import Speaker
 from sessiongen.voicepack import source
 
 
-def load(ref: str) -> Script:
-    """A script by path or library id, or a composition (`a+b`, a session file), parsed."""
-    return compose.load(ref)
+def load(ref: str, language: str | None = None) -> Script:
+    """A script by path or library id, or a composition (`a+b`, a session file), parsed. Library
+    ids are looked up in `language` (a tag such as es; None: the library's own, English)."""
+    return compose.load(ref, language)
 
 
 def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:

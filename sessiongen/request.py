@@ -47,6 +47,7 @@ class SessionOptions:
     no_headphone_check: bool = False
     seed: int | None = None
     engine: str | None = None
+    language: str | None = None
     no_cache: bool = False
     voice_pack: Path | None = None
     allow_synthetic: bool = False
@@ -82,7 +83,7 @@ def session_request(given: SessionOptions) -> SessionRequest:
     overrides = from_fields({k: v for k, v in checked.items() if v is not None}, "command line", variables_ok=False, as_options=True).settings
     settings = DEFAULTS.but(**profile.settings).but(
         **overrides, voice=given.voice, bls=given.bls, bls_timbre=given.bls_tone, ambience=given.ambience,
-        engine=given.engine, mono=given.mono or None, headphone_check=False if given.no_headphone_check else None, duck_db=given.duck, bed_vary=given.ambience_vary or None,
+        engine=given.engine, language=given.language, mono=given.mono or None, headphone_check=False if given.no_headphone_check else None, duck_db=given.duck, bed_vary=given.ambience_vary or None,
         slow_ending=given.slow_ending or None, allow_synthetic=given.allow_synthetic or None,
         pronunciations=pronounce.merged(profile.settings.get("pronunciations", ()), given.say) or None,
     )

@@ -101,6 +101,11 @@ def json_option(help: str):
     return click.option("--json", "as_json", is_flag=True, help=help)
 
 
+LANGUAGE_OPTION = click.option(
+    "--language", metavar="TAG",
+    help="The library's language for technique ids: en or es (`sessiongen techniques --language es`) [default: en].",
+)
+
 SESSION_OPTIONS = [
     click.option("--var", "variables", multiple=True, callback=_parse_vars, metavar="KEY=VALUE", help="Set a script variable, e.g. --var name=Sam (repeatable)."),
     click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="A client profile (YAML); options given here override it."),
@@ -121,6 +126,7 @@ SESSION_OPTIONS = [
     click.option("--mono", is_flag=True, help="A speaker version: one channel, bilateral tones centred (and said so)."),
     click.option("--no-headphone-check", is_flag=True, help="Leave out the script's headphone check (the tone and word in each ear)."),
     click.option("--seed", type=int, help="Seed for everything random (beds, jitter); the same seed gives the same audio [default: 0]."),
+    LANGUAGE_OPTION,
     ENGINE_OPTION,
     click.option("--voice-pack", type=click.Path(file_okay=False, path_type=Path), metavar="PACK",
                  help="Speak with a clinician's recorded voice: a voice pack folder (see `sessiongen voice-pack`)."),

@@ -44,7 +44,7 @@ def render(script, output, session, fmt, bitrate, bit_depth, loudness, loudness_
                                bit_depth=int(bit_depth) if bit_depth else None, loudness_lufs=loudness, loudness_mode=loudness_mode)
     packaging = Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt,
                           review=report, client_id=request.profile.client_id)
-    parsed = pipeline.load(script)
+    parsed = pipeline.load(script, request.settings.language)
     variables = request.values_for(parsed)
     with pipeline.cache_root(request.use_cache) as root:
         prepared = pipeline.prepare(parsed, variables, settings, root)

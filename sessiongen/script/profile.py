@@ -15,16 +15,12 @@ from sessiongen.script import yamlfile
 from sessiongen.script.durations import WHOLE_NUMBER
 from sessiongen.script.limits import MAX_FIELD_CHARS
 from sessiongen.script.pacing import PAUSE_SCALE_RANGE
+from sessiongen.script.words import ENGLISH
 from sessiongen.sound import catalog
 from sessiongen.speech import pronounce
 
 PERSONAL = ("name", "pronouns", "safe_place", "cue_word", "anchor")
-ANCHORS = {
-    "breath": "the gentle movement of your breath",
-    "feet": "your feet on the floor",
-    "hands": "your hands, resting where they are",
-    "sounds": "the sounds around you",
-}
+ANCHORS = ENGLISH.anchors  # said in the script's language once personalised (script/words.anchor_in)
 
 
 def _text(value) -> str:
