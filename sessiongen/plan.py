@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from sessiongen.errors import SessiongenError
 from sessiongen.model.script import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Pause, Say, Script, Tone
 from sessiongen.model.timeline import Event, EventKind, Timeline
-from sessiongen.script.words import ENGLISH, Words, words_of
+from sessiongen.script.words import ENGLISH, Words, rate_for, words_of
 from sessiongen.settings import Settings
 from sessiongen.timefmt import compact_duration as format_duration
 
@@ -43,7 +43,8 @@ def texts_to_speak(script: Script, settings: Settings) -> dict[str, tuple[str, i
         texts += [words.mono_check] if settings.mono else list(words.headphone)
     if settings.mono and settings.bls and any(isinstance(n, (Bls, BlsOn)) for n in script.nodes):
         texts.append(words.mono_notice)
-    return {**phrases, **{t: (t, settings.rate_wpm) for t in texts}}
+    rate = rate_for(script.meta.language, settings.rate_wpm)
+    return {**phrases, **{t: (t, rate) for t in texts}}
 
 
 def plan(script: Script, clip_frames: dict[str, int], settings: Settings) -> Timeline:

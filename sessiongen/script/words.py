@@ -30,6 +30,7 @@ class Words:
     speaker_note: str  # added to the disclaimer in a speaker version
     units: tuple[tuple[str, str], tuple[str, str], tuple[str, str]]  # (one, many) hour, minute, second
     transcript: dict[str, str]  # the transcript's descriptions of sounds without words
+    rate_scale: float = 1.0  # the voice's rate is Settings.rate_wpm times this (a calm pace in syllables: docs/content-guidelines.md)
 
 
 ENGLISH = Words(
@@ -107,6 +108,7 @@ SPANISH = Words(
         "rounds": "{n} ronda|{n} rondas",
         "tone_alone": "[la respiración continúa, guiada solo por el tono, {n} ronda más]|[la respiración continúa, guiada solo por el tono, {n} rondas más]",
     },
+    rate_scale=0.92,
 )
 
 WORDS: dict[str, Words] = {"en": ENGLISH, "es": SPANISH}  # by primary language subtag
@@ -135,6 +137,11 @@ def anchor_in(value: str, language: str | None) -> str:
             if value.strip().lower() in (key, text.lower()):
                 return wanted[key]
     return value
+
+
+def rate_for(language: str | None, rate_wpm: int) -> int:
+    """The rate a voice speaks `language` at, for the rate asked for (English's own)."""
+    return round(rate_wpm * words_for(language).rate_scale)
 
 
 def spoken_duration(duration_s: float, language: str | None = None) -> str:
