@@ -249,7 +249,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
         raise SessiongenError(f"{shown(exc.object)}: not valid UTF-8 text (an undecodable byte in an argument or file name): use UTF-8") from None
     info = TagInfo(
         title=_tag_title(script, values, packaging), artist=packaging.artist, album=packaging.album,
-        comment=delivery.comment(settings), cover=cover, cover_mime=mime, params=params,
+        comment=delivery.comment(settings, script.meta.language), cover=cover, cover_mime=mime, params=params,
         chapters=chapter_spans(prepared.timeline),
     )
     rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)

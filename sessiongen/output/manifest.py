@@ -15,13 +15,10 @@ from pathlib import Path
 from sessiongen import __version__
 from sessiongen.model.script import Bls, BlsOn, Script
 from sessiongen.output.packaging import Packaging
+from sessiongen.script.words import ENGLISH, words_for
 from sessiongen.settings import Settings
 
-DISCLAIMER = (
-    "This recording supports relaxation and self-regulation. It is not a treatment and does not "
-    "replace a clinician. Do not listen while driving or operating machinery. Stop if you feel "
-    "overwhelmed and contact your clinician or local emergency services."
-)
+DISCLAIMER = ENGLISH.disclaimer
 
 
 def _sha256_file(path: str) -> str:
@@ -79,10 +76,10 @@ def render_params(script: Script, values: dict[str, str], settings: Settings, vo
     }
 
 
-def comment(settings: Settings) -> str:
-    if settings.mono:
-        return DISCLAIMER + " Speaker version: the bilateral tones are centred, not alternating."
-    return DISCLAIMER
+def comment(settings: Settings, language: str | None = None) -> str:
+    """The general-wellness disclaimer for the tags, in the session's language."""
+    words = words_for(language)
+    return f"{words.disclaimer} {words.speaker_note}" if settings.mono else words.disclaimer
 
 
 def inputs_hash(script: Script, values: dict[str, str], settings: Settings, engine_identity: str, packaging: Packaging) -> str:
