@@ -34,17 +34,24 @@ def texts_to_speak(script: Script, settings: Settings) -> dict[str, tuple[str, i
     """Every phrase the voice will say (narration, breathing cues, headphone-check words), as
     clip key -> (text, rate in words per minute)."""
     phrases = {phrase_key(n.text, n.rate_wpm): (n.text, n.rate_wpm or settings.rate_wpm) for n in script.nodes if isinstance(n, Say)}
-    words, texts = words_of(script.meta), []
-    voiced = [n for n in script.nodes if isinstance(n, Breathe) and n.cues != "tone"]
-    if voiced:
-        longest_s = max(max(n.in_s, n.hold_s, n.out_s, n.hold_out_s) for n in voiced)
-        texts += list(words.breathe_cues.values()) + list(words.counts[: max(0, int(longest_s) - 1)])
+    words, texts = words_of(script.meta), breathing_words(script)
     if any(isinstance(n, HeadphoneCheck) for n in script.nodes):
         texts += [words.mono_check] if settings.mono else list(words.headphone)
     if settings.mono and settings.bls and any(isinstance(n, (Bls, BlsOn)) for n in script.nodes):
         texts.append(words.mono_notice)
     rate = rate_for(script.meta.language, settings.rate_wpm)
     return {**phrases, **{t: (t, rate) for t in texts}}
+
+
+def breathing_words(script: Script) -> list[str]:
+    """What the voice may say in the script's breathing exercises: each phase's cue, and in a
+    language that counts, the numbers up to its longest phase."""
+    voiced = [n for n in script.nodes if isinstance(n, Breathe) and n.cues != "tone"]
+    if not voiced:
+        return []
+    words = words_of(script.meta)
+    longest_s = max(max(n.in_s, n.hold_s, n.out_s, n.hold_out_s) for n in voiced)
+    return [*words.breathe_cues.values(), *words.counts[: max(0, int(longest_s) - 1)]]
 
 
 def plan(script: Script, clip_frames: dict[str, int], settings: Settings) -> Timeline:
