@@ -185,7 +185,10 @@ def _breathe_cues(timeline: Timeline, event: Event) -> list[Cue]:
 
 def _phase_frames(timeline: Timeline, event: Event, cue_text: str) -> int:
     """How long the breathing phase a spoken cue announces lasts (0 if unknown)."""
-    phase = {text: phase for phase, text in words_for(timeline.language).breathe_cues.items()}.get(cue_text)
+    words = words_for(timeline.language)
+    if cue_text in words.counts:  # "dos", "tres": each number stands for its second
+        return timeline.rate_hz
+    phase = {text: phase for phase, text in words.breathe_cues.items()}.get(cue_text)
     return round(getattr(event.breathe, f"{phase}_s") * timeline.rate_hz) if phase else 0
 
 
