@@ -243,18 +243,19 @@ def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int, words: 
             said_frames = clip_frames.get(text, 0)
             if length_s > 0 and said_frames <= length_s * rate:
                 cues.append((int(round(elapsed_s * rate)), text, 0.0))
-                if said_frames <= rate:  # the count starts on the next second
-                    cues += _counts(words.counts, elapsed_s, length_s, clip_frames, rate)
+                cues += _counts(words.counts, elapsed_s, length_s, said_frames / rate, clip_frames, rate)
             elapsed_s += length_s
     return tuple(cues)
 
 
-def _counts(counts: tuple[str, ...], start_s: float, length_s: float, clip_frames: dict[str, int], rate: int) -> list[tuple[int, str, float]]:
-    """'dos' at one second into the phase, 'tres' at two, ... while each fits its second."""
+def _counts(counts: tuple[str, ...], start_s: float, length_s: float, cue_s: float, clip_frames: dict[str, int], rate: int) -> list[tuple[int, str, float]]:
+    """'dos' at one second into the phase, 'tres' at two, ...: each on its whole second once the
+    phase's cue has been said, while each fits before the next second."""
     out = []
     for second, word in enumerate(counts[: max(0, int(length_s) - 1)], start=1):
-        room_s = min(1.0, length_s - second)
-        if clip_frames.get(word, 0) > room_s * rate:
+        if second < cue_s:
+            continue  # still saying the cue: this second goes unspoken
+        if clip_frames.get(word, 0) > min(1.0, length_s - second) * rate:
             break
         out.append((int(round((start_s + second) * rate)), word, 0.0))
     return out

@@ -132,9 +132,9 @@ def test_spanish_breathing_cues_count_in_spanish():
     tl = _prepared("box-breathing").timeline
     breathe = [e for e in tl.events if e.kind == "breathe"]
     first = [(round(tl.seconds(offset), 2), text) for offset, text, _ in breathe[0].cues]
-    assert first[:4] == [(0.0, "Inhala."), (1.0, "dos"), (2.0, "tres"), (3.0, "Sostén.")]  # in=3 hold=3 ...
+    assert first[:4] == [(0.0, "Inhala."), (1.0, "dos"), (2.0, "tres"), (3.0, "Retén.")]  # in=3 hold=3 ...
     words = {text for e in breathe for _, text, _ in e.cues}
-    assert {"Inhala.", "Sostén.", "Exhala.", "Descansa.", "dos", "tres", "cuatro"} <= words
+    assert {"Inhala.", "Retén.", "Exhala.", "Pausa.", "dos", "tres", "cuatro"} <= words
     assert not words & {"Breathe in.", "Hold.", "Breathe out.", "Rest."}
     for event in breathe:  # every count on a whole second of its phase
         assert all(abs(tl.seconds(offset) - round(tl.seconds(offset))) < 1e-3 for offset, _, _ in event.cues)
@@ -160,7 +160,7 @@ def test_nothing_the_voice_says_in_spanish_is_english(technique_id):
 def test_a_spanish_transcript_and_tags_are_spanish():
     prepared = _prepared("box-breathing")
     text = " ".join(sidecars.vtt(prepared.timeline).split())  # caption lines joined
-    for wanted in ("[campana]", "[respiración guiada: inhala 4, sostén 4, exhala 4, pausa 4 segundos, 8 rondas]", "[silencio, ", "Inhala. ",
+    for wanted in ("[campana]", "[respiración guiada: inhala 4, retén 4, exhala 4, pausa 4 segundos, 8 rondas]", "[silencio, ", "Inhala. ",
                    "[la respiración continúa, guiada solo por el tono, 6 rondas más]"):
         assert wanted in text, wanted
     assert not re.search(r"\[(bell|silence|paced breathing|breathing continues)", text)
@@ -205,3 +205,45 @@ def test_render_and_plan_take_the_language():
     assert planned.exit_code == 0 and "Respiración cuadrada" in planned.output and "# Llegada" in planned.output
     refused = CliRunner().invoke(cli, ["render", "tre-release", "--language", "es", "--engine", "fake"])
     assert refused.exit_code == 1 and "no Spanish (es) version" in refused.output and "Traceback" not in refused.output
+
+
+def _breathing_plan(language: str, inhala_s: float):
+    from sessiongen.plan import plan
+
+    text = f"---\nlanguage: {language}\n---\nReady.\n\n[breathe in=4 out=3 rounds=1 cues=voice]\n"
+    script = personalise(parser.parse_text(text))
+    settings = Settings()
+    frames = {key: int(0.5 * settings.sample_rate_hz) for key in texts_to_speak(script, settings)}
+    frames["Inhala."] = int(inhala_s * settings.sample_rate_hz)
+    tl = plan(script, frames, settings)
+    event = next(e for e in tl.events if e.kind == "breathe")
+    return [(round(tl.seconds(offset), 2), text) for offset, text, _ in event.cues]
+
+
+def test_a_count_waits_for_its_cue_and_english_does_not_count():
+    assert _breathing_plan("es", 0.5) == [(0.0, "Inhala."), (1.0, "dos"), (2.0, "tres"), (3.0, "cuatro"), (4.0, "Exhala."), (5.0, "dos"), (6.0, "tres")]
+    assert _breathing_plan("es", 1.5) == [(0.0, "Inhala."), (2.0, "tres"), (3.0, "cuatro"), (4.0, "Exhala."), (5.0, "dos"), (6.0, "tres")]
+    assert _breathing_plan("en", 0.5) == [(0.0, "Breathe in."), (4.0, "Breathe out.")]
+
+
+@pytest.mark.e2e
+def test_the_spanish_voice_speaks_every_count_and_the_check(tmp_path):
+    """espeak-ng's Spanish (pyttsx3): each cue and number fits its second, the voice chosen speaks
+    Spanish, and the rendered file is as long as planned."""
+    import soundfile
+
+    from sessiongen import speech
+
+    settings = Settings(engine="pyttsx3", minutes=20)
+    with pipeline.cache_root(True) as root:
+        prepared = pipeline.prepare(pipeline.load("box-breathing+safe-place", "es"), {}, settings, root)
+        delivery = pipeline.deliver(prepared, {}, settings, tmp_path / "sesion.wav")
+    voice = next(v for v in speech.list_voices("pyttsx3") if v.id == prepared.voice.split("+")[0])
+    assert any(lang.startswith("es") for lang in voice.languages)
+    for event in (e for e in prepared.timeline.events if e.kind == "breathe"):
+        said = [text for _, text, _ in event.cues]
+        assert said[:8] == ["Inhala.", "dos", "tres", "Retén.", "dos", "tres", "Exhala.", "dos"] or said[:4] == ["Inhala.", "dos", "tres", "cuatro"]
+    check = next(e for e in prepared.timeline.events if e.kind == "headphone-check")
+    assert [text for _, text, _ in check.cues] == ["Izquierda.", "Derecha."]
+    info = soundfile.info(str(delivery.rendered.path))
+    assert abs(info.frames / info.samplerate - prepared.timeline.duration_s) < 0.05

@@ -72,7 +72,7 @@ ENGLISH = Words(
 )
 
 SPANISH = Words(
-    breathe_cues={"in": "Inhala.", "hold": "Sostén.", "out": "Exhala.", "hold_out": "Descansa."},
+    breathe_cues={"in": "Inhala.", "hold": "Retén.", "out": "Exhala.", "hold_out": "Pausa."},
     counts=("dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez",
             "once", "doce", "trece", "catorce", "quince", "dieciséis", "diecisiete", "dieciocho", "diecinueve", "veinte"),
     headphone=("Izquierda.", "Derecha."),
@@ -104,7 +104,7 @@ SPANISH = Words(
         "tones_only": "solo tonos bilaterales",
         "tones": "tonos bilaterales",
         "breathing": "[respiración guiada: {timing} segundos, {rounds}]",
-        "phases": "inhala|sostén|exhala|pausa",
+        "phases": "inhala|retén|exhala|pausa",
         "rounds": "{n} ronda|{n} rondas",
         "tone_alone": "[la respiración continúa, guiada solo por el tono, {n} ronda más]|[la respiración continúa, guiada solo por el tono, {n} rondas más]",
     },
