@@ -161,7 +161,12 @@ def test_renders_with_the_fake_engine(language, technique_id):
 # is 119-158 syllables a minute; Spanish is spoken at about 1.26 times English's syllable rate
 # for the same pace of meaning, hence 150-200 (docs/content-guidelines.md, "En español").
 CALM_PACE = {"en": ("words", 90, 120), "es": ("syllables", 150, 200)}
-REAL_VOICES = [("en", "piper", None), ("en", "pyttsx3", None), ("es", "pyttsx3", None), ("es", "kokoro", "ef_dora")]
+REAL_VOICES = [
+    pytest.param("en", "piper", None, id="en-piper"),
+    pytest.param("en", "pyttsx3", None, id="en-pyttsx3"),
+    pytest.param("es", "pyttsx3", None, id="es-pyttsx3"),
+    pytest.param("es", "kokoro", "ef_dora", id="es-kokoro-ef_dora", marks=pytest.mark.slow),  # a neural sweep: make test-all
+]
 
 
 def _real_voice_or_skip(engine: str, voice: str | None) -> None:
@@ -174,7 +179,7 @@ def _real_voice_or_skip(engine: str, voice: str | None) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize(("language", "engine", "voice"), REAL_VOICES, ids=[f"{lang}-{e}{'-' + v if v else ''}" for lang, e, v in REAL_VOICES])
+@pytest.mark.parametrize(("language", "engine", "voice"), REAL_VOICES)
 def test_planned_length_and_pace_with_the_real_voice(language, engine, voice):
     """Nominal durations are reachable and narration paces in the language's calm band, as
     heard, with each real voice (espeak-ng through pyttsx3 for both languages, the neural voices)."""
