@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sessiongen import timefmt
 from sessiongen.model.script import Meta
 
 
@@ -53,7 +54,7 @@ ENGLISH = Words(
         "overwhelmed and contact your clinician or local emergency services."
     ),
     speaker_note="Speaker version: the bilateral tones are centred, not alternating.",
-    units=(("hour", "hours"), ("minute", "minutes"), ("second", "seconds")),
+    units=timefmt.ENGLISH_UNITS,
     transcript={
         "headphone": "[a tone in the left ear, then the right]",
         "underlay_begin": "[bilateral tones begin under the voice]",
@@ -146,10 +147,7 @@ def rate_for(language: str | None, rate_wpm: int) -> int:
 
 def spoken_duration(duration_s: float, language: str | None = None) -> str:
     """'30 seconds', '1 minute 30 seconds' (whole seconds, at least 1), in the language's words."""
-    hours, rest = divmod(max(1, round(duration_s)), 3600)
-    minutes, seconds = divmod(rest, 60)
-    units = words_for(language).units
-    return " ".join(f"{n} {unit[n != 1]}" for n, unit in zip((hours, minutes, seconds), units) if n)
+    return timefmt.spoken_duration(duration_s, words_for(language).units)
 
 
 def plural(template: str, n: int) -> str:
