@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo studio test lint fuzz bench clean
+.PHONY: install demo studio test test-all lint fuzz bench clean
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ lint: install
 	$(BIN)/ruff check sessiongen tests benchmarks
 
 test: install lint
+	sh tests/browser/setup.sh
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Everything, with the slow real-voice sweeps (e.g. the Spanish library with Kokoro's ef_dora).
+test-all: install lint
 	sh tests/browser/setup.sh
 	$(BIN)/python -m pytest -q
 

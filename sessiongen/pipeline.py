@@ -45,9 +45,10 @@ from sessiongen.speech.clips import Speaker
 from sessiongen.voicepack import source as voicepack_source
 
 
-def load(ref: str) -> Script:
-    """A script by path or library id, or a composition (`a+b`, a session file), parsed."""
-    return compose.load(ref)
+def load(ref: str, language: str | None = None) -> Script:
+    """A script by path or library id, or a composition (`a+b`, a session file), parsed. Library
+    ids are looked up in `language` (a tag such as es; None: the library's own, English)."""
+    return compose.load(ref, language)
 
 
 def render(ref: str, request: SessionRequest, output: Path | None = None, packaging: Packaging | None = None, progress=None) -> Delivery:
@@ -55,7 +56,7 @@ def render(ref: str, request: SessionRequest, output: Path | None = None, packag
     values, speak, plan, render and deliver (into output/ID[-NAME].FORMAT when no file is given;
     a missing folder is made, and removed again if the delivery fails)."""
     packaging = packaging or Packaging()
-    script = load(ref)
+    script = load(ref, request.settings.language)
     values = request.values_for(script)
     with cache_root(request.use_cache) as root:
         prepared = prepare(script, values, request.settings, root)
@@ -242,7 +243,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
         raise SessiongenError(f"{shown(exc.object)}: not valid UTF-8 text (an undecodable byte in an argument or file name): use UTF-8") from None
     info = TagInfo(
         title=_tag_title(script, values, packaging), artist=packaging.artist, album=packaging.album,
-        comment=delivery.comment(settings), cover=cover, cover_mime=mime, params=params,
+        comment=delivery.comment(settings, script.meta.language), cover=cover, cover_mime=mime, params=params,
         chapters=chapter_spans(prepared.timeline),
     )
     rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)

@@ -13,13 +13,14 @@ from sessiongen.model.script import Ambience, Bell, Bls, BlsOff, BlsOn, Breathe,
 from sessiongen.model.timeline import Event, EventKind, Timeline
 from sessiongen.settings import Settings
 from sessiongen.timefmt import compact_duration as format_duration
+from sessiongen.words import ENGLISH, Words, rate_for, words_of
 
 DEFAULT_BED = "brown"
-BREATHE_CUES = {"in": "Breathe in.", "hold": "Hold.", "out": "Breathe out.", "hold_out": "Rest."}
-HEADPHONE_WORDS = ("Left.", "Right.")
+BREATHE_CUES = ENGLISH.breathe_cues  # each language's own: words.py
+HEADPHONE_WORDS = ENGLISH.headphone
 HEADPHONE_BEEP_S = 0.5
-MONO_NOTICE = "This is the speaker version, so the tones sound in the centre rather than moving between your ears."
-MONO_CHECK = "This is the speaker version, so there is no left and right check."
+MONO_NOTICE = ENGLISH.mono_notice
+MONO_CHECK = ENGLISH.mono_check
 VOICED_ROUNDS = 2  # cues=both: spoken for the first rounds, tone only after
 MAX_SESSION_S = 4 * 3600.0
 
@@ -33,14 +34,24 @@ def texts_to_speak(script: Script, settings: Settings) -> dict[str, tuple[str, i
     """Every phrase the voice will say (narration, breathing cues, headphone-check words), as
     clip key -> (text, rate in words per minute)."""
     phrases = {phrase_key(n.text, n.rate_wpm): (n.text, n.rate_wpm or settings.rate_wpm) for n in script.nodes if isinstance(n, Say)}
-    texts = []
-    if any(isinstance(n, Breathe) and n.cues != "tone" for n in script.nodes):
-        texts += list(BREATHE_CUES.values())
+    words, texts = words_of(script.meta), breathing_words(script)
     if any(isinstance(n, HeadphoneCheck) for n in script.nodes):
-        texts += [MONO_CHECK] if settings.mono else list(HEADPHONE_WORDS)
+        texts += [words.mono_check] if settings.mono else list(words.headphone)
     if settings.mono and settings.bls and any(isinstance(n, (Bls, BlsOn)) for n in script.nodes):
-        texts.append(MONO_NOTICE)
-    return {**phrases, **{t: (t, settings.rate_wpm) for t in texts}}
+        texts.append(words.mono_notice)
+    rate = rate_for(script.meta.language, settings.rate_wpm)
+    return {**phrases, **{t: (t, rate) for t in texts}}
+
+
+def breathing_words(script: Script) -> list[str]:
+    """What the voice may say in the script's breathing exercises: each phase's cue, and in a
+    language that counts, the numbers up to its longest phase."""
+    voiced = [n for n in script.nodes if isinstance(n, Breathe) and n.cues != "tone"]
+    if not voiced:
+        return []
+    words = words_of(script.meta)
+    longest_s = max(max(n.in_s, n.hold_s, n.out_s, n.hold_out_s) for n in voiced)
+    return [*words.breathe_cues.values(), *words.counts[: max(0, int(longest_s) - 1)]]
 
 
 def plan(script: Script, clip_frames: dict[str, int], settings: Settings) -> Timeline:
@@ -75,13 +86,13 @@ class _Step:
     clip: str = ""
 
 
-def _headphone_step(node: HeadphoneCheck, clip_frames: dict[str, int], settings: Settings) -> _Step:
+def _headphone_step(node: HeadphoneCheck, clip_frames: dict[str, int], settings: Settings, words: Words) -> _Step:
     """A tone then "Left." in the left ear only, then the same on the right (in mono: a notice)."""
     rate = settings.sample_rate_hz
     if settings.mono:
-        return _Step("speech", clip_frames[MONO_CHECK], text=MONO_CHECK)
+        return _Step("speech", clip_frames[words.mono_check], text=words.mono_check)
     cues, beeps, clock = [], [], 0
-    for word, pan in zip(HEADPHONE_WORDS, (-1.0, 1.0)):
+    for word, pan in zip(words.headphone, (-1.0, 1.0)):
         beeps.append((clock, pan))
         clock += int(0.6 * rate)
         cues.append((clock, word, pan))
@@ -96,11 +107,12 @@ def _steps(script: Script, clip_frames: dict[str, int], settings: Settings) -> l
     steps = [_Step("pause", frames(settings.lead_in_s), text="lead-in")]
     last_say: Say | None = None
     notice_due = settings.mono and settings.bls
+    words = words_of(script.meta)
     for node in script.nodes:
         if notice_due and isinstance(node, (Bls, BlsOn)):  # the speaker version says what it does
             if last_say is not None:
                 steps.append(_Step("pause", frames(settings.paragraph_gap_s), text="gap"))
-            steps += [_Step("speech", clip_frames[MONO_NOTICE], text=MONO_NOTICE), _Step("pause", frames(settings.paragraph_gap_s), text="gap")]
+            steps += [_Step("speech", clip_frames[words.mono_notice], text=words.mono_notice), _Step("pause", frames(settings.paragraph_gap_s), text="gap")]
             notice_due, last_say = False, None
         if isinstance(node, Say):
             if last_say is not None:
@@ -121,9 +133,9 @@ def _steps(script: Script, clip_frames: dict[str, int], settings: Settings) -> l
         elif isinstance(node, Bell):
             steps.append(_Step("bell", frames(settings.bell_s), node, text="bell"))
         elif isinstance(node, HeadphoneCheck):
-            steps.append(_headphone_step(node, clip_frames, settings))
+            steps.append(_headphone_step(node, clip_frames, settings, words))
         elif isinstance(node, Breathe):
-            cues = _breathe_cues(node, clip_frames, rate)
+            cues = _breathe_cues(node, clip_frames, rate, words)
             steps.append(_Step("breathe", frames(node.round_s * node.rounds), node, cues=cues))
     steps.append(_Step("pause", frames(settings.tail_s), text="tail"))
     return steps
@@ -181,11 +193,12 @@ def _lay_out(script: Script, steps: list[_Step], settings: Settings, fraction: f
     if clock > MAX_SESSION_S * settings.sample_rate_hz:
         raise SessiongenError(f"the session would be {format_duration(clock / settings.sample_rate_hz)} long; the limit is 4 hours")
     if not chapters or chapters[0][1] > 0:
-        chapters.insert(0, (script.meta.title or "Opening", 0))
+        chapters.insert(0, (script.meta.title or words_of(script.meta).opening_title, 0))
     events.sort(key=lambda e: (e.start, e.under))
     return Timeline(
         rate_hz=settings.sample_rate_hz, frames=clock, chapters=tuple(chapters), events=tuple(events),
         title=script.meta.title, seed=settings.seed, elastic_fraction=fraction, range_frames=range_frames,
+        language=script.meta.language,
     )
 
 
@@ -215,8 +228,10 @@ def _event_for(step: _Step, start: int, chapter: int, settings: Settings) -> Eve
     return Event(step.kind, start, step.frames, chapter, text=step.text, elastic=step.elastic, cues=step.cues, beeps=step.beeps, clip=clip)
 
 
-def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int) -> tuple[tuple[int, str, float], ...]:
-    """Spoken cues at the start of each phase, where the words fit inside the phase."""
+def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int, words: Words) -> tuple[tuple[int, str, float], ...]:
+    """Spoken cues at the start of each phase, where the words fit inside the phase; in a
+    language that counts (words.counts), its numbers on each following whole second that
+    holds them ("Inhala", "dos", "tres", "cuatro")."""
     if node.cues == "tone":
         return ()
     rounds = node.rounds if node.cues == "voice" else min(node.rounds, VOICED_ROUNDS)
@@ -224,8 +239,23 @@ def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int) -> tupl
     cues, elapsed_s = [], 0.0
     for _ in range(rounds):
         for name, length_s in phases:
-            text = BREATHE_CUES[name]
-            if length_s > 0 and clip_frames.get(text, 0) <= length_s * rate:
+            text = words.breathe_cues[name]
+            said_frames = clip_frames.get(text, 0)
+            if length_s > 0 and said_frames <= length_s * rate:
                 cues.append((int(round(elapsed_s * rate)), text, 0.0))
+                cues += _counts(words.counts, elapsed_s, length_s, said_frames / rate, clip_frames, rate)
             elapsed_s += length_s
     return tuple(cues)
+
+
+def _counts(counts: tuple[str, ...], start_s: float, length_s: float, cue_s: float, clip_frames: dict[str, int], rate: int) -> list[tuple[int, str, float]]:
+    """'dos' at one second into the phase, 'tres' at two, ...: each on its whole second once the
+    phase's cue has been said, while each fits before the next second."""
+    out = []
+    for second, word in enumerate(counts[: max(0, int(length_s) - 1)], start=1):
+        if second < cue_s:
+            continue  # still saying the cue: this second goes unspoken
+        if clip_frames.get(word, 0) > min(1.0, length_s - second) * rate:
+            break
+        out.append((int(round((start_s + second) * rate)), word, 0.0))
+    return out

@@ -14,6 +14,7 @@ class Settings:
     # narration
     engine: str | None = None  # None: the neural voice (piper), or pyttsx3 where it cannot be loaded
     voice: str | None = None  # None: the engine's default voice for the script's language
+    language: str | None = None  # the library's language for technique ids (es, ...); None: English, the script's own
     rate_wpm: int = 105  # espeak-ng's nominal rate (it speaks ~1.26x that within a phrase; piper is paced to match); ~115 wpm with the gaps
     noise_scale: float = 0.5  # piper: variation of the voice's sound (its default 0.667; benchmarks/piper_settings.py)
     noise_w_scale: float = 0.3  # piper: variation of phoneme lengths (its default 0.8); lower keeps a slow pace steady

@@ -32,13 +32,16 @@ def mmss(duration_s: float) -> str:
     return f"{minutes:02d}:{seconds:02d}"
 
 
-def spoken_duration(duration_s: float) -> str:
-    """'30 seconds', '1 minute 30 seconds', '1 hour 5 minutes' (whole seconds, at least 1).
+ENGLISH_UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
+
+
+def spoken_duration(duration_s: float, units: tuple = ENGLISH_UNITS) -> str:
+    """'30 seconds', '1 minute 30 seconds', '1 hour 5 minutes' (whole seconds, at least 1), with
+    the (one, many) names of hours, minutes and seconds in `units` (a language's: words.py).
     Used by the transcript's descriptions of silences and bilateral sets (VTT, SRT, LRC)."""
     hours, rest = divmod(max(1, round(duration_s)), 3600)
     minutes, seconds = divmod(rest, 60)
-    parts = [(hours, "hour"), (minutes, "minute"), (seconds, "second")]
-    return " ".join(f"{n} {unit}{'s' * (n != 1)}" for n, unit in parts if n)
+    return " ".join(f"{n} {unit[n != 1]}" for n, unit in zip((hours, minutes, seconds), units) if n)
 
 
 def vtt_timestamp(seconds: float) -> str:

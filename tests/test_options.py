@@ -121,7 +121,7 @@ def test_the_studio_forms_have_a_field_for_each_studio_option(tmp_path):
 
 
 def test_a_profile_and_a_roster_take_every_profile_option(tmp_path):
-    good = {"minutes": "10", "engine": "fake", "voice": "fake/en", "voice_pack": str(tmp_path), "allow_synthetic": "yes",
+    good = {"minutes": "10", "engine": "fake", "voice": "fake/en", "language": "es", "voice_pack": str(tmp_path), "allow_synthetic": "yes",
             "pronunciations": "Sam=sahm", "rate": "120", "pause_scale": "1.2", "slow_ending": "yes", "bls": "no", "bls_rate": "0.8",
             "bls_tone": "chime", "bls_depth": "80", "bls_level": "-8", "bls_under_level": "-16", "headphone_check": "no", "mono": "yes",
             "ambience": "rain", "ambience_vary": "yes", "bed_level": "-20", "duck": "9", "seed": "4", "loudness": "-18",

@@ -91,7 +91,7 @@ def test_a_users_own_script_needs_only_what_it_says(tmp_path, name, text, script
 def test_a_library_script_still_needs_every_key(tmp_path, monkeypatch):
     from sessiongen.script import library
 
-    monkeypatch.setattr(library, "scripts_dir", lambda: tmp_path)
+    monkeypatch.setattr(library, "scripts_dir", lambda language=None: tmp_path)
     (tmp_path / "only-id.md").write_text("---\nid: only-id\n---\nText.\n", encoding="utf-8")
     (tmp_path / "bare.md").write_text("# Hello\nText.\n", encoding="utf-8")
     with pytest.raises(ScriptError, match="missing front-matter keys 'title', 'category', 'summary', 'duration'"):

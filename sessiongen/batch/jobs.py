@@ -53,7 +53,7 @@ def speak_ahead(jobs: list[Job]) -> tuple[list[Job], list[Outcome]]:
     with pipeline.cache_root(True) as root:
         for job in jobs:
             try:
-                pipeline.prepare(compose.load(job.script_ref), job.values, job.settings, root)
+                pipeline.prepare(compose.load(job.script_ref, job.settings.language), job.values, job.settings, root)
                 ready.append(job)
             except SessiongenError as exc:
                 failed.append(job.outcome(Status.FAILED, str(exc)))

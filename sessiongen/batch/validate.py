@@ -64,10 +64,10 @@ class _Validator:
             raise SessiongenError(f"{what} {path.name} is outside the data folder: use a technique id, a saved client or a bed name")
         return path
 
-    def script(self, technique: str):
-        if technique not in self.scripts:
-            self.scripts[technique] = compose.load(self.script_ref(technique))
-        return self.scripts[technique]
+    def script(self, technique: str, language: str | None):
+        if (technique, language) not in self.scripts:
+            self.scripts[technique, language] = compose.load(self.script_ref(technique), language)
+        return self.scripts[technique, language]
 
     def profile(self, name: str) -> Profile:
         if name not in self.profiles:
@@ -82,13 +82,13 @@ class _Validator:
         client_id, technique = str(row.get("client_id") or "").strip(), str(row.get("technique") or "").strip()
         if not client_id or not technique:
             raise SessiongenError("client_id and technique must not be empty")
-        script = self.script(technique)
-        declared = script.meta.defaults
         base = self.profile(str(row["profile"]).strip()) if str(row.get("profile") or "").strip() else Profile()
-        fields, variables = _split_columns(row, declared)
-        client = base.merged(from_fields(fields, "column"))
-        values = {**client.values_for(declared), **variables}
+        client = base.merged(from_fields({k: v for k, v in row.items() if k in FIELDS}, "column"))
         settings = check_settings(self.options.base.but(**client.settings))
+        script = self.script(technique, settings.language)  # the row's language picks the script
+        declared = script.meta.defaults
+        variables = _variables(row, declared)
+        values = {**client.values_for(declared), **variables}
         if settings.ambience and Path(settings.ambience).is_absolute():
             self.confined(Path(settings.ambience), "the bed")
         values_for(script, values)  # unknown variables name themselves
@@ -144,22 +144,20 @@ def _check_cells(row: dict) -> None:
             raise SessiongenError(f"the cell '{shorten(key)}' is longer than the limit of {MAX_CELL_CHARS:,} characters: shorten it")
 
 
-def _split_columns(row: dict, declared: dict) -> tuple[dict, dict]:
-    """Profile fields, and script variables named as columns; anything else is an error."""
-    fields, variables = {}, {}
+def _variables(row: dict, declared: dict) -> dict:
+    """Script variables named as columns (the profile fields are read already); any other column is an error."""
+    variables = {}
     for key, value in row.items():
-        if key in RESERVED:
+        if key in RESERVED or key in FIELDS:
             continue
-        if key in FIELDS:
-            fields[key] = value
-        elif key in declared:
+        if key in declared:
             if isinstance(value, (list, dict)):
                 raise SessiongenError(f"the cell '{shorten(key)}' must be text, not a list or a mapping")
             if value not in (None, ""):
                 variables[key] = str(value)
         else:
             raise SessiongenError(f"unknown column '{key}'{suggest(key, list(FIELDS) + list(declared))}: not a profile field or a variable of this technique")
-    return fields, variables
+    return variables
 
 
 def check_options(options: BatchOptions) -> None:
@@ -205,7 +203,7 @@ def check_job(job: Job) -> Outcome:
     outcome = job.outcome(Status.VALID)
     try:
         with pipeline.cache_root(True) as root:
-            outcome.duration_s = pipeline.prepare(compose.load(job.script_ref), job.values, job.settings, root).timeline.duration_s
+            outcome.duration_s = pipeline.prepare(compose.load(job.script_ref, job.settings.language), job.values, job.settings, root).timeline.duration_s
     except SessiongenError as exc:
         outcome.status, outcome.error = Status.INVALID, str(exc)
     return outcome

@@ -124,6 +124,7 @@ def with_options(group: str, extra=()):
 
 
 ENGINE_OPTION = click_option(options.BY_NAME["engine"])
+LANGUAGE_OPTION = click_option(options.BY_NAME["language"])
 
 SESSION_INPUTS = [
     click.option("--var", "variables", multiple=True, callback=_parse_vars, metavar="KEY=VALUE", help="Set a script variable, e.g. --var name=Sam (repeatable)."),

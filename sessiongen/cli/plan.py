@@ -22,7 +22,7 @@ from sessiongen.timefmt import clock, compact_duration
 def plan(script, session, as_json, png):
     """Show the timeline of a session without rendering audio."""
     request = session_request(session)
-    parsed = pipeline.load(script)
+    parsed = pipeline.load(script, request.settings.language)
     with pipeline.cache_root(request.use_cache) as root:
         tl = pipeline.prepare(parsed, request.values_for(parsed), request.settings, root).timeline
     if png is not None:

@@ -6,7 +6,7 @@ import click
 
 from sessiongen import pipeline
 from sessiongen.cli.group import Group
-from sessiongen.cli.options import ENGINE_OPTION, json_option
+from sessiongen.cli.options import ENGINE_OPTION, LANGUAGE_OPTION, json_option
 from sessiongen.output.jsontext import json_text
 from sessiongen.script import library, parser
 from sessiongen.settings import DEFAULTS
@@ -16,13 +16,14 @@ from sessiongen.timefmt import clock, compact_duration
 @click.group(cls=Group, invoke_without_command=True)
 @json_option("Print the list as JSON.")
 @click.option("--category", help="Only techniques of this category.")
+@LANGUAGE_OPTION
 @click.pass_context
-def techniques(ctx, as_json, category):
-    """List the technique library; `techniques show ID` describes one."""
+def techniques(ctx, as_json, category, language):
+    """List the technique library (in English, or --language es); `techniques show ID` describes one."""
     if ctx.invoked_subcommand is not None:
         return
     rows = []
-    for path in library.technique_paths().values():
+    for path in library.listed_paths(language).values():
         meta = parser.parse_file(path).meta
         if category is None or meta.category == category:
             rows.append({"id": meta.id, "title": meta.title, "category": meta.category, "duration_s": meta.duration_s, "summary": meta.summary})
@@ -37,9 +38,10 @@ def techniques(ctx, as_json, category):
 @click.argument("technique", metavar="TECHNIQUE_ID|SCRIPT")
 @json_option("Print the description as JSON.")
 @ENGINE_OPTION
-def show(technique, as_json, engine):
+@LANGUAGE_OPTION
+def show(technique, as_json, engine, language):
     """Summary, cautions, variables and the chapter outline with planned start times."""
-    script = pipeline.load(technique)
+    script = pipeline.load(technique, language)
     with pipeline.cache_root(True) as root:
         tl = pipeline.prepare(script, {}, DEFAULTS.but(engine=engine), root).timeline
     info = pipeline.outline(script, tl)

@@ -58,6 +58,7 @@ class Timeline:
     seed: int = 0
     elastic_fraction: float = 0.0
     range_frames: tuple[int, int] = (0, 0)  # shortest and longest the script can be
+    language: str = "en"  # the script's: the transcript's descriptions follow it (words.py)
 
     @property
     def duration_s(self) -> float:

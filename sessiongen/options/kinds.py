@@ -228,3 +228,20 @@ class Folder:
 
     def recorded(self, value):
         return Path(value).name
+
+
+@dataclass(frozen=True)
+class Language(Choice):
+    """A language tag whose primary language the library has scripts in (es, es-MX, en-GB)."""
+
+    def parse(self, raw) -> str:
+        text = text_of(raw)
+        primary = text.replace("_", "-").lower().split("-")[0]
+        if primary not in self.choices():
+            raise ValueError(f"must be one of {self.describe_short()} (the languages of the library){suggest(primary, self.choices())}")
+        return text
+
+    def check(self, value):
+        if not isinstance(value, str):
+            raise ValueError(f"must be a language tag, not {value!r}")
+        return self.parse(value)

@@ -16,14 +16,10 @@ from sessiongen.options.apply import changes, given, merged
 from sessiongen.options.kinds import text_of
 from sessiongen.options.table import BY_NAME, PROFILE
 from sessiongen.script import yamlfile
+from sessiongen.words import ENGLISH
 
 PERSONAL = ("name", "pronouns", "safe_place", "cue_word", "anchor")
-ANCHORS = {
-    "breath": "the gentle movement of your breath",
-    "feet": "your feet on the floor",
-    "hands": "your hands, resting where they are",
-    "sounds": "the sounds around you",
-}
+ANCHORS = ENGLISH.anchors  # said in the script's language once personalised (words.anchor_in)
 FIELDS = (*PERSONAL, *(name for name, option in BY_NAME.items() if PROFILE in option.fronts))
 
 

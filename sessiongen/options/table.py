@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sessiongen.options.kinds import Bed, Choice, Flag, Folder, Number, Pronunciations, Text
+from sessiongen.options.kinds import Bed, Choice, Flag, Folder, Language, Number, Pronunciations, Text
 from sessiongen.output.encode import MP3_BITRATES_KBPS
+from sessiongen.script import library
 from sessiongen.script.pacing import PAUSE_SCALE_RANGE
 from sessiongen.settings import DEFAULTS
 from sessiongen.sound import catalog
@@ -72,6 +73,9 @@ OPTIONS: tuple[Option, ...] = (
     _opt("voice", "voice", Text(),
          "A voice's name or language (see `sessiongen voices`), or a Piper .onnx file; espeak-ng variants as VOICE+VARIANT.",
          "Voice", metavar="VOICE", shown_default="the engine's voice for the script's language"),
+    _opt("language", "language", Language(library.languages),
+         "The library's language: a technique id is spoken from its version in this language (`sessiongen techniques --language es`).",
+         "Language", metavar="TAG", shown_default="the script's own (en for the library)"),
     _opt("voice_pack", "voice_pack", Folder("a voice pack"),
          "Speak with a clinician's recorded voice: a voice pack folder (see `sessiongen voice-pack`).", "Voice pack",
          NOT_STUDIO, metavar="PACK"),

@@ -16,12 +16,9 @@ from sessiongen import __version__
 from sessiongen.model.script import Bls, BlsOn, Script
 from sessiongen.output.packaging import Packaging
 from sessiongen.settings import Settings
+from sessiongen.words import ENGLISH, words_for
 
-DISCLAIMER = (
-    "This recording supports relaxation and self-regulation. It is not a treatment and does not "
-    "replace a clinician. Do not listen while driving or operating machinery. Stop if you feel "
-    "overwhelmed and contact your clinician or local emergency services."
-)
+DISCLAIMER = ENGLISH.disclaimer
 
 
 def _sha256_file(path: str) -> str:
@@ -55,16 +52,16 @@ def render_params(script: Script, values: dict[str, str], source: str, options: 
         "source": source,
         "script_version": script_version(script),
         "variables": sorted(values),
-        "language": script.meta.language,
+        "script_language": script.meta.language,
         "tones": tones,  # the script's sets as played: rate_hz, timbre, depth_pct, pitch_hz, style, jitter_pct, level_db
         **options,
     }
 
 
-def comment(settings: Settings) -> str:
-    if settings.mono:
-        return DISCLAIMER + " Speaker version: the bilateral tones are centred, not alternating."
-    return DISCLAIMER
+def comment(settings: Settings, language: str | None = None) -> str:
+    """The general-wellness disclaimer for the tags, in the session's language."""
+    words = words_for(language)
+    return f"{words.disclaimer} {words.speaker_note}" if settings.mono else words.disclaimer
 
 
 def inputs_hash(script: Script, values: dict[str, str], settings: Settings, engine_identity: str, packaging: Packaging) -> str:

@@ -25,9 +25,9 @@ from sessiongen.errors import SessiongenError, suggest
 from sessiongen.model.timeline import Event, Timeline
 from sessiongen.output.files import atomic_path
 from sessiongen.output.jsontext import json_text
-from sessiongen.plan import BREATHE_CUES
 from sessiongen.sound.catalog import BEDS
-from sessiongen.timefmt import lrc_timestamp, mmss, spoken_duration, srt_timestamp, vtt_timestamp
+from sessiongen.timefmt import lrc_timestamp, mmss, srt_timestamp, vtt_timestamp
+from sessiongen.words import plural, spoken_duration, words_for
 
 LINE_CHARS = 65  # wrap caption lines at about this width
 CUE_LINES = 2  # a phrase needing more lines is split into consecutive cues
@@ -35,12 +35,6 @@ SILENCE_MIN_S = 5.0  # shorter pauses are not described
 NOTE_S = 4.0  # how long a note about an instant (ambience change, tones ending) stays up
 NOTE_ROOM_S = 1.0  # in SRT/LRC a note needs this much free time for a cue of its own
 
-HEADPHONE_NOTE = "[a tone in the left ear, then the right]"
-UNDERLAY_BEGIN = "[bilateral tones begin under the voice]"
-UNDERLAY_END = "[bilateral tones end]"
-AMBIENCE_OFF = "[ambience fades out]"
-BELL = "[bell]"
-_PHASE_OF_CUE = {text: phase for phase, text in BREATHE_CUES.items()}
 
 
 @dataclass(frozen=True)
@@ -84,12 +78,17 @@ def sidecar_path(audio_path: Path | str, kind: str) -> Path:
 # --- words for humans -----------------------------------------------------------------------------
 
 
-def breathe_note(event: Event) -> str:
-    """'[paced breathing: in 4, hold 4, out 6 seconds, 5 rounds]'."""
-    b = event.breathe
-    phases = [("in", b.in_s), ("hold", b.hold_s), ("out", b.out_s), ("hold", b.hold_out_s)]
+def breathe_note(event: Event, language: str = "en") -> str:
+    """'[paced breathing: in 4, hold 4, out 6 seconds, 5 rounds]' (in the session's language)."""
+    b, said = event.breathe, words_for(language).transcript
+    phases = zip(said["phases"].split("|"), (b.in_s, b.hold_s, b.out_s, b.hold_out_s))
     timing = ", ".join(f"{name} {length_s:g}" for name, length_s in phases if length_s > 0)
-    return f"[paced breathing: {timing} seconds, {b.rounds} round{'s' * (b.rounds != 1)}]"
+    return said["breathing"].format(timing=timing, rounds=plural(said["rounds"], b.rounds))
+
+
+def _said(timeline: Timeline, key: str) -> str:
+    """A description of the transcript in the timeline's language (words.py)."""
+    return words_for(timeline.language).transcript[key]
 
 
 def bed_name(bed: str) -> str:
@@ -141,8 +140,8 @@ def _speech_cues(timeline: Timeline, event: Event) -> list[Cue]:
 def _pause_cues(timeline: Timeline, event: Event) -> list[Cue]:
     if event.frames < SILENCE_MIN_S * timeline.rate_hz:
         return []
-    heard = "bilateral tones only" if _under_tones(timeline, event) else "silence"
-    text = f"[{heard}, {spoken_duration(timeline.seconds(event.frames))}]"
+    heard = _said(timeline, "tones_only" if _under_tones(timeline, event) else "silence")
+    text = f"[{heard}, {spoken_duration(timeline.seconds(event.frames), timeline.language)}]"
     return [_cue(timeline, event.start, event.end, text, "sound")]
 
 
@@ -153,10 +152,10 @@ def _under_tones(timeline: Timeline, event: Event) -> bool:
 
 def _bls_cues(timeline: Timeline, event: Event) -> list[Cue]:
     if not event.under:
-        text = f"[bilateral tones, {spoken_duration(timeline.seconds(event.frames))}]"
+        text = f"[{_said(timeline, 'tones')}, {spoken_duration(timeline.seconds(event.frames), timeline.language)}]"
         return [_cue(timeline, event.start, event.end, text, "sound")]
-    begin = _cue(timeline, event.start, event.end, UNDERLAY_BEGIN, "note")
-    return [begin, _instant_note(timeline, event.end, UNDERLAY_END)]
+    begin = _cue(timeline, event.start, event.end, _said(timeline, "underlay_begin"), "note")
+    return [begin, _instant_note(timeline, event.end, _said(timeline, "underlay_end"))]
 
 
 def _instant_note(timeline: Timeline, at: int, text: str) -> Cue:
@@ -166,17 +165,17 @@ def _instant_note(timeline: Timeline, at: int, text: str) -> Cue:
 
 
 def _bell_cues(timeline: Timeline, event: Event) -> list[Cue]:
-    return [_cue(timeline, event.start, event.end, BELL, "sound")]
+    return [_cue(timeline, event.start, event.end, _said(timeline, "bell"), "sound")]
 
 
 def _ambience_cues(timeline: Timeline, event: Event) -> list[Cue]:
-    text = f"[ambience: {bed_name(event.bed)}]" if event.bed else AMBIENCE_OFF
+    text = _said(timeline, "ambience").format(name=bed_name(event.bed)) if event.bed else _said(timeline, "ambience_off")
     return [_instant_note(timeline, event.start, text)]
 
 
 def _breathe_cues(timeline: Timeline, event: Event) -> list[Cue]:
     """The exercise described over its span; each spoken cue shown for its phase."""
-    out = [_cue(timeline, event.start, event.end, breathe_note(event), "note")]
+    out = [_cue(timeline, event.start, event.end, breathe_note(event, timeline.language), "note")]
     offsets = [offset for offset, _, _ in event.cues] + [event.frames]
     for (offset, text, _), next_offset in zip(event.cues, offsets[1:]):
         length = min(next_offset - offset, _phase_frames(timeline, event, text) or next_offset - offset)
@@ -186,7 +185,10 @@ def _breathe_cues(timeline: Timeline, event: Event) -> list[Cue]:
 
 def _phase_frames(timeline: Timeline, event: Event, cue_text: str) -> int:
     """How long the breathing phase a spoken cue announces lasts (0 if unknown)."""
-    phase = _PHASE_OF_CUE.get(cue_text)
+    words = words_for(timeline.language)
+    if cue_text in words.counts:  # "dos", "tres": each number stands for its second
+        return timeline.rate_hz
+    phase = {text: phase for phase, text in words.breathe_cues.items()}.get(cue_text)
     return round(getattr(event.breathe, f"{phase}_s") * timeline.rate_hz) if phase else 0
 
 
@@ -196,13 +198,13 @@ def _tone_only_rounds(timeline: Timeline, event: Event, voiced_end_s: float) -> 
     rounds = round(rest_s / event.breathe.round_s) if event.cues and event.breathe.round_s > 0 else 0
     if rounds < 1:
         return []
-    text = f"[breathing continues, paced by the tone alone, {rounds} more round{'s' * (rounds != 1)}]"
+    text = plural(_said(timeline, "tone_alone"), rounds)
     return [Cue(voiced_end_s, timeline.seconds(event.end), "\n".join(wrap_lines(text)), "sound")]
 
 
 def _headphone_cues(timeline: Timeline, event: Event) -> list[Cue]:
     """The check described over its span; each word shown until the next tone."""
-    out = [_cue(timeline, event.start, event.end, HEADPHONE_NOTE, "note")]
+    out = [_cue(timeline, event.start, event.end, _said(timeline, "headphone"), "note")]
     marks = sorted([offset for offset, _ in event.beeps] + [offset for offset, _, _ in event.cues] + [event.frames])
     for offset, text, _ in event.cues:
         following = next(m for m in marks if m > offset) if offset < event.frames else offset

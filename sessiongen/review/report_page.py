@@ -16,11 +16,12 @@ from pathlib import Path
 from sessiongen.model.timeline import Timeline
 from sessiongen.options import OPTIONS
 from sessiongen.output.files import write_text_atomic
-from sessiongen.output.manifest import DISCLAIMER
+from sessiongen.output.manifest import comment
 from sessiongen.output.markup import asset, document, escape, href, json_script
 from sessiongen.output.sidecars import sidecar_path
 from sessiongen.output.sidecars import vtt as vtt_of
 from sessiongen.review.timeline_image import IMAGE_PX, bed_spans, timeline_png
+from sessiongen.settings import Settings
 from sessiongen.timefmt import clock
 
 _TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
@@ -62,11 +63,14 @@ def _facts(title: str, client_id: str, techniques: list[str], timeline: Timeline
     return f'<header>\n<p class="kicker">Review before sending</p>\n<h1>{escape(title)}</h1>\n<dl class="facts">{rows}</dl>\n</header>'
 
 
-def _cautions(cautions: list[str]) -> str:
+_SPOKEN = Settings()  # the disclaimer as the stereo recording's tags carry it
+
+
+def _cautions(cautions: list[str], language: str) -> str:
     items = "".join(f"<li>{escape(c)}</li>" for c in cautions) or "<li>None listed for this technique.</li>"
     return (
         f'<section class="cautions" aria-labelledby="cautions-h">\n<h2 id="cautions-h">Cautions</h2>\n<ul>{items}</ul>\n'
-        f'<p class="disclaimer">The recording itself says: {escape(DISCLAIMER)}</p>\n</section>'
+        f'<p class="disclaimer">The recording itself says: {escape(comment(_SPOKEN, language))}</p>\n</section>'
     )
 
 
@@ -132,7 +136,7 @@ def _figure(png_file: Path | None, timeline: Timeline, has_curve: bool) -> str:
 FIELD_LABELS = {
     **{option.name: option.label for option in OPTIONS},
     "generator": "Made by", "script": "Script", "source": "Script as named", "script_version": "Script version",
-    "variables": "Variables (names only)", "language": "Language", "tones": "Tone settings (the script's sets)",
+    "variables": "Variables (names only)", "script_language": "Spoken in", "tones": "Tone settings (the script's sets)",
     "mode": "Anchored on", "method": "Method", "voice_lufs": "Voice, speech-gated (LUFS)",
     "integrated_lufs": "Programme, integrated (LUFS)", "max_momentary_lufs": "Loudest moment (LUFS, 400 ms)",
     "true_peak_dbtp": "True peak (dBTP)", "target_lufs": "Target (LUFS)", "mix_lufs_before_mastering": "Mix before mastering (LUFS)",
@@ -180,7 +184,7 @@ def report_html(
     cues = vtt_cues(vtt_text)
     body = "\n".join([
         '<a class="skip" href="#player">Skip to the player</a>\n<main>',
-        _facts(title, client_id, techniques, timeline), _cautions(cautions), _player(audio_href, Path(audio_file).name),
+        _facts(title, client_id, techniques, timeline), _cautions(cautions, timeline.language), _player(audio_href, Path(audio_file).name),
         f'<div class="columns">\n{_chapters(timeline, audio_href)}\n{_transcript(cues, audio_href)}\n</div>',
         _figure(png_file, timeline, bool(manifest.get("loudness"))), _parameters(manifest), "</main>",
     ])

@@ -12,10 +12,11 @@ from pathlib import Path
 from sessiongen.errors import SessiongenError
 from sessiongen.model.script import Bell, Chapter, Meta, Node, Pause, Say, Script
 from sessiongen.script import parser, yamlfile
-from sessiongen.script.library import resolve_script
+from sessiongen.script.library import primary_language, resolve_script
 from sessiongen.script.limits import MAX_STEPS
 from sessiongen.speech import pronounce
 from sessiongen.speech.engine import language_tag
+from sessiongen.words import words_of
 
 OPENING_FRAGMENTS = frozenset({"safety-opening"})  # kept once, at the start
 ONCE_FRAGMENTS = frozenset({"headphone-note"})  # kept once, where it first appears
@@ -25,17 +26,26 @@ ESTIMATE_WPM = 140  # only to estimate the nominal length of what composition le
 MAX_TECHNIQUES = 12
 
 
-def load(ref: str) -> Script:
-    """A script, a `+` composition of library ids or script paths, or a session file."""
+def load(ref: str, language: str | None = None) -> Script:
+    """A script, a `+` composition of library ids or script paths, or a session file; library ids
+    are looked up in `language` (None: the library's own, English), and every script must be in it."""
     if Path(ref).suffix.lower() in SESSION_SUFFIXES:
         title, refs = _read_session_file(Path(ref))
-        return compose([parser.parse_file(resolve_script(r)) for r in refs], title)
+        return compose([_one(r, language) for r in refs], title)
     if "+" in ref:
         refs = [r.strip() for r in ref.split("+")]
         if any(not r for r in refs):
             raise SessiongenError(f"'{ref}': join technique ids with '+', e.g. orienting-to-the-room+safe-place")
-        return compose([parser.parse_file(resolve_script(r)) for r in refs])
-    return parser.parse_file(resolve_script(ref))
+        return compose([_one(r, language) for r in refs])
+    return _one(ref, language)
+
+
+def _one(ref: str, language: str | None) -> Script:
+    script = parser.parse_file(resolve_script(ref, language))
+    if language is not None and primary_language(script.meta.language) != primary_language(language):
+        raise SessiongenError(f"{ref} is written in '{script.meta.language}', but the session asks for '{language}': "
+                              f"use a script in '{language}', or leave out the language")
+    return script
 
 
 def _read_session_file(path: Path) -> tuple[str | None, list[str]]:
@@ -62,7 +72,7 @@ def compose(scripts: list[Script], title: str | None = None) -> Script:
         kept, dropped = _trim(script.nodes, keep_opening=first, keep_close=last, seen=seen)
         left_out_s += _estimate_s(dropped)
         if not first:
-            nodes += _transition(script.meta.title)
+            nodes += _transition(script.meta)
         nodes += _one_chapter(kept, script.meta.title)
     if len(nodes) > MAX_STEPS:
         raise SessiongenError(f"the session expands to more than the limit of {MAX_STEPS:,} steps: join fewer or shorter techniques")
@@ -106,11 +116,11 @@ def _one_chapter(nodes: list[Node], title: str) -> list[Node]:
     return out
 
 
-def _transition(title: str) -> list[Node]:
+def _transition(meta: Meta) -> list[Node]:
     return [
         Pause(min_s=3.0, max_s=3.0),
         Bell(),
-        Say(text=f"When you are ready, we will move gently on to the next practice: {title}.", paragraph_end=True),
+        Say(text=words_of(meta).transition.format(title=meta.title), paragraph_end=True),
         Pause(min_s=4.0, max_s=4.0),
     ]
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from sessiongen.model.script import HeadphoneCheck, Pause, Say, Script
 from sessiongen.settings import Settings
+from sessiongen.words import rate_for
 
 ENDING_FRACTION = 0.3  # of the narration's phrases
 ENDING_RATE_FACTOR = 0.85
@@ -36,7 +37,8 @@ def without_headphone_check(script: Script) -> Script:
 def pace(script: Script, settings: Settings) -> Script:
     if not settings.headphone_check:
         script = without_headphone_check(script)
-    if settings.pause_scale == 1.0 and not settings.slow_ending:
+    base_rate = rate_for(script.meta.language, settings.rate_wpm)  # Spanish a little slower: words.py
+    if settings.pause_scale == 1.0 and not settings.slow_ending and base_rate == settings.rate_wpm:
         return script
     total = sum(isinstance(n, Say) for n in script.nodes)
     said, progress, out = 0, 0.0, []
@@ -46,7 +48,7 @@ def pace(script: Script, settings: Settings) -> Script:
             said += 1
         stretch = settings.pause_scale * (1.0 + (ENDING_PAUSE_FACTOR - 1.0) * progress)
         if isinstance(node, Say):
-            rate = round(settings.rate_wpm * (1.0 - (1.0 - ENDING_RATE_FACTOR) * progress))
+            rate = round(base_rate * (1.0 - (1.0 - ENDING_RATE_FACTOR) * progress))
             node = replace(node, rate_wpm=rate if rate != settings.rate_wpm else None, gap_scale=stretch)
         elif isinstance(node, Pause):
             node = replace(node, min_s=node.min_s * stretch, max_s=node.max_s * stretch)

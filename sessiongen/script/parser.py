@@ -30,7 +30,7 @@ def parse_file(path: Path | str) -> Script:
     except SessiongenError as exc:  # pragma: no cover - meta_of collects its own problems
         raise ScriptError([exc]) from None
     problems += meta_problems
-    builder = _Builder(path, shown, (str(path.resolve()),), problems, _Expansion())
+    builder = _Builder(path, shown, (str(path.resolve()),), problems, _Expansion(), meta.language)
     nodes = builder.walk(lines[first_line - 1 :], first_line)
     variables = dict(meta.variables)
     for name, default in builder.fragment_variables.items():
@@ -135,9 +135,9 @@ class _Expansion:
 class _Builder:
     """Walks body lines into nodes, expanding repeats and includes as it goes."""
 
-    def __init__(self, path: Path, shown: str, stack: tuple[str, ...], problems: list[SessiongenError], expansion: _Expansion):
+    def __init__(self, path: Path, shown: str, stack: tuple[str, ...], problems: list[SessiongenError], expansion: _Expansion, language: str | None = None):
         self.path, self.shown, self.stack, self.problems = path, shown, stack, problems
-        self.expansion = expansion
+        self.expansion, self.language = expansion, language  # the script's: its fragments come in it
         self.fragment_variables: dict[str, str] = {}
         self.fragment_lines: dict[str, list[str]] = {}  # shown path -> lines, for messages
         self.fragment_files: set[str] = set()  # resolved paths of every fragment read
@@ -261,9 +261,9 @@ class _Builder:
             self.include(str(result.value), where)
 
     def include(self, name: str, where: Location) -> None:
-        found = find_fragment(name, self.path.parent)
+        found = find_fragment(name, self.path.parent, self.language)
         if found is None:
-            self.problems.append(SessiongenError(f"no fragment '{name}'{suggest(name, fragment_names(self.path.parent))}", where))
+            self.problems.append(SessiongenError(f"no fragment '{name}'{suggest(name, fragment_names(self.path.parent, self.language))}", where))
             return
         key = str(found.resolve())
         if key in self.stack:
@@ -293,7 +293,7 @@ class _Builder:
         except SessiongenError as exc:
             self.problems.append(exc)
             return []
-        child = _Builder(path, shown, self.stack + (str(path.resolve()),), self.problems, self.expansion)
+        child = _Builder(path, shown, self.stack + (str(path.resolve()),), self.problems, self.expansion, self.language)
         nodes = child.body(body, first_line)
         for name, default in variables + tuple(child.fragment_variables.items()):
             self.fragment_variables.setdefault(name, default)

@@ -10,6 +10,7 @@ from sessiongen.script import speakable, templating
 from sessiongen.script.limits import MAX_VALUE_CHARS
 from sessiongen.script.sandbox import Budget
 from sessiongen.script.speakable import split_sentences
+from sessiongen.words import anchor_in
 
 __all__ = ["MAX_VALUE_CHARS", "personalise", "split_sentences", "values_for"]
 
@@ -23,6 +24,8 @@ def values_for(script: Script, given: dict[str, str]) -> dict[str, str]:
             raise SessiongenError(f"unknown variable '{name}'{suggest(name, defaults)}: this script takes {known}")
         if len(value) > MAX_VALUE_CHARS:
             raise SessiongenError(f"the value of '{name}' is {len(value):,} characters, longer than the limit of {MAX_VALUE_CHARS}: shorten it")
+    if "anchor" in given:  # a profile's short anchor ("feet") is said in the script's language
+        given = {**given, "anchor": anchor_in(given["anchor"], script.meta.language)}
     return {**defaults, **given}
 
 

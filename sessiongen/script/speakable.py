@@ -7,12 +7,13 @@ import re
 from sessiongen.errors import Location, SessiongenError
 from sessiongen.script.limits import MAX_PHRASE_CHARS, MAX_WORD_CHARS, shorten
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(\s+)(?=[\"'“‘(]*[A-Z0-9])")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*(\s+)(?=[\"'“‘«(¿¡]*[A-Z0-9ÁÉÍÓÚÜÑÀÈÌÒÙÂÊÎÔÛÇ])")
 _TEMPLATE_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split after . ! ? or … (and any closing quote) where the next sentence starts a capital."""
+    """Split after . ! ? or … (and any closing quote) where the next sentence starts a capital
+    (accented too, and after Spanish ¿ or ¡)."""
     parts, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         parts.append(text[start : match.start(1)])

@@ -137,7 +137,7 @@ def compose_form(form, data_dir: Path, engine: str | None) -> Composed:
         raise FormError("format", f"the file type must be one of {', '.join(FORMATS)}")
     try:
         request = session_request(session_options(form, data_dir, engine))
-        script = pipeline.load("+".join(chosen))
+        script = pipeline.load("+".join(chosen), request.settings.language)
         values = request.values_for(script)
         _check_variables(values, script)
     except SessiongenError as exc:

@@ -69,7 +69,7 @@ def words(ref: str) -> tuple[dict, tuple]:
 
 def _planned(ref: str, values: dict, settings: Settings):
     """(script, timeline, its outline with the reachable range and the transcript)."""
-    script = pipeline.load(ref)
+    script = pipeline.load(ref, settings.language)
     with pipeline.cache_root(True) as root:
         timeline = pipeline.prepare(script, values, settings, root).timeline
     return script, timeline, {**pipeline.outline(script, timeline), "transcript": transcript(timeline)}

@@ -73,7 +73,7 @@ async def preview(request: Request):
         data = await run_in_threadpool(previews.plan_preview, composed.ref, composed.values, composed.request.settings)
     except SessiongenError as exc:
         return JSONResponse({"ok": False, "field": getattr(exc, "field", "") or forms.field_for(exc, "technique_1"), "error": str(exc)})
-    data["declared"] = forms.declared_fields(pipeline.load(composed.ref))
+    data["declared"] = forms.declared_fields(pipeline.load(composed.ref, composed.request.settings.language))
     return JSONResponse({"ok": True, **data})
 
 

@@ -13,11 +13,12 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass, replace
 
-from sessiongen.model.script import Bls, BlsOn, Breathe, Chapter, HeadphoneCheck, Pause, Say, Script
-from sessiongen.plan import BREATHE_CUES, HEADPHONE_WORDS, MONO_CHECK, MONO_NOTICE
+from sessiongen.model.script import Bls, BlsOn, Chapter, HeadphoneCheck, Pause, Say, Script
+from sessiongen.plan import breathing_words
 from sessiongen.script import templating
 from sessiongen.script.personalise import personalise, values_for
 from sessiongen.script.speakable import split_sentences
+from sessiongen.words import words_of
 
 PERSONAL_MODES = ("neutral", "synthetic")  # the recorded neutral variant for every client, or the synthetic voice
 _PROBE = "Zqxv"  # a value no script's default is: sentences that change with it carry personal values
@@ -96,14 +97,13 @@ def script_phrases(script: Script, personal_mode: str = "neutral") -> list[Phras
 
 
 def _cue_words(script: Script) -> list[tuple[str, str]]:
-    nodes = script.nodes
+    nodes, said = script.nodes, words_of(script.meta)
     words = []
-    if any(isinstance(n, Breathe) and n.cues != "tone" for n in nodes):
-        words += [(t, "breathing cue") for t in BREATHE_CUES.values()]
+    words += [(t, "breathing cue") for t in breathing_words(script)]
     if any(isinstance(n, HeadphoneCheck) for n in nodes):
-        words += [(t, "headphone check") for t in HEADPHONE_WORDS] + [(MONO_CHECK, "speaker version only")]
+        words += [(t, "headphone check") for t in said.headphone] + [(said.mono_check, "speaker version only")]
     if any(isinstance(n, (Bls, BlsOn)) for n in nodes):
-        words.append((MONO_NOTICE, "speaker version only"))
+        words.append((said.mono_notice, "speaker version only"))
     return words
 
 
