@@ -194,6 +194,9 @@ def test_a_silent_clip_is_an_error_not_silence(tmp_path, monkeypatch):
     from sessiongen.sound.audio import Audio
 
     class Silent(FakeEngine):
+        def identity(self):  # its own cache entries: the fake engine's clip of the same text is not this one's
+            return "silent:1"
+
         def synthesize(self, text, voice, rate_wpm, volume, options=None):
             return Audio(np.zeros((22_050, 1), dtype=np.float32), 22_050)
 
