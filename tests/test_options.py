@@ -75,6 +75,12 @@ def test_every_settings_field_is_an_option_or_said_why_not():
     assert len(options.BY_NAME) == len(options.OPTIONS) == len(options.BY_FIELD)
 
 
+def test_every_option_left_out_of_the_studio_says_why():
+    from sessiongen.options.table import NOT_IN_STUDIO
+
+    assert set(NOT_IN_STUDIO) == {o.name for o in options.OPTIONS if options.STUDIO not in o.fronts}
+
+
 def test_every_default_is_a_value_its_option_takes():
     options.check(Settings())
     for option in options.OPTIONS:

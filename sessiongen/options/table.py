@@ -129,6 +129,21 @@ OPTIONS: tuple[Option, ...] = (
 BY_NAME = {option.name: option for option in OPTIONS}
 BY_FIELD = {option.field: option for option in OPTIONS}
 
+# Options the studio does not show, and why (tests/test_options.py checks each has a reason).
+NOT_IN_STUDIO = {
+    "engine": "the studio speaks with the engine it was started with (`sessiongen studio --engine`)",
+    "voice_pack": "a pack lives in a folder of its own; a client's profile or a roster row names it",
+    "allow_synthetic": "goes with a voice pack (profile or roster)",
+    "bls_under_level": "a mixing detail: the tones under the voice stay well below it",
+    "ambience_vary": "for a user's own long recording as a bed; a profile or roster sets it",
+    "duck": "a mixing detail, tuned with the bed levels; bed_level is the clinician's control",
+    "seed": "every render is reproducible already; the seed matters only to tell variants apart",
+    "loudness": "the delivery standard (-16 LUFS, -19 mono) is right for phones; a profile can change it",
+    "loudness_mode": "a mastering detail: the voice-anchored default keeps the voice level at any length",
+    "bitrate": "the file type is chosen in the studio; 192 kbps suits speech on phones",
+    "bit_depth": "the file type is chosen in the studio; 16 bits is what players expect",
+}
+
 # Settings fields that no front end sets, and why (tests/test_options.py checks every field is
 # an option or listed here).
 INTERNAL = {
