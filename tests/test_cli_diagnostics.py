@@ -89,7 +89,7 @@ def test_user_errors_stay_one_line_and_usage_errors_exit_2_with_or_without_debug
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
     debug = runner.invoke(cli, ["render", str(tmp_path / "missing.md"), *FAKE, "--debug"])
     assert debug.exit_code == 1 and debug.output.strip().splitlines()[-1] == result.output.strip()
-    assert runner.invoke(cli, ["render", "x", "--rate", "fast", "--debug"]).exit_code == 2
+    assert runner.invoke(cli, ["render", "x", "--no-such-option", "--debug"]).exit_code == 2
 
 
 ROWS = "client_id,technique,name\nc-1,{script},Sam\nc-2,{script},Robin\nc-3,{script},Alex\n"

@@ -300,7 +300,7 @@ def test_digits_other_than_ascii_are_a_problem_not_a_traceback(directive, runner
 
 @pytest.mark.parametrize("value", ["١٥٠", "¹⁵⁰", "9" * 5000])
 def test_profile_numbers_take_ascii_digits_only(value):
-    with pytest.raises(SessiongenError, match="rate must be a number"):
+    with pytest.raises(SessiongenError, match="rate must be a whole number"):
         profile.from_fields({"rate": value}, "client.yaml")
 
 
