@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sessiongen.model.timeline import Timeline
 from sessiongen.output.files import write_text_atomic
+from sessiongen.output.formats import FORMATS
 from sessiongen.output.manifest import DISCLAIMER
 from sessiongen.output.sidecars import sidecar_path
 from sessiongen.output.sidecars import vtt as vtt_of
@@ -70,11 +71,17 @@ def _cautions(cautions: list[str]) -> str:
 
 
 def _player(audio_href: str, name: str) -> str:
+    """The player, told the file's type (from the format registry) so that a browser that cannot
+    play it (Opus in older Safari, say) shows how to open the file instead of a dead control."""
     link = f'<a href="{escape(audio_href)}">{escape(name)}</a>'
+    kind = Path(name).suffix.lstrip(".").lower()
+    typed = f' data-type="{escape(FORMATS[kind].mime)}"' if kind in FORMATS else ""
     return (
         '<section class="player" aria-label="Player">\n'
-        f'<audio id="player" controls preload="metadata" src="{escape(audio_href)}" aria-label="Recording: {escape(name)}">'
+        f'<audio id="player" controls preload="metadata" src="{escape(audio_href)}" aria-label="Recording: {escape(name)}"'
+        f"{typed}>"
         f"<p>This browser cannot play the recording here: open {link} instead.</p></audio>\n"
+        f'<p id="cannot-play" hidden>This browser cannot play {escape(kind.upper())} files: open {link} in a player app instead.</p>\n'
         f'<p class="file">Audio file: {link} (beside this page; keep them in the same folder)</p>\n</section>'
     )
 
