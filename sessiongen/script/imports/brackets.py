@@ -23,13 +23,14 @@ _UNIT_S = {"ms": 0.001, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "secon
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
 _PAUSE = re.compile(rf"pause(?:\s*[:=]\s*|\s+){_NUMBER}\s*([a-z]*)", re.IGNORECASE)
 _TAG = re.compile(r"\[([^\[\]\n]{1,80})\]|<break\s+time\s*=\s*[\"']([^\"']*)[\"']\s*/?>", re.IGNORECASE)
-_FOREIGN = re.compile(r"\[\s*pause\s*\]|\[\s*pause\s*[:=]|\[PAUSE|\[\s*(?:short|long)\s+pause\s*\]|<break\s", re.IGNORECASE)
+_FOREIGN = re.compile(r"\[\s*pause\s*\]|\[\s*pause\s*[:=]|\[\s*(?:short|long)\s+pause\s*\]|<break\s", re.IGNORECASE)
+_SHOUTED = re.compile(r"\[PAUSE\b")  # Meditation-Generator's capitals (case matters: [pause 5s] is ours)
 _HEADING = re.compile(r"\s*#\s+(\S.*)")
 
 
 def detect(text: str, suffix: str) -> bool:
     """A text without front matter that uses a pause form our own format does not take."""
-    return not text.lstrip("\ufeff").startswith("---") and _FOREIGN.search(text) is not None
+    return not text.lstrip("\ufeff").startswith("---") and (_FOREIGN.search(text) or _SHOUTED.search(text)) is not None
 
 
 def convert(text: str, shown: str) -> Converted:
