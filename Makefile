@@ -25,6 +25,7 @@ lint: install
 
 test: install lint
 	sh tests/browser/setup.sh
+	sh tests/formats_setup.sh
 	$(BIN)/python -m pytest -q
 
 # The fuzzing harness (tests/fuzz) with a far larger budget and random seeds; `make test` runs it small and fixed.
