@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/codec_bitrate.py                  # Piper's joe, about 1 min
     .venv/bin/python benchmarks/codec_bitrate.py --engine pyttsx3 --tone chime
+    .venv/bin/python benchmarks/codec_bitrate.py --speed          # encoding time of MP3, M4B, Opus
 
 Renders one session to WAV (44.1 kHz stereo, real voice, no bed so the silent ear is silent, a 20 s bilateral set of sine
 tones at 250 Hz and hard pan), encodes it at each candidate bitrate with the writer sessiongen uses
@@ -146,11 +147,35 @@ def leak_db(ref: np.ndarray, got: np.ndarray, span: tuple[int, int]) -> float:
     return worst
 
 
+def encode_speed(minutes: int = 10) -> None:
+    """Seconds to encode and tag `minutes` of stereo noise (the worst case for size) in each format."""
+    import time
+
+    from sessiongen.output import formats, tags
+
+    block = (0.1 * np.random.default_rng(1).standard_normal((RATE * 10, 2))).astype(np.float32)
+    with tempfile.TemporaryDirectory() as name:
+        for fmt in ("mp3", "m4b", "opus"):
+            path = Path(name) / f"speed.{fmt}"
+            start = time.perf_counter()
+            writer = formats.open_writer(path, fmt, RATE)
+            for _ in range(minutes * 6):
+                writer.write(block)
+            writer.close()
+            encoded = time.perf_counter() - start
+            tags.write_tags(path, fmt, tags.TagInfo(title="speed", chapters=(("a", 0.0, minutes * 30.0), ("b", minutes * 30.0, minutes * 60.0))))
+            print(f"{fmt}: encode {minutes} min {encoded:.1f} s, tag {time.perf_counter() - start - encoded:.2f} s, {path.stat().st_size / 1e6:.1f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engine", default="piper")
     parser.add_argument("--tone", default="sine", help="the bilateral set's timbre (sessiongen sounds)")
+    parser.add_argument("--speed", action="store_true", help="only time encoding 10 minutes in each format")
     args = parser.parse_args()
+    if args.speed:
+        encode_speed()
+        return
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         wav, tl = render_wav(folder, args.engine, args.tone)

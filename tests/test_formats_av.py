@@ -91,7 +91,7 @@ def test_mp4_tags_and_chapters_read_by_mutagen(render, fmt):
     assert got["has_cover"] and got["cover"] == wav_tags["cover"] and got["cover_mime"] == "image/png"
     assert got["params"] == wav_tags["params"] and got["params"]["script"]
     assert [c[0] for c in got["chapters"]] == ["Arriving", "Noticing"]
-    for (title, start_s, end_s), (_, wav_start_s, wav_end_s) in zip(got["chapters"], wav_tags["chapters"]):
+    for (_title, start_s, end_s), (_, wav_start_s, wav_end_s) in zip(got["chapters"], wav_tags["chapters"]):
         assert abs(start_s - wav_start_s) <= 0.001 and abs(end_s - wav_end_s) <= 0.001
     assert got["stik"] == (2 if fmt == "m4b" else None)
     audio = MP4(path)
@@ -183,6 +183,17 @@ def test_ffprobe_reads_chapters_duration_and_tags(render, fmt):
     if fmt == "opus":  # and Debian's ffmpeg decodes it to the WAV's length: the pre-skip dropped, the end trimmed
         pcm = subprocess.run([shutil.which("ffmpeg"), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"], capture_output=True, check=True).stdout
         assert abs(len(pcm) / 2 / 48000 - len(samples) / RATE) <= 0.001
+
+
+@pytest.mark.parametrize("fmt", ["m4b", "opus"])
+def test_tagging_again_replaces_the_tag_and_keeps_the_audio(render, tmp_path, fmt):
+    path = tmp_path / f"again.{fmt}"
+    path.write_bytes(render(f"session.{fmt}").read_bytes())
+    before = decode(path)
+    tags.write_tags(path, fmt, tags.TagInfo(title="Second", chapters=(("Only", 0.0, 1.0),)))
+    got = tags.read_tags(path, fmt)
+    assert (got["title"], got["artist"], got["has_cover"], got["params"], [c[0] for c in got["chapters"]]) == ("Second", "", False, {}, ["Only"])
+    assert np.array_equal(decode(path), before)
 
 
 def test_the_registry_has_one_entry_per_format_and_a_purpose_each():
