@@ -235,3 +235,39 @@ def test_the_review_page_plays_it_in_chromium(browser, render, fmt):
         assert page.is_visible("#cannot-play")
     print(f"chromium canPlayType({formats.FORMATS[fmt].mime!r}) = {playable!r}")
     page.close()
+
+
+def test_the_studio_offers_and_serves_the_new_formats(tmp_path):
+    import mimetypes
+
+    import sessiongen.studio.routes_renders  # noqa: F401 - registers the audio types it serves
+    from sessiongen.studio import forms
+
+    assert forms.compose_form({"technique_1": "box-breathing", "format": "m4b"}, tmp_path, "fake").fmt == "m4b"
+    assert mimetypes.guess_type("x.m4b")[0] == "audio/mp4" and mimetypes.guess_type("x.opus")[0] == "audio/ogg"
+
+
+@pytest.mark.e2e
+def test_polly_ssml_spoken_by_piper_into_an_m4b(tmp_path):
+    """End to end with the real neural voice: the Polly-style SSML, as it is, to an audiobook whose
+    chapters, pauses and length are the plan's."""
+    from pathlib import Path
+
+    source = Path(__file__).parent / "data" / "imports" / "polly-settling.ssml"
+    out = tmp_path / "settling.m4b"
+    plan = CliRunner().invoke(cli, ["plan", str(source), "--json", "--engine", "piper", "--ambience", "none"])
+    assert plan.exit_code == 0, plan.output
+    timeline = json.loads(plan.stdout)
+    result = CliRunner().invoke(cli, ["render", str(source), "-o", str(out), "--engine", "piper", "--ambience", "none", "--sidecars", "none"])
+    assert result.exit_code == 0, result.output
+    assert "read as ssml" in result.stderr
+    assert [e["duration_s"] for e in timeline["events"] if e["kind"] == "pause" and "text" not in e] == [3.0, 30.0, 60.0, 1.5, 1.5]
+    got = tags.read_tags(out, "m4b")
+    assert [c[0] for c in got["chapters"]] == ["Arriving", "Resting"]
+    assert abs(got["gapless"][2] / RATE - timeline["duration_s"]) <= 0.001
+    decoded = decode(out)[: got["gapless"][2]]
+    speech = [e for e in timeline["events"] if e["kind"] == "speech"]
+    assert abs(onset(decoded) / RATE - speech[0]["start_s"]) < 0.25  # the voice starts where the plan says
+    long_pause = next(e for e in timeline["events"] if e["kind"] == "pause" and e["duration_s"] == 60.0)
+    quiet = decoded[int((long_pause["start_s"] + 1) * RATE) : int((long_pause["start_s"] + 59) * RATE)]
+    assert np.abs(quiet).max() < 0.01  # the chained breaks are a minute of silence
