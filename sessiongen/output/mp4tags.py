@@ -23,6 +23,7 @@ from pathlib import Path
 import av
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
+from sessiongen.errors import SessiongenError, display_path
 from sessiongen.output.tags import PARAMS_KEY, TagInfo, clean_info, params_json
 
 FREEFORM = "----:com.apple.iTunes:"
@@ -77,7 +78,10 @@ def writer(audiobook: bool):
 
     def write(path: Path, info: TagInfo) -> None:
         path = Path(path)
-        gapless = _remux(path, clean_info(info))
+        try:
+            gapless = _remux(path, clean_info(info))
+        except av.FFmpegError as exc:
+            raise SessiongenError(f"{display_path(path)}: could not write the chapters ({exc}): render the file again") from None
         _write_ilst(path, clean_info(info), gapless, audiobook)
 
     return write

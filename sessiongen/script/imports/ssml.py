@@ -50,6 +50,9 @@ def convert(text: str, shown: str) -> Converted:
         raise handler.error("SSML with a DTD or an entity declaration is refused (nothing is expanded): remove the <!DOCTYPE> and <!ENTITY> lines") from None
     if not handler.seen_speak:
         raise SessiongenError("not SSML: the document's root element must be <speak>", Location(shown, 1, 1, text.split("\n")[0]))
+    for name, (count, line) in handler.counted.items():
+        what = {"p": "paragraphs (a blank line between them)", "s": "sentences"}[name]
+        handler.out.note(line, f"<{name}> x{count} -> {what}")
     return handler.out
 
 
@@ -71,6 +74,7 @@ class _Handler(ContentHandler):
         self.skipping = 0  # inside an element whose content is dropped
         self.capture: list[list[str]] = []  # text of sub, phoneme, say-as, audio as it arrives
         self.seen_speak = False
+        self.counted: dict[str, tuple[int, int]] = {}  # p and s: (how many, first line)
         self._locator = None
 
     def setDocumentLocator(self, locator) -> None:  # noqa: N802 - SAX's name
@@ -128,7 +132,12 @@ class _Handler(ContentHandler):
             self.out.language = language
             self.out.note(line, f'<speak xml:lang="{language}"> -> language: {language}')
 
+    def _count(self, name: str, line: int) -> None:
+        count, first = self.counted.get(name, (0, line))
+        self.counted[name] = (count + 1, first)
+
     def _start_p(self, name, attrs, line) -> None:
+        self._count("p", line)
         self.out.items.append(Paragraph())
 
     def _end_p(self, name, attrs, line) -> None:
@@ -136,6 +145,7 @@ class _Handler(ContentHandler):
         self.out.items.append(Paragraph())
 
     def _start_s(self, name, attrs, line) -> None:
+        self._count("s", line)
         end_sentence(self.out.items)
         self.out.items.append(Text(" ", line))
 
