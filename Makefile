@@ -25,11 +25,13 @@ lint: install
 
 test: install lint
 	sh tests/browser/setup.sh
+	sh tests/formats_setup.sh
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # Everything, with the slow real-voice sweeps (e.g. the Spanish library with Kokoro's ef_dora).
 test-all: install lint
 	sh tests/browser/setup.sh
+	sh tests/formats_setup.sh
 	$(BIN)/python -m pytest -q
 
 # The fuzzing harness (tests/fuzz) with a far larger budget and random seeds; `make test` runs it small and fixed.

@@ -28,13 +28,14 @@ from sessiongen.output import manifest as delivery
 from sessiongen.output import sidecars as sidecar_files
 from sessiongen.output.cover import default_cover, read_cover
 from sessiongen.output.encode import BackgroundWriter, SoundfileWriter
-from sessiongen.output.files import atomic_path, claim, made_folders, safe_file_name, same_file_key, shown
+from sessiongen.output.files import atomic_path, claim, made_folders, safe_file_name, same_file_key, shown, write_text_atomic
 from sessiongen.output.formats import format_for, level_change_db, open_writer
 from sessiongen.output.packaging import Packaging
 from sessiongen.output.tags import TagInfo, write_tags
 from sessiongen.plan import plan, texts_to_speak
 from sessiongen.request import SessionRequest
-from sessiongen.script import compose
+from sessiongen.script import compose, imports, parser
+from sessiongen.script.imports import Imported
 from sessiongen.script.library import in_library
 from sessiongen.script.pacing import pace
 from sessiongen.script.personalise import personalise
@@ -65,6 +66,19 @@ def render(ref: str, request: SessionRequest, output: Path | None = None, packag
             result = deliver(prepared, values, request.settings, out, packaging, progress, source=ref)
     notes = warnings(prepared, request.settings) + (request.recorded.changes(script) if request.recorded else [])
     return replace(result, warnings=tuple(notes))
+
+
+def import_script(source_file: Path, out: Path | None = None, dialect: str | None = None) -> Imported:
+    """A script written for another speech tool (SSML, bracket pauses) in our format, checked by
+    parsing it, and written atomically to `out` when given (never over the file it came from)."""
+    imported = imports.import_file(source_file, dialect)
+    parser.parse_text(imported.text, f"{Path(source_file).name} (as imported)")
+    if out is not None:
+        if out.exists() and same_file_key(out) == same_file_key(Path(source_file)):
+            raise SessiongenError(f"{shown(out)}: is the file being imported: write the script to another file with -o")
+        check_folder(out)
+        write_text_atomic(out, imported.text)
+    return imported
 
 
 def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
@@ -321,7 +335,7 @@ def chapter_spans(tl: Timeline) -> tuple[tuple[str, float, float], ...]:
 
 def warnings(prepared: Prepared, settings: Settings) -> list[str]:
     """Things worth knowing about a render that are not errors."""
-    out = list(prepared.notes)
+    out = list(prepared.script.notes) + list(prepared.notes)
     if settings.mono and any(e.kind in (EventKind.BLS, EventKind.HEADPHONE_CHECK) for e in prepared.timeline.events):
         out.append(
             f"{prepared.script.meta.title} uses tones that alternate between the ears; this speaker "

@@ -235,7 +235,7 @@ def test_tagging_again_replaces_the_tag(tmp_path, fmt, tone, cover):
 def test_every_output_format_can_be_tagged():
     from sessiongen.output.formats import FORMATS
 
-    assert set(FORMATS) == {"mp3", "wav", "flac", "ogg"}
+    assert set(FORMATS) == {"mp3", "m4b", "m4a", "opus", "wav", "flac", "ogg"}  # the new three: tests/test_formats_av.py
     assert all(callable(f.write_tags) and callable(f.read_tags) for f in FORMATS.values())
 
 

@@ -12,6 +12,7 @@ from sessiongen import __version__, offline, signals
 from sessiongen.cli.batch import batch
 from sessiongen.cli.check import check
 from sessiongen.cli.group import TopGroup
+from sessiongen.cli.importing import import_script
 from sessiongen.cli.plan import plan
 from sessiongen.cli.render import render
 from sessiongen.cli.sounds import sounds
@@ -20,7 +21,7 @@ from sessiongen.cli.techniques import techniques
 from sessiongen.cli.voicepack import voice_pack
 from sessiongen.cli.voices import voices
 
-COMMANDS = [render, plan, check, techniques, sounds, voices, batch, voice_pack, studio]
+COMMANDS = [render, plan, check, import_script, techniques, sounds, voices, batch, voice_pack, studio]
 
 
 @click.group(cls=TopGroup, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,6 +14,7 @@ from sessiongen.batch.validate import BatchOptions
 from sessiongen.cli.options import ENGINE_OPTION, sidecars_option, with_options
 from sessiongen.errors import SessiongenError, display_path, one_line
 from sessiongen.options import OUTPUT
+from sessiongen.output.formats import NAMES as FORMAT_NAMES
 from sessiongen.output.packaging import Packaging
 from sessiongen.request import SessionOptions, session_request
 
@@ -58,19 +59,20 @@ class _Progress(Watch):
 @click.option("--name-template", default=DEFAULT_TEMPLATE, show_default=True, help="Output file names, from {client_id}, {technique}, {date} and {row}; always sanitised.")
 @click.option("--date", "date_text", help="The {date} in file names, YYYY-MM-DD [default: today]; pin it to resume on another day.")
 @click.option("--tag-names", is_flag=True, help="Put each client's name into the title tag.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), help="Output format of every row (a roster's 'format' column overrides it) [default: mp3].")
 @click.option("--artist", default="", help="Artist tag: the clinician or practice.")
 @click.option("--album", default="", help="Album tag.")
 @sidecars_option("Sidecars beside each recording (the manifest is always written).")
 @with_options(OUTPUT, [ENGINE_OPTION])
 @click.option("--no-report", is_flag=True, help="Skip the review page and timeline image for each recording (and index.html).")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Send rows to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes; needs sessiongen[dask].")
-def batch(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, artist, album, sidecar_kinds, engine, output_given, no_report, dask_address):
+def batch(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, fmt, artist, album, sidecar_kinds, engine, output_given, no_report, dask_address):
     """Render every row of a roster (CSV or YAML): one recording per row, for many clients.
 
     The output options here apply to every row; a row's own columns (or its profile) set the rest."""
     if workers < 1:
         raise SessiongenError("--workers must be at least 1")
-    packaging = Packaging(artist=artist, album=album, sidecars=sidecar_kinds, tag_names=tag_names, review=not no_report)
+    packaging = Packaging(artist=artist, album=album, sidecars=sidecar_kinds, tag_names=tag_names, review=not no_report, format=fmt)
     base = session_request(SessionOptions(options={**output_given, "engine": engine})).settings
     options = BatchOptions(out_dir=out_dir, template=name_template, base=base, packaging=packaging,
                            **({"date": date_text} if date_text else {}))

@@ -21,7 +21,8 @@ def check(scripts):
     failed = 0
     for path in scripts:
         try:
-            parser.check_file(path)
+            for note in parser.check_file(path):
+                click.echo(f"warning: {note}", err=True)
         except ScriptError as exc:
             failed += 1
             for problem in exc.problems:

@@ -129,6 +129,7 @@ class Script:
     nodes: tuple[Node, ...]
     path: str = field(default="", compare=False)
     sources: tuple[str, ...] = field(default=(), compare=False)  # every file read: the script, its fragments
+    notes: tuple[str, ...] = field(default=(), compare=False)  # read from another dialect (SSML...): what became what
 
     @property
     def chapters(self) -> list[str]:

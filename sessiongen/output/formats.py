@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sessiongen.errors import SessiongenError, suggest
-from sessiongen.output import encode, tags
+from sessiongen.output import avencode, encode, mp4tags, tags
 
 
 def _no_level_change(bitrate_kbps: int, rate_hz: int) -> float:
@@ -21,13 +21,25 @@ class OutputFormat:
     write_tags: Callable[[Path, tags.TagInfo], None]
     read_tags: Callable[[Path], dict]
     level_change_db: Callable[[int, int], float] = _no_level_change  # (bitrate_kbps, rate_hz) -> dB
+    mime: str = "audio/mpeg"  # what the review page's player is told it plays
+    purpose: str = ""  # one line for --help and docs/cli.md
 
 
 FORMATS = {
-    "mp3": OutputFormat(encode.open_mp3, tags.write_mp3, tags.read_mp3, encode.mp3_level_change_db),
-    "wav": OutputFormat(encode.soundfile_opener("wav"), tags.write_wav, tags.read_wav),
-    "flac": OutputFormat(encode.soundfile_opener("flac"), tags.write_flac, tags.read_flac),
-    "ogg": OutputFormat(encode.soundfile_opener("ogg"), tags.write_ogg, tags.read_ogg),
+    "mp3": OutputFormat(encode.open_mp3, tags.write_mp3, tags.read_mp3, encode.mp3_level_change_db, "audio/mpeg",
+                        "plays everywhere; ID3 chapters"),
+    "m4b": OutputFormat(avencode.open_mp4, mp4tags.writer(audiobook=True), mp4tags.read_mp4, mime="audio/mp4",
+                        purpose="an audiobook: Apple Books and audiobook apps show the chapters and keep the listener's place"),
+    "m4a": OutputFormat(avencode.open_mp4, mp4tags.writer(audiobook=False), mp4tags.read_mp4, mime="audio/mp4",
+                        purpose="the same AAC with chapters, filed as music rather than an audiobook"),
+    "opus": OutputFormat(avencode.open_opus, tags.write_opus, tags.read_opus, mime="audio/ogg; codecs=opus",
+                         purpose="the smallest file (about a third of the MP3) for sending by message; Android, browsers, VLC"),
+    "wav": OutputFormat(encode.soundfile_opener("wav"), tags.write_wav, tags.read_wav, mime="audio/wav",
+                        purpose="uncompressed, for editing or archiving"),
+    "flac": OutputFormat(encode.soundfile_opener("flac"), tags.write_flac, tags.read_flac, mime="audio/flac",
+                         purpose="lossless and half the size of WAV, for archiving"),
+    "ogg": OutputFormat(encode.soundfile_opener("ogg"), tags.write_ogg, tags.read_ogg, mime="audio/ogg",
+                        purpose="Ogg Vorbis, for players that prefer it"),
 }
 NAMES = tuple(FORMATS)
 

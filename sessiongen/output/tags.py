@@ -8,10 +8,11 @@ write_tags replaces whatever tag the file had with one built from TagInfo; the a
   CTOC 'toc'.
 - WAV: the same ID3v2.3 tag in an 'id3 ' RIFF chunk at the end (mutagen.wave); ffmpeg and most
   taggers read it (chapters and cover included), simpler players ignore it. No LIST/INFO chunk.
-- FLAC and OGG Vorbis: Vorbis comments TITLE, ARTIST, ALBUM, GENRE, COMMENT, SESSIONGEN (params JSON)
+- FLAC, OGG Vorbis and Ogg Opus: Vorbis comments TITLE, ARTIST, ALBUM, GENRE, COMMENT, SESSIONGEN (params JSON)
   and CHAPTER001=HH:MM:SS.mmm / CHAPTER001NAME=title. That convention has no end times: a chapter ends
   where the next begins (read_tags gives the last one the file's length). The cover is a FLAC Picture
-  block (FLAC) or a base64 METADATA_BLOCK_PICTURE comment (OGG).
+  block (FLAC) or a base64 METADATA_BLOCK_PICTURE comment (OGG, Opus).
+- MP4 (m4b, m4a): mp4tags.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import mutagen
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, TXXX, CTOCFlags, Encoding, PictureType
 from mutagen.id3._tags import save_frame  # private, for _ChapterOrder below
+from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE, _WaveID3
 
@@ -293,8 +295,9 @@ def write_flac(path: Path, info: TagInfo) -> None:
     audio.save()
 
 
-def write_ogg(path: Path, info: TagInfo) -> None:
-    audio = OggVorbis(path)
+def write_ogg(path: Path, info: TagInfo, kind=OggVorbis) -> None:
+    """OGG Vorbis, or Ogg Opus with kind=OggOpus (same comments; Opus keeps its pre-skip)."""
+    audio = kind(path)
     _fill_vorbis(audio, info)
     if info.cover:
         audio.tags["METADATA_BLOCK_PICTURE"] = [base64.b64encode(_picture(info).write()).decode("ascii")]
@@ -338,7 +341,15 @@ def read_flac(path: Path) -> dict:
     return _read_vorbis(audio, audio.pictures[0] if audio.pictures else None)
 
 
-def read_ogg(path: Path) -> dict:
-    audio = OggVorbis(path)
+def write_opus(path: Path, info: TagInfo) -> None:
+    write_ogg(path, info, OggOpus)
+
+
+def read_opus(path: Path) -> dict:
+    return read_ogg(path, OggOpus)
+
+
+def read_ogg(path: Path, kind=OggVorbis) -> dict:
+    audio = kind(path)
     encoded = (audio.tags or {}).get("METADATA_BLOCK_PICTURE")
     return _read_vorbis(audio, Picture(base64.b64decode(encoded[0])) if encoded else None)

@@ -16,6 +16,7 @@ from pathlib import Path
 from sessiongen.model.timeline import Timeline
 from sessiongen.options import OPTIONS
 from sessiongen.output.files import write_text_atomic
+from sessiongen.output.formats import FORMATS
 from sessiongen.output.manifest import comment
 from sessiongen.output.markup import asset, document, escape, href, json_script
 from sessiongen.output.sidecars import sidecar_path
@@ -75,11 +76,17 @@ def _cautions(cautions: list[str], language: str) -> str:
 
 
 def _player(audio_href: str, name: str) -> str:
+    """The player, told the file's type (from the format registry) so that a browser that cannot
+    play it (Opus in older Safari, say) shows how to open the file instead of a dead control."""
     link = f'<a href="{escape(audio_href)}">{escape(name)}</a>'
+    kind = Path(name).suffix.lstrip(".").lower()
+    typed = f' data-type="{escape(FORMATS[kind].mime)}"' if kind in FORMATS else ""
     return (
         '<section class="player" aria-label="Player">\n'
-        f'<audio id="player" controls preload="metadata" src="{escape(audio_href)}" aria-label="Recording: {escape(name)}">'
+        f'<audio id="player" controls preload="metadata" src="{escape(audio_href)}" aria-label="Recording: {escape(name)}"'
+        f"{typed}>"
         f"<p>This browser cannot play the recording here: open {link} instead.</p></audio>\n"
+        f'<p id="cannot-play" hidden>This browser cannot play {escape(kind.upper())} files: open {link} in a player app instead.</p>\n'
         f'<p class="file">Audio file: {link} (beside this page; keep them in the same folder)</p>\n</section>'
     )
 

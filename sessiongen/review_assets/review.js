@@ -5,6 +5,9 @@
   var audio = document.getElementById("player");
   var data = document.getElementById("cue-data");
   if (!audio || !data) { return; }
+  var type = audio.getAttribute("data-type");
+  var cannot = document.getElementById("cannot-play");
+  if (type && cannot && !audio.canPlayType(type)) { cannot.hidden = false; }
   document.documentElement.className += " js";
   var cues = JSON.parse(data.textContent);
   var items = document.querySelectorAll("#transcript li.cue");

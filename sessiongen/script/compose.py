@@ -78,7 +78,8 @@ def compose(scripts: list[Script], title: str | None = None) -> Script:
         raise SessiongenError(f"the session expands to more than the limit of {MAX_STEPS:,} steps: join fewer or shorter techniques")
     meta = _merged_meta([s.meta for s in scripts], title, left_out_s)
     sources = tuple(dict.fromkeys(src for s in scripts for src in s.sources))
-    return Script(meta=meta, nodes=tuple(nodes), path="+".join(s.path for s in scripts), sources=sources)
+    return Script(meta=meta, nodes=tuple(nodes), path="+".join(s.path for s in scripts), sources=sources,
+                  notes=tuple(note for s in scripts for note in s.notes))
 
 
 def _trim(nodes, *, keep_opening: bool, keep_close: bool, seen: set[str]) -> tuple[list[Node], list[Node]]:

@@ -222,3 +222,4 @@ _HANDLERS = {
     "include": _include,
     "ambience": _ambience,
 }
+NAMES = tuple(_HANDLERS)  # every directive's name

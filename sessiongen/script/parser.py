@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
 from sessiongen.model.script import Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Pause, Say, Script
-from sessiongen.script import directives, frontmatter, personalise, speakable, templating
+from sessiongen.script import directives, frontmatter, imports, personalise, speakable, templating
 from sessiongen.script.library import find_fragment, fragment_names, in_library
 from sessiongen.script.limits import MAX_INCLUDE_DEPTH, MAX_INCLUDES, MAX_SCRIPT_BYTES, MAX_STEPS, MAX_TITLE_CHARS
 from sessiongen.script.sourcefile import decode_script, read_bounded
@@ -23,7 +23,7 @@ def parse_file(path: Path | str) -> Script:
     script (any other file, `.md` or plain `.txt`) needs only what it says."""
     path = Path(path)
     library = in_library(path)
-    data, lines, first_line, shown = _read(path, library)
+    data, lines, first_line, shown, notes = _read(path, library)
     problems: list[SessiongenError] = []
     try:
         meta, meta_problems = frontmatter.meta_of(data, shown, lines, catalog.BEDS, library=library)
@@ -43,7 +43,7 @@ def parse_file(path: Path | str) -> Script:
     if problems:
         raise ScriptError(problems)
     sources = (str(path.resolve()),) + tuple(sorted(builder.fragment_files))
-    return Script(meta=meta, nodes=tuple(nodes), path=str(path), sources=sources)
+    return Script(meta=meta, nodes=tuple(nodes), path=str(path), sources=sources, notes=notes)
 
 
 def _own_defaults(meta, nodes, path: Path) -> dict:
@@ -56,13 +56,14 @@ def _own_defaults(meta, nodes, path: Path) -> dict:
     return found
 
 
-def check_file(path: Path | str) -> None:
-    """Validate a script, or a fragment when it sits in a `fragments` folder; raises ScriptError."""
+def check_file(path: Path | str) -> tuple[str, ...]:
+    """Validate a script, or a fragment when it sits in a `fragments` folder; raises ScriptError.
+    Returns the notes of a script converted from another dialect."""
     path = Path(path)
     if path.parent.name != "fragments":
         script = parse_file(path)
         personalise.rehearse(script.nodes, script.meta.defaults)
-        return
+        return script.notes
     shown = display_path(path)
     problems: list[SessiongenError] = []
     builder = _Builder(path, shown, (), problems, _Expansion())
@@ -75,6 +76,7 @@ def check_file(path: Path | str) -> None:
     if problems:
         raise ScriptError(problems)
     personalise.rehearse(nodes, dict(builder.fragment_variables))
+    return ()
 
 
 def parse_text(text: str, path: str = "<script>") -> Script:
@@ -94,19 +96,26 @@ def _read_text(path: Path, shown: str, what: str) -> str:
     return decode_script(raw, shown)
 
 
-def _read(path: Path, library: bool) -> tuple[dict, list[str], int, str]:
+def _read(path: Path, library: bool) -> tuple[dict, list[str], int, str, tuple[str, ...]]:
+    """(front matter, lines, first body line, the path as shown, notes). A script in another
+    tool's dialect (SSML, bracket pauses) is converted first; its notes say what became what, and
+    problems in the converted text name it 'FILE (as imported)' (`sessiongen import` shows it)."""
     shown = display_path(path)
+    notes: tuple[str, ...] = ()
     try:
         text = _read_text(path, shown, "script")
+        imported = None if library else imports.convert(text, path)
     except SessiongenError as exc:
         raise ScriptError([exc]) from None
+    if imported is not None:
+        text, notes, shown = imported.text, (f"{shown}: read as {imported.dialect}",) + imported.notes, f"{shown} (as imported)"
     if not text.strip():
         raise ScriptError([SessiongenError("empty script: it needs front matter and narration", Location(shown))])
     try:
         data, _, first_line = frontmatter.split(text, shown, required=library)
     except SessiongenError as exc:
         raise ScriptError([exc]) from None
-    return data, text.split("\n"), first_line, shown
+    return data, text.split("\n"), first_line, shown, notes
 
 
 class _LimitReached(SessiongenError):

@@ -10,6 +10,7 @@ import mimetypes
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 
+from sessiongen.output.formats import FORMATS
 from sessiongen.output.jsontext import json_text
 from sessiongen.output.markup import CSP as REVIEW_CSP
 from sessiongen.studio import clients
@@ -19,8 +20,8 @@ from sessiongen.studio.security import inside, safe_id
 
 router = APIRouter()
 EVENT_EVERY_S = 0.25
-mimetypes.add_type("audio/ogg", ".ogg")
-mimetypes.add_type("audio/flac", ".flac")
+for _name, _format in FORMATS.items():  # the audio files the studio serves, as the format registry names them
+    mimetypes.add_type(_format.mime.split(";")[0], f".{_name}")
 mimetypes.add_type("text/vtt", ".vtt")
 
 
