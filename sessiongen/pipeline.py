@@ -262,6 +262,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     )
     rendered = write(prepared, settings, out, fmt, packaging.stems, info, progress)
     manifest = delivery.manifest(rendered, script, values, settings, params, input_hash)
+    manifest["output"].update(delivery.audio_identity(out))  # a resume checks the file is still this one
     if prepared.voice_pack is not None:
         manifest["voice_pack"] = prepared.voice_pack
     try:

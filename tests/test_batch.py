@@ -231,3 +231,18 @@ def test_the_dask_path_against_a_local_cluster(folder, monkeypatch):
         result = CliRunner().invoke(cli, ["batch", str(roster), "-o", str(folder / "out"), "--dask", cluster.scheduler_address, *FAKE])
     assert result.exit_code == 0, result.output
     assert json.loads((folder / "out" / "report.json").read_text())["summary"]["rendered"] == 2
+
+
+def test_a_resume_checks_the_audio_not_only_its_manifest(folder):
+    """A file cut short, emptied or replaced beside its intact manifest is rendered again."""
+    roster = write_roster(folder, f"client_id,technique,name\nA,{SHORT},Sam\nB,{SHORT},Robin\nC,{SHORT},Alex\n")
+    out = folder / "out"
+    assert run_batch(roster, out, "--no-report").exit_code == 0
+    files = sorted(out.glob("*.mp3"))
+    whole = {path.name: digest(path) for path in files}
+    files[0].write_bytes(files[0].read_bytes()[:56_600])  # cut short
+    files[1].write_bytes(b"")  # emptied
+    files[2].write_bytes(files[2].read_bytes())  # rewritten unchanged: still the same audio
+    again = run_batch(roster, out, "--no-report")
+    assert again.exit_code == 0 and "2 rendered, 1 up to date" in again.output, again.output
+    assert {path.name: digest(path) for path in files} == whole

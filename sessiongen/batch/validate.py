@@ -191,6 +191,9 @@ def up_to_date(job: Job) -> Outcome | None:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         if data["inputs"]["sha256"] != job.input_hash:
             return None
+        if not delivery.same_audio(job.output, data["output"]):  # cut short, emptied or replaced since
+            log.info("row %d: %s is not the file its manifest recorded: rendering it again", job.row, job.output.name)
+            return None
         duration_s = float(data["output"]["duration_s"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.debug("row %d: its manifest cannot be read (%s): rendering it again", job.row, type(exc).__name__)

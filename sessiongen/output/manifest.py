@@ -29,6 +29,19 @@ def _sha256_file(path: str) -> str:
     return digest.hexdigest()
 
 
+def audio_identity(path: Path | str) -> dict:
+    """What a resume checks before it trusts a file: its size and content hash, as written."""
+    return {"bytes": Path(path).stat().st_size, "sha256": _sha256_file(str(path))}
+
+
+def same_audio(path: Path, recorded: dict) -> bool:
+    """Whether the file is still the one a manifest recorded (not cut short, emptied or replaced)."""
+    try:
+        return path.stat().st_size == recorded["bytes"] and _sha256_file(str(path)) == recorded["sha256"]
+    except (OSError, KeyError, TypeError):
+        return False
+
+
 def script_version(script: Script) -> str:
     """A short hash of every file the script was built from (the script and its fragments)."""
     digest = hashlib.sha256()
