@@ -284,3 +284,18 @@ def test_ctrl_c_during_a_batch_reports_and_a_rerun_resumes(tmp_path, monkeypatch
     assert again.exit_code == 0
     statuses = {r["client_id"]: r["status"] for r in json.loads((tmp_path / "out" / "report.json").read_text())["rows"]}
     assert statuses == {"a": "up to date", "b": "rendered", "c": "rendered"}
+
+
+def test_reading_the_umask_never_sets_it(monkeypatch, tmp_path):
+    """A new file's mode follows the umask, read without the os.umask(0) dance: a thread creating a
+    file while another wrote one made it world-writable (6 of 389,596 files, issue 28)."""
+    import os
+
+    from sessiongen.output import files
+
+    calls = []
+    monkeypatch.setattr(os, "umask", lambda mask: calls.append(mask) or 0)
+    mask = files._umask()
+    with files.atomic_path(tmp_path / "x.txt") as temp:
+        temp.write_text("x")
+    assert not calls and (tmp_path / "x.txt").stat().st_mode & 0o777 == 0o666 & ~mask

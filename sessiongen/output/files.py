@@ -169,9 +169,26 @@ def remove_temporaries(target: Path | str) -> list[Path]:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process's umask, read without changing it: os.umask can only be read by setting it, and
+    a thread creating a file in that moment would make it world-writable (issue 28). Linux says
+    it in /proc; elsewhere the value read once when this module was imported is used."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return _UMASK_AT_IMPORT
+
+
+def _read_umask_once() -> int:
+    mask = os.umask(0o022)  # at import, before any thread of ours writes a file
     os.umask(mask)
     return mask
+
+
+_UMASK_AT_IMPORT = _read_umask_once()
 
 
 def write_text_atomic(target: Path | str, text: str) -> None:
