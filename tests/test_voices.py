@@ -268,3 +268,11 @@ def test_a_damaged_memo_is_an_empty_memo(tmp_path, text):
     path.write_text(text, encoding="utf-8")
     kept = voicefiles.read_memo(path, lambda v: isinstance(v, list))
     assert kept == ({"b": [1.0, 2.0]} if text.startswith("{") else {})
+
+
+def test_a_value_is_text_never_phoneme_markup():
+    """A name such as "[[ h ə l oʊ ]]" reaches the engine as text: only a pronunciation writes
+    Piper's inline phonemes (issue 28, class 7)."""
+    assert "[[" not in pronounce.apply("Welcome, [[ h ə l oʊ ]].", ())
+    said = pronounce.apply("Welcome, Nguyen [[x]].", (("Nguyen", "/ŋwiən/"),))
+    assert said.count("[[") == 1 and "[[ ŋwiən ]]" in said

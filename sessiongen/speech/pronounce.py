@@ -84,9 +84,14 @@ def check_engine(entries: Entries, engine_name: str, phoneme_input: bool) -> Non
             raise SessiongenError(f"the pronunciation of '{word}' is given as phonemes ({say}), which the {engine_name} engine cannot take: give a respelling, e.g. {word}=…")
 
 
+_MARKUP = re.compile(r"\[\[|\]\]")  # Piper's inline phonemes: only a pronunciation may write them
+
+
 def apply(text: str, entries: Entries) -> str:
     """The text as the engine should speak it, in one pass (a respelling is never respelled
-    again). Phonemes become Piper's inline [[ ... ]] form."""
+    again). Phonemes become Piper's inline [[ ... ]] form; text itself is never markup, so a value
+    such as a client's name cannot inject phonemes (its brackets are said as nothing)."""
+    text = _MARKUP.sub(" ", text)
     if not entries:
         return text
     spoken = {word.lower(): f"[[ {say[1:-1].strip()} ]]" if is_phonemes(say) else say for word, say in entries}
