@@ -27,7 +27,7 @@ from sessiongen.model.timeline import EventKind, Timeline
 from sessiongen.output import manifest as delivery
 from sessiongen.output import sidecars as sidecar_files
 from sessiongen.output.cover import default_cover, read_cover
-from sessiongen.output.encode import BackgroundWriter, SoundfileWriter
+from sessiongen.output.encode import BackgroundWriter, SoundfileWriter, stem_format
 from sessiongen.output.files import atomic_path, claim, made_folders, safe_file_name, same_file_key, shown, write_text_atomic
 from sessiongen.output.formats import format_for, level_change_db, open_writer
 from sessiongen.output.packaging import Packaging
@@ -195,7 +195,7 @@ def _master_once(renderer: Renderer, settings: Settings, fmt: str, frame: Frame,
     mastered with `gain` and encoded into `temp`."""
     tl = renderer.tl
     writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
-    stem_writers = {name: SoundfileWriter(path, tl.rate_hz, "wav", subtype="FLOAT") for name, path in stem_temps.items()}
+    stem_writers = {name: SoundfileWriter(path, tl.rate_hz, stem_format(tl.frames), subtype="FLOAT") for name, path in stem_temps.items()}
     windows = prefetched(renderer.windows(layered=bool(stem_writers)))
 
     def mixes():

@@ -454,3 +454,19 @@ def test_a_roster_cell_with_control_characters_is_shown_on_one_line(roster_folde
     assert result.exit_code == 1 and "Traceback" not in result.output
     rows = [line for line in result.output.splitlines() if line.startswith("row ")]
     assert len(rows) == 1 and "\x1b" not in rows[0] and "\\x1b[2J" in rows[0]
+
+
+def test_stems_over_four_gib_are_rf64_and_read_back_whole(tmp_path):
+    """A float stereo stem passes WAV's 32-bit sizes after 3 h 23 min: it is written as RF64 then
+    (issue 28, class 8), which libsndfile reads back to the frame."""
+    import numpy as np
+    import soundfile as sf
+
+    from sessiongen.output.encode import SoundfileWriter, stem_format
+
+    assert stem_format(int(3.3 * 3600 * 44_100)) == "wav" and stem_format(int(3.5 * 3600 * 44_100)) == "rf64"
+    writer = SoundfileWriter(tmp_path / "voice.wav", 44_100, "rf64", subtype="FLOAT")
+    writer.write(np.full((44_100, 2), 0.25, dtype=np.float32))
+    writer.close()
+    info = sf.info(str(tmp_path / "voice.wav"))
+    assert info.format == "RF64" and info.frames == 44_100 and info.subtype == "FLOAT"

@@ -176,6 +176,16 @@ class Mp3Writer:
             self._file.close()
 
 
+WAV_LIMIT_BYTES = 2**32 - 1  # a RIFF chunk's size is 32 bits
+
+
+def stem_format(frames: int, channels: int = 2) -> str:
+    """A stem's container: WAV, or RF64 (WAV with 64-bit sizes, which libsndfile, ffmpeg and
+    every DAW read) when its 32-bit float samples would pass WAV's 4 GiB: at 44.1 kHz stereo, a
+    session over 3 h 23 min. A plain WAV header would wrap, and the stem read back short."""
+    return "rf64" if frames * channels * 4 + (1 << 20) > WAV_LIMIT_BYTES else "wav"
+
+
 class SoundfileWriter:
     """WAV, FLAC and OGG through libsndfile. 16-bit PCM is dithered (Dither16) here; 24-bit, float
     and Vorbis are given the float samples as they are."""
