@@ -28,7 +28,7 @@ from sessiongen.output import manifest as delivery
 from sessiongen.output import sidecars as sidecar_files
 from sessiongen.output.cover import default_cover, read_cover
 from sessiongen.output.encode import BackgroundWriter, SoundfileWriter, stem_format
-from sessiongen.output.files import atomic_path, claim, made_folders, safe_file_name, same_file_key, shown, write_text_atomic
+from sessiongen.output.files import atomic_path, claim, made_folders, one_writer, safe_file_name, same_file_key, shown, write_text_atomic
 from sessiongen.output.formats import format_for, level_change_db, open_writer
 from sessiongen.output.packaging import Packaging
 from sessiongen.output.tags import TagInfo, write_tags
@@ -62,7 +62,7 @@ def render(ref: str, request: SessionRequest, output: Path | None = None, packag
     with cache_root(request.use_cache) as root:
         prepared = prepare(script, values, request.settings, root)
         out = output or default_output(script, values, packaging.format or (request.recorded.format if request.recorded else "mp3"))
-        with made_folders(out.parent, packaging.stems):
+        with made_folders(out.parent, packaging.stems), one_writer(out, "this file"):
             result = deliver(prepared, values, request.settings, out, packaging, progress, source=ref)
     notes = warnings(prepared, request.settings) + (request.recorded.changes(script) if request.recorded else [])
     return replace(result, warnings=tuple(notes))

@@ -301,3 +301,52 @@ def test_a_render_into_new_folders_still_makes_them(script, tmp_path):
 def test_a_name_with_a_nul_is_refused_by_the_library_as_one_line(tmp_path):
     with pytest.raises(SessiongenError, match="NUL"):
         claim([("audio", tmp_path / "a\x00b.wav")])
+
+
+def test_one_writer_per_output_a_second_run_is_refused_while_the_first_writes(tmp_path):
+    """Two batches into one folder started together: the second is refused in one line and
+    writes nothing, the first renders every row (issue 28, class 1). The first is held inside its
+    lock by a fake engine that waits for a file, so the two runs always overlap."""
+    import os
+    import sys
+    import time
+
+    (tmp_path / "s.md").write_text(
+        "---\nid: s\ntitle: S\ncategory: grounding\nsummary: s\nduration: 20s\n---\n# One\nHello there.\n[pause 2s..10s]\nGoodbye.\n", encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("client_id,technique\nA,s.md\nB,s.md\n", encoding="utf-8")
+    gate = tmp_path / "go"
+    (tmp_path / "waiting_engine.py").write_text(
+        "import os, time\nfrom fake_engine import FakeEngine\n"
+        "class Waiting(FakeEngine):\n    def synthesize(self, *a, **k):\n"
+        f"        while not os.path.exists({str(gate)!r}):\n            time.sleep(0.05)\n        return super().synthesize(*a, **k)\n",
+        encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).parent), str(Path(__file__).parents[1])]),
+           "SESSIONGEN_ENGINES": "waiting=waiting_engine:Waiting", "SESSIONGEN_CACHE_DIR": str(tmp_path / "cache")}
+    args = [sys.executable, "-m", "sessiongen", "batch", "roster.csv", "-o", "out", "--engine", "waiting", "--workers", "1", "--no-report"]
+    first = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "out" / ".sessiongen.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 1 and "another sessiongen run is writing this batch's folder" in second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1 and not list((tmp_path / "out").glob("*.mp3"))
+    finally:
+        gate.write_text("go")
+        out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert len(list((tmp_path / "out").glob("*.mp3"))) == 2 and not (tmp_path / "out" / ".sessiongen.lock").exists()
+
+
+def test_a_stop_removes_only_what_dead_writers_left(tmp_path):
+    import os
+
+    from sessiongen.output.files import remove_temporaries
+
+    target = tmp_path / "s.mp3"
+    mine = tmp_path / f".s.mp3.{os.getpid()}.abc.mp3.part"
+    dead = tmp_path / ".s.mp3.999999999.abc.mp3.part"
+    for path in (mine, dead):
+        path.write_bytes(b"x")
+    assert remove_temporaries(target) == [dead] and mine.exists()
+    assert remove_temporaries(target, pids=[os.getpid()]) == [mine]

@@ -17,6 +17,7 @@ from sessiongen.batch.reports import REPORT_CSV, write_all
 from sessiongen.batch.roster import read_roster
 from sessiongen.batch.validate import BatchOptions, check_job, up_to_date, validate
 from sessiongen.model.outcome import Outcome
+from sessiongen.output.files import one_writer
 from sessiongen.request import make_folder
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def produce(roster: Path, options: BatchOptions, how: RunOptions = RunOptions(),
     planned = outputs.plan(jobs, options.out_dir, index=how.index and not how.dry_run)
     jobs, invalid = planned.jobs, sorted(invalid + planned.clashing, key=lambda o: o.row)
     make_folder(options.out_dir)
-    with runlog.run_log(options.out_dir) as log_file:
+    with one_writer(options.out_dir, "this batch's folder"), runlog.run_log(options.out_dir) as log_file:
         log.info("batch of %d rows%s", len(jobs) + len(invalid), " (dry run)" if how.dry_run else "")
         log.debug("roster %s, output folder %s", roster, options.out_dir)
         for outcome in invalid:

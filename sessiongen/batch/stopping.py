@@ -111,18 +111,24 @@ def stop_event_for(executor: Executor) -> str | None:
 
 
 def stop(executor: Executor, futures, stop_event: str | None) -> None:
-    """Cancel every row not started and stop the ones in progress; returns when no worker of
+    """Stop the rows in progress (and with them every row not started); returns when no worker of
     ours is running any more (local processes), or when every row has answered (Dask; rows
     still silent after STOP_TIMEOUT_S are cancelled, and stop at their next check)."""
     if stop_event is not None:
         _stop_dask(executor, futures, stop_event)
         return
-    for future in futures:
-        future.cancel()  # only rows not started yet
+    # No future is cancelled here: stopping the workers breaks the pool, and its manager thread then
+    # fails every row not finished (BrokenProcessPool; settle() reports them interrupted). Python
+    # 3.11's manager thread raised InvalidStateError on a future cancelled before that, and printed
+    # its traceback to the user (seen under load: issue 28, class 6).
     _stop_processes(list((getattr(executor, "_processes", None) or {}).values()))
 
 
+STOPPED_PIDS: set[int] = set()  # the worker processes this run stopped: their temporary files are removed
+
+
 def _stop_processes(processes) -> None:
+    STOPPED_PIDS.update(p.pid for p in processes if p.pid)
     for process in processes:
         if process.is_alive():
             process.terminate()  # SIGTERM: the worker removes its temporary files and exits
@@ -162,7 +168,7 @@ def settle(jobs: list[Job], outcomes: dict[int, Outcome], stopped_by: str, force
         outcome = outcomes.get(job.row)
         if outcome is None or outcome.status == Status.INTERRUPTED:
             for _, path in pipeline.delivery_targets(job.output, job.packaging):
-                remove_temporaries(path)
+                remove_temporaries(path, pids=STOPPED_PIDS)
             outcome = up_to_date(job) or job.outcome(Status.INTERRUPTED, f"stopped by {stopped_by}")
             if outcome.status == Status.UP_TO_DATE and not force:
                 outcome.status = Status.RENDERED  # it was not up to date when the batch began

@@ -25,6 +25,11 @@ from pathlib import Path
 
 from sessiongen.errors import SessiongenError, display_path
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: one writer is not enforced there
+    fcntl = None
+
 TEMP_SUFFIX = ".part"
 NAME_BYTES = 180  # a sanitised name's most UTF-8 bytes: room left for suffixes under the usual 255
 WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?", re.IGNORECASE)
@@ -113,8 +118,9 @@ def atomic_path(target: Path | str, suffix: str = ""):
     must be a regular file or nothing, checked before and again just before the rename)."""
     target = Path(target)
     check_replaceable(target)
+    remove_temporaries(target)  # what dead writers left (a kill -9): cleaned on the next run
     try:
-        fd, temp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=(suffix or target.suffix) + TEMP_SUFFIX, dir=target.parent)
+        fd, temp = tempfile.mkstemp(prefix=_temp_prefix(target, os.getpid()), suffix=(suffix or target.suffix) + TEMP_SUFFIX, dir=target.parent)
     except OSError as exc:
         raise SessiongenError(f"{target}: cannot write there ({exc.strerror}): choose another folder or name") from None
     os.fchmod(fd, 0o666 & ~_umask())  # like any new file, not mkstemp's private 0600
@@ -152,16 +158,74 @@ def made_folders(*folders: Path | None):
         raise
 
 
-def _temp_prefix(target: Path) -> str:
-    return f".{target.name[:40]}."
+@contextlib.contextmanager
+def one_writer(place: Path, what: str):
+    """One writer at a time for `place` (a file to write, or a folder): a second run for the same
+    place is refused in one line while the first runs. The lock is the kernel's (flock on a hidden
+    lock file), so it ends with its process, kill -9 included; the file is removed when done."""
+    if fcntl is None:  # not on this system: nothing to hold
+        yield
+        return
+    lock = place / ".sessiongen.lock" if place.is_dir() else place.parent / f".{place.name[:80]}.lock"
+    fd = _locked(lock)
+    if fd is None:
+        raise SessiongenError(f"{place}: another sessiongen run is writing {what} right now: wait for it to finish, or choose another name")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)  # while still held: a run that opened it now finds it gone and tries again
+        os.close(fd)
 
 
-def remove_temporaries(target: Path | str) -> list[Path]:
-    """Remove the temporary files atomic_path left beside `target` (after a process writing it
-    was killed, so its own cleanup never ran); returns what was removed."""
-    target = Path(target)
+def _locked(lock: Path) -> int | None:
+    """An open descriptor holding `lock` exclusively, or None while another process holds it."""
+    for _ in range(10):
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                return fd  # the lock file that is there: ours
+        os.close(fd)  # it was removed by its last holder as we took it: take the new one
+    raise SessiongenError(f"{lock}: cannot take the lock: remove the file if no sessiongen run is writing there")
+
+
+def _temp_prefix(target: Path, pid: int | None = None) -> str:
+    """Temporary files are named by their target and the process writing them, so a run cleans
+    up only what is its own or a dead process's, never another live run's."""
+    return f".{target.name[:40]}." + ("" if pid is None else f"{pid}.")
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, dead but not yet reaped by its parent, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat_file:
+            return stat_file.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def remove_temporaries(target: Path | str, pids: Iterable[int] = ()) -> list[Path]:
+    """Remove the temporary files atomic_path left beside `target` by processes that are dead (a
+    writer killed before its own cleanup ran, kill -9 included) or listed in `pids`; a live
+    process's are kept. Returns what was removed."""
+    target, pids = Path(target), set(pids)
+    prefix = _temp_prefix(target)
     removed = []
-    for name in glob.glob(glob.escape(str(target.parent / _temp_prefix(target))) + "*" + TEMP_SUFFIX):
+    for name in glob.glob(glob.escape(str(target.parent / prefix)) + "*" + TEMP_SUFFIX):
+        owner = Path(name).name[len(prefix):].split(".", 1)[0]
+        if owner.isdigit() and int(owner) not in pids and _alive(int(owner)):
+            continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
             removed.append(Path(name))
