@@ -87,7 +87,8 @@ def _sidecar_kinds(ctx, param, value):
 
 ENGINE_OPTION = click.option(
     "--engine", metavar="NAME",
-    help="Speech engine: piper (the neural voice) or pyttsx3 (espeak-ng's voices and languages) [default: piper, or pyttsx3 where piper cannot load].",
+    help="Speech engine: kokoro (54 natural voices, `sessiongen voices`), piper (the voice joe) or pyttsx3 (espeak-ng's voices and languages) "
+         "[default: kokoro; piper where Kokoro's voices are not installed; pyttsx3 where neither loads].",
 )
 
 

@@ -64,8 +64,9 @@ def _version(package: str) -> str:
 
 
 def as_voice(found: VoiceFile) -> Voice:
+    bundled = found.where == "bundled"  # joe, a man's voice; a voice file does not say
     return Voice(found.name, found.name, found.languages, engine="piper", quality=found.quality,
-                 rate_hz=found.rate_hz, location=found.where if found.where == "bundled" else str(found.model))
+                 rate_hz=found.rate_hz, location="bundled" if bundled else str(found.model), gender="male" if bundled else "")
 
 
 def locate(voice_id: str) -> VoiceFile:
