@@ -97,8 +97,8 @@ def test_loudness_and_peak_are_delivery_ready(rendered, tmp_path):
 def test_plan_and_render_of_a_library_technique_agree(tmp_path):
     out = tmp_path / "box.mp3"
     runner = CliRunner()
-    planned = json.loads(runner.invoke(cli, ["plan", "box-breathing", "--json", "--minutes", "10"]).output)
-    result = runner.invoke(cli, ["render", "box-breathing", "-o", str(out), "--minutes", "10"])
+    planned = json.loads(runner.invoke(cli, ["plan", "box-breathing", "--json", "--minutes", "10", "--voice", "joe"]).output)
+    result = runner.invoke(cli, ["render", "box-breathing", "-o", str(out), "--minutes", "10", "--voice", "joe"])
     assert result.exit_code == 0, result.output
     assert planned["duration_s"] == pytest.approx(600.0, abs=0.01)
     decoded_frames = len(sf.read(str(out), dtype="int16")[0])

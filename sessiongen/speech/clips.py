@@ -13,7 +13,7 @@ from sessiongen.model.results import Clip, SpeakStats
 from sessiongen.settings import Settings
 from sessiongen.sound.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.sound.limiter import Limiter
-from sessiongen.speech import pronounce
+from sessiongen.speech import estimate, pronounce
 from sessiongen.speech.cache import PhraseCache, voice_fits
 from sessiongen.speech.cache import phrase_key as cache_key
 from sessiongen.speech.engine import Engine, synthesize_many
@@ -76,6 +76,7 @@ class Speaker:
         self._identity = engine.identity()
         self.pronunciations = pronounce.merged(pronunciations, settings.pronunciations)
         pronounce.check_engine(self.pronunciations, engine.name, getattr(engine, "phoneme_input", False))
+        self.language = language
         self.voice = self._resolve(settings.voice, language)
         voice_identity = getattr(engine, "voice_identity", None)
         self._voice_key = voice_identity(self.voice) if voice_identity else self.voice
@@ -150,6 +151,22 @@ class Speaker:
         self.stats.cached += len(entries) - len(missing)
         return {key: Clip(text, str(self.cache.path_for(entries[key])), frames[entries[key]], self.settings.sample_rate_hz)
                 for key, (text, _) in rated.items()}
+
+    def estimated_clips(self, phrases: dict[str, tuple[str, int | None]]) -> dict[str, Clip]:
+        """clips() without speaking: a phrase the cache lacks gets its estimated length (speech/
+        estimate.py) and no file. For plans and previews, which say their length is estimated."""
+        out = {}
+        for key, (text, rate) in phrases.items():
+            rate = rate or self.settings.rate_wpm
+            entry = self.key(self.spoken(text), rate)
+            frames, path = self.cache.frames(entry), str(self.cache.path_for(entry))
+            if frames is None:
+                self.stats.estimated += 1
+                frames, path = round(estimate.phrase_s(text, rate, self.language) * self.settings.sample_rate_hz), ""
+            else:
+                self.stats.cached += 1
+            out[key] = Clip(text, path, frames, self.settings.sample_rate_hz)
+        return out
 
     def _store_all(self, missing: dict[str, tuple[str, int]]) -> dict[str, int]:
         """Synthesise, prepare and store each missing entry (cache key -> (text, rate)); its frames.

@@ -52,7 +52,8 @@ class Engine(Protocol):
     `options` (names of Settings fields its synthesis takes, passed as a dict and part of cache
     keys), `voice_identity(voice)` (what the cache knows a voice by, e.g. its file's hash),
     `voice_name(voice)` (for manifests), `phoneme_input` (IPA phonemes inline as [[ ... ]]),
-    `remember_voices` (False: resolving is cheap, never remembered), `synthesize_many`."""
+    `remember_voices` (False: resolving is cheap, never remembered), `synthesize_many`,
+    `estimated_plans` (True: plans and previews estimate phrase lengths instead of waiting for synthesis)."""
 
     name: str
 

@@ -238,10 +238,11 @@ class EnginePool:
     and the answers are read in order while every worker speaks ahead into its own socket. A
     worker that hangs or crashes is replaced by its IsolatedEngine, as for a single engine."""
 
-    def __init__(self, name: str, identity: str, size: int, recycle_after: int = 0):
+    def __init__(self, name: str, identity: str, size: int, recycle_after: int = 0, timeout_s: float = TIMEOUT_S):
         """`recycle_after`: replace a worker by a fresh process after this many phrases (0: never),
-        for engines whose memory grows with what they have spoken."""
-        self.workers = [IsolatedEngine(name, identity) for _ in range(max(1, size))]
+        for engines whose memory grows with what they have spoken. `timeout_s`: how long one
+        answer may take before the worker is taken for hung."""
+        self.workers = [IsolatedEngine(name, identity, timeout_s) for _ in range(max(1, size))]
         self.recycle_after = recycle_after
 
     def synthesize_many(self, calls: list[tuple], workers: int | None = None) -> Iterator[Audio]:
