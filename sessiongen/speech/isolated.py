@@ -28,6 +28,13 @@ from sessiongen.speech.engine import Voice, short
 
 TIMEOUT_S = float(os.environ.get("SESSIONGEN_TTS_TIMEOUT_S", "30"))
 START_TIMEOUT_S = 60.0
+
+
+def timeout_for(engine_s: float) -> float:
+    """The answer timeout for an engine whose slowest honest answer takes about `engine_s` (a
+    first phrase that measures the voice's pace, on a busy machine); $SESSIONGEN_TTS_TIMEOUT_S
+    overrides for every engine."""
+    return TIMEOUT_S if "SESSIONGEN_TTS_TIMEOUT_S" in os.environ else max(TIMEOUT_S, engine_s)
 ATTEMPTS = 3
 SOCKET_BUFFER_BYTES = 4 << 20  # about 7 phrases of espeak-ng audio, where the system allows it
 

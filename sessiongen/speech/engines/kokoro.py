@@ -131,11 +131,11 @@ class KokoroEngine:
         return audio
 
     def synthesize_many(self, calls):
-        from sessiongen.speech.isolated import EnginePool
+        from sessiongen.speech.isolated import EnginePool, timeout_for
 
         calls = [tuple(call) for call in calls]
-        if self._pool is None:
-            self._pool = EnginePool("kokoro", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES, timeout_s())
+        if self._pool is None:  # Kokoro speaks ~10 times slower than Piper; a voice without a recorded pace is measured first (~20 s of CPU)
+            self._pool = EnginePool("kokoro", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES, timeout_for(180.0))
         return self._pool.synthesize_many(calls, workers=_workers_for(calls))
 
     def close(self) -> None:
@@ -145,15 +145,6 @@ class KokoroEngine:
 
 WORDS_PER_WORKER = 12  # a worker loads the model in ~1 s, the time it takes to speak ~4 words: worth it for this many
 RECYCLE_AFTER_PHRASES = 48  # onnxruntime's arena grows with what a worker has spoken: a fresh process then
-
-
-def timeout_s() -> float:
-    """How long one answer may take: Kokoro speaks ~10 times slower than Piper, and a voice
-    without a recorded pace is measured (~20 s of CPU) before its first phrase, on a machine that
-    may be busy. $SESSIONGEN_TTS_TIMEOUT_S overrides, as for every engine."""
-    from sessiongen.speech.isolated import TIMEOUT_S
-
-    return TIMEOUT_S if "SESSIONGEN_TTS_TIMEOUT_S" in os.environ else max(TIMEOUT_S, 180.0)
 
 
 def default_workers() -> int:

@@ -163,11 +163,11 @@ class PiperEngine:
         return audio
 
     def synthesize_many(self, calls):
-        from sessiongen.speech.isolated import EnginePool
+        from sessiongen.speech.isolated import EnginePool, timeout_for
 
         calls = [tuple(call) for call in calls]
-        if self._pool is None:
-            self._pool = EnginePool("piper", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES)
+        if self._pool is None:  # a voice's first phrase may wait for its pace measurement (two readings), slow on a busy machine
+            self._pool = EnginePool("piper", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES, timeout_for(90.0))
         return self._pool.synthesize_many(calls, workers=_workers_for(calls))
 
     def close(self) -> None:
