@@ -51,16 +51,17 @@ def load(ref: str) -> Script:
     return compose.load(ref)
 
 
-def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path, estimate: bool = False) -> Prepared:
+def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path, estimate: bool = False, progress=None) -> Prepared:
     """`estimate`: for plans and previews, phrases the cache lacks are not spoken but their length
     estimated, with engines whose synthesis is slow (`estimated_plans`); prepared.speak.estimated
-    counts them."""
+    counts them. `progress(fraction)`: told as the phrases the cache lacks are spoken."""
     if settings.voice_pack:
         return _prepare_recorded(script, values, settings, cache_root)
     personal = pace(personalise(script, values), settings)
     engine_name, note, speaker = _synthetic_speaker(personal, settings, cache_root)
     guess = estimate and getattr(speaker.engine, "estimated_plans", False)
-    clips = (speaker.estimated_clips if guess else speaker.clips)(texts_to_speak(personal, settings))
+    phrases = texts_to_speak(personal, settings)
+    clips = speaker.estimated_clips(phrases) if guess else speaker.clips(phrases, progress)
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
     return Prepared(personal, clips, timeline, speaker.stats, speaker.voice_name, fingerprint(speaker.engine, speaker.voice), engine_name, (note,) if note else ())
 

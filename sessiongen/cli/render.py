@@ -47,7 +47,7 @@ def render(script, output, session, fmt, bitrate, bit_depth, loudness, loudness_
     parsed = pipeline.load(script)
     variables = request.values_for(parsed)
     with pipeline.cache_root(request.use_cache) as root:
-        prepared = pipeline.prepare(parsed, variables, settings, root)
+        prepared = pipeline.prepare(parsed, variables, settings, root, progress=_progress("speaking"))
         out = output_file(output, parsed, variables, fmt)
         with made_folders(out.parent, stems):  # removed again if the delivery fails
             result = pipeline.deliver(prepared, variables, settings, out, packaging, progress=_progress())
@@ -69,7 +69,7 @@ def _levels(loud: dict) -> str:
     return f"{voice}programme {shown('integrated_lufs')} LUFS, peak {shown('true_peak_dbtp')} dBTP"
 
 
-def _progress():
+def _progress(doing: str = "rendering"):
     """A percentage on a terminal (stderr), nothing when piped."""
     if not sys.stderr.isatty():
         return None
@@ -79,6 +79,6 @@ def _progress():
         percent = int(100 * fraction)
         if percent != shown["percent"]:
             shown["percent"] = percent
-            click.echo(f"\rrendering {percent:3d}%" + ("\r\033[K" if percent >= 100 else ""), err=True, nl=False)
+            click.echo(f"\r{doing} {percent:3d}%" + ("\r\033[K" if percent >= 100 else ""), err=True, nl=False)
 
     return report

@@ -136,17 +136,18 @@ class Speaker:
     def clip(self, text: str, rate_wpm: int | None = None) -> Clip:
         return self.clips({text: (text, rate_wpm)})[text]
 
-    def clips(self, phrases: dict[str, tuple[str, int | None]]) -> dict[str, Clip]:
+    def clips(self, phrases: dict[str, tuple[str, int | None]], progress=None) -> dict[str, Clip]:
         """Clip key -> clip, for phrases given as clip key -> (text, rate). The phrases the cache
-        lacks are synthesised in one batch (one request to an isolated engine's process)."""
+        lacks are synthesised in one batch (one request to an isolated engine's process);
+        `progress(fraction)` is told as each is spoken."""
         rated = {key: (text, rate or self.settings.rate_wpm) for key, (text, rate) in phrases.items()}
         said = {key: (self.spoken(text), rate) for key, (text, rate) in rated.items()}
         entries = {key: self.key(text, rate) for key, (text, rate) in said.items()}
         frames = {entry: self.cache.frames(entry) for entry in dict.fromkeys(entries.values())}
         missing = {entry: said[key] for key, entry in entries.items() if frames[entry] is None}
         if missing and not self._checked():  # the remembered voice was wrong: keys made again
-            return self.clips(phrases)
-        frames.update(self._store_all(missing))
+            return self.clips(phrases, progress)
+        frames.update(self._store_all(missing, progress))
         self.stats.synthesised += len(missing)
         self.stats.cached += len(entries) - len(missing)
         return {key: Clip(text, str(self.cache.path_for(entries[key])), frames[entries[key]], self.settings.sample_rate_hz)
@@ -168,7 +169,7 @@ class Speaker:
             out[key] = Clip(text, path, frames, self.settings.sample_rate_hz)
         return out
 
-    def _store_all(self, missing: dict[str, tuple[str, int]]) -> dict[str, int]:
+    def _store_all(self, missing: dict[str, tuple[str, int]], progress=None) -> dict[str, int]:
         """Synthesise, prepare and store each missing entry (cache key -> (text, rate)); its frames.
         A pipeline over two cores: the engine's process speaks the phrases in order, this thread
         trims and levels each as it arrives, and a worker thread resamples and stores it (numpy,
@@ -178,7 +179,9 @@ class Speaker:
         calls = [(text, self.voice, rate, self.settings.volume, self.options) for text, rate in missing.values()]
         frames, waiting = {}, collections.deque()
         with contextlib.closing(synthesize_many(self.engine, calls)) as raws, ThreadPoolExecutor(1) as worker:
-            for (entry, (text, _)), raw in zip(missing.items(), raws):
+            for done, ((entry, (text, _)), raw) in enumerate(zip(missing.items(), raws), 1):
+                if progress is not None:
+                    progress(done / len(missing))
                 waiting.append(worker.submit(self._store, entry, levelled_speech(raw, text, self.settings), raw.rate_hz))
                 while waiting and (len(waiting) > MAX_WAITING or waiting[0].done()):
                     frames.update([waiting.popleft().result()])
