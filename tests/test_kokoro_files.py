@@ -70,7 +70,8 @@ def test_a_bad_blend_is_one_line(voice, message):
 def test_the_default_voice_is_the_best_graded_for_the_language(tmp_path, monkeypatch):
     fake_home(tmp_path, monkeypatch)
     assert kokoro.resolve(None, None) == "af_heart"
-    assert kokoro.resolve(None, "en-gb") == "af_heart"  # the best English voice; a British script is fine in it
+    assert kokoro.resolve(None, "en-gb") == "bf_emma"  # a British script: a British voice where one is installed
+    assert kokoro.resolve(None, "en-au") == "af_heart"  # else the best English voice
     assert kokoro.resolve(None, "es") == "ef_dora"
     assert kokoro.resolve("am_michael", "en") == "am_michael"
     assert kokoro.resolve("bf_emma:40,af_heart:60", None) == "bf_emma:40,af_heart:60"

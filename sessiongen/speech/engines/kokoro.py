@@ -27,7 +27,7 @@ from sessiongen.errors import SessiongenError
 from sessiongen.sound.audio import Audio
 from sessiongen.speech import kokorofiles as files
 from sessiongen.speech import voicefiles
-from sessiongen.speech.engine import Voice, speaks
+from sessiongen.speech.engine import Voice, language_tag, speaks
 
 PACE_VS_ESPEAK = 1.21  # as for Piper: words a minute within a phrase per nominal espeak-ng word a minute
 SPEED_RANGE = (0.5, 2.0)  # what kokoro-onnx accepts
@@ -62,9 +62,11 @@ def _rank(voice: files.KokoroVoice) -> tuple:
 
 
 def best(language: str | None, installed: list[files.KokoroVoice] | None = None) -> files.KokoroVoice | None:
-    """The most natural installed voice for a language (Kokoro's own grades; af_heart first)."""
+    """The most natural installed voice for a language (Kokoro's own grades; af_heart first): of
+    its accent where one is installed (en-gb: bf_emma), else of its language (en: af_heart)."""
     installed = files.installed() if installed is None else installed
-    fitting = [v for v in installed if speaks((v.language,), language or "en")]
+    tag = language_tag(language or "en")
+    fitting = [v for v in installed if v.language == tag] or [v for v in installed if speaks((v.language,), tag)]
     return min(fitting, key=_rank) if fitting else None
 
 
