@@ -189,3 +189,35 @@ def test_a_damaged_model_is_refused_in_one_line_naming_it_and_nothing_is_written
     [line] = result.output.strip().splitlines()
     assert line.startswith("error: ") and str(model) in line and "the Kokoro model is damaged" in line
     assert not list(tmp_path.glob("x*"))
+
+
+# -- plans never wait for synthesis --------------------------------------------------------------
+
+
+def test_the_estimate_is_calibrated_on_the_sentences_the_voices_are_paced_with():
+    from sessiongen.speech import calibration, estimate
+
+    assert [estimate.syllables(w) for w in ("calm", "notice", "breathing", "gentle", "you", "comfortable")] == [1, 2, 2, 2, 1, 4]
+    for language in ("en", "es", "fr"):
+        sentences = calibration.sentences(language)
+        words = sum(len(s.split()) for s in sentences)
+        for rate in (80, 105, 140):
+            spoken = sum(estimate.phrase_s(s, rate, language) - estimate.TRIM_MARGINS_S for s in sentences)
+            assert spoken == pytest.approx(words * 60 / (rate * estimate.PACE_VS_ESPEAK), rel=1e-9)
+    short, long = estimate.phrase_s("Breathe in.", 105), estimate.phrase_s("Breathe in, and when you are ready, breathe out slowly.", 105)
+    assert 0.5 < short < 2.0 < long < 6.0
+    assert estimate.phrase_s("Rest, here.", 105) > estimate.phrase_s("Rest here.", 105)  # a comma is a pause
+
+
+@needs_voices
+def test_plan_and_techniques_show_estimate_without_starting_a_worker(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "cold"))
+    monkeypatch.delitem(speech._made, "kokoro", raising=False)
+    result = CliRunner().invoke(cli, ["plan", "safe-place"])
+    assert result.exit_code == 0, result.output
+    assert "(length estimated: " in result.output and "phrases not spoken yet; a render fits it exactly)" in result.output
+    planned = json.loads(CliRunner().invoke(cli, ["plan", "safe-place", "--json"]).output)
+    assert planned["estimated_phrases"] > 10
+    shown = CliRunner().invoke(cli, ["techniques", "show", "tre-release"])
+    assert shown.exit_code == 0 and "(estimated: phrases not spoken yet)" in shown.output
+    assert speech.get_engine("kokoro")._pool is None  # nothing was spoken, no model loaded
