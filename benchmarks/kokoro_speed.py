@@ -82,7 +82,7 @@ def measured(argv: list[str], env: dict) -> dict:
         raise SystemExit(f"{argv[2]} failed: {err[-2000:]}")
     found = json.loads(out)
     found["process_wall_s"] = time.perf_counter() - start
-    found["peak_mb"] = sorted((round(p["vmhwm_kb"] / 1024), p["role"]) for p in watcher.processes())
+    found["peak_mb"] = [(p["vmhwm_mb"], p["role"]) for p in watcher.processes()]
     return found
 
 
