@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -25,7 +26,7 @@ def features(text: str) -> list[float]:
 
 
 def main(path: str) -> None:
-    found = json.loads(open(path, encoding="utf-8").read())
+    found = json.loads(Path(path).read_text(encoding="utf-8"))
     key = next(k for k in found if k.startswith("ours_"))
     actual = np.array(found[key]["phrases"])
     texts = found["texts"]

@@ -116,10 +116,11 @@ def test_renders_with_the_fake_engine(technique_id):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("engine", ["piper", "pyttsx3"])
+@pytest.mark.parametrize("engine", ["piper", "pyttsx3", pytest.param("kokoro", marks=pytest.mark.slow)])
 def test_planned_length_and_pace_with_the_real_voice(engine):
     """Nominal durations are reachable and narration paces at 90-120 words a minute, as heard,
-    with the neural voice and with espeak-ng."""
+    with the neural voices and with espeak-ng (Kokoro's sweep speaks the whole library: slow,
+    `make test-all`)."""
     settings = Settings(engine=engine)
     problems = []
     with pipeline.cache_root(True) as root:
