@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo studio test test-all lint fuzz bench clean
+.PHONY: install voices demo studio test test-all lint fuzz bench clean
 
 install: $(STAMP)
 
@@ -12,7 +12,14 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(MAKE) voices
 	touch $(STAMP)
+
+# Kokoro's 54 voices (npm package kokoro-js, pinned; every file checked against its recorded SHA-256)
+# and its model, assembled once. Without npm, sessions are narrated by joe until the voices are installed.
+voices:
+	@if command -v npm >/dev/null 2>&1; then $(BIN)/sessiongen voices install || echo "Kokoro's voices were not installed (joe narrates): run $(BIN)/sessiongen voices install again later"; \
+	else echo "npm not found: Kokoro's voices are not installed (joe narrates). On a machine with npm run 'npm pack kokoro-js@1.2.1', bring kokoro-js-1.2.1.tgz here and run: $(BIN)/sessiongen voices install --from kokoro-js-1.2.1.tgz"; fi
 
 demo: install
 	$(BIN)/sessiongen render safe-place --var name=Alex --var cue_word=harbour -o output/demo-safe-place-alex.mp3
@@ -33,6 +40,10 @@ test-all: install lint
 	sh tests/browser/setup.sh
 	sh tests/formats_setup.sh
 	$(BIN)/python -m pytest -q
+
+# Everything, with the real-voice sweeps over the whole library (marked slow; results in docs/performance.md).
+test-all: install lint
+	$(BIN)/python -m pytest -q -m "slow or not slow"
 
 # The fuzzing harness (tests/fuzz) with a far larger budget and random seeds; `make test` runs it small and fixed.
 fuzz: install

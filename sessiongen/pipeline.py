@@ -52,15 +52,17 @@ def load(ref: str, language: str | None = None) -> Script:
     return compose.load(ref, language)
 
 
-def render(ref: str, request: SessionRequest, output: Path | None = None, packaging: Packaging | None = None, progress=None) -> Delivery:
+def render(ref: str, request: SessionRequest, output: Path | None = None, packaging: Packaging | None = None, progress=None,
+           speaking=None) -> Delivery:
     """The whole recipe of one session, as every front end asks for it: load the script, take its
     values, speak, plan, render and deliver (into output/ID[-NAME].FORMAT when no file is given;
-    a missing folder is made, and removed again if the delivery fails)."""
+    a missing folder is made, and removed again if the delivery fails). `speaking(fraction)` as
+    the phrases the cache lacks are spoken, `progress(fraction)` as the session is rendered."""
     packaging = packaging or Packaging()
     script = load(ref, request.settings.language)
     values = request.values_for(script)
     with cache_root(request.use_cache) as root:
-        prepared = prepare(script, values, request.settings, root)
+        prepared = prepare(script, values, request.settings, root, progress=speaking)
         out = output or default_output(script, values, packaging.format or (request.recorded.format if request.recorded else "mp3"))
         with made_folders(out.parent, packaging.stems), one_writer(out, "this file"):
             result = deliver(prepared, values, request.settings, out, packaging, progress, source=ref)
@@ -81,13 +83,18 @@ def import_script(source_file: Path, out: Path | None = None, dialect: str | Non
     return imported
 
 
-def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path) -> Prepared:
+def prepare(script: Script, values: dict[str, str], settings: Settings, cache_root: Path, estimate: bool = False, progress=None) -> Prepared:
+    """`estimate`: for plans and previews, phrases the cache lacks are not spoken but their length
+    estimated, with engines whose synthesis is slow (`estimated_plans`); prepared.speak.estimated
+    counts them. `progress(fraction)`: told as the phrases the cache lacks are spoken."""
     options.check(settings)
     if settings.voice_pack:
         return _prepare_recorded(script, values, settings, cache_root)
     personal = pace(personalise(script, values), settings)
     engine_name, note, speaker = _synthetic_speaker(personal, settings, cache_root)
-    clips = speaker.clips(texts_to_speak(personal, settings))
+    guess = estimate and getattr(speaker.engine, "estimated_plans", False)
+    phrases = texts_to_speak(personal, settings)
+    clips = speaker.estimated_clips(phrases) if guess else speaker.clips(phrases, progress)
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
     return Prepared(personal, clips, timeline, speaker.stats, speaker.voice_name, speech_identity(settings, script.meta.language), engine_name,
                     (note,) if note else ())

@@ -195,8 +195,8 @@ def test_techniques_lists_the_library(runner):
 
 def test_voices_json(runner):
     result = runner.invoke(cli, ["voices", "--json", *FAKE])
-    assert json.loads(result.output)[0] == {"id": "fake/en", "name": "Fake English", "engine": "fake", "languages": ["en"],
-                                            "quality": "", "sample_rate_hz": 0, "location": ""}
+    assert json.loads(result.output)[0] == {"id": "fake/en", "name": "Fake English", "engine": "fake", "language": "en", "languages": ["en"],
+                                            "gender": "", "quality": "", "sample_rate_hz": 0, "location": ""}
 
 
 def test_ambience_file_and_none(runner, script, tmp_path):

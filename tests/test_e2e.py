@@ -42,12 +42,13 @@ def rendered(tmp_path_factory):
         duration="40s", extra="variables:\n  name: \"\"\n"), encoding="utf-8")
     out = folder / "short.mp3"
     runner = CliRunner()
-    plan = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Alex"])
-    assert plan.exit_code == 0, plan.output
+    estimated = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Alex", "--no-cache"])
+    assert estimated.exit_code == 0, estimated.output
     result = runner.invoke(cli, ["render", str(script), "-o", str(out), "--var", "name=Alex"])
     assert result.exit_code == 0, result.output
+    plan = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Alex"])  # every phrase now in the cache: exact
     audio, rate = sf.read(str(out), dtype="float32")
-    return {"path": out, "script": script, "plan": json.loads(plan.output), "audio": audio, "rate": rate}
+    return {"path": out, "script": script, "plan": json.loads(plan.output), "estimated": json.loads(estimated.output), "audio": audio, "rate": rate}
 
 
 def test_mp3_decodes_without_errors(rendered):
@@ -58,7 +59,14 @@ def test_mp3_decodes_without_errors(rendered):
 
 
 def test_length_equals_the_plan(rendered):
+    assert rendered["plan"]["estimated_phrases"] == 0
     assert len(rendered["audio"]) / RATE == pytest.approx(rendered["plan"]["duration_s"], abs=MP3_SLACK_S)
+
+
+def test_a_plan_before_the_render_estimates_its_length_within_3_percent(rendered):
+    """Kokoro (the default) does not speak for a plan: the phrases' lengths are estimated (4 here)."""
+    assert rendered["estimated"]["estimated_phrases"] == 4
+    assert rendered["estimated"]["duration_s"] == pytest.approx(len(rendered["audio"]) / RATE, rel=0.03)
 
 
 def test_speech_is_audible_in_both_channels(rendered):
@@ -97,8 +105,8 @@ def test_loudness_and_peak_are_delivery_ready(rendered, tmp_path):
 def test_plan_and_render_of_a_library_technique_agree(tmp_path):
     out = tmp_path / "box.mp3"
     runner = CliRunner()
-    planned = json.loads(runner.invoke(cli, ["plan", "box-breathing", "--json", "--minutes", "10"]).output)
-    result = runner.invoke(cli, ["render", "box-breathing", "-o", str(out), "--minutes", "10"])
+    planned = json.loads(runner.invoke(cli, ["plan", "box-breathing", "--json", "--minutes", "10", "--voice", "joe"]).output)
+    result = runner.invoke(cli, ["render", "box-breathing", "-o", str(out), "--minutes", "10", "--voice", "joe"])
     assert result.exit_code == 0, result.output
     assert planned["duration_s"] == pytest.approx(600.0, abs=0.01)
     decoded_frames = len(sf.read(str(out), dtype="int16")[0])

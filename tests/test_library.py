@@ -165,6 +165,7 @@ REAL_VOICES = [
     pytest.param("en", "piper", None, id="en-piper"),
     pytest.param("en", "pyttsx3", None, id="en-pyttsx3"),
     pytest.param("es", "pyttsx3", None, id="es-pyttsx3"),
+    pytest.param("en", "kokoro", None, id="en-kokoro", marks=pytest.mark.slow),  # a neural sweep of the whole library: make test-all
     pytest.param("es", "kokoro", "ef_dora", id="es-kokoro-ef_dora", marks=pytest.mark.slow),  # a neural sweep: make test-all
 ]
 

@@ -52,9 +52,9 @@ def manifest_of(result) -> dict:
     return json.loads(result.stdout)
 
 
-def test_a_render_without_engine_options_uses_the_neural_voice(short_script, tmp_path):
+def test_voice_joe_is_pipers_bundled_voice(short_script, tmp_path):
     out = tmp_path / "default.wav"
-    manifest = manifest_of(run("render", str(short_script), "-o", str(out), "--json"))
+    manifest = manifest_of(run("render", str(short_script), "-o", str(out), "--json", "--voice", "joe"))
     assert manifest["parameters"]["engine"] == "piper"
     assert manifest["parameters"]["voice"] == BUNDLED
     audio, rate = sf.read(str(out))
@@ -67,7 +67,7 @@ def test_every_phrase_starts_and_ends_at_silence_and_is_levelled(short_script, t
 
     parsed = pipeline.load(str(short_script))
     with pipeline.cache_root(False) as root:
-        prepared = pipeline.prepare(parsed, {}, Settings(), root)
+        prepared = pipeline.prepare(parsed, {}, Settings(engine="piper"), root)
         for clip in prepared.clips.values():
             mono, rate = sf.read(clip.path, dtype="float32")
             assert rate == 44_100 and abs(mono[0]) < 1e-3 and abs(mono[-1]) < 1e-3, clip.text
@@ -80,8 +80,8 @@ def test_voices_lists_the_bundled_voice_and_a_voices_folder(voice_copy, monkeypa
     monkeypatch.setenv("SESSIONGEN_VOICES_DIR", str(voice_copy.parent))
     listed = json.loads(run("voices", "--json", "--engine", "piper").output)
     by_name = {v["name"]: v for v in listed}
-    assert by_name[BUNDLED] == {"id": BUNDLED, "name": BUNDLED, "engine": "piper", "languages": ["en-us", "en"], "quality": "medium",
-                                "sample_rate_hz": 22_050, "location": "bundled"}
+    assert by_name[BUNDLED] == {"id": BUNDLED, "name": BUNDLED, "engine": "piper", "language": "en-us", "languages": ["en-us", "en"],
+                                "gender": "male", "quality": "medium", "sample_rate_hz": 22_050, "location": "bundled"}
     assert by_name["en_US-copy-medium"]["location"] == str(voice_copy.resolve())
     text = run("voices").output
     assert "piper" in text and "pyttsx3" in text and BUNDLED in text
@@ -90,7 +90,7 @@ def test_voices_lists_the_bundled_voice_and_a_voices_folder(voice_copy, monkeypa
 def test_voices_filters_by_language():
     spanish = json.loads(run("voices", "--json", "--language", "es").output)
     assert spanish and all(any(lang.split("-")[0] == "es" for lang in v["languages"]) for v in spanish)
-    assert {v["engine"] for v in spanish} == {"pyttsx3"}  # no Piper voice for Spanish is installed
+    assert "piper" not in {v["engine"] for v in spanish}  # no Piper voice for Spanish is installed
 
 
 def test_a_voice_by_path_and_by_name_from_the_voices_folder(short_script, voice_copy, monkeypatch, tmp_path):
@@ -158,7 +158,7 @@ def test_a_changed_voice_file_is_spoken_again(tmp_path, voice_copy, short_script
 def test_the_script_language_picks_the_voice_or_says_which_would_do(tmp_path):
     script = tmp_path / "es.md"
     script.write_text(script_text("Bienvenida. Puedes abrir los ojos cuando quieras.\n", duration="10s", extra="language: es\n"), encoding="utf-8")
-    result = run("plan", str(script))
+    result = run("plan", str(script), "--engine", "piper")
     assert result.exit_code == 1
     assert "no installed Piper voice speaks 'es'" in result.output and "--engine pyttsx3" in result.output
     with_espeak = run("plan", str(script), "--json", "--engine", "pyttsx3")
@@ -171,7 +171,7 @@ def _spoken(tmp_path: Path, *options: str) -> tuple[np.ndarray, str, dict]:
     script = tmp_path / "name.md"
     script.write_text(script_text("Welcome, Siobhan.\n", duration="5s"), encoding="utf-8")
     out = tmp_path / f"name{len(list(tmp_path.glob('name*.wav')))}.wav"
-    manifest = manifest_of(run("render", str(script), "-o", str(out), "--json", "--sidecars", "vtt,manifest", *options))
+    manifest = manifest_of(run("render", str(script), "-o", str(out), "--json", "--sidecars", "vtt,manifest", "--voice", "joe", *options))
     cues = [line for line in out.with_suffix(".vtt").read_text(encoding="utf-8").splitlines() if "-->" not in line]
     return sf.read(str(out))[0], "\n".join(cues), manifest
 
@@ -226,6 +226,7 @@ def test_the_offline_guard_stops_pipers_own_downloads(tmp_path):
 
 def test_without_the_neural_voice_the_render_says_so_and_uses_espeak(short_script, tmp_path, monkeypatch):
     monkeypatch.setattr(voicefiles, "bundled", lambda: None)
+    monkeypatch.setenv("SESSIONGEN_KOKORO_DIR", str(tmp_path / "no-kokoro"))
     result = run("render", str(short_script), "-o", str(tmp_path / "x.wav"), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["parameters"]["engine"] == "pyttsx3"
@@ -240,9 +241,9 @@ def test_a_warm_render_never_starts_a_voice_worker(short_script, tmp_path, monke
 
     parsed = pipeline.load(str(short_script))
     with pipeline.cache_root(True) as root:
-        pipeline.prepare(parsed, {}, Settings(), root)  # cold, or warm from an earlier test
+        pipeline.prepare(parsed, {}, Settings(voice="joe"), root)  # cold, or warm from an earlier test
         monkeypatch.delitem(speech._made, "piper", raising=False)
-        warm = pipeline.prepare(parsed, {}, Settings(), root)
+        warm = pipeline.prepare(parsed, {}, Settings(voice="joe"), root)
         assert warm.speak.synthesised == 0 and warm.engine == "piper"
         assert speech.get_engine("piper")._pool is None  # no worker process, no model loaded
 

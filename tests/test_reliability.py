@@ -221,7 +221,8 @@ def test_a_full_render_with_the_real_engine_and_no_network(tmp_path, monkeypatch
         monkeypatch.setattr(socket, name, getattr(socket, name))
     from sessiongen import offline, speech
 
-    monkeypatch.delitem(speech._made, "pyttsx3", raising=False)  # a fresh engine process, guarded too
+    for engine in ("pyttsx3", "kokoro"):  # a fresh engine process, guarded too (kokoro: the default)
+        monkeypatch.delitem(speech._made, engine, raising=False)
     assert offline.guard()
     with pytest.raises(OSError, match="network access refused"):
         socket.create_connection(("127.0.0.1", 9))

@@ -120,8 +120,9 @@ def test_a_composition_speaks_one_language(tmp_path):
 # -- engine choice -----------------------------------------------------------------------------------
 
 
-def test_the_default_engine_is_the_neural_voice_and_falls_back_with_a_note(monkeypatch):
-    assert speech.choose_engine(None, None) == ("piper", None)
+def test_the_default_engine_is_the_neural_voice_and_falls_back_with_a_note(monkeypatch, tmp_path):
+    monkeypatch.setenv("SESSIONGEN_KOKORO_DIR", str(tmp_path / "no-kokoro"))  # Kokoro's own choice: tests/test_kokoro_files.py
+    assert speech.choose_engine(None, None)[0] == "piper"
     assert speech.choose_engine("pyttsx3", None) == ("pyttsx3", None)
     monkeypatch.setattr(voicefiles, "bundled", lambda: None)
     engine, note = speech.choose_engine(None, None)

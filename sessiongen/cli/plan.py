@@ -26,17 +26,20 @@ def plan(script, session, as_json, png):
     for note in parsed.notes:
         click.echo(f"warning: {note}", err=True)
     with pipeline.cache_root(request.use_cache) as root:
-        tl = pipeline.prepare(parsed, request.values_for(parsed), request.settings, root).timeline
+        prepared = pipeline.prepare(parsed, request.values_for(parsed), request.settings, root, estimate=True)
+    tl, estimated = prepared.timeline, prepared.speak.estimated
     if png is not None:
         from sessiongen import review  # matplotlib: only when asked for
 
         pipeline.check_folder(png)
         review.timeline_png(tl, png, title=tl.title)
     if as_json:
-        click.echo(json_text(tl.to_json(), "plan --json", indent=2, ensure_ascii=False))
+        click.echo(json_text({**tl.to_json(), "estimated_phrases": estimated}, "plan --json", indent=2, ensure_ascii=False))
         return
     lo_s, hi_s = (frames / tl.rate_hz for frames in tl.range_frames)
     click.echo(f"{tl.title}: {clock(tl.duration_s)} (can be {compact_duration(lo_s)} to {compact_duration(hi_s)})")
+    if estimated:
+        click.echo(f"(length estimated: {estimated} phrase{'s' * (estimated != 1)} not spoken yet; a render fits it exactly)")
     chapter_starts = {start: title for title, start in tl.chapters}
     for event in tl.events:
         if event.start in chapter_starts and event.kind != EventKind.AMBIENCE:

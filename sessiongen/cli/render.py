@@ -43,7 +43,7 @@ def render(script, output, session, output_given, fmt, artist, album, cover, tag
     ref = script or request.recorded.script_ref()
     packaging = Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt,
                           review=report, client_id=request.profile.client_id)
-    result = pipeline.render(ref, request, output, packaging, progress=_progress())
+    result = pipeline.render(ref, request, output, packaging, progress=_progress(), speaking=_progress("speaking"))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:
@@ -62,7 +62,7 @@ def _levels(loud: dict) -> str:
     return f"{voice}programme {shown('integrated_lufs')} LUFS, peak {shown('true_peak_dbtp')} dBTP"
 
 
-def _progress():
+def _progress(doing: str = "rendering"):
     """A percentage on a terminal (stderr), nothing when piped."""
     if not sys.stderr.isatty():
         return None
@@ -72,6 +72,6 @@ def _progress():
         percent = int(100 * fraction)
         if percent != shown["percent"]:
             shown["percent"] = percent
-            click.echo(f"\rrendering {percent:3d}%" + ("\r\033[K" if percent >= 100 else ""), err=True, nl=False)
+            click.echo(f"\r{doing} {percent:3d}%" + ("\r\033[K" if percent >= 100 else ""), err=True, nl=False)
 
     return report

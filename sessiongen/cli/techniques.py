@@ -43,15 +43,16 @@ def show(technique, as_json, engine, language):
     """Summary, cautions, variables and the chapter outline with planned start times."""
     script = pipeline.load(technique, language)
     with pipeline.cache_root(True) as root:
-        tl = pipeline.prepare(script, {}, DEFAULTS.but(engine=engine), root).timeline
-    info = pipeline.outline(script, tl)
+        prepared = pipeline.prepare(script, {}, DEFAULTS.but(engine=engine), root, estimate=True)
+    info = {**pipeline.outline(script, prepared.timeline), "estimated_phrases": prepared.speak.estimated}
     if as_json:
         click.echo(json_text(info, "techniques --json", indent=2, ensure_ascii=False))
         return
     lo, hi = info["range_s"]
     click.echo(f"{info['title']} ({info['id']}, {info['category']})")
     click.echo(info["summary"] + "\n")
-    click.echo(f"Length: {clock(info['duration_s'])} by default; from {clock(lo)} to {clock(hi)} with --minutes.")
+    estimated = " (estimated: phrases not spoken yet)" if info["estimated_phrases"] else ""
+    click.echo(f"Length: {clock(info['duration_s'])} by default{estimated}; from {clock(lo)} to {clock(hi)} with --minutes.")
     if info["bilateral_sets"]:
         click.echo(f"Bilateral tones: {info['bilateral_sets']} passage(s); --no-bls renders without them.")
     click.echo("\nCautions:")

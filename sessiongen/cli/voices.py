@@ -1,26 +1,61 @@
-"""`sessiongen voices`: the voices of the installed engines."""
+"""`sessiongen voices`: the voices of the installed engines; `voices install` brings Kokoro's,
+`voices preview NAME` renders a short sample of one."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from sessiongen import speech
-from sessiongen.cli.options import json_option
+from sessiongen.cli.group import Group
+from sessiongen.cli.options import ENGINE_OPTION, json_option
+from sessiongen.errors import display_path
 from sessiongen.output.jsontext import json_text
+from sessiongen.settings import DEFAULTS
 
 
-@click.command()
-@json_option("Print the list as JSON.")
-@click.option("--engine", metavar="NAME", help="Only this engine's voices (piper or pyttsx3) [default: every engine's].")
-@click.option("--language", help="Only voices that speak this language (en, en-GB, es, ...).")
-def voices(as_json, engine, language):
-    """List the voices: engine, name, language, quality, sample rate and where each lives."""
-    found = speech.list_voices(engine, language)
+@click.group(cls=Group, invoke_without_command=True)
+@json_option("Print the list as JSON (objects with id, name, engine, language, languages, gender, quality, sample_rate_hz, location).")
+@click.option("--engine", metavar="NAME", help="Only this engine's voices (kokoro, piper or pyttsx3) [default: every engine's].")
+@click.option("--language", help="Only voices that speak this language (en, en-GB, es, fr, it, pt-BR, ...).")
+@click.option("--gender", type=click.Choice(["female", "male"], case_sensitive=False), help="Only women's or men's voices.")
+@click.pass_context
+def voices(ctx, as_json, engine, language, gender):
+    """List the voices: engine, voice, language, gender, quality grade, sample rate and where each lives."""
+    if ctx.invoked_subcommand is not None:
+        return
+    found = speech.list_voices(engine, language, gender)
     if as_json:
         click.echo(json_text([v.as_dict() for v in found], "voices --json", indent=2, ensure_ascii=False))
         return
-    click.echo(f"{'ENGINE':<8} {'VOICE (--voice)':<26} {'LANGUAGE':<16} {'QUALITY':<8} {'RATE':>6}  WHERE")
+    click.echo(f"{'ENGINE':<8} {'VOICE (--voice)':<22} {'LANGUAGE':<9} {'GENDER':<7} {'GRADE':<6} {'RATE':>6}  WHERE")
     for v in found:
         rate = f"{v.rate_hz}" if v.rate_hz else "-"
         where = v.location if v.name == v.id else f"{v.location} ({v.name})"
-        click.echo(f"{v.engine:<8} {v.id:<26} {','.join(v.languages):<16} {v.quality or '-':<8} {rate:>6}  {where}")
+        click.echo(f"{v.engine:<8} {v.id:<22} {v.language or '-':<9} {v.gender or '-':<7} {v.quality or '-':<6} {rate:>6}  {where}")
+
+
+@voices.command("install")
+@click.option("--from", "tarball", type=click.Path(dir_okay=False, path_type=Path), metavar="kokoro-js-1.2.1.tgz",
+              help="Install from this npm tarball (made with `npm pack kokoro-js@1.2.1` on a machine with npm) [default: fetch it with npm].")
+def install_command(tarball):
+    """Install Kokoro's 54 voices (npm package kokoro-js 1.2.1, each file checked) and assemble its model."""
+    from sessiongen.speech import kokorofiles, kokoroinstall
+
+    names = kokoroinstall.install(tarball)
+    click.echo(f"installed {len(names)} Kokoro voices in {display_path(kokorofiles.voices_dir())} (see `sessiongen voices --engine kokoro`)")
+
+
+@voices.command("preview")
+@click.argument("name", metavar="NAME")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The sample to write (.mp3, .wav, .flac, .ogg).")
+@ENGINE_OPTION
+@click.option("--rate", type=int, help=f"Speech rate, words per minute [default: {DEFAULTS.rate_wpm}].")
+def preview_command(name, output, engine, rate):
+    """Render a short calm sample of one voice (a name, or a Kokoro blend such as af_heart:60,bf_emma:40)."""
+    from sessiongen import preview
+
+    language = next((v.language for v in speech.list_voices(engine) if v.id == name.split(":")[0].split(",")[0]), None)
+    result = preview.preview(name, output, DEFAULTS.but(engine=engine, rate_wpm=rate), language)
+    click.echo(f"wrote {display_path(result.rendered.path)} ({result.rendered.timeline.duration_s:.1f} s, {result.manifest['parameters']['engine']} {name})")

@@ -31,6 +31,7 @@ class Clip:
 class SpeakStats:
     synthesised: int = 0
     cached: int = 0
+    estimated: int = 0  # phrases not spoken, their length estimated (plans and previews: speech/estimate.py)
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,16 @@ import os
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.speech.engine import Engine, Voice
 
-DEFAULT_ENGINE = "piper"  # the neural voice
-FALLBACK_ENGINE = "pyttsx3"  # espeak-ng or the system's voices, when the neural voice cannot load
+DEFAULT_ENGINE = "kokoro"  # Kokoro-82M's voices, the most natural installed (af_heart for English)
+NEURAL_ENGINE = "piper"  # the bundled voice joe, where Kokoro's voices are not installed
+FALLBACK_ENGINE = "pyttsx3"  # espeak-ng or the system's voices, when no neural voice can load
 
 
 # The built-in engines: name -> the module that implements it. Each engine module offers
 # `in_process()` (the engine in this process; worker processes use it) and `for_sessions()` (what
 # sessions use: it speaks through worker processes). Adding an engine is a module and a line here.
-BUILT_IN = {"pyttsx3": "sessiongen.speech.engines.pyttsx3", "piper": "sessiongen.speech.engines.piper"}
+BUILT_IN = {"pyttsx3": "sessiongen.speech.engines.pyttsx3", "piper": "sessiongen.speech.engines.piper",
+            "kokoro": "sessiongen.speech.engines.kokoro"}
 
 
 def _factory(module: str, name: str):
@@ -59,25 +61,38 @@ def get_engine(name: str | None = None) -> Engine:
 
 
 def choose_engine(engine: str | None, voice: str | None) -> tuple[str, str | None]:
-    """(the engine to use, a note for the user or None). No engine asked for: the neural voice,
-    or pyttsx3 with a note saying why when the neural voice cannot be loaded here."""
+    """(the engine to use, a note for the user or None). No engine asked for: Kokoro for its
+    voices and blends, and by default where its voices are installed; else Piper's joe (with a
+    note saying how to install Kokoro's voices); else pyttsx3, with a note saying why."""
+    from sessiongen.speech import kokorofiles
+
     if engine:
         return engine, None
+    if kokorofiles.is_kokoro(voice):
+        return DEFAULT_ENGINE, None  # the engine's own error says how to install a missing voice
+    if not voice:
+        missing = kokorofiles.runtime_missing()
+        if missing is None:
+            return DEFAULT_ENGINE, None
     from sessiongen.speech.engines.piper import unavailable
 
     why = unavailable(voice)
+    kokoro_note = None if voice else f"{missing}; narrating with joe (Piper) meanwhile"
     if why is None:
-        return DEFAULT_ENGINE, None
+        return NEURAL_ENGINE, kokoro_note
     return FALLBACK_ENGINE, f"the neural voice cannot be loaded ({why}): narrating with espeak-ng (--engine pyttsx3) instead"
 
 
-def list_voices(engine: str | None = None, language: str | None = None) -> list[Voice]:
-    """Every voice of every built-in engine (or of one engine), optionally only those speaking `language`."""
+def list_voices(engine: str | None = None, language: str | None = None, gender: str | None = None) -> list[Voice]:
+    """Every voice of every built-in engine (or of one engine), optionally only those speaking
+    `language` and of `gender` (female, male). Kokoro's first, best graded first; the studio's
+    voice picker uses this too (Voice.as_dict has every attribute)."""
     from sessiongen.speech.engine import speaks
 
-    names = [engine] if engine else [DEFAULT_ENGINE, FALLBACK_ENGINE]
+    names = [engine] if engine else [DEFAULT_ENGINE, NEURAL_ENGINE, FALLBACK_ENGINE]
     found = [voice for name in names for voice in get_engine(name).voices()]
-    return [v for v in found if language is None or speaks(v.languages, language)]
+    wanted = (gender or "").strip().lower()
+    return [v for v in found if (language is None or speaks(v.languages, language)) and (not wanted or v.gender == wanted)]
 
 
 def fingerprint(engine: Engine, voice_id: str) -> str:
@@ -87,4 +102,4 @@ def fingerprint(engine: Engine, voice_id: str) -> str:
     return engine.identity() + (f"|{identify(voice_id)}" if identify else "")
 
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "Engine", "Voice", "choose_engine", "fingerprint", "get_engine", "list_voices", "raw_engine"]
+__all__ = ["DEFAULT_ENGINE", "NEURAL_ENGINE", "ENGINES", "Engine", "Voice", "choose_engine", "fingerprint", "get_engine", "list_voices", "raw_engine"]

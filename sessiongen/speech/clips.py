@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from sessiongen.model.results import Clip, SpeakStats
 from sessiongen.settings import Settings
 from sessiongen.sound.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.sound.limiter import Limiter
-from sessiongen.speech import pronounce
+from sessiongen.speech import estimate, pronounce
 from sessiongen.speech.cache import PhraseCache, voice_fits
 from sessiongen.speech.cache import phrase_key as cache_key
 from sessiongen.speech.engine import Engine, synthesize_many
@@ -76,6 +77,7 @@ class Speaker:
         self._identity = engine.identity()
         self.pronunciations = pronounce.merged(pronunciations, settings.pronunciations)
         pronounce.check_engine(self.pronunciations, engine.name, getattr(engine, "phoneme_input", False))
+        self.language = language
         self.voice = self._resolve(settings.voice, language)
         voice_identity = getattr(engine, "voice_identity", None)
         self._voice_key = voice_identity(self.voice) if voice_identity else self.voice
@@ -135,22 +137,39 @@ class Speaker:
     def clip(self, text: str, rate_wpm: int | None = None) -> Clip:
         return self.clips({text: (text, rate_wpm)})[text]
 
-    def clips(self, phrases: dict[str, tuple[str, int | None]]) -> dict[str, Clip]:
+    def clips(self, phrases: dict[str, tuple[str, int | None]], progress=None) -> dict[str, Clip]:
         """Clip key -> clip, for phrases given as clip key -> (text, rate). The phrases the cache
-        lacks are synthesised in one batch (one request to an isolated engine's process)."""
+        lacks are synthesised in one batch (one request to an isolated engine's process);
+        `progress(fraction)` is told as each is spoken."""
         rated = {key: (text, rate or self.settings.rate_wpm) for key, (text, rate) in phrases.items()}
         said = {key: (self.spoken(text), rate) for key, (text, rate) in rated.items()}
         entries = {key: self.key(text, rate) for key, (text, rate) in said.items()}
         frames = {entry: self.cache.frames(entry) for entry in dict.fromkeys(entries.values())}
         missing = {entry: said[key] for key, entry in entries.items() if frames[entry] is None}
         if missing and not self._checked():  # the remembered voice was wrong: keys made again
-            return self.clips(phrases)
-        frames.update(self._store_all(missing))
-        self.stats = SpeakStats(self.stats.synthesised + len(missing), self.stats.cached + len(entries) - len(missing))
+            return self.clips(phrases, progress)
+        frames.update(self._store_all(missing, progress))
+        self.stats = replace(self.stats, synthesised=self.stats.synthesised + len(missing), cached=self.stats.cached + len(entries) - len(missing))
         return {key: Clip(text, str(self.cache.path_for(entries[key])), frames[entries[key]], self.settings.sample_rate_hz)
                 for key, (text, _) in rated.items()}
 
-    def _store_all(self, missing: dict[str, tuple[str, int]]) -> dict[str, int]:
+    def estimated_clips(self, phrases: dict[str, tuple[str, int | None]]) -> dict[str, Clip]:
+        """clips() without speaking: a phrase the cache lacks gets its estimated length (speech/
+        estimate.py) and no file. For plans and previews, which say their length is estimated."""
+        out = {}
+        for key, (text, rate) in phrases.items():
+            rate = rate or self.settings.rate_wpm
+            entry = self.key(self.spoken(text), rate)
+            frames, path = self.cache.frames(entry), str(self.cache.path_for(entry))
+            if frames is None:
+                self.stats = replace(self.stats, estimated=self.stats.estimated + 1)
+                frames, path = round(estimate.phrase_s(text, rate, self.language) * self.settings.sample_rate_hz), ""
+            else:
+                self.stats = replace(self.stats, cached=self.stats.cached + 1)
+            out[key] = Clip(text, path, frames, self.settings.sample_rate_hz)
+        return out
+
+    def _store_all(self, missing: dict[str, tuple[str, int]], progress=None) -> dict[str, int]:
         """Synthesise, prepare and store each missing entry (cache key -> (text, rate)); its frames.
         A pipeline over two cores: the engine's process speaks the phrases in order, this thread
         trims and levels each as it arrives, and a worker thread resamples and stores it (numpy,
@@ -160,7 +179,9 @@ class Speaker:
         calls = [(text, self.voice, rate, self.settings.volume, self.options) for text, rate in missing.values()]
         frames, waiting = {}, collections.deque()
         with contextlib.closing(synthesize_many(self.engine, calls)) as raws, ThreadPoolExecutor(1) as worker:
-            for (entry, (text, _)), raw in zip(missing.items(), raws):
+            for done, ((entry, (text, _)), raw) in enumerate(zip(missing.items(), raws), 1):
+                if progress is not None:
+                    progress(done / len(missing))
                 waiting.append(worker.submit(self._store, entry, levelled_speech(raw, text, self.settings), raw.rate_hz))
                 while waiting and (len(waiting) > MAX_WAITING or waiting[0].done()):
                     frames.update([waiting.popleft().result()])

@@ -18,10 +18,16 @@ class Voice:
     quality: str = ""
     rate_hz: int = 0  # the engine's own sample rate for this voice (0: not known)
     location: str = ""  # "bundled", "system", or the file it lives in
+    gender: str = ""  # "female", "male", or "" where the engine does not say
+
+    @property
+    def language(self) -> str:
+        """The voice's main language tag (en-us), "" when it lists none."""
+        return self.languages[0] if self.languages else ""
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "engine": self.engine, "languages": list(self.languages),
-                "quality": self.quality, "sample_rate_hz": self.rate_hz, "location": self.location}
+        return {"id": self.id, "name": self.name, "engine": self.engine, "language": self.language, "languages": list(self.languages),
+                "gender": self.gender, "quality": self.quality, "sample_rate_hz": self.rate_hz, "location": self.location}
 
 
 def short(text: str, limit: int = 60) -> str:
@@ -46,7 +52,8 @@ class Engine(Protocol):
     `options` (names of Settings fields its synthesis takes, passed as a dict and part of cache
     keys), `voice_identity(voice)` (what the cache knows a voice by, e.g. its file's hash),
     `voice_name(voice)` (for manifests), `phoneme_input` (IPA phonemes inline as [[ ... ]]),
-    `remember_voices` (False: resolving is cheap, never remembered), `synthesize_many`."""
+    `remember_voices` (False: resolving is cheap, never remembered), `synthesize_many`,
+    `estimated_plans` (True: plans and previews estimate phrase lengths instead of waiting for synthesis)."""
 
     name: str
 

@@ -28,6 +28,13 @@ from sessiongen.speech.engine import Voice, short
 
 TIMEOUT_S = float(os.environ.get("SESSIONGEN_TTS_TIMEOUT_S", "30"))
 START_TIMEOUT_S = 60.0
+
+
+def timeout_for(engine_s: float) -> float:
+    """The answer timeout for an engine whose slowest honest answer takes about `engine_s` (a
+    first phrase that measures the voice's pace, on a busy machine); $SESSIONGEN_TTS_TIMEOUT_S
+    overrides for every engine."""
+    return TIMEOUT_S if "SESSIONGEN_TTS_TIMEOUT_S" in os.environ else max(TIMEOUT_S, engine_s)
 ATTEMPTS = 3
 SOCKET_BUFFER_BYTES = 4 << 20  # about 7 phrases of espeak-ng audio, where the system allows it
 
@@ -238,10 +245,11 @@ class EnginePool:
     and the answers are read in order while every worker speaks ahead into its own socket. A
     worker that hangs or crashes is replaced by its IsolatedEngine, as for a single engine."""
 
-    def __init__(self, name: str, identity: str, size: int, recycle_after: int = 0):
+    def __init__(self, name: str, identity: str, size: int, recycle_after: int = 0, timeout_s: float = TIMEOUT_S):
         """`recycle_after`: replace a worker by a fresh process after this many phrases (0: never),
-        for engines whose memory grows with what they have spoken."""
-        self.workers = [IsolatedEngine(name, identity) for _ in range(max(1, size))]
+        for engines whose memory grows with what they have spoken. `timeout_s`: how long one
+        answer may take before the worker is taken for hung."""
+        self.workers = [IsolatedEngine(name, identity, timeout_s) for _ in range(max(1, size))]
         self.recycle_after = recycle_after
 
     def synthesize_many(self, calls: list[tuple], workers: int | None = None) -> Iterator[Audio]:

@@ -68,11 +68,13 @@ def words(ref: str) -> tuple[dict, tuple]:
 
 
 def _planned(ref: str, values: dict, settings: Settings):
-    """(script, timeline, its outline with the reachable range and the transcript)."""
+    """(script, timeline, its outline with the reachable range, the transcript, and how many
+    phrases' lengths were estimated rather than spoken: `estimated_phrases`)."""
     script = pipeline.load(ref, settings.language)
     with pipeline.cache_root(True) as root:
-        timeline = pipeline.prepare(script, values, settings, root).timeline
-    return script, timeline, {**pipeline.outline(script, timeline), "transcript": transcript(timeline)}
+        prepared = pipeline.prepare(script, values, settings, root, estimate=True)
+    timeline = prepared.timeline
+    return script, timeline, {**pipeline.outline(script, timeline), "transcript": transcript(timeline), "estimated_phrases": prepared.speak.estimated}
 
 
 @functools.lru_cache(maxsize=64)

@@ -64,8 +64,9 @@ def _version(package: str) -> str:
 
 
 def as_voice(found: VoiceFile) -> Voice:
+    bundled = found.where == "bundled"  # joe, a man's voice; a voice file does not say
     return Voice(found.name, found.name, found.languages, engine="piper", quality=found.quality,
-                 rate_hz=found.rate_hz, location=found.where if found.where == "bundled" else str(found.model))
+                 rate_hz=found.rate_hz, location="bundled" if bundled else str(found.model), gender="male" if bundled else "")
 
 
 def locate(voice_id: str) -> VoiceFile:
@@ -162,11 +163,11 @@ class PiperEngine:
         return audio
 
     def synthesize_many(self, calls):
-        from sessiongen.speech.isolated import EnginePool
+        from sessiongen.speech.isolated import EnginePool, timeout_for
 
         calls = [tuple(call) for call in calls]
-        if self._pool is None:
-            self._pool = EnginePool("piper", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES)
+        if self._pool is None:  # a voice's first phrase may wait for its pace measurement (two readings), slow on a busy machine
+            self._pool = EnginePool("piper", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES, timeout_for(90.0))
         return self._pool.synthesize_many(calls, workers=_workers_for(calls))
 
     def close(self) -> None:

@@ -145,7 +145,8 @@ class Pyttsx3Engine:
             for v in self._memory.voices() if self._memory else self._engine.getProperty("voices"):
                 languages = tuple(_text(lang) for lang in (getattr(v, "languages", None) or []))
                 found.append(Voice(id=str(v.id), name=str(v.name or v.id), languages=languages, engine=self.name,
-                                   rate_hz=22_050 if self._data_path else 0, location="espeak-ng" if self._data_path else "system"))
+                                   rate_hz=22_050 if self._data_path else 0, location="espeak-ng" if self._data_path else "system",
+                                   gender=_gender(getattr(v, "gender", None))))
             self._voices = found
         return self._voices
 
@@ -282,3 +283,9 @@ def for_sessions():
     from sessiongen.speech.isolated import IsolatedEngine
 
     return IsolatedEngine("pyttsx3", Pyttsx3Engine().identity())
+
+
+def _gender(value) -> str:
+    """pyttsx3's gender of a voice ('Male', 'Female', 'VoiceGenderFemale', None) -> female, male or ""."""
+    text = str(value or "").lower()
+    return "female" if "female" in text else "male" if "male" in text else ""
