@@ -53,9 +53,10 @@ ALLOWED = {
     "rebuild": {"options", "output"},
     "request": {"options", "rebuild"},
     "pipeline": {"script", "speech", "sound", "plan", "mix", "master", "output", "options", "voicepack", "review", "request"},
+    "preview": {"output", "pipeline"},  # a voice's sample, through the whole pipeline
     "batch": {"script", "speech", "output", "options", "review", "request", "pipeline"},
     "studio": {"script", "speech", "sound", "output", "options", "review", "request", "pipeline", "batch"},
-    "cli": {"script", "speech", "sound", "plan", "output", "options", "voicepack", "review", "request", "pipeline", "batch", "studio"},
+    "cli": {"script", "speech", "sound", "plan", "output", "options", "voicepack", "review", "request", "pipeline", "preview", "batch", "studio"},
     "__main__": {"cli"},
 }
 
