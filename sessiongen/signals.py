@@ -49,3 +49,24 @@ def _on_signal(signum: int, frame) -> None:
     if len(_received) >= FORCE_AFTER:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
+
+
+def die_with_parent(signum: int = signal.SIGTERM) -> bool:
+    """Ask the kernel to send `signum` to this process when its parent dies (Linux's
+    PR_SET_PDEATHSIG): a worker whose batch, render or studio was killed with kill -9 stops
+    instead of rendering on. False where the system has no such request (its workers then end
+    when they next talk to the parent)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, int(signum), 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() == 1:  # the parent died before the request: nobody will tell us, so we do
+        os.kill(os.getpid(), signum)
+    return True

@@ -350,3 +350,45 @@ def test_a_stop_removes_only_what_dead_writers_left(tmp_path):
         path.write_bytes(b"x")
     assert remove_temporaries(target) == [dead] and mine.exists()
     assert remove_temporaries(target, pids=[os.getpid()]) == [mine]
+
+
+def test_a_batch_worker_dies_with_its_parent(tmp_path):
+    """kill -9 of a batch leaves no worker rendering on (issue 28, class 5): a worker started as
+    the batch starts its workers (stopping.worker_start) ends when its parent is killed."""
+    import os
+    import signal
+    import sys
+    import time
+
+    parent_code = (
+        "import multiprocessing, time\n"
+        "from sessiongen.batch.stopping import worker_start\n"
+        "def work():\n    worker_start()\n    time.sleep(120)\n"
+        "if __name__ == '__main__':\n"
+        "    p = multiprocessing.get_context('spawn').Process(target=work)\n"
+        "    p.start()\n"
+        "    print(p.pid, flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    (tmp_path / "parent.py").write_text(parent_code, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        time.sleep(1.0)  # the child has run its initializer
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _running(child):
+            time.sleep(0.1)
+        assert not _running(child), "the worker went on after its batch was killed"
+    finally:
+        parent.kill()
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

@@ -24,7 +24,7 @@ import time
 import uuid
 from concurrent.futures import Executor
 
-from sessiongen import pipeline
+from sessiongen import pipeline, signals
 from sessiongen.batch import jobs as work  # work.render_job, looked up at each call
 from sessiongen.batch.jobs import Job
 from sessiongen.batch.validate import up_to_date
@@ -57,7 +57,9 @@ def exit_status(stop: BaseException) -> int:
 
 
 def worker_start() -> None:
-    """A local worker process's initializer: the parent decides when to stop (SIGTERM, SIGHUP)."""
+    """A local worker process's initializer: the parent decides when to stop (SIGTERM, SIGHUP),
+    and a parent killed outright (kill -9) stops it too."""
+    signals.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for number in STOPPING_SIGNALS:
         signal.signal(number, _stop_worker)

@@ -50,6 +50,9 @@ class BatchWork:
 
 def run(job_id: str, work: RenderWork | BatchWork, messages) -> None:
     """A worker process's life: do the job, send its progress and its end."""
+    from sessiongen import signals
+
+    signals.die_with_parent()  # a studio killed outright (kill -9) stops its jobs too
     offline.guard()
     report = _Reporter(job_id, messages)
     try:
