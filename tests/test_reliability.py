@@ -300,3 +300,21 @@ def test_reading_the_umask_never_sets_it(monkeypatch, tmp_path):
     with files.atomic_path(tmp_path / "x.txt") as temp:
         temp.write_text("x")
     assert not calls and (tmp_path / "x.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_cache_that_cannot_be_written_names_itself_and_the_way_out(tmp_path, monkeypatch, runner):
+    """A full, read-only or foreign-owned phrase cache: one line with its folder and --no-cache."""
+    import errno
+    from pathlib import Path
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "cache"))
+    script = tmp_path / "s.md"
+    script.write_text(script_text("A phrase the cache has never seen, said once.\n"), encoding="utf-8")
+    result = runner.invoke(cli, ["render", str(script), "-o", str(tmp_path / "x.wav"), "--engine", "fake"])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
+    assert "the phrase cache" in result.output and str(tmp_path / "cache") in result.output and "--no-cache" in result.output
+    assert "No space left on device" in result.output

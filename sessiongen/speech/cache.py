@@ -132,12 +132,17 @@ class PhraseCache:
         syncs a file to disk when it closes it (10 ms an entry, measured), which a cache whose
         entries carry their own checksum does not need."""
         path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         pcm = _to_pcm16(mono)
         wav = io.BytesIO()
         with sf.SoundFile(wav, "w", self.rate_hz, 1, subtype="PCM_16", format="WAV") as entry:
             entry.comment = _digest(pcm)
             entry.write(pcm)
-        with atomic_path(path) as temp:
-            temp.write_bytes(wav.getvalue())
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as temp:
+                temp.write_bytes(wav.getvalue())
+        except (OSError, SessiongenError) as exc:  # full, read-only, or another user's
+            why = exc.strerror if isinstance(exc, OSError) else exc.message
+            raise SessiongenError(f"the phrase cache {path.parent} cannot store a phrase ({why}): free some space or fix the folder's "
+                                  "permissions, set SESSIONGEN_CACHE_DIR to another folder, or render with --no-cache") from None
         return path
