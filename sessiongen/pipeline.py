@@ -329,6 +329,21 @@ def _check_targets(out: Path, packaging: Packaging, inputs=()) -> None:
     UTF-8, is written once (the audio is never also a stem, a sidecar never the review page) and
     is none of its `inputs` (the script, a bed, the cover)."""
     claim(delivery_targets(out, packaging), {same_file_key(path): f"an input ({Path(path).name})" for path in inputs})
+    _check_sidecars_are_ours(out)
+
+
+def _check_sidecars_are_ours(out: Path) -> None:
+    """The sidecars beside `out` (NAME.vtt, NAME.manifest.json, the review page) are shared by
+    every format of NAME: a render to s.wav must not replace what describes another recording
+    still there (s.mp3, perhaps another client's). Its manifest says whose they are."""
+    manifest = sidecar_files.sidecar_path(out, "manifest")
+    try:
+        owner = json.loads(manifest.read_text(encoding="utf-8"))["output"]["file"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # none there, or not ours to read: nothing to protect
+    if isinstance(owner, str) and owner != out.name and (out.parent / owner).is_file():
+        raise SessiongenError(f"{out}: its transcript, manifest and review page would replace those of {owner} beside it: "
+                              f"choose another name, or delete {owner} first")
 
 
 def _tag_title(script: Script, values: dict[str, str], packaging: Packaging) -> str:
