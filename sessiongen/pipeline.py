@@ -250,6 +250,7 @@ def deliver(prepared: Prepared, values: dict[str, str], settings: Settings, out:
     fmt = format_for(out, packaging.format)
     beds = {e.bed for e in prepared.timeline.events if e.bed and Path(e.bed).is_file()}
     _check_targets(out, packaging, [*prepared.script.sources, *([packaging.cover] if packaging.cover else []), *beds])
+    _check_sidecars_are_ours(out, prepared.script, values)
     cover, mime = read_cover(packaging.cover) if packaging.cover else (default_cover(prepared.script.meta.title), "image/png")
     script = prepared.script
     try:  # the manifest and tags record these as UTF-8 text: refused now, not after the audio is written
@@ -329,19 +330,20 @@ def _check_targets(out: Path, packaging: Packaging, inputs=()) -> None:
     UTF-8, is written once (the audio is never also a stem, a sidecar never the review page) and
     is none of its `inputs` (the script, a bed, the cover)."""
     claim(delivery_targets(out, packaging), {same_file_key(path): f"an input ({Path(path).name})" for path in inputs})
-    _check_sidecars_are_ours(out)
 
 
-def _check_sidecars_are_ours(out: Path) -> None:
+def _check_sidecars_are_ours(out: Path, script: Script, values: dict[str, str]) -> None:
     """The sidecars beside `out` (NAME.vtt, NAME.manifest.json, the review page) are shared by
-    every format of NAME: a render to s.wav must not replace what describes another recording
-    still there (s.mp3, perhaps another client's). Its manifest says whose they are."""
+    every format of NAME: a render to s.wav must not replace what describes another session still
+    there (s.mp3 of another script, or for another client). The manifest says whose they are; the
+    same session in another format may share them."""
     manifest = sidecar_files.sidecar_path(out, "manifest")
     try:
-        owner = json.loads(manifest.read_text(encoding="utf-8"))["output"]["file"]
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        owner, same = data["output"]["file"], (data["script"]["id"], data["inputs"]["values_sha256"]) == (script.meta.id, delivery.values_hash(values))
     except (OSError, ValueError, KeyError, TypeError):
         return  # none there, or not ours to read: nothing to protect
-    if isinstance(owner, str) and owner != out.name and (out.parent / owner).is_file():
+    if not same and isinstance(owner, str) and owner != out.name and (out.parent / owner).is_file():
         raise SessiongenError(f"{out}: its transcript, manifest and review page would replace those of {owner} beside it: "
                               f"choose another name, or delete {owner} first")
 

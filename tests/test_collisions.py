@@ -395,15 +395,18 @@ def _running(pid: int) -> bool:
 
 
 def test_a_render_never_replaces_the_sidecars_of_another_recording(tmp_path, runner):
-    """-o s.wav after -o s.mp3: the MP3's transcript, manifest and review page stay its own
-    (issue 28, class 3); once the MP3 is gone, s.wav may take the name."""
+    """-o s.wav for one client after -o s.mp3 for another: the MP3's transcript, manifest and
+    review page stay its own (issue 28, class 3); the same session may be written in another
+    format beside it, and once the MP3 is gone, anything may take the name."""
     from sessiongen.cli import cli
 
     args = ["render", "box-breathing", "--engine", "fake", "--report"]
-    assert runner.invoke(cli, [*args, "-o", str(tmp_path / "s.mp3")]).exit_code == 0
+    assert runner.invoke(cli, [*args, "-o", str(tmp_path / "s.mp3"), "--var", "name=Sam"]).exit_code == 0
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    refused = runner.invoke(cli, [*args, "-o", str(tmp_path / "s.wav")])
+    refused = runner.invoke(cli, [*args, "-o", str(tmp_path / "s.wav"), "--var", "name=Robin"])
     assert refused.exit_code == 1 and "would replace those of s.mp3" in refused.output
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert runner.invoke(cli, [*args, "-o", str(tmp_path / "s.flac"), "--var", "name=Sam"]).exit_code == 0  # Sam's, as FLAC
     (tmp_path / "s.mp3").unlink()
-    assert runner.invoke(cli, [*args, "-o", str(tmp_path / "s.wav")]).exit_code == 0
+    (tmp_path / "s.flac").unlink()
+    assert runner.invoke(cli, [*args, "-o", str(tmp_path / "s.wav"), "--var", "name=Robin"]).exit_code == 0
