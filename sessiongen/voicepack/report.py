@@ -23,7 +23,7 @@ CLIPPED_HOPS = 1  # any 10 ms with a sample at full scale
 
 @dataclass
 class Problem:
-    kind: str  # missing, extra, short, long, clipped, quiet, noisy, unknown, silent
+    kind: str  # missing, extra, retake, check, short, long, clipped, quiet, noisy, unknown, silent
     message: str
     phrase: int | None = None
     take: str = ""
@@ -53,6 +53,11 @@ class Report:
 
     def retake(self, phrase: Phrase, take: int, start_s: float, stop_s: float) -> None:
         self.problems.append(Problem("retake", f"said again later: this earlier take ({stop_s - start_s:.1f} s) was left out, the last one kept", phrase.id, self.takes[take], start_s))
+
+    def check(self, phrase: Phrase, take: int, start_s: float, confidence: float, rival: str) -> None:
+        like = f", or it may be {rival}" if rival else ""
+        self.problems.append(Problem("check", f"not sure this is the phrase (confidence {confidence:.2f}{like}): listen; if it is right, "
+                                     f"`sessiongen voice-pack accept {self.pack} {phrase.id}`, or record it again", phrase.id, self.takes[take], start_s))
 
     def unknown(self, take: int, number: int) -> None:
         self.problems.append(Problem("unknown", f"the sheet has no phrase {number} (file left out)", None, self.takes[take]))

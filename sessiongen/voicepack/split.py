@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sessiongen.voicepack.matching import MAX_GROUP, Scores
 from sessiongen.voicepack.takes import HOP_S, Envelope
 
 MIN_GAP_S = 0.18  # quieter stretches shorter than this are within a word
 MIN_ISLAND_S = 0.08  # louder stretches shorter than this are clicks
-MAX_GROUP = 8  # islands in one phrase at most
 SPREAD = 0.22  # natural spread of a phrase's length around its expected length (log scale)
 COST_MISSING = 3.5
 COST_EXTRA = 3.0
@@ -33,6 +33,9 @@ GAP_RANGE_S = (0.5, 1.5)  # where the gap between phrases and pauses within them
 GAP_SHARPNESS = 0.15  # log-seconds: how fast a gap turns from "within" to "between" around that point
 COST_GAP = 1.5  # a split at a gap that looks within a phrase, or a gap inside a phrase that looks between: up to ~7
 PACE_RANGE = (0.5, 2.0)
+CONTENT_WEIGHT = 8.0  # a score of 1 (a stretch as unlike the phrase as another phrase is) costs this much
+LENGTH_WEIGHT = 0.25  # with content: the length's and the gaps' share of the cost
+GAP_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -92,15 +95,16 @@ def _closed(runs: list[tuple[int, int]], min_gap: int) -> list[tuple[int, int]]:
     return out
 
 
-def align(found: list[Island], expected_s: list[float]) -> Alignment:
+def align(found: list[Island], expected_s: list[float], scores: Scores | None = None) -> Alignment:
     """The phrases (expected lengths, in order) aligned to the islands; two passes, the second at
-    the reader's pace measured in the first."""
+    the reader's pace measured in the first. With `scores` (matching.py) what was said decides,
+    the lengths only help; without, the lengths decide alone."""
     pace = 1.0
-    first = _align(found, np.asarray(expected_s, dtype=np.float64))
+    first = _align(found, np.asarray(expected_s, dtype=np.float64), scores)
     ratios = [_span_s(found, k) / e for k, e in zip(first.kept, expected_s) if k is not None and e > 0]
     if ratios:
         pace = float(np.clip(np.median(ratios), *PACE_RANGE))
-    second = _align(found, np.asarray(expected_s, dtype=np.float64) * pace)
+    second = _align(found, np.asarray(expected_s, dtype=np.float64) * pace, scores)
     second.pace = pace
     return second
 
@@ -159,7 +163,18 @@ class _Table:
 MATCH, RETAKE, EXTRA, MISSING = 1, 2, 3, 4
 
 
-def _align(found: list[Island], expected_s: np.ndarray) -> Alignment:
+def _fit(found: list[Island], i: int, last: int, log_expected: np.ndarray, point_s: float, scores: Scores | None) -> np.ndarray:
+    """The cost of the group i..last as each phrase: its content (when scored), its length, its gaps."""
+    length = ((np.log(max(_span_s(found, (i, last)), 0.05)) - log_expected) / SPREAD) ** 2
+    if scores is None:
+        return length + _group_cost(found, i, last, point_s)
+    said = scores.of((i, last))
+    if said is None:
+        return np.full(len(log_expected), np.inf)
+    return CONTENT_WEIGHT * np.maximum(said, -0.5) + LENGTH_WEIGHT * length + GAP_WEIGHT * _group_cost(found, i, last, point_s)
+
+
+def _align(found: list[Island], expected_s: np.ndarray, scores: Scores | None = None) -> Alignment:
     m, n = len(found), len(expected_s)
     point_s = gap_point_s(found)
     table, js = _Table(m, n), np.arange(n + 1)
@@ -175,7 +190,7 @@ def _align(found: list[Island], expected_s: np.ndarray) -> Alignment:
         for last in range(i, min(m, i + MAX_GROUP)):
             if found[last].take != found[i].take:
                 break
-            fit = ((np.log(max(_span_s(found, (i, last)), 0.05)) - log_expected) / SPREAD) ** 2 + _group_cost(found, i, last, point_s)
+            fit = _fit(found, i, last, log_expected, point_s, scores)
             table.offer(last + 1, js[1:], 1, both[:-1] + fit, (i, from_flag[:-1]), MATCH)
             table.offer(last + 1, js[1:], 1, table.cost[i, 1:, 1] + fit + COST_RETAKE, (i, 1), RETAKE)
     return _backtrack(table, m, n)

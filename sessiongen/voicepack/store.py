@@ -44,6 +44,8 @@ class Pack:
     voice: str = ""
     recorded: dict[int, dict] = field(default_factory=dict)  # phrase id -> its take, times, measures, clip
     takes: list[str] = field(default_factory=list)  # file names under takes/
+    voice_id: str = ""  # the engine's id of the synthetic voice: its readings are what the takes are matched against
+    rate_wpm: int = 0  # and its rate (0: the default)
 
     def phrase(self, phrase_id: int) -> Phrase:
         return next(p for p in self.phrases if p.id == phrase_id)
@@ -54,6 +56,7 @@ class Pack:
 
     def as_dict(self) -> dict:
         return {"format": FORMAT, "version": VERSION, "sources": self.sources, "engine": self.engine, "voice": self.voice,
+                "voice_id": self.voice_id, "rate_wpm": self.rate_wpm,
                 "phrases": [p.as_dict() for p in self.phrases], "takes": self.takes,
                 "recorded": {str(k): v for k, v in sorted(self.recorded.items())}}
 
@@ -85,10 +88,11 @@ def load(folder: Path | str) -> Pack:
     try:
         phrases = [Phrase.from_dict(p) for p in data["phrases"]]
         recorded = {int(k): dict(v) for k, v in data.get("recorded", {}).items()}
+        voice_id, rate_wpm = str(data.get("voice_id", "")), int(data.get("rate_wpm", 0))
     except (KeyError, TypeError, ValueError) as exc:
         raise SessiongenError(f"{path}: a damaged voice pack ({type(exc).__name__}: {exc})") from None
     return Pack(folder, phrases, list(data.get("sources", [])), str(data.get("engine", "")), str(data.get("voice", "")),
-                recorded, list(data.get("takes", [])))
+                recorded, list(data.get("takes", [])), voice_id, rate_wpm)
 
 
 def save(pack: Pack) -> None:
