@@ -115,7 +115,7 @@ def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) ->
         first, last = islands[group[0]], islands[group[1]]
         hop = envelopes[first.take].rate_hz * HOP_S
         replaced = [(islands[a].take, islands[a].start * HOP_S, islands[b].stop * HOP_S) for a, b in retakes]
-        sure = matching.confidence(scores, group, index, retakes)
+        sure = matching.confidence(scores, group, index, retakes, _slot(aligned.kept, index, len(islands)))
         rival = _rival(pack, islands, sure)
         found.append(Found(phrase.id, first.take, int(first.start * hop), int(last.stop * hop), replaced,
                            {"confidence": round(sure.value, 2), "score": round(sure.score, 2), "check": sure.doubtful, "rival": rival}))
@@ -127,6 +127,13 @@ def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) ->
         island = islands[index]
         report.extra(island.take, island.start * HOP_S, island.stop * HOP_S)
     return found, report
+
+
+def _slot(kept: list[tuple[int, int] | None], index: int, islands_n: int) -> tuple[int, int]:
+    """The islands a phrase could have been in: after the phrase kept before it, before the next."""
+    before = next((g[1] for g in reversed(kept[:index]) if g is not None), -1)
+    after = next((g[0] for g in kept[index + 1 :] if g is not None), islands_n)
+    return before, after
 
 
 def _rival(pack: store.Pack, islands: list[split.Island], sure: matching.Confidence) -> str:

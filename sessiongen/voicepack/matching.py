@@ -25,7 +25,7 @@ from sessiongen.voicepack.takes import HOP_S
 
 MAX_GROUP = 8  # islands in one phrase at most
 SPAN_RATIO = (0.4, 2.6)  # a group's length against the phrase's reading at the reader's pace, to be tried at all
-WINDOW_S, WINDOW_SHARE = 25.0, 0.2  # phrases tried around an island's place: this many seconds of speech, plus this share of it all
+WINDOW_S, WINDOW_SHARE = 15.0, 0.1  # phrases tried around an island's place: this many seconds of speech, plus this share of it all
 DIAGONAL_WEIGHT = 2.0  # a diagonal step costs as two: every path between the same ends has the same length
 
 
@@ -184,20 +184,23 @@ MARGIN_CHECK = 0.25  # a rival scoring within this of the match makes it doubtfu
 MARGIN_SURE = 0.6
 
 
-def confidence(scores: Scores, group: tuple[int, int], phrase: int, left_out: list[tuple[int, int]]) -> Confidence:
-    """The confidence of `group` as `phrase`; `left_out`: the phrase's earlier takes (not rivals)."""
+NEIGHBOURS = 2  # phrases either side of a match that could have been said instead (a shift in the order)
+
+
+def confidence(scores: Scores, group: tuple[int, int], phrase: int, left_out: list[tuple[int, int]], slot: tuple[int, int]) -> Confidence:
+    """The confidence of `group` as `phrase`: against the neighbouring phrases for the same audio,
+    and against the other stretches of its slot (the islands between the phrases kept before and
+    after it) for the same phrase; `left_out`: the phrase's earlier takes (not rivals)."""
     own_row = scores.of(group)
     own = float(own_row[phrase]) if own_row is not None else np.inf
-    others = own_row.copy() if own_row is not None else np.full(1, np.inf)
-    if own_row is not None:
-        others[phrase] = np.inf
-    rival_phrase = int(np.argmin(others)) if np.isfinite(others).any() else None
-    best_other = float(others[rival_phrase]) if rival_phrase is not None else np.inf
+    near = [j for j in range(phrase - NEIGHBOURS, phrase + NEIGHBOURS + 1) if j != phrase and own_row is not None and 0 <= j < len(own_row)]
+    rival_phrase = min(near, key=lambda j: own_row[j], default=None)
+    best_other = float(own_row[rival_phrase]) if rival_phrase is not None else np.inf
     rival_group, best_place = None, np.inf
     for other, row in scores.by_group.items():
-        if other[1] < group[0] or other[0] > group[1]:
-            if row[phrase] < best_place and not any(other[0] <= b and other[1] >= a for a, b in left_out):
-                rival_group, best_place = other, float(row[phrase])
+        apart = other[1] < group[0] or other[0] > group[1]
+        if apart and slot[0] < other[0] and other[1] < slot[1] and row[phrase] < best_place and not any(other[0] <= b and other[1] >= a for a, b in left_out):
+            rival_group, best_place = other, float(row[phrase])
     if best_place < best_other:
         return Confidence(own, best_place - own, None, rival_group)
     return Confidence(own, best_other - own, rival_phrase, None)

@@ -26,8 +26,8 @@ from sessiongen.voicepack.takes import HOP_S, Envelope
 MIN_GAP_S = 0.18  # quieter stretches shorter than this are within a word
 MIN_ISLAND_S = 0.08  # louder stretches shorter than this are clicks
 SPREAD = 0.22  # natural spread of a phrase's length around its expected length (log scale)
-COST_MISSING = 3.5
-COST_EXTRA = 3.0
+COST_MISSING = 7.0  # high: a phrase said in a way unlike its reading is better kept and marked check than called missing
+COST_EXTRA = 1.0  # low: stumbles, remarks and coughs are common, and what is said decides
 COST_RETAKE = 0.3
 GAP_RANGE_S = (0.5, 1.5)  # where the gap between phrases and pauses within them are told apart
 GAP_SHARPNESS = 0.15  # log-seconds: how fast a gap turns from "within" to "between" around that point
@@ -36,6 +36,7 @@ PACE_RANGE = (0.5, 2.0)
 CONTENT_WEIGHT = 8.0  # a score of 1 (a stretch as unlike the phrase as another phrase is) costs this much
 LENGTH_WEIGHT = 0.25  # with content: the length's and the gaps' share of the cost
 GAP_WEIGHT = 0.5
+RETAKE_SCORE = 0.6  # an extra island scoring under this against the next phrase is an earlier take of it
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,21 @@ def align(found: list[Island], expected_s: list[float], scores: Scores | None = 
         pace = float(np.clip(np.median(ratios), *PACE_RANGE))
     second = _align(found, np.asarray(expected_s, dtype=np.float64) * pace, scores)
     second.pace = pace
+    if scores is not None:
+        _extras_as_retakes(second, scores)
     return second
+
+
+def _extras_as_retakes(aligned: Alignment, scores: Scores) -> None:
+    """An extra island that sounds like the next phrase kept (scores under RETAKE_SCORE) is an
+    earlier take of it: reported as a retake (the last take is kept either way)."""
+    starts = sorted((group[0], j) for j, group in enumerate(aligned.kept) if group is not None)
+    for index in list(aligned.extras):
+        following = next((j for start, j in starts if start > index), None)
+        said = scores.of((index, index))
+        if following is not None and said is not None and said[following] < RETAKE_SCORE:
+            aligned.extras.remove(index)
+            aligned.retakes[following] = sorted(aligned.retakes[following] + [(index, index)])
 
 
 def _span_s(found: list[Island], group: tuple[int, int]) -> float:

@@ -161,6 +161,34 @@ def _swap(staging: Path, folder: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def doubtful(recorded: dict) -> bool:
+    """A recorded phrase the import was not sure of (marked check) and the clinician has not accepted."""
+    match = recorded.get("match") or {}
+    return bool(match.get("check")) and not match.get("accepted")
+
+
+def accept(folder: Path, ids: list[int]) -> list[int]:
+    """Accept phrases marked check (the clinician listened: it is the phrase); all or nothing.
+    The ids that were marked check (the others, recorded and sure, are left as they were)."""
+    pack = load(folder)
+    known = {p.id for p in pack.phrases}
+    for phrase_id in ids:
+        if phrase_id not in known:
+            raise SessiongenError(f"{folder}: the sheet has no phrase {phrase_id} (phrases 1 to {len(pack.phrases)}): nothing accepted")
+        if phrase_id not in pack.recorded:
+            raise SessiongenError(f"{folder}: phrase {phrase_id} is not recorded, so there is nothing to accept: record it, then import it; nothing accepted")
+    marked = sorted({i for i in ids if doubtful(pack.recorded[i])})
+    if not marked:
+        return []
+    with changing(folder) as staging:
+        for phrase_id in marked:
+            pack.recorded[phrase_id]["match"] = {**pack.recorded[phrase_id]["match"], "accepted": True}
+        pack.folder = staging
+        save(pack)
+    pack.folder = Path(folder)
+    return marked
+
+
 def delete(folder: Path) -> int:
     """Remove a pack completely (its takes, clips, reports and sheet); the number of files removed."""
     pack = load(folder)
