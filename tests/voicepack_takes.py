@@ -4,9 +4,8 @@ a missing and an extra phrase."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import hashlib
+from dataclasses import dataclass, field
 
 import numpy as np
 from fake_engine import RATE_HZ as ENGINE_RATE_HZ
