@@ -31,7 +31,7 @@ from voicepack_corpus import RATE_HZ, build  # noqa: E402
 
 from sessiongen import pipeline  # noqa: E402
 from sessiongen.settings import Settings  # noqa: E402
-from sessiongen.speech import get_engine, raw_engine  # noqa: E402
+from sessiongen.speech import get_engine  # noqa: E402
 from sessiongen.voicepack import importing, sheet, store  # noqa: E402
 
 TOLERANCE_S = 0.15
@@ -66,7 +66,7 @@ def run_case(scripts, sheet_side, take_side, pace, seed, tmp: Path) -> dict:
     folder = tmp / f"pack-{seed}"
     pack = sheet.make_pack(parsed, scripts, get_engine(sheet_side[0]), sheet_side[0], settings, Path(os.environ["SESSIONGEN_CACHE_DIR"]), folder)
     store.create(folder, pack, sheet.html(pack, [s.meta.title for s in parsed]))
-    engine = raw_engine(take_side[0])
+    engine = get_engine(take_side[0])  # in its own process: Piper's and pyttsx3's espeak-ng libraries clash in one
     voice = engine.resolve_voice(take_side[1], "en")
     take = build(pack.phrases, engine, voice, pace, seed, settings.rate_wpm)
     sf.write(tmp / "take.flac", take.samples, RATE_HZ)
@@ -82,14 +82,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scripts", nargs="*", default=["safe-place", "box-breathing"])
     parser.add_argument("--quick", action="store_true", help="one pace per voice")
+    parser.add_argument("--cases", nargs="*", type=int, help="only these cases (1-4, see CASES)")
+    parser.add_argument("--paces", nargs="*", type=float, help="only these paces")
     args = parser.parse_args()
     totals = {"said": 0, "own": 0, "wrong": 0, "wrong_unmarked": 0, "checks": 0, "missing": 0, "missing_reported": 0}
     worst_ratio = 0.0
     with tempfile.TemporaryDirectory() as folder:
         os.environ.setdefault("SESSIONGEN_CACHE_DIR", str(Path(folder) / "cache"))
         seed = 0
-        for sheet_side, take_side in CASES:
-            for pace in PACES[2:3] if args.quick else PACES:
+        for number, (sheet_side, take_side) in enumerate(CASES, 1):
+            if args.cases and number not in args.cases:
+                continue
+            for pace in args.paces or (PACES[2:3] if args.quick else PACES):
                 seed += 1
                 r = run_case(args.scripts, sheet_side, take_side, pace, seed, Path(folder))
                 ratio = r["import_s"] / r["take_s"]

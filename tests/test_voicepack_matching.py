@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from voicepack_takes import RATE_HZ, WordsEngine, build
+from voicepack_takes import RATE_HZ, WordsEngine, build, speak
 
 from sessiongen import pipeline, speech
 from sessiongen.errors import SessiongenError
@@ -114,6 +114,15 @@ def test_a_phrase_marked_check_is_refused_until_accepted(tmp_path, runner):
     assert done.exit_code == 0 and "accepted phrase 6" in done.output and "not marked check (nothing to accept): 7" in done.output
     assert store.load(tmp_path / "pack").recorded[6]["match"]["accepted"] is True
     assert pipeline.prepare(script, {}, settings, tmp_path / "render-cache").voice_pack["synthetic"] == []
+    marked = store.load(tmp_path / "pack")
+    marked.recorded[7]["match"] = {**marked.recorded[7]["match"], "check": True}
+    store.save(marked)
+    (tmp_path / "fixes").mkdir()  # recorded again as a numbered file: used, the others kept
+    room = np.random.default_rng(1).standard_normal(int(0.6 * RATE_HZ)).astype(np.float32) * 0.002
+    sf.write(tmp_path / "fixes" / "007.wav", np.concatenate([room, 0.4 * speak(marked.phrase(7).text), room]), RATE_HZ)
+    importing.import_takes(tmp_path / "pack", [tmp_path / "fixes"], SETTINGS)
+    again = store.load(tmp_path / "pack")
+    assert again.recorded[7]["take"] == "007.wav" and not store.doubtful(again.recorded[7]) and again.recorded[6]["match"]["accepted"]
 
 
 def _espeak_take(phrases, voice: str, rate_wpm: int, seed: int = 7):
