@@ -25,6 +25,7 @@ from sessiongen.voicepack.takes import HOP_S, Envelope
 
 MIN_GAP_S = 0.18  # quieter stretches shorter than this are within a word
 MIN_ISLAND_S = 0.08  # louder stretches shorter than this are clicks
+EDGE_DB, EDGE_MAX_S = 6.0, 0.25  # an island's edges widened over what stays this far above the room, this far at most
 SPREAD = 0.22  # natural spread of a phrase's length around its expected length (log scale)
 COST_MISSING = 7.0  # high: a phrase said in a way unlike its reading is better kept and marked check than called missing
 COST_EXTRA = 1.0  # low: stumbles, remarks and coughs are common, and what is said decides
@@ -71,13 +72,29 @@ def threshold_db(level_db: np.ndarray) -> tuple[float, float, float]:
 def islands(envelopes: list[Envelope]) -> list[Island]:
     out = []
     for take, env in enumerate(envelopes):
-        loud = env.level_db > threshold_db(env.level_db)[2]
-        runs = _runs(loud)
+        floor, _, threshold = threshold_db(env.level_db)
+        runs = _runs(env.level_db > threshold)
         runs = _closed(runs, int(MIN_GAP_S / HOP_S))
-        runs = [(a, b) for a, b in runs if (b - a) * HOP_S >= MIN_ISLAND_S]
+        runs = _widened([(a, b) for a, b in runs if (b - a) * HOP_S >= MIN_ISLAND_S], env.level_db > floor + EDGE_DB)
         for n, (a, b) in enumerate(runs):
             gap = (runs[n + 1][0] - b) * HOP_S if n + 1 < len(runs) else float("inf")
             out.append(Island(take, a, b, gap))
+    return out
+
+
+def _widened(runs: list[tuple[int, int]], above: np.ndarray) -> list[tuple[int, int]]:
+    """Each island's edges moved out over the soft sounds just above the room (a final "s", a
+    breathy "h") the threshold missed: at most EDGE_MAX_S, never into the next island."""
+    most = int(EDGE_MAX_S / HOP_S)
+    out = []
+    for n, (a, b) in enumerate(runs):
+        low = max(out[-1][1] + 1 if out else 0, a - most)
+        high = min(runs[n + 1][0] - 1 if n + 1 < len(runs) else len(above), b + most)
+        while a > low and above[a - 1]:
+            a -= 1
+        while b < high and above[b]:
+            b += 1
+        out.append((a, b))
     return out
 
 
