@@ -28,7 +28,7 @@ def voice_pack():
 @click.option("--personal", type=click.Choice(PERSONAL_MODES), default="neutral", show_default=True,
               help="How phrases with a client's details are spoken: your recording of a neutral version, or the synthetic voice.")
 @ENGINE_OPTION
-@click.option("--voice", help="The synthetic voice whose lengths guide the import (and that says what you allow it to).")
+@click.option("--voice", help="The synthetic voice whose reading of each phrase the import compares your take with (and that says what you allow it to).")
 @click.option("--rate", type=int, help=f"Speech rate of that voice, words per minute [default: {DEFAULTS.rate_wpm}].")
 def sheet_command(scripts, folder, personal, engine, voice, rate):
     """Make a voice pack: a recording sheet (sheet.html) and its phrase list (pack.json)."""

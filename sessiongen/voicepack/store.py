@@ -1,8 +1,9 @@
 """A voice pack on disk: a folder the clinician owns.
 
-    PACK/pack.json        the phrase list (id, text, text hash, expected length, personal?, how
+    PACK/pack.json        the synthetic voice (engine, voice id, rate: what takes are matched against),
+                          the phrase list (id, text, text hash, expected length, personal?, how
                           a personal phrase is spoken) and, per recorded phrase, where it is in
-                          which take and what was measured
+                          which take, what was measured and how sure the match is (check, accepted)
     PACK/sheet.html       the recording sheet
     PACK/takes/           the original takes, as given (never changed)
     PACK/clips/RATE_RMS/  the cleaned clips, derived from the takes (remade when missing)
