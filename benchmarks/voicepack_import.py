@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/voicepack_import.py [SCRIPT...] [--repeat N]
 
-The sheet of the scripts (default: four library techniques) is spoken by the test's fake engine
+The sheet of the scripts (default: four library techniques) is spoken by the tests' word-saying fake engine (WordsEngine)
 (tests/voicepack_takes.py: room noise, 50 Hz hum, silences of 1.2-3 s, levels ±4 dB, a comma's
 pause inside long phrases), `--repeat` times over, one phrase left out, one said twice, one
 remark added; then imported. Prints the take's length, the import time, how many phrases were
@@ -24,7 +24,7 @@ import pyebur128
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-os.environ.setdefault("SESSIONGEN_ENGINES", "fake=fake_engine:FakeEngine")
+os.environ.setdefault("SESSIONGEN_ENGINES", "fake=fake_engine:FakeEngine,fake-words=voicepack_takes:WordsEngine")
 
 from voicepack_takes import RATE_HZ, build  # noqa: E402
 
@@ -53,8 +53,8 @@ def main() -> None:
         tmp = Path(folder)
         os.environ["SESSIONGEN_CACHE_DIR"] = str(tmp / "cache")
         scripts = [pipeline.load(ref) for ref in args.scripts]
-        engine = raw_engine("fake")
-        pack = sheet.make_pack(scripts, args.scripts, engine, "fake", settings, tmp / "cache", tmp / "pack")
+        engine = raw_engine("fake-words")
+        pack = sheet.make_pack(scripts, args.scripts, engine, "fake-words", settings, tmp / "cache", tmp / "pack")
         store.create(tmp / "pack", pack, sheet.html(pack, [s.meta.title for s in scripts]))
         ids = [p.id for p in pack.phrases]
         take = build(pack.phrases, missing=ids[len(ids) // 3], extra_after=ids[len(ids) // 2], retake=ids[len(ids) // 4])

@@ -1,4 +1,4 @@
-"""`sessiongen voice-pack`: a clinician's recorded voice: sheet, import, show, delete."""
+"""`sessiongen voice-pack`: a clinician's recorded voice: sheet, import, accept, show, delete."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def voice_pack():
 @click.option("--personal", type=click.Choice(PERSONAL_MODES), default="neutral", show_default=True,
               help="How phrases with a client's details are spoken: your recording of a neutral version, or the synthetic voice.")
 @ENGINE_OPTION
-@click.option("--voice", help="The synthetic voice whose lengths guide the import (and that says what you allow it to).")
+@click.option("--voice", help="The synthetic voice whose reading of each phrase the import compares your take with (and that says what you allow it to).")
 @click.option("--rate", type=int, help=f"Speech rate of that voice, words per minute [default: {DEFAULTS.rate_wpm}].")
 def sheet_command(scripts, folder, personal, engine, voice, rate):
     """Make a voice pack: a recording sheet (sheet.html) and its phrase list (pack.json)."""
@@ -60,6 +60,19 @@ def import_command(pack, takes, as_json):
     click.echo(f"report: {display_path(pack / 'report.html')}")
 
 
+@voice_pack.command("accept")
+@click.argument("pack", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("phrases", nargs=-1, required=True, type=int, metavar="N...")
+def accept_command(pack, phrases):
+    """Accept phrases the import marked check, after listening to them (report.html): renders then use them."""
+    accepted = store.accept(pack, list(phrases))
+    others = sorted(set(phrases) - set(accepted))
+    if accepted:
+        click.echo(f"accepted phrase{'s' * (len(accepted) != 1)} {', '.join(map(str, accepted))} of {display_path(pack)}")
+    if others:
+        click.echo(f"not marked check (nothing to accept): {', '.join(map(str, others))}")
+
+
 @voice_pack.command("show")
 @click.argument("pack", type=click.Path(file_okay=False, path_type=Path))
 @json_option("Print the pack's phrases and what is recorded as JSON.")
@@ -71,7 +84,7 @@ def show_command(pack, as_json):
         return
     click.echo(f"{loaded.name}: {len(loaded.recorded)} of {len(loaded.phrases)} phrases recorded, from {', '.join(loaded.sources)}")
     for phrase in loaded.phrases:
-        mark = "recorded" if phrase.id in loaded.recorded else "-"
+        mark = ("check" if store.doubtful(loaded.recorded[phrase.id]) else "recorded") if phrase.id in loaded.recorded else "-"
         personal = f" [personal: {phrase.mode}]" if phrase.personal else ""
         click.echo(f"  {phrase.id:3d}  {mark:8}  {phrase.text[:60]}{personal}")
 

@@ -17,7 +17,8 @@ import numpy as np
 from sessiongen.errors import SessiongenError
 from sessiongen.output.files import safe_file_name
 from sessiongen.settings import Settings
-from sessiongen.voicepack import split, store
+from sessiongen.timefmt import clock
+from sessiongen.voicepack import matching, split, store
 from sessiongen.voicepack.cleanup import clean, room
 from sessiongen.voicepack.report import Report, check_phrase, write_report
 from sessiongen.voicepack.takes import ACCEPTED, HOP_S, Envelope, cut, envelope
@@ -36,6 +37,7 @@ class Found:
     start: int
     stop: int
     replaced: list[tuple[int, float, float]] = field(default_factory=list)  # take, start_s, stop_s
+    match: dict | None = None  # how sure the match is (matching.Confidence), for a take aligned by content
 
 
 def take_files(given: list[Path]) -> tuple[list[Path], dict[Path, int] | None]:
@@ -62,7 +64,7 @@ def import_takes(folder: Path, given: list[Path], settings: Settings) -> Report:
     rate = settings.sample_rate_hz
     envelopes = [envelope(path, rate) for path in files]
     if numbered is None:
-        found, report = _aligned(pack, envelopes)
+        found, report = _aligned(pack, envelopes, settings)
     else:
         found, report = _numbered(pack, envelopes, numbered)
     if not found:
@@ -100,25 +102,48 @@ def _keep_takes(staging: Path, files: list[Path], pack: store.Pack) -> list[str]
     return names
 
 
-def _aligned(pack: store.Pack, envelopes: list[Envelope]) -> tuple[list[Found], Report]:
+def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) -> tuple[list[Found], Report]:
     islands = split.islands(envelopes)
-    aligned = split.align(islands, [p.expected_s for p in pack.phrases])
+    scores = matching.score(islands, envelopes, matching.synthetic_readings(pack, settings), [p.expected_s for p in pack.phrases])
+    aligned = split.align(islands, [p.expected_s for p in pack.phrases], scores)
     report = Report(pack.name, [e.path.name for e in envelopes], aligned.pace)
     found = []
-    for phrase, group, retakes in zip(pack.phrases, aligned.kept, aligned.retakes):
+    for index, (phrase, group, retakes) in enumerate(zip(pack.phrases, aligned.kept, aligned.retakes)):
         if group is None:
             report.missing(phrase)
             continue
         first, last = islands[group[0]], islands[group[1]]
         hop = envelopes[first.take].rate_hz * HOP_S
         replaced = [(islands[a].take, islands[a].start * HOP_S, islands[b].stop * HOP_S) for a, b in retakes]
-        found.append(Found(phrase.id, first.take, int(first.start * hop), int(last.stop * hop), replaced))
+        sure = matching.confidence(scores, group, index, retakes, _slot(aligned.kept, index, len(islands)))
+        rival = _rival(pack, islands, sure)
+        found.append(Found(phrase.id, first.take, int(first.start * hop), int(last.stop * hop), replaced,
+                           {"confidence": round(sure.value, 2), "score": round(sure.score, 2), "check": sure.doubtful, "rival": rival}))
         for take, start_s, stop_s in replaced:
             report.retake(phrase, take, start_s, stop_s)
+        if sure.doubtful:
+            report.check(phrase, first.take, first.start * HOP_S, sure.value, rival)
     for index in aligned.extras:
         island = islands[index]
         report.extra(island.take, island.start * HOP_S, island.stop * HOP_S)
     return found, report
+
+
+def _slot(kept: list[tuple[int, int] | None], index: int, islands_n: int) -> tuple[int, int]:
+    """The islands a phrase could have been in: after the phrase kept before it, before the next."""
+    before = next((g[1] for g in reversed(kept[:index]) if g is not None), -1)
+    after = next((g[0] for g in kept[index + 1 :] if g is not None), islands_n)
+    return before, after
+
+
+def _rival(pack: store.Pack, islands: list[split.Island], sure: matching.Confidence) -> str:
+    """The nearest rival of a match, in words: 'phrase 7' or 'take.wav at 2:04'."""
+    if sure.rival_phrase is not None:
+        return f"phrase {pack.phrases[sure.rival_phrase].id}"
+    if sure.rival_group is not None:
+        island = islands[sure.rival_group[0]]
+        return f"another place at {clock(island.start * HOP_S)}"
+    return ""
 
 
 def _numbered(pack: store.Pack, envelopes: list[Envelope], numbers: dict[Path, int]) -> tuple[list[Found], Report]:
@@ -177,5 +202,5 @@ def _entry(spot: Found, cleaned, envelopes: list[Envelope], names: list[str], ra
         "speech_db": round(cleaned.before.speech_db, 1), "noise_db": round(cleaned.before.noise_db, 1),
         "snr_db": round(cleaned.before.snr_db, 1), "noise_db_after": round(cleaned.after.noise_db, 1),
         "snr_db_after": round(cleaned.after.snr_db, 1), "clicks": cleaned.clicks,
-        "clip_frames": len(cleaned.samples), "retakes": [{"take": names[t], "start_s": round(a, 3), "stop_s": round(b, 3)} for t, a, b in spot.replaced],
+        "clip_frames": len(cleaned.samples), **({"match": spot.match} if spot.match else {}), "retakes": [{"take": names[t], "start_s": round(a, 3), "stop_s": round(b, 3)} for t, a, b in spot.replaced],
     }

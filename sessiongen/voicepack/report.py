@@ -23,7 +23,7 @@ CLIPPED_HOPS = 1  # any 10 ms with a sample at full scale
 
 @dataclass
 class Problem:
-    kind: str  # missing, extra, short, long, clipped, quiet, noisy, unknown, silent
+    kind: str  # missing, extra, retake, check, short, long, clipped, quiet, noisy, unknown, silent
     message: str
     phrase: int | None = None
     take: str = ""
@@ -54,6 +54,11 @@ class Report:
     def retake(self, phrase: Phrase, take: int, start_s: float, stop_s: float) -> None:
         self.problems.append(Problem("retake", f"said again later: this earlier take ({stop_s - start_s:.1f} s) was left out, the last one kept", phrase.id, self.takes[take], start_s))
 
+    def check(self, phrase: Phrase, take: int, start_s: float, confidence: float, rival: str) -> None:
+        like = f", or it may be {rival}" if rival else ""
+        self.problems.append(Problem("check", f"not sure this is the phrase (confidence {confidence:.2f}{like}): listen; if it is right, "
+                                     f"`sessiongen voice-pack accept {self.pack} {phrase.id}`, or record it again", phrase.id, self.takes[take], start_s))
+
     def unknown(self, take: int, number: int) -> None:
         self.problems.append(Problem("unknown", f"the sheet has no phrase {number} (file left out)", None, self.takes[take]))
 
@@ -83,10 +88,19 @@ class Report:
         out = [f"{self.matched} of {len(self.rows)} phrases recorded; {len(self.problems)} problem{'s' * (len(self.problems) != 1)}"]
         for row in self.rows:
             rec = row["recorded"]
-            where = f"{rec['take']} {clock(rec['start_s'])}-{clock(rec['stop_s'])}, SNR {rec['snr_db']:.0f} dB" if rec else "not recorded"
+            where = f"{rec['take']} {clock(rec['start_s'])}-{clock(rec['stop_s'])}, SNR {rec['snr_db']:.0f} dB{sure(rec)}" if rec else "not recorded"
             out.append(f"  {row['id']:3d}  {_short(row['text'], 48):48}  {where}")
         out += [f"problem: {p.line()}" for p in self.problems]
         return out
+
+
+def sure(rec: dict) -> str:
+    """', confidence 0.93' (', CHECK' when doubtful) for a phrase matched by content; '' otherwise."""
+    match = rec.get("match")
+    if not match:
+        return ""
+    mark = " accepted" if match.get("accepted") else " CHECK" if match.get("check") else ""
+    return f", confidence {match['confidence']:.2f}{mark}"
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -124,18 +138,22 @@ audio { height: 2rem; margin-top: 0.3rem; max-width: 100%; }
 <h1>Import report: {{ r.pack }}</h1>
 <p>{{ r.matched }} of {{ r.rows|length }} phrases recorded, from {{ r.takes|join(", ") }}.
 Your pace against the synthetic voice: {{ "%.2f"|format(r.pace) }}×.</p>
+<p>Match: how sure sessiongen is that the audio is that phrase (0 to 1), from comparing what you said with the synthetic voice's reading of it.
+A phrase marked <strong>check</strong> is not used in a session until you listen to it and accept it
+(<code>sessiongen voice-pack accept {{ r.pack }} N</code>) or record it again.</p>
 <h2>Problems ({{ r.problems|length }})</h2>
 {% if r.problems %}<ul>{% for p in r.problems %}<li class="bad">{{ p.line() }}</li>{% endfor %}</ul>
 {% else %}<p class="ok">None. Every phrase was found, at a good level.</p>{% endif %}
 <h2>Phrases</h2>
-<table class="phrases"><thead><tr><th>#</th><th>Phrase</th><th>In the take</th><th>Length</th><th>Peak</th><th>Noise floor</th><th>Signal to noise<br>before → after</th></tr></thead><tbody>
+<table class="phrases"><thead><tr><th>#</th><th>Phrase</th><th>In the take</th><th>Length</th><th>Match</th><th>Peak</th><th>Noise floor</th><th>Signal to noise<br>before → after</th></tr></thead><tbody>
 {% for row in r.rows %}{% set rec = row.recorded %}<tr>
 <td class="num">{{ row.id }}</td><td>{{ row.text }}{% for k in row.problems %} <span class="bad">({{ k }})</span>{% endfor %}
 {% if rec and clips %}<br><audio class="noprint" controls preload="none" src="{{ clips }}/{{ '%03d'|format(row.id) }}.wav" aria-label="Listen to phrase {{ row.id }} as cleaned"></audio>{% endif %}</td>
 {% if rec %}<td class="num">{{ rec.take }} {{ clock(rec.start_s) }}</td><td class="num">{{ "%.1f"|format(rec.duration_s) }} s</td>
+<td class="num{{ ' bad' if rec.match and rec.match.check and not rec.match.accepted }}">{% if rec.match %}{{ "%.2f"|format(rec.match.confidence) }}{{ " check" if rec.match.check and not rec.match.accepted }}{{ " accepted" if rec.match.accepted }}{% else %}by number{% endif %}</td>
 <td class="num">{{ "%.1f"|format(rec.peak_db) }} dB</td><td class="num">{{ "%.0f"|format(rec.noise_db) }} dB</td>
 <td class="num">{{ "%.0f"|format(rec.snr_db) }} → {{ "%.0f"|format(rec.snr_db_after) }} dB</td>
-{% else %}<td colspan="5" class="bad">not recorded</td>{% endif %}</tr>
+{% else %}<td colspan="6" class="bad">not recorded</td>{% endif %}</tr>
 {% endfor %}</tbody></table>
 </main>""")
 

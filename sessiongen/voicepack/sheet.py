@@ -30,7 +30,7 @@ def make_pack(scripts: list[Script], refs: list[str], engine: Engine, engine_nam
     speaker = Speaker(engine, PhraseCache(cache_root, settings.sample_rate_hz), settings, language)
     clips = speaker.clips({p.text: (p.text, None) for p in phrases})
     phrases = [replace(p, expected_s=clips[p.text].duration_s) for p in phrases]
-    return Pack(folder, phrases, list(refs), engine_name, speaker.voice_name)
+    return Pack(folder, phrases, list(refs), engine_name, speaker.voice_name, voice_id=speaker.voice, rate_wpm=settings.rate_wpm)
 
 
 def pace_hint(seconds: float, words: int) -> str:

@@ -69,24 +69,31 @@ def pack_clips(pack: store.Pack, phrases: dict[str, tuple[str, int]], settings: 
             synthetic.append({"phrase": phrase.id, "text": phrase.template, "why": "personal: the pack has the synthetic voice say it"})
             continue
         phrase = by_hash.get(text_hash(text))
-        if phrase is not None and phrase.id in pack.recorded:
+        if phrase is not None and phrase.id in pack.recorded and not store.doubtful(pack.recorded[phrase.id]):
             clips[key] = _clip(pack, phrase.id, text, settings)
             recorded.append(text)
             continue
         left[key] = (text, rate)
-        synthetic.append({"phrase": phrase.id if phrase else None, "text": text,
-                          "why": "not recorded" if phrase is not None else "not in the voice pack (changed or added since the recording)"})
+        synthetic.append({"phrase": phrase.id if phrase else None, "text": text, "why": _why(pack, phrase)})
     lacking = [s for s in synthetic if not s["why"].startswith("personal")]
     if lacking and not allow_synthetic:
         raise SessiongenError(_refusal(pack, lacking))
     return clips, left, Voiced(pack.name, tuple(recorded), synthetic=tuple(synthetic))
 
 
+def _why(pack: store.Pack, phrase) -> str:
+    if phrase is None:
+        return "not in the voice pack (changed or added since the recording)"
+    if phrase.id in pack.recorded:
+        return f"marked check at the import: listen to it, then `sessiongen voice-pack accept {pack.name} {phrase.id}`, or record it again"
+    return "not recorded"
+
+
 def _refusal(pack: store.Pack, missing: list[dict]) -> str:
     named = "; ".join(f"\"{m['text'][:50]}\" ({m['why']})" for m in missing[:SHOWN])
     more = f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
-    return (f"{len(missing)} phrase{'s' * (len(missing) != 1)} of this session {'are' if len(missing) != 1 else 'is'} not in the voice pack {pack.name}: {named}{more}: "
-            "record them (voice-pack sheet, then import), or render with --allow-synthetic to have the synthetic voice say them")
+    return (f"{len(missing)} phrase{'s' * (len(missing) != 1)} of this session {'are' if len(missing) != 1 else 'is'} not in the voice pack {pack.name} as sure recordings: {named}{more}: "
+            "record them (voice-pack sheet, then import), accept the ones marked check, or render with --allow-synthetic to have the synthetic voice say them")
 
 
 def identity(pack: store.Pack) -> str:

@@ -20,19 +20,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sessiongen.voicepack.matching import MAX_GROUP, Scores
 from sessiongen.voicepack.takes import HOP_S, Envelope
 
 MIN_GAP_S = 0.18  # quieter stretches shorter than this are within a word
 MIN_ISLAND_S = 0.08  # louder stretches shorter than this are clicks
-MAX_GROUP = 8  # islands in one phrase at most
+EDGE_DB, EDGE_MAX_S = 6.0, 0.25  # an island's edges widened over what stays this far above the room, this far at most
 SPREAD = 0.22  # natural spread of a phrase's length around its expected length (log scale)
-COST_MISSING = 3.5
-COST_EXTRA = 3.0
+COST_MISSING = 7.0  # high: a phrase said in a way unlike its reading is better kept and marked check than called missing
+COST_EXTRA = 1.0  # low: stumbles, remarks and coughs are common, and what is said decides
 COST_RETAKE = 0.3
 GAP_RANGE_S = (0.5, 1.5)  # where the gap between phrases and pauses within them are told apart
 GAP_SHARPNESS = 0.15  # log-seconds: how fast a gap turns from "within" to "between" around that point
 COST_GAP = 1.5  # a split at a gap that looks within a phrase, or a gap inside a phrase that looks between: up to ~7
 PACE_RANGE = (0.5, 2.0)
+CONTENT_WEIGHT = 8.0  # a score of 1 (a stretch as unlike the phrase as another phrase is) costs this much
+LENGTH_WEIGHT = 0.25  # with content: the length's and the gaps' share of the cost
+GAP_WEIGHT = 0.5
+RETAKE_SCORE = 0.6  # an extra island scoring under this against the next phrase is an earlier take of it
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,29 @@ def threshold_db(level_db: np.ndarray) -> tuple[float, float, float]:
 def islands(envelopes: list[Envelope]) -> list[Island]:
     out = []
     for take, env in enumerate(envelopes):
-        loud = env.level_db > threshold_db(env.level_db)[2]
-        runs = _runs(loud)
+        floor, _, threshold = threshold_db(env.level_db)
+        runs = _runs(env.level_db > threshold)
         runs = _closed(runs, int(MIN_GAP_S / HOP_S))
-        runs = [(a, b) for a, b in runs if (b - a) * HOP_S >= MIN_ISLAND_S]
+        runs = _widened([(a, b) for a, b in runs if (b - a) * HOP_S >= MIN_ISLAND_S], env.level_db > floor + EDGE_DB)
         for n, (a, b) in enumerate(runs):
             gap = (runs[n + 1][0] - b) * HOP_S if n + 1 < len(runs) else float("inf")
             out.append(Island(take, a, b, gap))
+    return out
+
+
+def _widened(runs: list[tuple[int, int]], above: np.ndarray) -> list[tuple[int, int]]:
+    """Each island's edges moved out over the soft sounds just above the room (a final "s", a
+    breathy "h") the threshold missed: at most EDGE_MAX_S, never into the next island."""
+    most = int(EDGE_MAX_S / HOP_S)
+    out = []
+    for n, (a, b) in enumerate(runs):
+        low = max(out[-1][1] + 1 if out else 0, a - most)
+        high = min(runs[n + 1][0] - 1 if n + 1 < len(runs) else len(above), b + most)
+        while a > low and above[a - 1]:
+            a -= 1
+        while b < high and above[b]:
+            b += 1
+        out.append((a, b))
     return out
 
 
@@ -92,17 +113,32 @@ def _closed(runs: list[tuple[int, int]], min_gap: int) -> list[tuple[int, int]]:
     return out
 
 
-def align(found: list[Island], expected_s: list[float]) -> Alignment:
+def align(found: list[Island], expected_s: list[float], scores: Scores | None = None) -> Alignment:
     """The phrases (expected lengths, in order) aligned to the islands; two passes, the second at
-    the reader's pace measured in the first."""
+    the reader's pace measured in the first. With `scores` (matching.py) what was said decides,
+    the lengths only help; without, the lengths decide alone."""
     pace = 1.0
-    first = _align(found, np.asarray(expected_s, dtype=np.float64))
+    first = _align(found, np.asarray(expected_s, dtype=np.float64), scores)
     ratios = [_span_s(found, k) / e for k, e in zip(first.kept, expected_s) if k is not None and e > 0]
     if ratios:
         pace = float(np.clip(np.median(ratios), *PACE_RANGE))
-    second = _align(found, np.asarray(expected_s, dtype=np.float64) * pace)
+    second = _align(found, np.asarray(expected_s, dtype=np.float64) * pace, scores)
     second.pace = pace
+    if scores is not None:
+        _extras_as_retakes(second, scores)
     return second
+
+
+def _extras_as_retakes(aligned: Alignment, scores: Scores) -> None:
+    """An extra island that sounds like the next phrase kept (scores under RETAKE_SCORE) is an
+    earlier take of it: reported as a retake (the last take is kept either way)."""
+    starts = sorted((group[0], j) for j, group in enumerate(aligned.kept) if group is not None)
+    for index in list(aligned.extras):
+        following = next((j for start, j in starts if start > index), None)
+        said = scores.of((index, index))
+        if following is not None and said is not None and said[following] < RETAKE_SCORE:
+            aligned.extras.remove(index)
+            aligned.retakes[following] = sorted(aligned.retakes[following] + [(index, index)])
 
 
 def _span_s(found: list[Island], group: tuple[int, int]) -> float:
@@ -159,7 +195,18 @@ class _Table:
 MATCH, RETAKE, EXTRA, MISSING = 1, 2, 3, 4
 
 
-def _align(found: list[Island], expected_s: np.ndarray) -> Alignment:
+def _fit(found: list[Island], i: int, last: int, log_expected: np.ndarray, point_s: float, scores: Scores | None) -> np.ndarray:
+    """The cost of the group i..last as each phrase: its content (when scored), its length, its gaps."""
+    length = ((np.log(max(_span_s(found, (i, last)), 0.05)) - log_expected) / SPREAD) ** 2
+    if scores is None:
+        return length + _group_cost(found, i, last, point_s)
+    said = scores.of((i, last))
+    if said is None:
+        return np.full(len(log_expected), np.inf)
+    return CONTENT_WEIGHT * np.maximum(said, -0.5) + LENGTH_WEIGHT * length + GAP_WEIGHT * _group_cost(found, i, last, point_s)
+
+
+def _align(found: list[Island], expected_s: np.ndarray, scores: Scores | None = None) -> Alignment:
     m, n = len(found), len(expected_s)
     point_s = gap_point_s(found)
     table, js = _Table(m, n), np.arange(n + 1)
@@ -175,7 +222,7 @@ def _align(found: list[Island], expected_s: np.ndarray) -> Alignment:
         for last in range(i, min(m, i + MAX_GROUP)):
             if found[last].take != found[i].take:
                 break
-            fit = ((np.log(max(_span_s(found, (i, last)), 0.05)) - log_expected) / SPREAD) ** 2 + _group_cost(found, i, last, point_s)
+            fit = _fit(found, i, last, log_expected, point_s, scores)
             table.offer(last + 1, js[1:], 1, both[:-1] + fit, (i, from_flag[:-1]), MATCH)
             table.offer(last + 1, js[1:], 1, table.cost[i, 1:, 1] + fit + COST_RETAKE, (i, 1), RETAKE)
     return _backtrack(table, m, n)

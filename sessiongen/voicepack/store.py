@@ -1,8 +1,9 @@
 """A voice pack on disk: a folder the clinician owns.
 
-    PACK/pack.json        the phrase list (id, text, text hash, expected length, personal?, how
+    PACK/pack.json        the synthetic voice (engine, voice id, rate: what takes are matched against),
+                          the phrase list (id, text, text hash, expected length, personal?, how
                           a personal phrase is spoken) and, per recorded phrase, where it is in
-                          which take and what was measured
+                          which take, what was measured and how sure the match is (check, accepted)
     PACK/sheet.html       the recording sheet
     PACK/takes/           the original takes, as given (never changed)
     PACK/clips/RATE_RMS/  the cleaned clips, derived from the takes (remade when missing)
@@ -44,6 +45,8 @@ class Pack:
     voice: str = ""
     recorded: dict[int, dict] = field(default_factory=dict)  # phrase id -> its take, times, measures, clip
     takes: list[str] = field(default_factory=list)  # file names under takes/
+    voice_id: str = ""  # the engine's id of the synthetic voice: its readings are what the takes are matched against
+    rate_wpm: int = 0  # and its rate (0: the default)
 
     def phrase(self, phrase_id: int) -> Phrase:
         return next(p for p in self.phrases if p.id == phrase_id)
@@ -54,6 +57,7 @@ class Pack:
 
     def as_dict(self) -> dict:
         return {"format": FORMAT, "version": VERSION, "sources": self.sources, "engine": self.engine, "voice": self.voice,
+                "voice_id": self.voice_id, "rate_wpm": self.rate_wpm,
                 "phrases": [p.as_dict() for p in self.phrases], "takes": self.takes,
                 "recorded": {str(k): v for k, v in sorted(self.recorded.items())}}
 
@@ -85,10 +89,11 @@ def load(folder: Path | str) -> Pack:
     try:
         phrases = [Phrase.from_dict(p) for p in data["phrases"]]
         recorded = {int(k): dict(v) for k, v in data.get("recorded", {}).items()}
+        voice_id, rate_wpm = str(data.get("voice_id", "")), int(data.get("rate_wpm", 0))
     except (KeyError, TypeError, ValueError) as exc:
         raise SessiongenError(f"{path}: a damaged voice pack ({type(exc).__name__}: {exc})") from None
     return Pack(folder, phrases, list(data.get("sources", [])), str(data.get("engine", "")), str(data.get("voice", "")),
-                recorded, list(data.get("takes", [])))
+                recorded, list(data.get("takes", [])), voice_id, rate_wpm)
 
 
 def save(pack: Pack) -> None:
@@ -155,6 +160,34 @@ def _swap(staging: Path, folder: Path) -> None:
             os.replace(old, folder)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def doubtful(recorded: dict) -> bool:
+    """A recorded phrase the import was not sure of (marked check) and the clinician has not accepted."""
+    match = recorded.get("match") or {}
+    return bool(match.get("check")) and not match.get("accepted")
+
+
+def accept(folder: Path, ids: list[int]) -> list[int]:
+    """Accept phrases marked check (the clinician listened: it is the phrase); all or nothing.
+    The ids that were marked check (the others, recorded and sure, are left as they were)."""
+    pack = load(folder)
+    known = {p.id for p in pack.phrases}
+    for phrase_id in ids:
+        if phrase_id not in known:
+            raise SessiongenError(f"{folder}: the sheet has no phrase {phrase_id} (phrases 1 to {len(pack.phrases)}): nothing accepted")
+        if phrase_id not in pack.recorded:
+            raise SessiongenError(f"{folder}: phrase {phrase_id} is not recorded, so there is nothing to accept: record it, then import it; nothing accepted")
+    marked = sorted({i for i in ids if doubtful(pack.recorded[i])})
+    if not marked:
+        return []
+    with changing(folder) as staging:
+        for phrase_id in marked:
+            pack.recorded[phrase_id]["match"] = {**pack.recorded[phrase_id]["match"], "accepted": True}
+        pack.folder = staging
+        save(pack)
+    pack.folder = Path(folder)
+    return marked
 
 
 def delete(folder: Path) -> int:

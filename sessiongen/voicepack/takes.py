@@ -2,8 +2,9 @@
 libsndfile; M4A and AAC by ffmpeg where it is on the PATH), folded to mono at the mix rate.
 
 Two passes over a take, each with flat memory: `envelope` measures it every HOP_S (after an
-80 Hz high-pass, so hum and rumble do not count as speech), and `cut` hands out the spans asked
-for as the decoding reaches them.
+80 Hz high-pass, so hum and rumble do not count as speech) and takes its spectral features (MFCC,
+features.py) every FEATURE_HOP_S, and `cut` hands out the spans asked for as the decoding
+reaches them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from scipy import signal
 
 from sessiongen.sound.useraudio import stream_audio
+from sessiongen.voicepack.features import Framer
 
 HOP_S = 0.01
 MAX_TAKE_S = 4 * 3600.0
@@ -35,13 +37,15 @@ def high_pass(rate_hz: int):
 
 @dataclass(frozen=True)
 class Envelope:
-    """A take measured every HOP_S: the high-passed RMS and the sample peak, in dBFS."""
+    """A take measured every HOP_S: the high-passed RMS and the sample peak, in dBFS; and its
+    MFCC frames (features.py), one every FEATURE_HOP_S."""
 
     path: Path
     rate_hz: int
     level_db: np.ndarray
     peak_db: np.ndarray
     frames: int
+    mfcc: np.ndarray
 
     @property
     def duration_s(self) -> float:
@@ -53,6 +57,7 @@ def envelope(path: Path, rate_hz: int) -> Envelope:
     state = np.zeros((sos.shape[0], 2))
     carry_raw, carry_hp = np.zeros(0, np.float32), np.zeros(0, np.float32)
     levels, peaks, frames = [], [], 0
+    framer = Framer(rate_hz)
     for block in mono_blocks(path, rate_hz):
         frames += len(block)
         filtered, state = signal.sosfilt(sos, block, zi=state)
@@ -61,9 +66,10 @@ def envelope(path: Path, rate_hz: int) -> Envelope:
         levels.append(np.square(hp[:usable], dtype=np.float64).reshape(-1, hop).mean(axis=1))
         peaks.append(np.abs(raw[:usable]).reshape(-1, hop).max(axis=1))
         carry_raw, carry_hp = raw[usable:], hp[usable:]
+        framer.add(filtered.astype(np.float32))
     level = np.concatenate(levels) if levels else np.zeros(0)
     peak = np.concatenate(peaks) if peaks else np.zeros(0)
-    return Envelope(path, rate_hz, _db(level, power=True), _db(peak), frames)
+    return Envelope(path, rate_hz, _db(level, power=True), _db(peak), frames, framer.result())
 
 
 def _db(values: np.ndarray, power: bool = False) -> np.ndarray:
