@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Executor
+from concurrent.futures import CancelledError, Executor
 
 from sessiongen.batch import remote, stopping
 from sessiongen.batch.jobs import Job, internal_error
@@ -57,7 +57,7 @@ def run(todo: list[Job], executor: Executor, phrases: dict, outcomes: dict[int, 
                     pending.add(future)
             done = {f for f in pending if f.done()}
             for future in done:
-                collect(_outcome(future, futures[future]))
+                collect(_outcome(future, futures[future], client))
             pending -= done
             watch.check()
             if pending and not done:
@@ -66,8 +66,8 @@ def run(todo: list[Job], executor: Executor, phrases: dict, outcomes: dict[int, 
         if not isinstance(stop, ClusterLost):
             stopping.stop(executor, futures, stop_event)
         for future, job in futures.items():  # what came back before every task stopped
-            if future.done() and future.status == "finished" and job.row not in outcomes:
-                collect(_outcome(future, job))
+            if future.done() and not future.cancelled() and future.exception() is None and job.row not in outcomes:
+                collect(_outcome(future, job, client))
         raise
 
 
@@ -84,12 +84,17 @@ def _submit(executor: Executor, job: Job, phrases, stop_event: str | None, colle
     return executor.submit(remote.render_parcel, parcel, stop_event)
 
 
-def _outcome(future, job: Job) -> Outcome:
-    """A finished task's row: its files written here, or why it failed."""
+def _outcome(future, job: Job, client) -> Outcome:
+    """A finished task's row: its files written here, or why it failed. A task cancelled because
+    the scheduler went away (the client cancels every task it loses) stops the batch."""
     from distributed import KilledWorker
 
     try:
         return remote.receive(future.result())
+    except CancelledError:
+        if client.status != "running":
+            raise ClusterLost from None
+        return job.outcome(Status.FAILED, "cancelled on the Dask cluster (by someone else)")
     except KilledWorker as exc:
         return job.outcome(Status.FAILED, f"the Dask worker rendering it ended (killed, or out of memory) and the retry failed too: {exc}")
     except Exception as exc:  # a task's own failure (e.g. sessiongen missing or too old on a worker)
