@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from concurrent.futures import CancelledError, Executor
 
 from sessiongen.batch import remote, stopping
@@ -81,7 +82,9 @@ def _submit(executor: Executor, job: Job, phrases, stop_event: str | None, colle
     except OSError as exc:
         collect(job.outcome(Status.FAILED, f"{exc.filename or job.script_ref}: cannot be read ({exc.strerror})"))
         return None
-    return executor.submit(remote.render_parcel, parcel, stop_event)
+    with warnings.catch_warnings():  # a row's phrases are several MB: Dask's advice to load data on the workers does not apply
+        warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+        return executor.submit(remote.render_parcel, parcel, stop_event)
 
 
 def _outcome(future, job: Job, client) -> Outcome:
