@@ -66,8 +66,19 @@ def fake_cluster(tmp_path_factory):
         del os.environ["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"]
 
 
+def _quietest_db(path) -> float:
+    audio, rate_hz = sf.read(path)
+    mono = audio.mean(axis=1) if audio.ndim > 1 else audio
+    blocks = mono[: len(mono) // 4410 * 4410].reshape(-1, 4410)
+    return float(np.percentile(20 * np.log10(np.sqrt((blocks**2).mean(axis=1)) + 1e-12), 10))
+
+
 def test_inputs_travel_and_files_come_back(fake_cluster, tmp_path):
     roster = _roster(tmp_path, 2)
+    rain = np.random.default_rng(1).normal(0, 0.1, 44_100 * 4).astype(np.float32)
+    sf.write(tmp_path / "rain.wav", rain, 44_100)  # a bed file only the client has
+    roster.write_text(roster.read_text().replace("name\n", "name,ambience\n").replace("Name1\n", "Name1,none\n")
+                      .replace("Name2\n", f"Name2,{tmp_path / 'rain.wav'}\n"), encoding="utf-8")
     result = _batch(roster, tmp_path / "out", fake_cluster.address, "--engine", "fake")
     assert result.exit_code == 0, result.output
     report = _report(tmp_path / "out")
@@ -76,6 +87,9 @@ def test_inputs_travel_and_files_come_back(fake_cluster, tmp_path):
     assert "Name1" in transcript and "feet on the floor" in transcript  # the value and the fragment reached the worker
     for path in (tmp_path / "out").iterdir():
         assert b"sessiongen-row-" not in path.read_bytes(), path  # no worker path reaches the client's files
+    out = tmp_path / "out"
+    assert "rain.wav" in next(out.glob("c2-*.manifest.json")).read_text()
+    assert _quietest_db(next(out.glob("c2-*.mp3"))) > _quietest_db(next(out.glob("c1-*.mp3"))) + 20  # the bed plays under row 2
     workers_cache = list((fake_cluster.folder / "cache").rglob("*.wav"))
     assert workers_cache, "the client's phrases were added to the workers' cache"
     again = _batch(roster, tmp_path / "out", fake_cluster.address, "--engine", "fake")  # resume: nothing to render

@@ -82,8 +82,11 @@ def _under(root: Path, path: Path | str) -> Path:
 
 def _relocated(job: Job, inside: Path, outside: Path, inputs: dict[str, bytes]) -> Job:
     """The job with every client path replaced by its place on this worker."""
-    def moved(value):
-        return str(_under(inside, value)) if value and (str(value) in inputs or str(Path(value).resolve()) in inputs) else value
+    def moved(value):  # input files are placed by their resolved path
+        if not value:
+            return value
+        key = str(value) if str(value) in inputs else str(Path(value).resolve())
+        return str(_under(inside, key)) if key in inputs else value
 
     ref = "+".join(moved(part) for part in job.script_ref.split("+"))
     pack_folder = str(_under(inside, Path(job.settings.voice_pack).resolve())) if job.settings.voice_pack and Path(job.settings.voice_pack).is_absolute() else job.settings.voice_pack
