@@ -220,3 +220,31 @@ def _speaker():
         return multiprocessing.current_process().daemon, len(audio.samples) / audio.rate_hz
 
     return speak
+
+
+@pytest.mark.slow  # 10-20 s
+def test_ctrl_c_stops_the_clusters_rows_and_the_report_matches_the_disk(fake_cluster, tmp_path):
+    import subprocess
+    import sys
+
+    from distributed import Client
+
+    roster = _roster(tmp_path, 4, SLOW_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "sessiongen", "batch", str(roster), "-o", str(tmp_path / "out"), "--dask", fake_cluster.address, "--engine", "fake"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        watcher = _when_a_row_runs(fake_cluster.address, lambda client, worker: process.send_signal(signal.SIGINT))
+        _, stderr = process.communicate(timeout=120)
+        watcher.join(10)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted" in {r["status"] for r in _report(tmp_path / "out").values()}
+    _assert_report_matches_disk(tmp_path / "out")
+    with Client(fake_cluster.address, timeout="10s") as client:  # nothing of the batch still runs there
+        deadline = time.monotonic() + 30
+        while any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(client.processing().values())
