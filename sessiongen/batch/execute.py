@@ -11,8 +11,8 @@ import queue
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 
+from sessiongen.batch import cluster, stopping
 from sessiongen.batch import jobs as work  # work.render_job, looked up at each call (tests replace it)
-from sessiongen.batch import stopping
 from sessiongen.batch.jobs import Job
 from sessiongen.errors import SessiongenError
 from sessiongen.model.outcome import Outcome, Status
@@ -91,11 +91,12 @@ class _Immediate:
         self.on_progress(*item)
 
 
-def run(todo: list[Job], executor: Executor | None, on_done=None, on_progress=None, progress_queue=None) -> list[Outcome]:
+def run(todo: list[Job], executor: Executor | None, on_done=None, on_progress=None, progress_queue=None, phrases: dict | None = None) -> list[Outcome]:
     """Render every job; `on_done(outcome)` as each finishes. A stop (Ctrl-C, SIGTERM, SIGHUP)
     stops every worker, then raises BatchInterrupted with every row's outcome.
 
-    With no executor, rows render one by one in this process."""
+    With no executor, rows render one by one in this process; on a Dask cluster, each row's
+    inputs and `phrases` (row -> the cache entries it reads) travel with it (batch/cluster.py)."""
     outcomes: dict[int, Outcome] = {}
     try:
         if executor is None:
@@ -103,6 +104,8 @@ def run(todo: list[Job], executor: Executor | None, on_done=None, on_progress=No
                 outcomes[job.row] = work.render_job(job, _Immediate(on_progress))
                 if on_done:
                     on_done(outcomes[job.row])
+        elif getattr(executor, "_client", None) is not None:
+            cluster.run(todo, executor, phrases or {}, outcomes, on_done)
         else:
             _run_parallel(todo, executor, outcomes, on_done, on_progress, progress_queue)
     except KeyboardInterrupt as stop:

@@ -21,6 +21,7 @@ from sessiongen.output.packaging import Packaging
 from sessiongen.request import SessionRequest
 from sessiongen.script import compose
 from sessiongen.settings import Settings
+from sessiongen.speech.cache import recording
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +46,19 @@ class Job:
         return Outcome(self.row, self.client_id, self.technique, str(self.output), status, error, **more)
 
 
-def speak_ahead(jobs: list[Job]) -> tuple[list[Job], list[Outcome]]:
+def speak_ahead(jobs: list[Job], read: dict | None = None) -> tuple[list[Job], list[Outcome]]:
     """Synthesise every row's missing phrases here, before any row renders: a phrase that many
     clients share is spoken once, by one pool of voice workers using every core, and the rows'
-    workers then find all their speech in the cache. A row that fails here is reported failed."""
+    workers then find all their speech in the cache. A row that fails here is reported failed.
+    `read`, when given, gets each row's cache entries (row -> paths), for workers elsewhere."""
     ready, failed = [], []
     with pipeline.cache_root(True) as root:
         for job in jobs:
             try:
-                pipeline.prepare(compose.load(job.script_ref, job.settings.language), job.values, job.settings, root)
+                with recording() as entries:
+                    pipeline.prepare(compose.load(job.script_ref, job.settings.language), job.values, job.settings, root)
+                if read is not None:
+                    read[job.row] = entries
                 ready.append(job)
             except SessiongenError as exc:
                 failed.append(job.outcome(Status.FAILED, str(exc)))

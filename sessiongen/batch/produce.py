@@ -115,11 +115,11 @@ def _produce(jobs: list[Job], how: RunOptions, watch: Watch) -> tuple[list[Outco
         for job in jobs:
             fresh = None if how.force else up_to_date(job)
             finished(fresh) if fresh is not None else todo.append(job)
-        if not how.dask_address:
-            todo, unspoken = speak_ahead(todo)
-            for outcome in unspoken:
-                finished(outcome)
-        _render(todo, how, watch, finished)
+        phrases: dict = {}  # each row's spoken phrases, sent with it to a Dask cluster
+        todo, unspoken = speak_ahead(todo, phrases if how.dask_address else None)
+        for outcome in unspoken:
+            finished(outcome)
+        _render(todo, how, watch, finished, phrases)
         return [outcomes[job.row] for job in jobs], 0
     except (KeyboardInterrupt, BatchInterrupted) as stop:
         log.info("stopped by %s", stopping.why(stop))
@@ -130,14 +130,14 @@ def _produce(jobs: list[Job], how: RunOptions, watch: Watch) -> tuple[list[Outco
         return settled, stopping.exit_status(stop)
 
 
-def _render(todo: list[Job], how: RunOptions, watch: Watch, finished) -> None:
+def _render(todo: list[Job], how: RunOptions, watch: Watch, finished, phrases: dict) -> None:
     def done(outcome: Outcome) -> None:
         finished(outcome)
         watch.finished(outcome)
 
     watch.starting(len(todo))
     with executor_for(len(todo), how.workers, how.dask_address, live_progress=watch.live) as (executor, progress_queue):
-        run(todo, executor, done, watch.progress, progress_queue)
+        run(todo, executor, done, watch.progress, progress_queue, phrases)
 
 
 def _checked(job: Job) -> Outcome:

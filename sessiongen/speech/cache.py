@@ -74,6 +74,20 @@ def voice_fits(voices: list[Voice], voice_id: str, language: str | None) -> tupl
     return tuple(found.languages)
 
 
+_READERS: list[set[Path]] = []  # the entries read while `recording()` is active
+
+
+@contextlib.contextmanager
+def recording():
+    """The set of cache entries (their paths) read in this block: what a render elsewhere needs."""
+    read: set[Path] = set()
+    _READERS.append(read)
+    try:
+        yield read
+    finally:
+        _READERS.remove(read)
+
+
 class PhraseCache:
     def __init__(self, root: Path, rate_hz: int):
         self.root = Path(root)
@@ -112,6 +126,8 @@ class PhraseCache:
     def frames(self, key: str) -> int | None:
         """Frames of a sound entry, or None when it is missing or damaged (a damaged one is removed)."""
         path = self.path_for(key)
+        for read in _READERS:
+            read.add(path)
         if not path.exists():
             return None
         try:

@@ -16,6 +16,8 @@ import dataclasses
 import multiprocessing
 import os
 import socket
+import subprocess
+import sys
 import weakref
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
@@ -75,6 +77,51 @@ def _serve(conn: Connection, name: str) -> None:
             return
 
 
+def serve_fd(fd: int, name: str) -> None:
+    """The child started by `subprocess` (see `_subprocess_child`): serve on the inherited socket."""
+    _serve(Connection(fd), name)
+
+
+class _Child:
+    """A subprocess.Popen seen as the multiprocessing.Process this module otherwise uses."""
+
+    def __init__(self, popen: subprocess.Popen):
+        self.popen, self.pid = popen, popen.pid
+
+    def is_alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout)
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+    @property
+    def exitcode(self) -> int | None:
+        return self.popen.poll()
+
+
+def in_daemon() -> bool:
+    """True in a daemonic process (a Dask worker under its nanny, a pool's worker), which may
+    not start multiprocessing children: engines there start theirs with `subprocess` instead."""
+    return multiprocessing.current_process().daemon
+
+
+def _subprocess_child(name: str) -> tuple[_Child, Connection]:
+    """The engine's process started with subprocess (allowed in a daemonic process), speaking the
+    same protocol over a socket pair it inherits."""
+    ours, theirs = socket.socketpair()
+    _widen(ours, theirs)
+    code = f"import sys; from sessiongen.speech.isolated import serve_fd; serve_fd({theirs.fileno()}, sys.argv[1])"
+    try:
+        popen = subprocess.Popen([sys.executable, "-c", code, name], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+    finally:
+        theirs.close()
+    return _Child(popen), Connection(ours.detach())
+
+
 def _answer(conn: Connection, work) -> bool:
     """Send ("ok", result), or why there is none: the user's error ("user") or the engine's ("engine")."""
     try:
@@ -87,7 +134,7 @@ def _answer(conn: Connection, work) -> bool:
     return message[0] == "ok"
 
 
-def _widen(*ends: Connection) -> None:
+def _widen(*ends) -> None:
     """Let a socket pair hold several phrases of audio (up to the system's limit, net.core.wmem_max
     and rmem_max): the engine's process then hands its answers over without waiting for this one
     to read them, and what it handed over survives it if it crashes afterwards."""
@@ -127,13 +174,16 @@ class IsolatedEngine:
         return self._identity
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        _widen(parent, child)
-        process = context.Process(target=_serve, args=(child, self.name), daemon=True, name=f"sessiongen-{self.name}")
-        process.start()
-        self._process = process  # only a started process: close() joins it
-        child.close()
+        if in_daemon():
+            self._process, parent = _subprocess_child(self.name)
+        else:
+            context = multiprocessing.get_context("spawn")
+            parent, child = context.Pipe()
+            _widen(parent, child)
+            process = context.Process(target=_serve, args=(child, self.name), daemon=True, name=f"sessiongen-{self.name}")
+            process.start()
+            self._process = process  # only a started process: close() joins it
+            child.close()
         self._conn = parent
         if not parent.poll(START_TIMEOUT_S) or parent.recv()[0] != "ready":
             raise EOFError("the engine process did not start")
