@@ -44,6 +44,7 @@ ALLOWED = {
     "speech": {"sound", "output"},  # clips are resampled and limited like any sound; the cache writes atomically
     "script": {"speech", "sound"},  # pronunciations, language tags and sound names are checked with the script
     "plan": {"script"},
+    "reach": {"script", "plan"},  # a script's length estimated from its text (`check`)
     "mix": {"sound", "plan", "master"},
     "master": {"sound"},
     "output": {"script", "sound", "plan"},
@@ -55,7 +56,7 @@ ALLOWED = {
     "pipeline": {"script", "speech", "sound", "plan", "mix", "master", "output", "options", "voicepack", "review", "request"},
     "batch": {"script", "speech", "output", "options", "review", "request", "pipeline"},
     "studio": {"script", "speech", "sound", "output", "options", "review", "request", "pipeline", "batch"},
-    "cli": {"script", "speech", "sound", "plan", "output", "options", "voicepack", "review", "request", "pipeline", "batch", "studio"},
+    "cli": {"script", "speech", "sound", "plan", "reach", "output", "options", "voicepack", "review", "request", "pipeline", "batch", "studio"},
     "__main__": {"cli"},
 }
 
