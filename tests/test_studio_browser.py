@@ -125,20 +125,28 @@ def test_library_compose_render_play_and_download(page, studio):
     assert downloaded == audio.read_bytes()
 
 
-def test_batch_of_three_rows_with_one_invalid(page, studio, tmp_path):
+def test_batch_of_four_rows_with_two_invalid(page, studio, tmp_path):
+    """The same check as `batch --dry-run` (a length out of reach too); the header follows the run;
+    only a row with a problem shows one."""
     base = studio["base"]
     roster = tmp_path / "week.csv"
-    roster.write_text("client_id,technique,minutes,bls_rate\nC-101,five-senses-grounding,8.5,\nC-102,five-senses-grounding,8.5,\nC-103,box-breathing,10.5,3\n")
+    roster.write_text("client_id,technique,minutes,bls_rate\nC-101,five-senses-grounding,8.5,\nC-102,five-senses-grounding,8.5,\n"
+                      "C-103,box-breathing,10.5,3\nC-104,box-breathing,30,\n")
     _load(page, f"{base}/batch", "batch")
     page.set_input_files("#roster", str(roster))
     page.click("button:has-text('Upload and check')")
     page.wait_for_selector("table#rows")
     invalid = page.locator("tr.invalid")
-    assert invalid.count() == 1 and "bls_rate must be from 0.3 to 2" in invalid.inner_text()
+    assert invalid.count() == 2 and "bls_rate must be from 0.3 to 2" in invalid.nth(0).inner_text()
+    assert "30 minutes is out of reach" in invalid.nth(1).inner_text()
+    assert page.inner_text("#counts") == "2 ready, 2 invalid"
     _shot(page, "batch-check", full=True)
     page.click("#run")
     page.wait_for_function("() => [...document.querySelectorAll('td.status')].filter(td => td.textContent === 'rendered').length === 2", timeout=90_000)
     page.wait_for_selector("#download")
+    assert page.inner_text("#counts") == "2 finished, 2 invalid"
+    problems = page.eval_on_selector_all("tr[data-row]", "rows => rows.map(r => [r.querySelector('.status').textContent, r.querySelector('.problem').textContent.trim()])")
+    assert [bool(problem) for _, problem in problems] == [False, False, True, True], problems
     _shot(page, "batch-done", full=True)
     with page.expect_download() as info:
         page.click("#download")

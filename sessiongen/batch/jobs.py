@@ -48,7 +48,8 @@ class Job:
 def speak_ahead(jobs: list[Job]) -> tuple[list[Job], list[Outcome]]:
     """Synthesise every row's missing phrases here, before any row renders: a phrase that many
     clients share is spoken once, by one pool of voice workers using every core, and the rows'
-    workers then find all their speech in the cache. A row that fails here is reported failed."""
+    workers then find all their speech in the cache. A row that cannot be planned (a length out of
+    reach) is invalid, as `--dry-run` reports it; an internal error is a failure."""
     ready, failed = [], []
     with pipeline.cache_root(True) as root:
         for job in jobs:
@@ -56,7 +57,7 @@ def speak_ahead(jobs: list[Job]) -> tuple[list[Job], list[Outcome]]:
                 pipeline.prepare(compose.load(job.script_ref, job.settings.language), job.values, job.settings, root)
                 ready.append(job)
             except SessiongenError as exc:
-                failed.append(job.outcome(Status.FAILED, str(exc)))
+                failed.append(job.outcome(Status.INVALID, str(exc)))  # as its dry run (check_job) finds it
             except Exception as exc:  # a bug in one row must not stop the others
                 failed.append(internal_error(job.outcome(), exc))
     log.info("spoke ahead for %d rows (%d failed)", len(jobs), len(failed))

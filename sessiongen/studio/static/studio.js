@@ -103,7 +103,7 @@
       } else {
         Object.entries(job.rows).forEach(([row, state]) => {
           const tr = document.querySelector("tr[data-row='" + row + "']"); if (!tr) return;
-          tr.querySelector(".status").textContent = state.status; tr.querySelector("progress").value = Math.round(state.fraction * 100);
+          tr.querySelector(".status").textContent = state.status; const bar = tr.querySelector("progress"); if (bar) bar.value = Math.round(state.fraction * 100);
           tr.querySelector(".problem").textContent = state.error || "";
         });
         $("job-status").textContent = job.status === "running" ? "Rendering…" : job.status;
