@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from page_checks import accessibility_violations, holds
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -217,6 +218,81 @@ def test_a_render_can_be_cancelled_and_leaves_nothing_half_written(page, studio)
             break
         page.wait_for_timeout(100)
     assert not [p.name for p in folder.iterdir()], "a cancelled render left files behind"
+
+
+def _every_page(studio) -> dict[str, str]:
+    """Every studio page, with what the tests above made (a render, a client, a batch), and the
+    review page and batch index it serves."""
+    base, data = studio["base"], studio["data"]
+    pages = {"library": "/", "technique": "/techniques/safe-place", "technique-no-bls": "/techniques/box-breathing",
+             "compose": "/compose?t=safe-place", "compose-no-bls": "/compose?t=box-breathing",
+             "clients": "/clients", "client-new": "/clients/new", "client": "/clients/C-022", "batches": "/batch",
+             "renders": "/renders", "uploads": "/uploads"}
+    batch = next(iter(sorted((data / "batches").glob("*/out/index.html"))), None)
+    if batch is not None:
+        pages["batch"] = f"/batch/{batch.parent.parent.name}"
+        pages["batch-index"] = f"/files/batches/{batch.parent.parent.name}/out/index.html"
+    for review in sorted((data / "renders").glob("*/*.html"))[:1]:
+        pages["render"] = f"/renders/{review.parent.name}"
+        pages["review"] = f"/files/renders/{review.parent.name}/{review.name}"
+    return {name: base + path for name, path in pages.items()}
+
+
+@pytest.fixture
+def checked_page(browser, studio):
+    """A tab that may inject axe-core (bypassing the pages' script policy for the test's own script only)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    tab = context.new_page()
+    tab.goto(f"{studio['base']}/?token={studio['token']}")
+    yield tab
+    context.close()
+
+
+def test_every_page_holds_at_1280_and_768_px(checked_page, studio):
+    """No word broken mid-word and no control cut off, measured on every page at both widths."""
+    pages = _every_page(studio)
+    assert {"batch-index", "review", "client"} <= set(pages), f"the tests above made no batch, render or client: {sorted(pages)}"
+    for width, height in ((1280, 800), (768, 1024)):
+        checked_page.set_viewport_size({"width": width, "height": height})
+        for name, url in pages.items():
+            checked_page.goto(url)
+            checked_page.wait_for_load_state("load")
+            holds(checked_page, name)
+
+
+def test_every_page_passes_axe(checked_page, studio):
+    """axe-core on every studio page, the review page and the batch index: no critical, serious or
+    moderate violation."""
+    found = []
+    for name, url in _every_page(studio).items():
+        checked_page.goto(url)
+        checked_page.wait_for_load_state("load")
+        if name.startswith("compose"):  # the preview filled in, long enough to scroll
+            _previewed(checked_page, name)
+        found += [f"{name}: {v}" for v in accessibility_violations(checked_page)]
+    assert not found, "\n".join(found)
+
+
+def _previewed(page, name: str) -> None:
+    try:
+        page.wait_for_function("() => document.getElementById('preview-status').textContent.startsWith('Preview of')", timeout=30_000)
+    except Exception:
+        pytest.fail(f"{name}: no preview: {page.inner_text('#preview-status')!r}")
+
+
+def test_the_compose_preview_scrolls_by_keyboard_to_its_whole_transcript(checked_page, studio):
+    checked_page.goto(f"{studio['base']}/compose?t=safe-place")
+    _previewed(checked_page, "compose")
+    box = checked_page.evaluate("() => { const p = document.getElementById('preview'); return [p.scrollHeight, p.clientHeight]; }")
+    assert box[0] > box[1], f"the preview does not overflow at 800 px, so this test shows nothing: {box}"
+    checked_page.focus("#preview")
+    assert checked_page.evaluate("() => document.activeElement.id") == "preview"
+    checked_page.keyboard.press("End")
+    checked_page.wait_for_timeout(600)  # smooth scrolling
+    last_seen = checked_page.evaluate("""() => { const p = document.getElementById('preview').getBoundingClientRect();
+        const li = [...document.querySelectorAll('#preview-transcript li')].pop().getBoundingClientRect();
+        return li.bottom <= p.bottom + 1 && li.top >= p.top - 1 && li.bottom <= window.innerHeight + 1; }""")
+    assert last_seen, "the transcript's last line cannot be reached by keyboard"
 
 
 def test_report_load_times():
