@@ -156,7 +156,8 @@ def test_batch_of_four_rows_with_two_invalid(page, studio, tmp_path):
 
 
 def test_the_compose_form_by_keyboard_alone(page, studio):
-    _load(page, f"{studio['base']}/compose?t=box-breathing", "compose-keyboard")
+    _load(page, f"{studio['base']}/compose?t=safe-place", "compose-keyboard")  # a technique with bilateral sets: their controls are on
+    _previewed(page, "compose-keyboard")
     reached = []
     for _ in range(60):
         page.keyboard.press("Tab")
@@ -194,7 +195,11 @@ def test_clients_and_compose_from_a_saved_client(page, studio):
     page.fill("#bls_rate", "1")
     page.fill("#safe_place", "a quiet beach at dawn")
     page.click("button:has-text('Save')")
-    page.wait_for_url(re.compile(r"/clients/C-022$"))
+    page.wait_for_url(re.compile(r"/clients/C-022\?saved=1$"))
+    assert page.inner_text("#saved").startswith("Saved C-022.")
+    page.reload()  # the confirmation is for the save, not for every later visit
+    _load(page, f"{studio['base']}/clients/C-022", "client")
+    assert page.locator("#saved").count() == 0
     assert "name: " + NAME in (studio["data"] / "clients" / "C-022.yaml").read_text(encoding="utf-8")
     _load(page, f"{base}/clients", "clients")
     _shot(page, "clients")
@@ -243,6 +248,8 @@ def checked_page(browser, studio):
     """A tab that may inject axe-core (bypassing the pages' script policy for the test's own script only)."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     tab = context.new_page()
+    tab.failed = []  # every response of 400 or more (a missing favicon is one)
+    tab.on("response", lambda response: tab.failed.append(f"{response.status} {response.url}") if response.status >= 400 else None)
     tab.goto(f"{studio['base']}/?token={studio['token']}")
     yield tab
     context.close()
@@ -258,6 +265,19 @@ def test_every_page_holds_at_1280_and_768_px(checked_page, studio):
             checked_page.goto(url)
             checked_page.wait_for_load_state("load")
             holds(checked_page, name)
+    assert not checked_page.failed, checked_page.failed
+    icon = checked_page.request.get(f"{studio['base']}/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml") and b"<svg" in icon.body()
+
+
+def test_renders_show_readable_dates_and_bilateral_controls_follow_the_technique(checked_page, studio):
+    checked_page.goto(f"{studio['base']}/renders")
+    dates = checked_page.eval_on_selector_all("li time", "times => times.map(t => t.textContent)")
+    assert dates and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d", d) for d in dates), dates
+    for technique, has_sets in (("box-breathing", False), ("safe-place", True)):
+        checked_page.goto(f"{studio['base']}/compose?t={technique}")
+        _previewed(checked_page, technique)
+        assert checked_page.is_disabled("#bls_rate") is not has_sets and checked_page.is_visible("#bls-none") is not has_sets
 
 
 def test_every_page_passes_axe(checked_page, studio):

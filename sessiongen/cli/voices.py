@@ -6,6 +6,7 @@ import click
 
 from sessiongen import speech
 from sessiongen.cli.options import json_option
+from sessiongen.cli.table import table_lines
 from sessiongen.output.jsontext import json_text
 
 
@@ -19,8 +20,9 @@ def voices(as_json, engine, language):
     if as_json:
         click.echo(json_text([v.as_dict() for v in found], "voices --json", indent=2, ensure_ascii=False))
         return
-    click.echo(f"{'ENGINE':<8} {'VOICE (--voice)':<26} {'LANGUAGE':<16} {'QUALITY':<8} {'RATE':>6}  WHERE")
+    cells = [["ENGINE", "VOICE (--voice)", "LANGUAGE", "QUALITY", "RATE", "WHERE"]]
     for v in found:
-        rate = f"{v.rate_hz}" if v.rate_hz else "-"
         where = v.location if v.name == v.id else f"{v.location} ({v.name})"
-        click.echo(f"{v.engine:<8} {v.id:<26} {','.join(v.languages):<16} {v.quality or '-':<8} {rate:>6}  {where}")
+        cells.append([v.engine, v.id, ",".join(v.languages), v.quality or "-", f"{v.rate_hz}" if v.rate_hz else "-", where])
+    for line in table_lines(cells, right={4}):
+        click.echo(line)
