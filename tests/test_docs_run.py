@@ -176,3 +176,20 @@ def test_a_script_that_cannot_meet_its_duration_says_so(runner, tmp_path, monkey
     for argv in (["check", "fits.md"], ["plan", "fits.md", "--engine", "fake"]):
         result = runner.invoke(cli, argv)
         assert result.exit_code == 0 and "out of reach" not in result.output, result.output
+
+
+def test_no_doc_link_leaves_the_repository():
+    """Every relative link of README.md and docs/ names a file inside the repository that exists;
+    nothing points at the folder beside it (../shared/)."""
+    bad = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        if "../shared" in text:
+            bad.append(f"{doc.name}: mentions ../shared")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            path = (doc.parent / target.split("#")[0]).resolve()
+            if not path.is_relative_to(ROOT) or not path.exists():
+                bad.append(f"{doc.name}: {target}")
+    assert not bad, bad

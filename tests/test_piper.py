@@ -78,7 +78,7 @@ def test_every_phrase_starts_and_ends_at_silence_and_is_levelled(short_script, t
 
 def test_voices_lists_the_bundled_voice_and_a_voices_folder(voice_copy, monkeypatch):
     monkeypatch.setenv("SESSIONGEN_VOICES_DIR", str(voice_copy.parent))
-    listed = json.loads(run("voices", "--json", "--engine", "piper").output)
+    listed = json.loads(run("voices", "--json", "--engine", "piper").stdout)
     by_name = {v["name"]: v for v in listed}
     assert by_name[BUNDLED] == {"id": BUNDLED, "name": BUNDLED, "engine": "piper", "languages": ["en-us", "en"], "quality": "medium",
                                 "sample_rate_hz": 22_050, "location": "bundled"}
@@ -88,7 +88,7 @@ def test_voices_lists_the_bundled_voice_and_a_voices_folder(voice_copy, monkeypa
 
 
 def test_voices_filters_by_language():
-    spanish = json.loads(run("voices", "--json", "--language", "es").output)
+    spanish = json.loads(run("voices", "--json", "--language", "es").stdout)
     assert spanish and all(any(lang.split("-")[0] == "es" for lang in v["languages"]) for v in spanish)
     assert {v["engine"] for v in spanish} == {"pyttsx3"}  # no Piper voice for Spanish is installed
 
