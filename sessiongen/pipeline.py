@@ -32,7 +32,7 @@ from sessiongen.output.files import atomic_path, claim, made_folders, one_writer
 from sessiongen.output.formats import format_for, level_change_db, open_writer
 from sessiongen.output.packaging import Packaging
 from sessiongen.output.tags import TagInfo, write_tags
-from sessiongen.plan import plan, texts_to_speak
+from sessiongen.plan import duration_note, plan, texts_to_speak
 from sessiongen.request import SessionRequest
 from sessiongen.script import compose, imports, parser
 from sessiongen.script.imports import Imported
@@ -361,6 +361,7 @@ def chapter_spans(tl: Timeline) -> tuple[tuple[str, float, float], ...]:
 def warnings(prepared: Prepared, settings: Settings) -> list[str]:
     """Things worth knowing about a render that are not errors."""
     out = list(prepared.script.notes) + list(prepared.notes)
+    out += filter(None, [duration_note(prepared.script, prepared.timeline, settings)])
     if settings.mono and any(e.kind in (EventKind.BLS, EventKind.HEADPHONE_CHECK) for e in prepared.timeline.events):
         out.append(
             f"{prepared.script.meta.title} uses tones that alternate between the ears; this speaker "

@@ -259,3 +259,15 @@ def _counts(counts: tuple[str, ...], start_s: float, length_s: float, cue_s: flo
             break
         out.append((int(round((start_s + second) * rate)), word, 0.0))
     return out
+
+
+def duration_note(script: Script, timeline: Timeline, settings: Settings) -> str | None:
+    """One line when a script cannot meet its own `duration` (no --minutes given): a warning, as
+    the session is still laid out as near to it as the script allows."""
+    wanted_s, rate = script.meta.duration_s, timeline.rate_hz
+    lo, hi = timeline.range_frames
+    if settings.minutes is not None or not wanted_s or lo - rate // 2 <= round(wanted_s * rate) <= hi + rate // 2:
+        return None
+    return (f"{script.meta.title}: its duration {format_duration(wanted_s)} is out of reach at this voice and rate "
+            f"(it can be {format_duration(lo / rate)} to {format_duration(hi / rate)}), so it is "
+            f"{format_duration(timeline.duration_s)}: change `duration` or the pauses' ranges, or give --minutes")

@@ -62,10 +62,10 @@ def test_a_batch_with_a_failing_row_hostile_ids_and_a_resumed_second_run(folder)
     ))
     out = folder / "out"
     first = run_batch(roster, out, "--name-template", "{client_id}-{row}")
-    assert first.exit_code == 1, first.output  # one row failed
+    assert first.exit_code == 1, first.output  # one row invalid: out of reach, found before any row renders (as --dry-run finds it)
     report = json.loads((out / "report.json").read_text())
     statuses = {r["row"]: r["status"] for r in report["rows"]}
-    assert statuses == {1: "rendered", 2: "rendered", 3: "rendered", 4: "rendered", 5: "rendered", 6: "failed"}
+    assert statuses == {1: "rendered", 2: "rendered", 3: "rendered", 4: "rendered", 5: "rendered", 6: "invalid"}
     assert "out of reach" in report["rows"][5]["error"] and "c-002" in first.output
     names = sorted(p.name for p in out.glob("*.mp3"))
     assert names == ["a-b-c-5.mp3", "c-001-1.mp3", "c-001-2.mp3", "con-4.mp3", "x-3.mp3"]

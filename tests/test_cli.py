@@ -38,7 +38,7 @@ def test_render_wav_matches_the_plan(runner, script, tmp_path):
     out = tmp_path / "calm.wav"
     plan = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Sam", *FAKE])
     assert plan.exit_code == 0, plan.output
-    planned = json.loads(plan.output)
+    planned = json.loads(plan.stdout)
     result = runner.invoke(cli, ["render", str(script), "-o", str(out), "--var", "name=Sam", *FAKE])
     assert result.exit_code == 0, result.output
     audio, rate = sf.read(out)
@@ -50,7 +50,7 @@ def test_render_wav_matches_the_plan(runner, script, tmp_path):
 
 def test_render_json_statistics(runner, script, tmp_path):
     result = runner.invoke(cli, ["render", str(script), "-o", str(tmp_path / "x.wav"), "--json", *FAKE])
-    stats = json.loads(result.output)
+    stats = json.loads(result.stdout)
     assert stats["output"]["duration_s"] == pytest.approx(sf.info(str(tmp_path / "x.wav")).duration, abs=1e-3)
     assert stats["output"]["format"] == "wav" and len(stats["chapters"]) == 2
     assert {"integrated_lufs", "true_peak_dbtp", "max_momentary_lufs", "gain_db"} <= set(stats["loudness"])
@@ -61,9 +61,9 @@ def test_render_json_statistics(runner, script, tmp_path):
 
 def test_second_render_synthesises_nothing(runner, script, tmp_path, fake_engine):
     args = ["render", str(script), "-o", str(tmp_path / "a.wav"), "--json", "--var", "name=Robin", *FAKE]
-    first = json.loads(runner.invoke(cli, args).output)["speech"]
+    first = json.loads(runner.invoke(cli, args).stdout)["speech"]
     calls = len(fake_engine.calls)
-    second = json.loads(runner.invoke(cli, args).output)["speech"]
+    second = json.loads(runner.invoke(cli, args).stdout)["speech"]
     assert first["phrases_synthesised"] > 0
     assert second["phrases_synthesised"] == 0 and len(fake_engine.calls) == calls
 
@@ -187,7 +187,7 @@ def test_a_bad_script_renders_nothing_and_names_the_problem(runner, tmp_path):
 
 def test_techniques_lists_the_library(runner):
     result = runner.invoke(cli, ["techniques", "--json"])
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     ids = {r["id"] for r in rows}
     assert {"safe-place", "box-breathing"} <= ids
     assert all({"id", "title", "category", "duration_s"} <= set(r) for r in rows)
@@ -195,7 +195,7 @@ def test_techniques_lists_the_library(runner):
 
 def test_voices_json(runner):
     result = runner.invoke(cli, ["voices", "--json", *FAKE])
-    assert json.loads(result.output)[0] == {"id": "fake/en", "name": "Fake English", "engine": "fake", "language": "en", "languages": ["en"],
+    assert json.loads(result.stdout)[0] == {"id": "fake/en", "name": "Fake English", "engine": "fake", "language": "en", "languages": ["en"],
                                             "gender": "", "quality": "", "sample_rate_hz": 0, "location": ""}
 
 
@@ -205,7 +205,7 @@ def test_ambience_file_and_none(runner, script, tmp_path):
     for choice in (str(bed), "none", "pink"):
         result = runner.invoke(cli, ["plan", str(script), "--json", "--ambience", choice, *FAKE])
         assert result.exit_code == 0, result.output
-        beds = [e.get("bed") for e in json.loads(result.output)["events"] if e["kind"] == "ambience"]
+        beds = [e.get("bed") for e in json.loads(result.stdout)["events"] if e["kind"] == "ambience"]
         assert beds == ([] if choice == "none" else [str(bed.resolve()) if choice == str(bed) else choice])
 
 

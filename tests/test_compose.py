@@ -86,7 +86,7 @@ def test_bad_session_files(tmp_path):
 def test_a_composed_session_plans_fits_and_keeps_chapters_in_order():
     result = CliRunner().invoke(cli, ["plan", TRIO, "--json", "--engine", "fake", "--minutes", "30"])
     assert result.exit_code == 0, result.output
-    plan = json.loads(result.output)
+    plan = json.loads(result.stdout)
     assert plan["duration_s"] == pytest.approx(1800.0, abs=0.01)
     titles = [c["title"] for c in plan["chapters"]]
     assert titles == ["Arriving", "Orienting to the Room", "Calm Place", "Box Breathing", "Returning"]

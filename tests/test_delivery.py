@@ -148,7 +148,7 @@ def test_tag_names_puts_the_name_in_the_title(script, tmp_path):
 def test_transcript_cues_follow_the_timeline(script, tmp_path):
     out = tmp_path / "t.mp3"
     render(script, out, "--sidecars", "all")
-    plan = json.loads(CliRunner().invoke(cli, ["plan", str(script), "--json", *FAKE]).output)
+    plan = json.loads(CliRunner().invoke(cli, ["plan", str(script), "--json", *FAKE]).stdout)
     vtt = (tmp_path / "t.vtt").read_text(encoding="utf-8")
     assert vtt.startswith("WEBVTT")
     stamp = r"(\d\d):(\d\d):(\d\d)\.(\d{3})"

@@ -48,7 +48,7 @@ def rendered(tmp_path_factory):
     assert result.exit_code == 0, result.output
     plan = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Alex"])  # every phrase now in the cache: exact
     audio, rate = sf.read(str(out), dtype="float32")
-    return {"path": out, "script": script, "plan": json.loads(plan.output), "estimated": json.loads(estimated.output), "audio": audio, "rate": rate}
+    return {"path": out, "script": script, "plan": json.loads(plan.stdout), "estimated": json.loads(estimated.stdout), "audio": audio, "rate": rate}
 
 
 def test_mp3_decodes_without_errors(rendered):
@@ -105,7 +105,7 @@ def test_loudness_and_peak_are_delivery_ready(rendered, tmp_path):
 def test_plan_and_render_of_a_library_technique_agree(tmp_path):
     out = tmp_path / "box.mp3"
     runner = CliRunner()
-    planned = json.loads(runner.invoke(cli, ["plan", "box-breathing", "--json", "--minutes", "10", "--voice", "joe"]).output)
+    planned = json.loads(runner.invoke(cli, ["plan", "box-breathing", "--json", "--minutes", "10", "--voice", "joe"]).stdout)
     result = runner.invoke(cli, ["render", "box-breathing", "-o", str(out), "--minutes", "10", "--voice", "joe"])
     assert result.exit_code == 0, result.output
     assert planned["duration_s"] == pytest.approx(600.0, abs=0.01)
@@ -121,7 +121,7 @@ def test_unknown_voice_lists_close_matches():
 
 def test_voices_lists_the_engine_voices():
     result = CliRunner().invoke(cli, ["voices", "--json"])
-    ids = {v["id"] for v in json.loads(result.output)}
+    ids = {v["id"] for v in json.loads(result.stdout)}
     assert len(ids) > 10 and any("en" in i for i in ids)
 
 

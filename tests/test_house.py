@@ -44,6 +44,7 @@ ALLOWED = {
     "speech": {"sound", "output"},  # clips are resampled and limited like any sound; the cache writes atomically
     "script": {"speech", "sound"},  # pronunciations, language tags and sound names are checked with the script
     "plan": {"script"},
+    "reach": {"script", "plan"},  # a script's length estimated from its text (`check`)
     "mix": {"sound", "plan", "master"},
     "master": {"sound"},
     "output": {"script", "sound", "plan"},
@@ -56,7 +57,7 @@ ALLOWED = {
     "preview": {"output", "pipeline"},  # a voice's sample, through the whole pipeline
     "batch": {"script", "speech", "output", "options", "review", "request", "pipeline"},
     "studio": {"script", "speech", "sound", "output", "options", "review", "request", "pipeline", "batch"},
-    "cli": {"script", "speech", "sound", "plan", "output", "options", "voicepack", "review", "request", "pipeline", "preview", "batch", "studio"},
+    "cli": {"script", "speech", "sound", "plan", "reach", "output", "options", "voicepack", "review", "request", "pipeline", "preview", "batch", "studio"},
     "__main__": {"cli"},
 }
 

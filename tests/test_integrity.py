@@ -449,7 +449,7 @@ def test_a_remembered_voice_that_does_not_fit_is_ignored_and_resolved_again(tmp_
     out = tmp_path / "v.wav"
     result = CliRunner().invoke(cli, ["render", str(_script(tmp_path)), "-o", str(out), "--json", "--sidecars", "none", *FAKE])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["parameters"]["voice"] == "fake/en"
+    assert json.loads(result.stdout)["parameters"]["voice"] == "fake/en"
     assert json.loads((root / VOICES_FILE).read_text())["fake:1||en"] == {"voice": "fake/en", "languages": ["en"]}
 
 

@@ -206,7 +206,7 @@ def test_planned_length_and_pace_with_the_real_voice(language, engine, voice):
 def test_techniques_filter_by_category(category):
     import json
 
-    rows = json.loads(CliRunner().invoke(cli, ["techniques", "--json", "--category", category]).output)
+    rows = json.loads(CliRunner().invoke(cli, ["techniques", "--json", "--category", category]).stdout)
     assert rows and all(r["category"] == category for r in rows)
 
 
@@ -214,7 +214,7 @@ def test_techniques_show_tells_a_clinician_what_the_client_will_hear():
     import json
 
     result = CliRunner().invoke(cli, ["techniques", "show", "safe-place", "--json", "--engine", "fake"])
-    info = json.loads(result.output)
+    info = json.loads(result.stdout)
     assert info["id"] == "safe-place" and info["cautions"] and info["summary"]
     assert {"name": "cue_word", "default": "calm"} in info["variables"]
     starts = [c["start_s"] for c in info["chapters"]]

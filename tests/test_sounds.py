@@ -96,7 +96,7 @@ def test_sounds_lists_exactly_the_registries():
     with their descriptions: adding one to its registry is enough to list it."""
     result = CliRunner().invoke(cli, ["sounds", "--json"])
     assert result.exit_code == 0, result.output
-    listed = json.loads(result.output)
+    listed = json.loads(result.stdout)
     assert listed["timbres"] == [{"name": n, "description": t.description, "tonal": t.tonal} for n, t in tones.TIMBRES.items()]
     assert listed["beds"] == [{"name": n, "description": b.description} for n, b in BEDS.items()]
     assert [s["name"] for s in listed["styles"]] == list(catalog.STYLES)

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from page_checks import accessibility_violations, holds
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -125,20 +126,28 @@ def test_library_compose_render_play_and_download(page, studio):
     assert downloaded == audio.read_bytes()
 
 
-def test_batch_of_three_rows_with_one_invalid(page, studio, tmp_path):
+def test_batch_of_four_rows_with_two_invalid(page, studio, tmp_path):
+    """The same check as `batch --dry-run` (a length out of reach too); the header follows the run;
+    only a row with a problem shows one."""
     base = studio["base"]
     roster = tmp_path / "week.csv"
-    roster.write_text("client_id,technique,minutes,bls_rate\nC-101,five-senses-grounding,8.5,\nC-102,five-senses-grounding,8.5,\nC-103,box-breathing,10.5,3\n")
+    roster.write_text("client_id,technique,minutes,bls_rate\nC-101,five-senses-grounding,8.5,\nC-102,five-senses-grounding,8.5,\n"
+                      "C-103,box-breathing,10.5,3\nC-104,box-breathing,30,\n")
     _load(page, f"{base}/batch", "batch")
     page.set_input_files("#roster", str(roster))
     page.click("button:has-text('Upload and check')")
     page.wait_for_selector("table#rows")
     invalid = page.locator("tr.invalid")
-    assert invalid.count() == 1 and "bls_rate must be from 0.3 to 2" in invalid.inner_text()
+    assert invalid.count() == 2 and "bls_rate must be from 0.3 to 2" in invalid.nth(0).inner_text()
+    assert "30 minutes is out of reach" in invalid.nth(1).inner_text()
+    assert page.inner_text("#counts") == "2 ready, 2 invalid"
     _shot(page, "batch-check", full=True)
     page.click("#run")
     page.wait_for_function("() => [...document.querySelectorAll('td.status')].filter(td => td.textContent === 'rendered').length === 2", timeout=90_000)
     page.wait_for_selector("#download")
+    assert page.inner_text("#counts") == "2 finished, 2 invalid"
+    problems = page.eval_on_selector_all("tr[data-row]", "rows => rows.map(r => [r.querySelector('.status').textContent, r.querySelector('.problem').textContent.trim()])")
+    assert [bool(problem) for _, problem in problems] == [False, False, True, True], problems
     _shot(page, "batch-done", full=True)
     with page.expect_download() as info:
         page.click("#download")
@@ -147,7 +156,8 @@ def test_batch_of_three_rows_with_one_invalid(page, studio, tmp_path):
 
 
 def test_the_compose_form_by_keyboard_alone(page, studio):
-    _load(page, f"{studio['base']}/compose?t=box-breathing", "compose-keyboard")
+    _load(page, f"{studio['base']}/compose?t=safe-place", "compose-keyboard")  # a technique with bilateral sets: their controls are on
+    _previewed(page, "compose-keyboard")
     reached = []
     for _ in range(60):
         page.keyboard.press("Tab")
@@ -185,7 +195,11 @@ def test_clients_and_compose_from_a_saved_client(page, studio):
     page.fill("#bls_rate", "1")
     page.fill("#safe_place", "a quiet beach at dawn")
     page.click("button:has-text('Save')")
-    page.wait_for_url(re.compile(r"/clients/C-022$"))
+    page.wait_for_url(re.compile(r"/clients/C-022\?saved=1$"))
+    assert page.inner_text("#saved").startswith("Saved C-022.")
+    page.reload()  # the confirmation is for the save, not for every later visit
+    _load(page, f"{studio['base']}/clients/C-022", "client")
+    assert page.locator("#saved").count() == 0
     assert "name: " + NAME in (studio["data"] / "clients" / "C-022.yaml").read_text(encoding="utf-8")
     _load(page, f"{base}/clients", "clients")
     _shot(page, "clients")
@@ -209,6 +223,96 @@ def test_a_render_can_be_cancelled_and_leaves_nothing_half_written(page, studio)
             break
         page.wait_for_timeout(100)
     assert not [p.name for p in folder.iterdir()], "a cancelled render left files behind"
+
+
+def _every_page(studio) -> dict[str, str]:
+    """Every studio page, with what the tests above made (a render, a client, a batch), and the
+    review page and batch index it serves."""
+    base, data = studio["base"], studio["data"]
+    pages = {"library": "/", "technique": "/techniques/safe-place", "technique-no-bls": "/techniques/box-breathing",
+             "compose": "/compose?t=safe-place", "compose-no-bls": "/compose?t=box-breathing",
+             "clients": "/clients", "client-new": "/clients/new", "client": "/clients/C-022", "batches": "/batch",
+             "renders": "/renders", "uploads": "/uploads"}
+    batch = next(iter(sorted((data / "batches").glob("*/out/index.html"))), None)
+    if batch is not None:
+        pages["batch"] = f"/batch/{batch.parent.parent.name}"
+        pages["batch-index"] = f"/files/batches/{batch.parent.parent.name}/out/index.html"
+    for review in sorted((data / "renders").glob("*/*.html"))[:1]:
+        pages["render"] = f"/renders/{review.parent.name}"
+        pages["review"] = f"/files/renders/{review.parent.name}/{review.name}"
+    return {name: base + path for name, path in pages.items()}
+
+
+@pytest.fixture
+def checked_page(browser, studio):
+    """A tab that may inject axe-core (bypassing the pages' script policy for the test's own script only)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    tab = context.new_page()
+    tab.failed = []  # every response of 400 or more (a missing favicon is one)
+    tab.on("response", lambda response: tab.failed.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    tab.goto(f"{studio['base']}/?token={studio['token']}")
+    yield tab
+    context.close()
+
+
+def test_every_page_holds_at_1280_and_768_px(checked_page, studio):
+    """No word broken mid-word and no control cut off, measured on every page at both widths."""
+    pages = _every_page(studio)
+    assert {"batch-index", "review", "client"} <= set(pages), f"the tests above made no batch, render or client: {sorted(pages)}"
+    for width, height in ((1280, 800), (768, 1024)):
+        checked_page.set_viewport_size({"width": width, "height": height})
+        for name, url in pages.items():
+            checked_page.goto(url)
+            checked_page.wait_for_load_state("load")
+            holds(checked_page, name)
+    assert not checked_page.failed, checked_page.failed
+    icon = checked_page.request.get(f"{studio['base']}/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml") and b"<svg" in icon.body()
+
+
+def test_renders_show_readable_dates_and_bilateral_controls_follow_the_technique(checked_page, studio):
+    checked_page.goto(f"{studio['base']}/renders")
+    dates = checked_page.eval_on_selector_all("li time", "times => times.map(t => t.textContent)")
+    assert dates and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d", d) for d in dates), dates
+    for technique, has_sets in (("box-breathing", False), ("safe-place", True)):
+        checked_page.goto(f"{studio['base']}/compose?t={technique}")
+        _previewed(checked_page, technique)
+        assert checked_page.is_disabled("#bls_rate") is not has_sets and checked_page.is_visible("#bls-none") is not has_sets
+
+
+def test_every_page_passes_axe(checked_page, studio):
+    """axe-core on every studio page, the review page and the batch index: no critical, serious or
+    moderate violation."""
+    found = []
+    for name, url in _every_page(studio).items():
+        checked_page.goto(url)
+        checked_page.wait_for_load_state("load")
+        if name.startswith("compose"):  # the preview filled in, long enough to scroll
+            _previewed(checked_page, name)
+        found += [f"{name}: {v}" for v in accessibility_violations(checked_page)]
+    assert not found, "\n".join(found)
+
+
+def _previewed(page, name: str) -> None:
+    try:
+        page.wait_for_function("() => document.getElementById('preview-status').textContent.startsWith('Preview of')", timeout=30_000)
+    except Exception:
+        pytest.fail(f"{name}: no preview: {page.inner_text('#preview-status')!r}")
+
+
+def test_the_compose_preview_scrolls_by_keyboard_to_its_whole_transcript(checked_page, studio):
+    checked_page.goto(f"{studio['base']}/compose?t=safe-place")
+    _previewed(checked_page, "compose")
+    box = checked_page.evaluate("() => { const p = document.getElementById('preview'); return [p.scrollHeight, p.clientHeight]; }")
+    assert box[0] > box[1], f"the preview does not overflow at 800 px, so this test shows nothing: {box}"
+    checked_page.focus("#preview")
+    assert checked_page.evaluate("() => document.activeElement.id") == "preview"
+    checked_page.keyboard.press("End")
+    checked_page.wait_for_timeout(600)  # smooth scrolling
+    last_seen = checked_page.evaluate("""() => { const p = document.getElementById('preview').getBoundingClientRect();
+        const li = [...document.querySelectorAll('#preview-transcript li')].pop().getBoundingClientRect();
+        return li.bottom <= p.bottom + 1 && li.top >= p.top - 1 && li.bottom <= window.innerHeight + 1; }""")
+    assert last_seen, "the transcript's last line cannot be reached by keyboard"
 
 
 def test_report_load_times():

@@ -49,8 +49,9 @@ class Job:
 def speak_ahead(jobs: list[Job], read: dict | None = None) -> tuple[list[Job], list[Outcome]]:
     """Synthesise every row's missing phrases here, before any row renders: a phrase that many
     clients share is spoken once, by one pool of voice workers using every core, and the rows'
-    workers then find all their speech in the cache. A row that fails here is reported failed.
-    `read`, when given, gets each row's cache entries (row -> paths), for workers elsewhere."""
+    workers then find all their speech in the cache. A row that cannot be planned (a length out of
+    reach) is invalid, as `--dry-run` reports it; an internal error is a failure. `read`, when
+    given, gets each row's cache entries (row -> paths), for workers elsewhere."""
     ready, failed = [], []
     with pipeline.cache_root(True) as root:
         for job in jobs:
@@ -61,7 +62,7 @@ def speak_ahead(jobs: list[Job], read: dict | None = None) -> tuple[list[Job], l
                     read[job.row] = entries
                 ready.append(job)
             except SessiongenError as exc:
-                failed.append(job.outcome(Status.FAILED, str(exc)))
+                failed.append(job.outcome(Status.INVALID, str(exc)))  # as its dry run (check_job) finds it
             except Exception as exc:  # a bug in one row must not stop the others
                 failed.append(internal_error(job.outcome(), exc))
     log.info("spoke ahead for %d rows (%d failed)", len(jobs), len(failed))

@@ -16,6 +16,7 @@ from sessiongen.cli.importing import import_script
 from sessiongen.cli.plan import plan
 from sessiongen.cli.render import render
 from sessiongen.cli.sounds import sounds
+from sessiongen.cli.streams import make_safe
 from sessiongen.cli.studio import studio
 from sessiongen.cli.techniques import techniques
 from sessiongen.cli.voicepack import voice_pack
@@ -32,6 +33,7 @@ def cli():
 
 def main() -> None:
     offline.guard()
+    make_safe()  # a closed pipe or an unencodable name never fails a command
     signals.install()
     try:
         cli(prog_name="sessiongen")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from sessiongen import reach
 from sessiongen.errors import ScriptError
 from sessiongen.script import parser
 from sessiongen.script.limits import shorten
@@ -21,8 +22,9 @@ def check(scripts):
     failed = 0
     for path in scripts:
         try:
-            for note in parser.check_file(path):
-                click.echo(f"warning: {note}", err=True)
+            for note in (*parser.check_file(path), reach.duration_note(path)):
+                if note:
+                    click.echo(f"warning: {note}", err=True)
         except ScriptError as exc:
             failed += 1
             for problem in exc.problems:

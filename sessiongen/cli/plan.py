@@ -23,10 +23,13 @@ def plan(script, session, as_json, png):
     """Show the timeline of a session without rendering audio."""
     request = session_request(session)
     parsed = pipeline.load(script, request.settings.language)
-    for note in parsed.notes:
+    for note in parsed.notes:  # before planning, which may fail
         click.echo(f"warning: {note}", err=True)
     with pipeline.cache_root(request.use_cache) as root:
         prepared = pipeline.prepare(parsed, request.values_for(parsed), request.settings, root, estimate=True)
+    for note in pipeline.warnings(prepared, request.settings):
+        if note not in parsed.notes:
+            click.echo(f"warning: {note}", err=True)
     tl, estimated = prepared.timeline, prepared.speak.estimated
     if png is not None:
         from sessiongen import review  # matplotlib: only when asked for

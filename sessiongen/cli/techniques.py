@@ -7,6 +7,7 @@ import click
 from sessiongen import pipeline
 from sessiongen.cli.group import Group
 from sessiongen.cli.options import ENGINE_OPTION, LANGUAGE_OPTION, json_option
+from sessiongen.cli.table import table_lines
 from sessiongen.output.jsontext import json_text
 from sessiongen.script import library, parser
 from sessiongen.settings import DEFAULTS
@@ -30,8 +31,9 @@ def techniques(ctx, as_json, category, language):
     if as_json:
         click.echo(json_text(rows, "techniques --json", indent=2, ensure_ascii=False))
         return
-    for row in rows:
-        click.echo(f"{row['id']:<28} {row['category']:<14} {compact_duration(row['duration_s']):>6}  {row['title']}")
+    cells = [[row["id"], row["category"], compact_duration(row["duration_s"]), row["title"]] for row in rows]
+    for line in table_lines(cells, right={2}):
+        click.echo(line)
 
 
 @techniques.command("show")

@@ -10,6 +10,7 @@ import click
 from sessiongen import speech
 from sessiongen.cli.group import Group
 from sessiongen.cli.options import ENGINE_OPTION, json_option
+from sessiongen.cli.table import table_lines
 from sessiongen.errors import display_path
 from sessiongen.output.jsontext import json_text
 from sessiongen.settings import DEFAULTS
@@ -29,11 +30,12 @@ def voices(ctx, as_json, engine, language, gender):
     if as_json:
         click.echo(json_text([v.as_dict() for v in found], "voices --json", indent=2, ensure_ascii=False))
         return
-    click.echo(f"{'ENGINE':<8} {'VOICE (--voice)':<22} {'LANGUAGE':<9} {'GENDER':<7} {'GRADE':<6} {'RATE':>6}  WHERE")
+    cells = [["ENGINE", "VOICE (--voice)", "LANGUAGE", "GENDER", "GRADE", "RATE", "WHERE"]]
     for v in found:
-        rate = f"{v.rate_hz}" if v.rate_hz else "-"
         where = v.location if v.name == v.id else f"{v.location} ({v.name})"
-        click.echo(f"{v.engine:<8} {v.id:<22} {v.language or '-':<9} {v.gender or '-':<7} {v.quality or '-':<6} {rate:>6}  {where}")
+        cells.append([v.engine, v.id, v.language or "-", v.gender or "-", v.quality or "-", f"{v.rate_hz}" if v.rate_hz else "-", where])
+    for line in table_lines(cells, right={5}):
+        click.echo(line)
 
 
 @voices.command("install")

@@ -41,7 +41,7 @@ def _index_row(out_dir: Path, row: dict) -> str:
         f'<span class="status {"ok" if status in OK_STATUSES else "bad"}">{escape(status or "—")}</span>',
         _duration(row.get("duration_s")), page_link, audio_link, escape(row.get("error", "")),
     ]
-    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells[:-1]) + f'<td class="note">{cells[-1]}</td></tr>'
 
 
 def batch_index(out_dir: Path, rows: list[dict]) -> Path:

@@ -110,7 +110,7 @@ def _transcript(cues: list[dict], audio_href: str) -> str:
         time = _seek_link(audio_href, cue["start"], f'<span class="time">{clock(cue["start"])}</span>', "seek cue-time")
         items.append(f'<li class="cue {kind}" id="cue-{i}" data-start="{cue["start"]:.3f}" data-end="{cue["end"]:.3f}">{time} <span class="text">{text}</span></li>')
     return (
-        '<section class="transcript" aria-labelledby="transcript-h">\n<h2 id="transcript-h">Transcript</h2>\n'
+        '<section class="transcript">\n<h2 id="transcript-h">Transcript</h2>\n'
         '<p class="js-only"><label><input type="checkbox" id="follow" checked> Follow the recording</label></p>\n'
         f'<div class="scroll" tabindex="0" role="region" aria-labelledby="transcript-h">\n<ol id="transcript">\n{chr(10).join(items)}\n</ol>\n</div>\n</section>'
     )

@@ -12,8 +12,9 @@ from pathlib import Path
 import yaml
 
 from sessiongen.batch.roster import read_roster
-from sessiongen.batch.validate import BatchOptions, validate
+from sessiongen.batch.validate import BatchOptions, check_job, validate
 from sessiongen.errors import SessiongenError
+from sessiongen.model.outcome import Status
 from sessiongen.output.files import write_text_atomic
 from sessiongen.output.jsontext import json_text
 from sessiongen.output.packaging import Packaging
@@ -59,15 +60,39 @@ def options(where: Path, data_dir: Path, engine: str | None) -> BatchOptions:
 
 
 def rows(where: Path, data_dir: Path, engine: str | None) -> list[dict]:
-    """Every row: valid or invalid with its error (the library's validation), and its last run's status."""
+    """Every row: valid or invalid with its error, and its last run's status. The same check as
+    `batch --dry-run` (validate, then check_job: voices, files, every column, and a length in
+    reach); a row its last run finished is not checked again."""
     roster = where / "roster.yaml"
     jobs, invalid = validate(roster, read_roster(roster), options(where, data_dir, engine))
     last = _last_report(where)
-    out = [{"row": j.row, "client_id": j.client_id, "technique": j.technique, "valid": True, "error": "",
-            "output": Path(j.output).name, **last.get(j.row, {})} for j in jobs]
+    out = [_checked(j, last.get(j.row)) for j in jobs]
     out += [{"row": o.row, "client_id": o.client_id, "technique": o.technique, "valid": False, "error": o.error,
              "output": "", "status": "invalid"} for o in invalid]
     return sorted(out, key=lambda r: r["row"])
+
+
+def _checked(job, last: dict | None) -> dict:
+    row = {"row": job.row, "client_id": job.client_id, "technique": job.technique, "valid": True, "error": "", "output": Path(job.output).name}
+    if last is not None:
+        return {**row, **last}
+    outcome = check_job(job)
+    if outcome.status == Status.INVALID:
+        return {**row, "valid": False, "error": outcome.error, "status": "invalid"}
+    return {**row, "status": "ready"}
+
+
+FINISHED = ("rendered", "up to date")
+
+
+def counts(rows: list[dict]) -> str:
+    """The header's line: how many rows are in each state, following the last run."""
+    states = {}
+    for r in rows:
+        state = "finished" if r.get("status") in FINISHED else r.get("status", "ready")
+        states[state] = states.get(state, 0) + 1
+    order = ["ready", "finished", "failed", "invalid"]
+    return ", ".join(f"{states[s]} {s}" for s in sorted(states, key=lambda s: order.index(s) if s in order else len(order)))
 
 
 def _last_report(where: Path) -> dict[int, dict]:

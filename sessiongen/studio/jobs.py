@@ -156,6 +156,15 @@ def new_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
+def started(job_id: str) -> str:
+    """When a job began, readably ('7 Dec 2026, 18:15'), from its id; '' for an id of another form."""
+    try:
+        when = time.strptime(job_id[:15], "%Y%m%d-%H%M%S")
+    except ValueError:
+        return ""
+    return f"{when.tm_mday} {time.strftime('%b %Y, %H:%M', when)}"
+
+
 def _clean(job: Job) -> None:
     for target in job.targets:
         remove_temporaries(target)

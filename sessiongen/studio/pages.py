@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from sessiongen.errors import SessiongenError
 from sessiongen.speech import list_voices
 from sessiongen.studio import security
+from sessiongen.studio.jobs import started as started_at
 from sessiongen.timefmt import clock
 
 NAV = (("/", "Library"), ("/compose", "Compose"), ("/renders", "Renders"), ("/clients", "Clients"), ("/batch", "Batch"), ("/uploads", "Sounds and covers"))
@@ -26,7 +27,7 @@ def jobs(request: Request):
 def page(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
     started = time.perf_counter()
     cfg = config(request)
-    shared = {"request": request, "csrf": cfg.csrf, "nav": NAV, "path": request.url.path, "clock": clock}
+    shared = {"request": request, "csrf": cfg.csrf, "nav": NAV, "path": request.url.path, "clock": clock, "started": started_at}
     response = request.app.state.templates.TemplateResponse(request, template, {**shared, **context}, status_code=status)
     response.headers["server-timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sessiongen import pipeline
+from sessiongen.model.script import Bls, BlsOn
 from sessiongen.output import sidecars
 from sessiongen.script import library, parser
 from sessiongen.settings import DEFAULTS, Settings
@@ -86,7 +87,8 @@ def details(ref: str, engine: str | None) -> dict:
 def plan_preview(ref: str, values: dict, settings: Settings) -> dict:
     """The plan of a session as composed: length, range, chapters, transcript and timeline image."""
     script, timeline, outline = _planned(ref, values, settings)
-    return {**outline, "image": timeline_data_uri(timeline, script.meta.title)}
+    has_bilateral = any(isinstance(node, (Bls, BlsOn)) for node in script.nodes)  # the script's own, whatever --no-bls says
+    return {**outline, "image": timeline_data_uri(timeline, script.meta.title), "has_bilateral": has_bilateral}
 
 
 def timeline_data_uri(timeline, title: str) -> str:

@@ -69,7 +69,7 @@ async def batch_page(request: Request, batch_id: str):
     has_output = any((where / "out").glob("*.*")) if (where / "out").is_dir() else False
     context = {"title": "Batch", "b": batches.info(where), "rows": rows, "error": error, "has_output": has_output,
                "job": job.snapshot() if job else None, "running": bool(job and job.status not in FINAL),
-               "valid": sum(r["valid"] for r in rows)}
+               "valid": sum(r["valid"] for r in rows), "counts": batches.counts(rows), "finished": batches.FINISHED}
     return page(request, "batch.html", context)
 
 

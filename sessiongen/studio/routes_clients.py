@@ -20,12 +20,12 @@ def client_list(request: Request):
     return page(request, "clients.html", {"title": "Clients", "clients": clients.all_clients(config(request).data_dir)})
 
 
-def _form(request: Request, values: dict, original: str, errors: dict, status: int = 200):
+def _form(request: Request, values: dict, original: str, errors: dict, status: int = 200, saved: bool = False):
     data_dir = config(request).data_dir
     renders = clients.renders_of(data_dir, original) if original else []
     context = {"title": f"Client {original}" if original else "New client", "v": values, "original": original, "errors": errors,
                "renders": renders, "anchors": ANCHORS, "beds": catalog.BEDS, "timbres": catalog.TIMBRES, "options": fields.STUDIO_OPTIONS,
-               "voices": voice_choices(config(request).engine)}
+               "voices": voice_choices(config(request).engine), "saved": saved}
     return page(request, "client.html", context, status)
 
 
@@ -35,11 +35,11 @@ def new_client(request: Request):
 
 
 @router.get("/clients/{client_id}")
-def edit_client(request: Request, client_id: str):
+def edit_client(request: Request, client_id: str, saved: str = ""):
     values = clients.load(config(request).data_dir, client_id)
     if values is None:
         raise HTTPException(404, "no such client")
-    return _form(request, {**values, **forms.flags_shown(values)}, client_id, {})
+    return _form(request, {**values, **forms.flags_shown(values)}, client_id, {}, saved=bool(saved))
 
 
 @router.post("/clients/save", dependencies=[Depends(require_csrf)])
@@ -50,7 +50,7 @@ async def save_client(request: Request):
         client_id = clients.save(config(request).data_dir, form, original)
     except SessiongenError as exc:
         return _form(request, form, original, {exc.option or "client_id": str(exc)}, 422)
-    return RedirectResponse(f"/clients/{client_id}", status_code=303)
+    return RedirectResponse(f"/clients/{client_id}?saved=1", status_code=303)
 
 
 @router.post("/clients/{client_id}/delete", dependencies=[Depends(require_csrf)])

@@ -3,8 +3,10 @@ cautions and the full text the client will hear."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sessiongen.errors import SessiongenError
@@ -13,6 +15,13 @@ from sessiongen.studio import previews
 from sessiongen.studio.pages import config, page
 
 router = APIRouter()
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon():
+    """The studio's icon, for a browser that asks for it by its old name (the review pages do)."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
 def _matches(technique: dict, words: list[str], category: str) -> bool:

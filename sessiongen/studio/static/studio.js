@@ -68,6 +68,7 @@
       if (!data.ok) { showError(form, data.field, data.error); $("preview-status").textContent = "The preview waits for the field marked in red."; return; }
       showError(form, "", ""); showPlan(data, form);
       $("preview-status").textContent = "Preview of " + data.title + ", " + clock(data.duration_s) + ".";
+      $("bls-fields").disabled = !data.has_bilateral; $("bls-none").hidden = data.has_bilateral;
       document.body.dataset.previewed = String(mine);
     } catch (e) { $("preview-status").textContent = "The preview could not be made (is the studio still running?)."; }
   }
@@ -103,7 +104,7 @@
       } else {
         Object.entries(job.rows).forEach(([row, state]) => {
           const tr = document.querySelector("tr[data-row='" + row + "']"); if (!tr) return;
-          tr.querySelector(".status").textContent = state.status; tr.querySelector("progress").value = Math.round(state.fraction * 100);
+          tr.querySelector(".status").textContent = state.status; const bar = tr.querySelector("progress"); if (bar) bar.value = Math.round(state.fraction * 100);
           tr.querySelector(".problem").textContent = state.error || "";
         });
         $("job-status").textContent = job.status === "running" ? "Rendering…" : job.status;
