@@ -65,7 +65,7 @@ class _Progress(Watch):
 @sidecars_option("Sidecars beside each recording (the manifest is always written).")
 @with_options(OUTPUT, [ENGINE_OPTION])
 @click.option("--no-report", is_flag=True, help="Skip the review page and timeline image for each recording (and index.html).")
-@click.option("--dask", "dask_address", metavar="ADDRESS", help="Send rows to this Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes; needs sessiongen[dask].")
+@click.option("--dask", "dask_address", metavar="ADDRESS", help="Send rows to this Dask scheduler (e.g. tcp://scheduler.clinic.lan:8786) instead of local processes; needs sessiongen[dask].")
 def batch(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, fmt, artist, album, sidecar_kinds, engine, output_given, no_report, dask_address):
     """Render every row of a roster (CSV or YAML): one recording per row, for many clients.
 
