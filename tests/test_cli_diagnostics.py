@@ -61,7 +61,7 @@ def test_flags_after_the_command_work_and_logging_is_put_back(runner, script):
 
 @pytest.fixture
 def broken_load(monkeypatch):
-    def load(ref):
+    def load(ref, language=None):
         raise RuntimeError("a bug in the loader")
 
     monkeypatch.setattr(pipeline, "load", load)

@@ -167,7 +167,10 @@ def one_writer(place: Path, what: str):
         yield
         return
     lock = place / ".sessiongen.lock" if place.is_dir() else place.parent / f".{place.name[:80]}.lock"
-    fd = _locked(lock)
+    try:
+        fd = _locked(lock)
+    except OSError as exc:  # a folder that cannot be written: said as atomic_path says it
+        raise SessiongenError(f"{place}: cannot write there ({exc.strerror}): choose another folder or name") from None
     if fd is None:
         raise SessiongenError(f"{place}: another sessiongen run is writing {what} right now: wait for it to finish, or choose another name")
     try:
