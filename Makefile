@@ -29,6 +29,7 @@ studio: install
 
 lint: install
 	$(BIN)/ruff check sessiongen tests benchmarks
+	$(BIN)/ruff format --check sessiongen tests benchmarks
 
 test: install lint
 	sh tests/browser/setup.sh

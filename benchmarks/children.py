@@ -36,12 +36,22 @@ def child_prepare(workload: str, minutes: str, cache: str) -> None:
     engine_cpu1 = _engine_cpu(engine)
     engine_cpu = None if engine_cpu0 is None or engine_cpu1 is None else engine_cpu1 - engine_cpu0
     texts = [c.text for c in prepared.clips.values()]
-    print(json.dumps({
-        "engine_start_s": t1 - t0, "prepare_s": t2 - t1, "parent_cpu_s": cpu2 - cpu1, "engine_cpu_s": engine_cpu,
-        "phrases": len(prepared.clips), "words": sum(len(t.split()) for t in texts),
-        "audio_s": sum(c.frames for c in prepared.clips.values()) / settings.sample_rate_hz,
-        "synthesised": prepared.speak.synthesised, "rate_wpm": settings.rate_wpm, "voice": voice,
-    }))
+    print(
+        json.dumps(
+            {
+                "engine_start_s": t1 - t0,
+                "prepare_s": t2 - t1,
+                "parent_cpu_s": cpu2 - cpu1,
+                "engine_cpu_s": engine_cpu,
+                "phrases": len(prepared.clips),
+                "words": sum(len(t.split()) for t in texts),
+                "audio_s": sum(c.frames for c in prepared.clips.values()) / settings.sample_rate_hz,
+                "synthesised": prepared.speak.synthesised,
+                "rate_wpm": settings.rate_wpm,
+                "voice": voice,
+            }
+        )
+    )
 
 
 def _engine_cpu(engine) -> float | None:
@@ -79,8 +89,20 @@ def child_encode(source: str, target: str) -> None:
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
     size = Path(target).stat().st_size
     Path(target).unlink()
-    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "audio_s": len(pcm) / rate, "channels": pcm.shape[1], "block_frames": block,
-                      "bitrate_kbps": DEFAULTS.mp3_bitrate_kbps, "quality": MP3_QUALITY, "bytes": size}))
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "audio_s": len(pcm) / rate,
+                "channels": pcm.shape[1],
+                "block_frames": block,
+                "bitrate_kbps": DEFAULTS.mp3_bitrate_kbps,
+                "quality": MP3_QUALITY,
+                "bytes": size,
+            }
+        )
+    )
 
 
 AUDIO_OUTPUT_SYNCHRONOUS, ESPEAK_RATE, ESPEAK_VOLUME = 2, 1, 2
@@ -96,8 +118,16 @@ def _espeak_library(library: str):
     dll.espeak_SetSynthCallback.argtypes = [SYNTH_CALLBACK]
     dll.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
     dll.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-    dll.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-                                 ctypes.c_void_p, ctypes.c_void_p]
+    dll.espeak_Synth.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+    ]
     dll.espeak_Info.restype = ctypes.c_char_p
     dll.espeak_Info.argtypes = [ctypes.c_void_p]
     return dll
@@ -145,11 +175,20 @@ def child_espeak(phrases_file: str) -> None:
             raise SystemExit(f"espeak_Synth failed on {text[:40]!r}")
     t2, cpu2 = time.perf_counter(), time.process_time()
     samples = sum(len(c) for c in chunks)
-    print(json.dumps({
-        "init_s": t1 - t0, "synth_s": t2 - t1, "cpu_s": cpu2 - cpu1, "audio_s": samples / rate_hz, "rate_hz": rate_hz,
-        "library": library, "version": dll.espeak_Info(None).decode(),
-        "words": sum(len(text.split()) for text, _ in data["phrases"]),
-    }))
+    print(
+        json.dumps(
+            {
+                "init_s": t1 - t0,
+                "synth_s": t2 - t1,
+                "cpu_s": cpu2 - cpu1,
+                "audio_s": samples / rate_hz,
+                "rate_hz": rate_hz,
+                "library": library,
+                "version": dll.espeak_Info(None).decode(),
+                "words": sum(len(text.split()) for text, _ in data["phrases"]),
+            }
+        )
+    )
 
 
 # The first argument of `run.py` that runs a helper here, and how the rest of its arguments are passed.

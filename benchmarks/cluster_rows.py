@@ -56,7 +56,9 @@ def measure(rows: int, workers: int, folder: Path) -> dict:
     (folder / "in").mkdir(parents=True)
     (folder / "in" / "session.md").write_text(WORKLOAD.read_text(encoding="utf-8"), encoding="utf-8")
     roster = folder / "in" / "roster.csv"
-    roster.write_text("client_id,technique,name\n" + "".join(f"c{i:02d},session.md,Client{i}\n" for i in range(1, rows + 1)), encoding="utf-8")
+    roster.write_text(
+        "client_id,technique,name\n" + "".join(f"c{i:02d},session.md,Client{i}\n" for i in range(1, rows + 1)), encoding="utf-8"
+    )
     out = folder / "out"
     with cluster(folder / "workers", nworkers=workers, fake=False) as found:
         options = BatchOptions(out_dir=out, packaging=Packaging(review=True))  # as the command line's default
@@ -71,7 +73,10 @@ def measure(rows: int, workers: int, folder: Path) -> dict:
     parcel = remote.pack(jobs[0], read[jobs[0].row])
     back_mb = sum(p.stat().st_size for p in out.iterdir() if p.name.startswith("c01-")) / 1e6
     return {
-        "rows": rows, "worker_processes": workers, "counts": result.counts, "wall_s": round(wall_s, 1),
+        "rows": rows,
+        "worker_processes": workers,
+        "counts": result.counts,
+        "wall_s": round(wall_s, 1),
         "rows_per_minute": round(rows / wall_s * 60, 2),
         "speak_ahead_s": _phase_s(log_text, "batch of", "spoke ahead"),
         "on_cluster_s": _phase_s(log_text, "rendering", "rendered:"),

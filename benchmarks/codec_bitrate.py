@@ -87,15 +87,20 @@ def mp3_round_trip(samples: np.ndarray, folder: Path, kbps: int) -> tuple[np.nda
 
 def round_trip(samples: np.ndarray, folder: Path, codec: str, kbps: int) -> tuple[np.ndarray, int]:
     path = folder / f"{codec}-{kbps}.{'opus' if codec == 'opus' else 'm4a'}"
-    options = dict(container="ogg", codec="libopus", out_rate_hz=48000, codec_options={"application": "audio"}) if codec == "opus" else \
-        dict(container="ipod", codec="aac", out_rate_hz=RATE, codec_options={"profile": "aac_low"})
+    options = (
+        dict(container="ogg", codec="libopus", out_rate_hz=48000, codec_options={"application": "audio"})
+        if codec == "opus"
+        else dict(container="ipod", codec="aac", out_rate_hz=RATE, codec_options={"profile": "aac_low"})
+    )
     writer = avencode.AvWriter(path, RATE, 2, bitrate_bps=kbps * 1000, **options)
     for start in range(0, len(samples), RATE):
         writer.write(samples[start : start + RATE])
     writer.close()
     with av.open(str(path)) as container:
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
-        blocks = [r.to_ndarray() for f in container.decode(audio=0) for r in resampler.resample(f)] + [r.to_ndarray() for r in resampler.resample(None)]
+        blocks = [r.to_ndarray() for f in container.decode(audio=0) for r in resampler.resample(f)] + [
+            r.to_ndarray() for r in resampler.resample(None)
+        ]
     return np.concatenate(blocks, axis=1).T[: len(samples)], path.stat().st_size
 
 
@@ -163,8 +168,12 @@ def encode_speed(minutes: int = 10) -> None:
                 writer.write(block)
             writer.close()
             encoded = time.perf_counter() - start
-            tags.write_tags(path, fmt, tags.TagInfo(title="speed", chapters=(("a", 0.0, minutes * 30.0), ("b", minutes * 30.0, minutes * 60.0))))
-            print(f"{fmt}: encode {minutes} min {encoded:.1f} s, tag {time.perf_counter() - start - encoded:.2f} s, {path.stat().st_size / 1e6:.1f} MB")
+            tags.write_tags(
+                path, fmt, tags.TagInfo(title="speed", chapters=(("a", 0.0, minutes * 30.0), ("b", minutes * 30.0, minutes * 60.0)))
+            )
+            print(
+                f"{fmt}: encode {minutes} min {encoded:.1f} s, tag {time.perf_counter() - start - encoded:.2f} s, {path.stat().st_size / 1e6:.1f} MB"
+            )
 
 
 def main() -> None:
@@ -191,16 +200,28 @@ def main() -> None:
         for codec, rates in (("mp3", (192,)), ("opus", OPUS_KBPS), ("aac", AAC_KBPS)):
             for kbps in rates:
                 got, size = mp3_round_trip(wav, folder, kbps) if codec == "mp3" else round_trip(wav, folder, codec, kbps)
-                row = (codec, kbps, lsd_db(wav, got, speech), band_khz(wav, got), leak_db(wav, got, bls), size / 1024 / minutes, pesq_wb(wav, got, speech))
+                row = (
+                    codec,
+                    kbps,
+                    lsd_db(wav, got, speech),
+                    band_khz(wav, got),
+                    leak_db(wav, got, bls),
+                    size / 1024 / minutes,
+                    pesq_wb(wav, got, speech),
+                )
                 rows.append(row)
                 print(f"{row[0]:<6} {row[1]:>5} {row[6]:>7.2f} {row[2]:>7.2f} {row[3]:>9.1f} {row[4]:>8.1f} {row[5]:>7.0f}")
         reference = rows[0]
         for codec in ("opus", "aac"):
             mine = [r for r in rows if r[0] == codec]
             leak_limit_db = max(reference[4] + 3.0, LEAK_LIMIT_DB)
-            chosen = next((r for r in mine if r[6] >= reference[6] - PESQ_MARGIN and r[3] >= reference[3] - 0.5 and r[4] <= leak_limit_db), None)
-            print(f"chosen {codec}: {f'{chosen[1]} kbps stereo' if chosen else 'none of these'}"
-                  + (f", {chosen[5] / reference[5]:.0%} of the MP3's size" if chosen else ""))
+            chosen = next(
+                (r for r in mine if r[6] >= reference[6] - PESQ_MARGIN and r[3] >= reference[3] - 0.5 and r[4] <= leak_limit_db), None
+            )
+            print(
+                f"chosen {codec}: {f'{chosen[1]} kbps stereo' if chosen else 'none of these'}"
+                + (f", {chosen[5] / reference[5]:.0%} of the MP3's size" if chosen else "")
+            )
 
 
 if __name__ == "__main__":

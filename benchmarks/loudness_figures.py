@@ -36,7 +36,14 @@ SG5, SG10, SG30 = (str(HERE / f"workloads/steady-ground-{m}.md") for m in (5, 10
 LONG = f"{SG30}+{SG30}"  # a composition: the workloads alone stop at 2h08
 LENGTHS_MIN = (5, 10, 30, 60, 120, 180)
 LIBRARY = ("box-breathing", "butterfly-hug", "safe-place", "body-scan-long", "tre-release", "spiral-technique")
-LIMITS = {"voice_off_lu": 0.5, "limiter_mean_db": -0.2, "limiter_worst_db": -1.0, "loudest_lu": 6.0, "true_peak_dbtp": -1.0, "drift_lu": 1.0}
+LIMITS = {
+    "voice_off_lu": 0.5,
+    "limiter_mean_db": -0.2,
+    "limiter_worst_db": -1.0,
+    "loudest_lu": 6.0,
+    "true_peak_dbtp": -1.0,
+    "drift_lu": 1.0,
+}
 
 
 def workload(minutes: float) -> str:
@@ -63,12 +70,21 @@ def measure(script: str, minutes: float | None, mono: bool, bed: str | None, eng
         rendered = pipeline.write(prepared, settings, folder / "case.wav")
     levels = rendered.against_voice_lu
     return {
-        "script": Path(script.split("+")[0]).stem + ("+…" if "+" in script else ""), "minutes": minutes, "mono": mono, "bed": bed or "script's",
-        "target_lufs": settings.target_lufs, "voice_lufs": round(rendered.voice_lufs, 2),
-        "programme_lufs": round(rendered.delivered.integrated_lufs, 2), "gain_db": round(rendered.gain_db, 2),
-        "limiter_mean_db": round(rendered.limiter_on_speech_db[0], 3), "limiter_worst_db": round(rendered.limiter_on_speech_db[1], 2),
-        "speech_lu": levels.get("speech"), "bed_only_lu": levels.get("bed_only"), "sets_lu": levels.get("sets"),
-        "loudest_lu": levels.get("loudest"), "true_peak_dbtp": round(rendered.delivered.true_peak_db, 2),
+        "script": Path(script.split("+")[0]).stem + ("+…" if "+" in script else ""),
+        "minutes": minutes,
+        "mono": mono,
+        "bed": bed or "script's",
+        "target_lufs": settings.target_lufs,
+        "voice_lufs": round(rendered.voice_lufs, 2),
+        "programme_lufs": round(rendered.delivered.integrated_lufs, 2),
+        "gain_db": round(rendered.gain_db, 2),
+        "limiter_mean_db": round(rendered.limiter_on_speech_db[0], 3),
+        "limiter_worst_db": round(rendered.limiter_on_speech_db[1], 2),
+        "speech_lu": levels.get("speech"),
+        "bed_only_lu": levels.get("bed_only"),
+        "sets_lu": levels.get("sets"),
+        "loudest_lu": levels.get("loudest"),
+        "true_peak_dbtp": round(rendered.delivered.true_peak_db, 2),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -89,8 +105,22 @@ def problems(row: dict, at_ten: dict | None) -> list[str]:
     return found
 
 
-COLUMNS = ("script", "minutes", "mono", "bed", "voice_lufs", "programme_lufs", "limiter_mean_db", "limiter_worst_db",
-           "speech_lu", "bed_only_lu", "sets_lu", "loudest_lu", "true_peak_dbtp", "seconds")
+COLUMNS = (
+    "script",
+    "minutes",
+    "mono",
+    "bed",
+    "voice_lufs",
+    "programme_lufs",
+    "limiter_mean_db",
+    "limiter_worst_db",
+    "speech_lu",
+    "bed_only_lu",
+    "sets_lu",
+    "loudest_lu",
+    "true_peak_dbtp",
+    "seconds",
+)
 
 
 def main() -> int:
@@ -111,11 +141,18 @@ def main() -> int:
                 print(f"| {Path(script).stem} | {minutes} | {mono} | {bed} | skipped: {exc} |", flush=True)
                 continue
             workload_row = row["script"].startswith("steady-ground")  # a technique has no 10-minute render of its own bed
-            at_ten = next((r for r in rows if r["mono"] == mono and r["bed"] == row["bed"] and r["minutes"] == 10), None) if workload_row else None
+            at_ten = (
+                next((r for r in rows if r["mono"] == mono and r["bed"] == row["bed"] and r["minutes"] == 10), None)
+                if workload_row
+                else None
+            )
             row["problems"] = problems(row, at_ten)
             rows.append(row)
             bad += [f"{row['script']} {minutes} min {'mono' if mono else 'stereo'} {row['bed']}: {p}" for p in row["problems"]]
-            print("| " + " | ".join(str(row[c]) for c in COLUMNS) + f" | {'! ' + ', '.join(row['problems']) if row['problems'] else ''} |", flush=True)
+            print(
+                "| " + " | ".join(str(row[c]) for c in COLUMNS) + f" | {'! ' + ', '.join(row['problems']) if row['problems'] else ''} |",
+                flush=True,
+            )
     out = HERE / "results" / "loudness-figures.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"limits": LIMITS, "rows": rows}, indent=1), encoding="utf-8")

@@ -88,15 +88,13 @@ def build_voice(seed: int) -> PiperVoice:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(joe.model_path()), sess_options=options,
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(joe.model_path()), sess_options=options, providers=["CPUExecutionProvider"])
     config = PiperConfig.from_dict(json.loads(Path(joe.config_path()).read_text()))
     return PiperVoice(session=session, config=config)
 
 
 def speak(voice: PiperVoice, text: str, noise_scale: float, noise_w_scale: float) -> np.ndarray:
-    config = SynthesisConfig(length_scale=LENGTH_SCALE, noise_scale=noise_scale,
-                             noise_w_scale=noise_w_scale)
+    config = SynthesisConfig(length_scale=LENGTH_SCALE, noise_scale=noise_scale, noise_w_scale=noise_w_scale)
     return np.concatenate([chunk.audio_float_array for chunk in voice.synthesize(text, config)])
 
 
@@ -116,7 +114,7 @@ def silent_frames(x: np.ndarray, hop: int) -> np.ndarray:
 def trim(x: np.ndarray) -> np.ndarray:
     hop = RATE_HZ // 100
     loud = np.flatnonzero(~silent_frames(x, hop))
-    return x[loud[0] * hop:(loud[-1] + 1) * hop] if loud.size else x[:0]
+    return x[loud[0] * hop : (loud[-1] + 1) * hop] if loud.size else x[:0]
 
 
 def pause_lengths_s(trimmed: np.ndarray) -> list[float]:
@@ -136,8 +134,8 @@ def yin_f0_hz(x: np.ndarray, f0_min_hz: float, f0_max_hz: float) -> tuple[np.nda
     n_fft = 1 << int(np.ceil(np.log2(2 * block.shape[1])))
     spectrum = np.fft.rfft(block, n_fft)
     head = np.fft.rfft(block[:, :window], n_fft)
-    cross = np.fft.irfft(np.conj(head) * spectrum, n_fft)[:, :tau_max + 1]
-    energy = np.concatenate([np.zeros((len(block), 1)), np.cumsum(block ** 2, axis=1)], axis=1)
+    cross = np.fft.irfft(np.conj(head) * spectrum, n_fft)[:, : tau_max + 1]
+    energy = np.concatenate([np.zeros((len(block), 1)), np.cumsum(block**2, axis=1)], axis=1)
     taus = np.arange(tau_max + 1)
     shifted = energy[:, taus + window] - energy[:, taus]
     diff = np.maximum(energy[:, [window]] + shifted - 2 * cross, 0.0)
@@ -152,7 +150,7 @@ def yin_f0_hz(x: np.ndarray, f0_min_hz: float, f0_max_hz: float) -> tuple[np.nda
         tau = tau_min + below[0]
         while tau + 1 < tau_max and cmnd[i, tau + 1] < cmnd[i, tau]:
             tau += 1  # descend to the local minimum
-        a, b, c = cmnd[i, tau - 1:tau + 2]
+        a, b, c = cmnd[i, tau - 1 : tau + 2]
         shift = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c > 0 else 0.0
         f0_hz[i] = RATE_HZ / (tau + shift)
     return f0_hz, loud
@@ -202,12 +200,25 @@ def analyse(x: np.ndarray, words: int) -> dict:
         "jump_pct": 100 * float(np.mean(pairs > JUMP_ST)),
         "hf_db": hf_db,
         "flat_db": flatness_db,
-        "click": float(np.max(np.abs(np.diff(speech))) / np.sqrt(np.mean(speech ** 2))),
+        "click": float(np.max(np.abs(np.diff(speech))) / np.sqrt(np.mean(speech**2))),
     }
 
 
-COLUMNS = ("wpm", "dur_cv_pct", "pause_ms", "pause_sd_ms", "pause_rr_ms", "f0_hz",
-           "voiced_pct", "f0_sd_st", "jump_pct", "hf_db", "flat_db", "click", "click_max")
+COLUMNS = (
+    "wpm",
+    "dur_cv_pct",
+    "pause_ms",
+    "pause_sd_ms",
+    "pause_rr_ms",
+    "f0_hz",
+    "voiced_pct",
+    "f0_sd_st",
+    "jump_pct",
+    "hf_db",
+    "flat_db",
+    "click",
+    "click_max",
+)
 PACE_COLUMNS = ("dur_cv_pct", "pause_rr_ms", "pause_sd_ms")  # lower = steadier
 QUALITY = {"jump_pct": -1, "voiced_pct": +1, "hf_db": -1, "flat_db": -1}  # +1: higher is better
 MIN_PITCH_DIFF_ST = 0.2  # a smaller difference in f0 SD is not heard as flatter
@@ -219,9 +230,10 @@ def per_sentence(runs: list[dict]) -> dict:
     pause_totals_s = np.array([sum(clip["pauses_s"]) for clip in runs])
     uneven_s = [np.std(clip["pauses_s"]) for clip in runs if len(clip["pauses_s"]) >= 2]
     every_pause_s = [p for clip in runs for p in clip["pauses_s"]]
-    figures = {key: float(np.mean([clip[key] for clip in runs]))
-               for key in ("wpm", "f0_hz", "voiced_pct", "f0_sd_st", "jump_pct", "hf_db",
-                           "flat_db", "click")}
+    figures = {
+        key: float(np.mean([clip[key] for clip in runs]))
+        for key in ("wpm", "f0_hz", "voiced_pct", "f0_sd_st", "jump_pct", "hf_db", "flat_db", "click")
+    }
     return figures | {
         "dur_cv_pct": 100 * float(durations_s.std(ddof=1) / durations_s.mean()),
         "pause_ms": 1000 * float(np.mean(every_pause_s)) if every_pause_s else np.nan,
@@ -236,16 +248,14 @@ def print_table(rows: dict[tuple[float, float], dict]) -> None:
     widths = [max(len(c), 6) for c in COLUMNS]
     print("noise noise_w " + " ".join(f"{c:>{w}}" for c, w in zip(COLUMNS, widths)))
     for key, row in rows.items():
-        cells = " ".join(f"{np.nanmax(row[c]) if c == 'click_max' else np.nanmean(row[c]):>{w}.2f}"
-                         for c, w in zip(COLUMNS, widths))
+        cells = " ".join(f"{np.nanmax(row[c]) if c == 'click_max' else np.nanmean(row[c]):>{w}.2f}" for c, w in zip(COLUMNS, widths))
         print(f"{key[0]:<5} {key[1]:<7} {cells}" + ("  <- voice default" if key == STOCK else ""))
 
 
 def pace_score(row: dict, stock: dict) -> np.ndarray:
     """Per sentence: the sum over PACE_COLUMNS of value / stock's mean (3.0 = stock-like); a
     sentence with under two pauses has no pause_sd_ms and counts as the setting's mean."""
-    return sum(np.nan_to_num(row[c], nan=np.nanmean(row[c])) / np.nanmean(stock[c])
-               for c in PACE_COLUMNS)
+    return sum(np.nan_to_num(row[c], nan=np.nanmean(row[c])) / np.nanmean(stock[c]) for c in PACE_COLUMNS)
 
 
 def marginal(rows: dict, axis: int, level: float, figure) -> np.ndarray:
@@ -270,12 +280,13 @@ def choose_noise_w(rows: dict) -> float:
     over the noise_scales), if it beats the voice's own level by over 2 standard errors."""
     stock = rows[STOCK]
     pace = {nw: marginal(rows, 1, nw, lambda row: pace_score(row, stock)) for nw in NOISE_W_SCALES}
-    print("\nnoise_w_scale: pace score (sum of dur_cv, pause_rr, pause_sd, each over the default"
-          " setting's; 3.00 = default), mean over noise_scales; * = beyond 2 SE")
+    print(
+        "\nnoise_w_scale: pace score (sum of dur_cv, pause_rr, pause_sd, each over the default"
+        " setting's; 3.00 = default), mean over noise_scales; * = beyond 2 SE"
+    )
     for nw, scores in pace.items():
         mean, se = paired(scores, pace[STOCK[1]])
-        print(f"  {nw:<5} {scores.mean():.2f}   vs {STOCK[1]}: {mean:+.2f} ± {se:.2f}"
-              + (" *" if abs(mean) > 2 * se else ""))
+        print(f"  {nw:<5} {scores.mean():.2f}   vs {STOCK[1]}: {mean:+.2f} ± {se:.2f}" + (" *" if abs(mean) > 2 * se else ""))
     best = min(pace, key=lambda nw: pace[nw].mean())
     if not lower(pace[best], pace[STOCK[1]]):
         print(f"-> noise_w_scale {STOCK[1]}: no level is steadier than the default's beyond 2 SE")
@@ -289,15 +300,14 @@ def choose_noise_scale(rows: dict) -> float:
     the liveliest level's beyond 2 SE and by over MIN_PITCH_DIFF_ST. Of the rest, the level
     with the most quality figures better than the default's beyond 2 SE, less those worse;
     the default's own level wins ties."""
-    level = {ns: {f: marginal(rows, 0, ns, lambda row, f=f: row[f]) for f in ("f0_sd_st", *QUALITY)}
-             for ns in NOISE_SCALES}
+    level = {ns: {f: marginal(rows, 0, ns, lambda row, f=f: row[f]) for f in ("f0_sd_st", *QUALITY)} for ns in NOISE_SCALES}
     pitch = {ns: level[ns]["f0_sd_st"] for ns in NOISE_SCALES}
     liveliest = max(NOISE_SCALES, key=lambda ns: pitch[ns].mean())
-    flat = {ns for ns in NOISE_SCALES if lower(pitch[ns], pitch[liveliest])
-            and pitch[liveliest].mean() - pitch[ns].mean() > MIN_PITCH_DIFF_ST}
+    flat = {
+        ns for ns in NOISE_SCALES if lower(pitch[ns], pitch[liveliest]) and pitch[liveliest].mean() - pitch[ns].mean() > MIN_PITCH_DIFF_ST
+    }
     ref = level[STOCK[0]]
-    print("\nnoise_scale: means over noise_w_scales (difference from the default's level ± SE;"
-          " * = beyond 2 SE)")
+    print("\nnoise_scale: means over noise_w_scales (difference from the default's level ± SE; * = beyond 2 SE)")
     net = {}
     for ns, fig in level.items():
         cells, net[ns] = [], 0
@@ -308,10 +318,15 @@ def choose_noise_scale(rows: dict) -> float:
             net[ns] += int(np.sign(diff) * QUALITY.get(f, 0)) if beyond else 0
         verdict = "too flat" if ns in flat else f"net {net[ns]:+d}"
         print(f"  {ns:<5} " + "  ".join(cells) + f"  -> {verdict}")
-    best = max((ns for ns in NOISE_SCALES if ns not in flat),
-               key=lambda ns: (net[ns], ns == STOCK[0]), default=STOCK[0])
-    print(f"-> noise_scale {best}: " + ("no other level is better beyond 2 SE" if best == STOCK[0]
-          else f"{net[best]:+d} net quality figures better than the default's, not too flat"))
+    best = max((ns for ns in NOISE_SCALES if ns not in flat), key=lambda ns: (net[ns], ns == STOCK[0]), default=STOCK[0])
+    print(
+        f"-> noise_scale {best}: "
+        + (
+            "no other level is better beyond 2 SE"
+            if best == STOCK[0]
+            else f"{net[best]:+d} net quality figures better than the default's, not too flat"
+        )
+    )
     return best
 
 
@@ -341,8 +356,10 @@ def main() -> None:
                 args.wav_dir.mkdir(parents=True, exist_ok=True)
                 write_wav(args.wav_dir / f"ns{noise}_nw{noise_w}_s{i:02d}_r{run}.wav", x)
         rows[(noise, noise_w)] = {c: np.array([s[c] for s in sentences]) for c in COLUMNS}
-    print(f"joe-us, length_scale {LENGTH_SCALE}, {len(SENTENCES)} sentences x {args.runs} runs, "
-          f"seed {args.seed}, {time.process_time() - started_cpu_s:.0f} s CPU\n")
+    print(
+        f"joe-us, length_scale {LENGTH_SCALE}, {len(SENTENCES)} sentences x {args.runs} runs, "
+        f"seed {args.seed}, {time.process_time() - started_cpu_s:.0f} s CPU\n"
+    )
     print_table(rows)
     noise_w, noise = choose_noise_w(rows), choose_noise_scale(rows)
     print(f"RECOMMEND noise_scale={noise} noise_w_scale={noise_w}")

@@ -89,11 +89,19 @@ class TreeWatcher:
                     continue
                 entry = self.seen.get(pid)
                 if entry is None or entry["command"] != command[:160]:  # new, or it exec'd: a fork's VmHWM is its parent's
-                    entry = self.seen[pid] = {"pid": pid, "depth": depth, "role": role(depth, command), "command": command[:160], "vmhwm_kb": 0}
+                    entry = self.seen[pid] = {
+                        "pid": pid,
+                        "depth": depth,
+                        "role": role(depth, command),
+                        "command": command[:160],
+                        "vmhwm_kb": 0,
+                    }
                 entry["vmhwm_kb"] = max(entry["vmhwm_kb"], peak)
                 following += children(pid)
             level, depth = following, depth + 1
 
     def processes(self) -> list[dict]:
-        return [{**{k: v for k, v in p.items() if k != "vmhwm_kb"}, "vmhwm_mb": round(p["vmhwm_kb"] / 1024.0, 1)}
-                for p in sorted(self.seen.values(), key=lambda p: (p["depth"], p["pid"]))]
+        return [
+            {**{k: v for k, v in p.items() if k != "vmhwm_kb"}, "vmhwm_mb": round(p["vmhwm_kb"] / 1024.0, 1)}
+            for p in sorted(self.seen.values(), key=lambda p: (p["depth"], p["pid"]))
+        ]

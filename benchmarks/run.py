@@ -62,6 +62,7 @@ SECTIONS = ("e2e", "encoder", "native", "speech", "memory", "batch")
 
 # -- the benchmark run --------------------------------------------------------------------------
 
+
 class Bench(RenderSections, SpeechSections, MemorySections):
     """One benchmark run: its settings, work folder, results, and the sections that fill them."""
 
@@ -133,14 +134,18 @@ class Bench(RenderSections, SpeechSections, MemorySections):
             log(f"   WARNING: sessiongen's source differs from the start of the run: {', '.join(self.changed[name])}")
         share = cpu_share(ticks, cpu_times())
         self.sections[name] = {"seconds": round(time.perf_counter() - started, 1), **share}
-        log(f"   ({self.sections[name]['seconds']:.0f} s; machine CPU busy {share.get('busy_pct', '?')} %, stolen {share.get('steal_pct', '?')} %)")
+        log(
+            f"   ({self.sections[name]['seconds']:.0f} s; machine CPU busy {share.get('busy_pct', '?')} %, stolen {share.get('steal_pct', '?')} %)"
+        )
 
     # -- the whole run --
     def go(self) -> int:
         started = time.perf_counter()
         info = machine()
-        log(f"sessiongen benchmarks: {info['nproc']} cores, {info['cpu_model']}, {info['memory_mb']} MB; "
-            f"{self.runs} run(s) per figure{' (quick smoke run)' if self.quick else ''}; work folder {self.work}")
+        log(
+            f"sessiongen benchmarks: {info['nproc']} cores, {info['cpu_model']}, {info['memory_mb']} MB; "
+            f"{self.runs} run(s) per figure{' (quick smoke run)' if self.quick else ''}; work folder {self.work}"
+        )
         try:
             self.run_sections()
         finally:
@@ -149,13 +154,16 @@ class Bench(RenderSections, SpeechSections, MemorySections):
         info["loadavg_end"] = list(os.getloadavg())
         end = package_state()
         if self.changed or end["sha256"] != self.package["sha256"]:
-            self.notes.append(f"sessiongen's source changed while the benchmark ran ({', '.join(changed_files(self.package, end))}; "
-                              f"first seen at the end of section {next(iter(self.changed), 'last')}): figures after that may "
-                              "belong to another version; run it again for figures of one version")
+            self.notes.append(
+                f"sessiongen's source changed while the benchmark ran ({', '.join(changed_files(self.package, end))}; "
+                f"first seen at the end of section {next(iter(self.changed), 'last')}): figures after that may "
+                "belong to another version; run it again for figures of one version"
+            )
         found = targets.check(self.results)
         if self.quick:
-            self.notes.append("quick smoke run: 1 run, a 10-minute session and shorter lengths; the targets are not comparable "
-                              "with a full run")
+            self.notes.append(
+                "quick smoke run: 1 run, a 10-minute session and shorter lengths; the targets are not comparable with a full run"
+            )
         document = self.document(started, info, end, found)
         out = Path(self.args.output)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -180,26 +188,42 @@ class Bench(RenderSections, SpeechSections, MemorySections):
             "schema": 1,
             "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "duration_s": round(time.perf_counter() - started, 1),
-            "quick": self.quick, "runs": self.runs, "memory_runs": self.memory_runs,
+            "quick": self.quick,
+            "runs": self.runs,
+            "memory_runs": self.memory_runs,
             "command": " ".join([Path(sys.executable).name, "benchmarks/run.py", *sys.argv[1:]]),
             "machine": info,
-            "package": {"start": {k: v for k, v in self.package.items() if k != "files"},
-                        "end": {k: v for k, v in end.items() if k != "files"},
-                        "changed_files": changed_files(self.package, end), "changed_by_section": self.changed},
-            "workloads": {"session": workload_info(self.session[0]), "session_minutes": self.session[1],
-                          "short": workload_info(SHORT_WORKLOAD)},
+            "package": {
+                "start": {k: v for k, v in self.package.items() if k != "files"},
+                "end": {k: v for k, v in end.items() if k != "files"},
+                "changed_files": changed_files(self.package, end),
+                "changed_by_section": self.changed,
+            },
+            "workloads": {
+                "session": workload_info(self.session[0]),
+                "session_minutes": self.session[1],
+                "short": workload_info(SHORT_WORKLOAD),
+            },
             "sections": self.sections,
-            "results": self.results, "targets": found, "errors": self.errors, "notes": self.notes,
+            "results": self.results,
+            "targets": found,
+            "errors": self.errors,
+            "notes": self.notes,
         }
 
 
 # -- command line -------------------------------------------------------------------------------
 
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is reported [default: 3]")
-    parser.add_argument("--memory-runs", type=int, default=1,
-                        help="runs per length of the memory sweep (peak RSS barely varies between runs; the session length reuses the end-to-end renders) [default: 1]")
+    parser.add_argument(
+        "--memory-runs",
+        type=int,
+        default=1,
+        help="runs per length of the memory sweep (peak RSS barely varies between runs; the session length reuses the end-to-end renders) [default: 1]",
+    )
     parser.add_argument("--quick", action="store_true", help="a fast smoke run: 1 run, a 10-minute session, shorter lengths")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections to run: {', '.join(SECTIONS)}")
     parser.add_argument("--no-control", action="store_true", help="skip the same-script memory control (short workload at 120 min)")

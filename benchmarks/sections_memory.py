@@ -29,11 +29,19 @@ class MemorySections:
                     rss.append(proc.maxrss_mb)
                     walls.append(proc.wall_s)
                     log(f"   {workload.name} at {minutes:g} min, run {r + 1}/{runs}: {proc.maxrss_mb:.0f} MB, {proc.wall_s:.1f} s")
-            rows.append({"workload": workload.name, "minutes": minutes, "control": control, "maxrss_mb": summary(rss, "MB"),
-                         "wall_s": summary(walls, "s"), "realtime_x": round(minutes * 60 / median(walls), 2)})
+            rows.append(
+                {
+                    "workload": workload.name,
+                    "minutes": minutes,
+                    "control": control,
+                    "maxrss_mb": summary(rss, "MB"),
+                    "wall_s": summary(walls, "s"),
+                    "realtime_x": round(minutes * 60 / median(walls), 2),
+                }
+            )
         self.results["memory"] = {
             "command": "sessiongen render WORKLOAD --minutes M -o OUT.mp3 --sidecars none (warm cache); max RSS of the "
-                       "render process from wait4, which includes the speech-engine child it reaps",
+            "render process from wait4, which includes the speech-engine child it reaps",
             "rows": rows,
             "cold": self.memory_cold(),
         }
@@ -52,20 +60,36 @@ class MemorySections:
                 shutil.rmtree(cache, ignore_errors=True)
                 render = [p for p in proc.processes if p["role"] == "command"]
                 workers = [p for p in proc.processes if p["role"] == "worker"]
-                runs.append({"wall_s": proc.wall_s, "maxrss_wait4_mb": round(proc.maxrss_mb, 1),
-                             "render_mb": max((p["vmhwm_mb"] for p in render), default=None),
-                             "workers_mb": [p["vmhwm_mb"] for p in workers], "processes": proc.processes})
-                log(f"   cold {workload.name} at {minutes:g} min, run {r + 1}/{self.memory_runs}: render process "
-                    f"{runs[-1]['render_mb']} MB, workers {runs[-1]['workers_mb']} MB (wait4, all: {proc.maxrss_mb:.0f} MB), {proc.wall_s:.1f} s")
-            rows.append({"workload": workload.name, "minutes": minutes,
-                         "render_mb": summary([x["render_mb"] for x in runs], "MB"),
-                         "worker_max_mb": summary([max(x["workers_mb"], default=None) for x in runs if x["workers_mb"]], "MB"),
-                         "workers": max(len(x["workers_mb"]) for x in runs),
-                         "maxrss_wait4_mb": summary([x["maxrss_wait4_mb"] for x in runs], "MB"),
-                         "wall_s": summary([x["wall_s"] for x in runs], "s"), "runs": runs})
-        return {"command": "sessiongen render WORKLOAD --minutes M -o OUT.mp3 --sidecars none, an empty SESSIONGEN_CACHE_DIR "
-                           "(pace calibration, synthesis by the voice workers, render)",
-                "how": "VmHWM of every process under the launcher, from /proc/PID/status every 0.1 s (benchmarks/proctree.py): "
-                       "'render' is the sessiongen process, 'workers' its multiprocessing children (the voice workers); "
-                       "maxrss_wait4_mb is wait4's figure for the whole tree (the largest of them)",
-                "rows": rows}
+                runs.append(
+                    {
+                        "wall_s": proc.wall_s,
+                        "maxrss_wait4_mb": round(proc.maxrss_mb, 1),
+                        "render_mb": max((p["vmhwm_mb"] for p in render), default=None),
+                        "workers_mb": [p["vmhwm_mb"] for p in workers],
+                        "processes": proc.processes,
+                    }
+                )
+                log(
+                    f"   cold {workload.name} at {minutes:g} min, run {r + 1}/{self.memory_runs}: render process "
+                    f"{runs[-1]['render_mb']} MB, workers {runs[-1]['workers_mb']} MB (wait4, all: {proc.maxrss_mb:.0f} MB), {proc.wall_s:.1f} s"
+                )
+            rows.append(
+                {
+                    "workload": workload.name,
+                    "minutes": minutes,
+                    "render_mb": summary([x["render_mb"] for x in runs], "MB"),
+                    "worker_max_mb": summary([max(x["workers_mb"], default=None) for x in runs if x["workers_mb"]], "MB"),
+                    "workers": max(len(x["workers_mb"]) for x in runs),
+                    "maxrss_wait4_mb": summary([x["maxrss_wait4_mb"] for x in runs], "MB"),
+                    "wall_s": summary([x["wall_s"] for x in runs], "s"),
+                    "runs": runs,
+                }
+            )
+        return {
+            "command": "sessiongen render WORKLOAD --minutes M -o OUT.mp3 --sidecars none, an empty SESSIONGEN_CACHE_DIR "
+            "(pace calibration, synthesis by the voice workers, render)",
+            "how": "VmHWM of every process under the launcher, from /proc/PID/status every 0.1 s (benchmarks/proctree.py): "
+            "'render' is the sessiongen process, 'workers' its multiprocessing children (the voice workers); "
+            "maxrss_wait4_mb is wait4's figure for the whole tree (the largest of them)",
+            "rows": rows,
+        }

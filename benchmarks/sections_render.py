@@ -40,12 +40,21 @@ class RenderSections:
                         out.unlink(missing_ok=True)
         audio_s = minutes * 60.0
         self.results["e2e"] = {
-            "workload": workload_info(workload), "minutes": minutes, "audio_s": audio_s,
+            "workload": workload_info(workload),
+            "minutes": minutes,
+            "audio_s": audio_s,
             "command": f"sessiongen render {workload.relative_to(ROOT)} --minutes {minutes:g} -o OUT.{{mp3,wav}} --sidecars none",
             "cold_cache": "a fresh folder holding only the warm cache's piper-pace.json (phrases synthesised; the voice's pace "
-                          "calibration not repeated)",
-            **{key: {"wall_s": summary(times[key], "s"), "cpu_s": summary(cpu[key], "s"), "maxrss_mb": summary(rss[key], "MB"),
-                     "realtime_x": round(audio_s / median(times[key]), 2)} for key in times},
+            "calibration not repeated)",
+            **{
+                key: {
+                    "wall_s": summary(times[key], "s"),
+                    "cpu_s": summary(cpu[key], "s"),
+                    "maxrss_mb": summary(rss[key], "MB"),
+                    "realtime_x": round(audio_s / median(times[key]), 2),
+                }
+                for key in times
+            },
         }
         mp3 = self.work / "e2e-mp3-warm.mp3"
         if mp3.exists():
@@ -70,9 +79,11 @@ class RenderSections:
             log(f"   lameenc run {r + 1}/{self.runs}: {walls[-1]:.1f} s")
         self.results["encoder"] = {
             "what": f"lameenc {info['bitrate_kbps']} kbps CBR, quality {info['quality']}, {info['channels']} channels, "
-                    f"{info['block_frames']}-frame blocks of int16 PCM, on the session's own mastered PCM (its WAV render); "
-                    "encoding and writing only",
-            "audio_s": round(info["audio_s"], 3), "wall_s": summary(walls, "s"), "cpu_s": summary(cpus, "s"),
+            f"{info['block_frames']}-frame blocks of int16 PCM, on the session's own mastered PCM (its WAV render); "
+            "encoding and writing only",
+            "audio_s": round(info["audio_s"], 3),
+            "wall_s": summary(walls, "s"),
+            "cpu_s": summary(cpus, "s"),
             "realtime_x": round(info["audio_s"] / median(walls), 2),
         }
 
@@ -91,12 +102,18 @@ class RenderSections:
                 cpus.append(proc.cpu_s)
                 log(f"   {tool} run {r + 1}/{self.runs}: {proc.wall_s:.1f} s")
                 out.unlink(missing_ok=True)
-            found[tool] = {"command": " ".join(str(a) for a in argv).replace(str(self.work), "$WORK"),
-                           "wall_s": summary(walls, "s"), "cpu_s": summary(cpus, "s"),
-                           "realtime_x": round(seconds / median(walls), 2)}
-        self.results["native"] = {"audio_s": seconds, "what": "two pink noise sources (one per channel) + a 250 Hz sine panned "
-                                  "left/right once a second, mixed, to 16-bit stereo WAV", **found,
-                                  "sox_available": "sox" in found}
+            found[tool] = {
+                "command": " ".join(str(a) for a in argv).replace(str(self.work), "$WORK"),
+                "wall_s": summary(walls, "s"),
+                "cpu_s": summary(cpus, "s"),
+                "realtime_x": round(seconds / median(walls), 2),
+            }
+        self.results["native"] = {
+            "audio_s": seconds,
+            "what": "two pink noise sources (one per channel) + a 250 Hz sine panned left/right once a second, mixed, to 16-bit stereo WAV",
+            **found,
+            "sox_available": "sox" in found,
+        }
 
     def native_commands(self, seconds: int, out: Path) -> dict:
         """The native mix as ffmpeg's command, and sox's when sox is there (or can be installed)."""
@@ -109,25 +126,45 @@ class RenderSections:
             "[noise][tones]amix=inputs=2:duration=first[out]"
         )
         commands = {
-            "ffmpeg": [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-filter_complex", graph,
-                       "-map", "[out]", "-c:a", "pcm_s16le", out],
+            "ffmpeg": [
+                ffmpeg_exe(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-nostdin",
+                "-y",
+                "-filter_complex",
+                graph,
+                "-map",
+                "[out]",
+                "-c:a",
+                "pcm_s16le",
+                out,
+            ],
         }
         if shutil.which("sox") or install_sox():
             commands["sox"] = [
-                "sox", "-m",
+                "sox",
+                "-m",
                 f"|sox -n -r 44100 -c 2 -p synth {seconds} pinknoise pinknoise vol 0.2",
                 f"|sox -n -r 44100 -c 2 -p synth {seconds} sine 250 sine 250 synth {seconds} sine amod 1 0 0 sine amod 1 0 50 vol 0.3",
-                "-b", "16", out,
+                "-b",
+                "16",
+                out,
             ]
         else:
-            self.notes.append("sox is not installed and could not be installed here (apt-get as root): the native-mix baseline is ffmpeg only")
+            self.notes.append(
+                "sox is not installed and could not be installed here (apt-get as root): the native-mix baseline is ffmpeg only"
+            )
             log("   sox: not installed, skipped")
         return commands
 
     # -- 6. batch throughput, 1 and 2 workers --
     def batch(self) -> None:
         roster = self.work / "roster.csv"
-        lines = ["client_id,technique,minutes"] + [f"bench-{i + 1:02d},{SHORT_WORKLOAD},{self.batch_minutes:g}" for i in range(self.batch_rows)]
+        lines = ["client_id,technique,minutes"] + [
+            f"bench-{i + 1:02d},{SHORT_WORKLOAD},{self.batch_minutes:g}" for i in range(self.batch_rows)
+        ]
         roster.write_text("\n".join(lines) + "\n")
         out = self.work / "batch-out"
         walls = {1: [], 2: []}
@@ -143,11 +180,18 @@ class RenderSections:
         shutil.rmtree(out, ignore_errors=True)
         audio_min = self.batch_rows * self.batch_minutes
         self.results["batch"] = {
-            "rows": self.batch_rows, "minutes_each": self.batch_minutes, "workload": workload_info(SHORT_WORKLOAD),
+            "rows": self.batch_rows,
+            "minutes_each": self.batch_minutes,
+            "workload": workload_info(SHORT_WORKLOAD),
             "command": "sessiongen batch roster.csv -o DIR --workers N --force --date 2000-01-01 (warm cache)",
-            **{f"workers_{w}": {"wall_s": summary(walls[w], "s"),
-                                "sessions_per_hour": round(self.batch_rows * 3600 / median(walls[w]), 1),
-                                "audio_min_per_min": round(audio_min * 60 / median(walls[w]), 2)} for w in (1, 2)},
+            **{
+                f"workers_{w}": {
+                    "wall_s": summary(walls[w], "s"),
+                    "sessions_per_hour": round(self.batch_rows * 3600 / median(walls[w]), 1),
+                    "audio_min_per_min": round(audio_min * 60 / median(walls[w]), 2),
+                }
+                for w in (1, 2)
+            },
         }
 
 

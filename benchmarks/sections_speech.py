@@ -33,15 +33,20 @@ class SpeechSections:
             shutil.rmtree(cache, ignore_errors=True)
             proc = run([sys.executable, SELF, "_espeak", phrases_file])
             floor.append(json.loads(proc.stdout))
-            log(f"   run {r + 1}/{self.runs}: pipeline.prepare (pyttsx3) {ours[-1]['prepare_s']:.1f} s "
+            log(
+                f"   run {r + 1}/{self.runs}: pipeline.prepare (pyttsx3) {ours[-1]['prepare_s']:.1f} s "
                 f"({ours[-1]['words'] / ours[-1]['prepare_s']:.1f} words/s); espeak-ng {floor[-1]['synth_s']:.1f} s "
-                f"({floor[-1]['words'] / floor[-1]['synth_s']:.1f} words/s)")
+                f"({floor[-1]['words'] / floor[-1]['synth_s']:.1f} words/s)"
+            )
         words = ours[0]["words"]
         return {
-            "phrases": ours[0]["phrases"], "words": words, "rate_wpm": ours[0]["rate_wpm"], "voice": ours[0]["voice"],
+            "phrases": ours[0]["phrases"],
+            "words": words,
+            "rate_wpm": ours[0]["rate_wpm"],
+            "voice": ours[0]["voice"],
             "sessiongen": {
                 "what": "pipeline.prepare with --engine pyttsx3 and a fresh SESSIONGEN_CACHE_DIR (engine process already "
-                        "started): synthesis, trimming, resampling to 44.1 kHz, levelling, cache writes, planning",
+                "started): synthesis, trimming, resampling to 44.1 kHz, levelling, cache writes, planning",
                 "prepare_s": summary([o["prepare_s"] for o in ours], "s"),
                 "engine_start_s": summary([o["engine_start_s"] for o in ours], "s"),
                 "parent_cpu_s": summary([o["parent_cpu_s"] for o in ours], "s"),
@@ -52,8 +57,9 @@ class SpeechSections:
             },
             "espeak": {
                 "what": "libespeak-ng from espeakng_loader through ctypes, AUDIO_OUTPUT_SYNCHRONOUS, the same voice, rate, "
-                        "volume and flags as pyttsx3's driver, one espeak_Synth per phrase, samples collected in the callback",
-                "library": floor[0]["library"], "version": floor[0]["version"],
+                "volume and flags as pyttsx3's driver, one espeak_Synth per phrase, samples collected in the callback",
+                "library": floor[0]["library"],
+                "version": floor[0]["version"],
                 "synth_s": summary([f["synth_s"] for f in floor], "s"),
                 "init_s": summary([f["init_s"] for f in floor], "s"),
                 "cpu_s": summary([f["cpu_s"] for f in floor], "s"),

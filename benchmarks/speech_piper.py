@@ -1,7 +1,5 @@
-"""The speech section's neural-voice part: sessiongen's cold synthesis with Piper (the default
-engine) against piper's own command line, and the voice workers' count chosen by measurement.
-
-Imported by sections_speech.py (`Bench.speech`); its helpers run in their own processes as
+"""The speech section's Piper part: sessiongen's cold synthesis with joe against piper's own
+command line, and the voice workers' count chosen by measurement. Imported by sections_speech.py (`Bench.speech`); its helpers run in their own processes as
 `run.py _prepare_piper WORKLOAD MINUTES CACHE` and `run.py _piper_calibrate`.
 
 - sessiongen: `pipeline.prepare` of the workload (phrases as `pipeline.prepare` asks for them)
@@ -76,8 +74,13 @@ def sessiongen_synthesis_config(pace_file: Path, rate_wpm: int) -> dict:
     wpm_at_1, exponent = memo[next((k for k in keys if k.endswith("|" + piper_engine.identity())), keys[0])]
     low, high = piper_engine.LENGTH_SCALE_RANGE
     length_scale = min(high, max(low, (wpm_at_1 / (rate_wpm * piper_engine.PACE_VS_ESPEAK)) ** (1.0 / exponent)))
-    return {"length_scale": round(length_scale, 4), "noise_scale": DEFAULTS.noise_scale, "noise_w_scale": DEFAULTS.noise_w_scale,
-            "wpm_at_length_scale_1": round(wpm_at_1, 2), "pace_exponent": round(exponent, 4)}
+    return {
+        "length_scale": round(length_scale, 4),
+        "noise_scale": DEFAULTS.noise_scale,
+        "noise_w_scale": DEFAULTS.noise_w_scale,
+        "wpm_at_length_scale_1": round(wpm_at_1, 2),
+        "pace_exponent": round(exponent, 4),
+    }
 
 
 def wav_seconds(path: Path) -> float:
@@ -133,8 +136,14 @@ class PiperSpeech:
         proc, share = self.timed(argv)
         audio_s = wav_seconds(out)
         out.unlink(missing_ok=True)
-        return {"wall_s": proc.wall_s, "cpu_s": proc.cpu_s, "maxrss_mb": proc.maxrss_mb, "audio_s": audio_s, "machine": share,
-                "argv": " ".join(str(a) for a in argv).replace(str(self.bench.work), "$WORK")}
+        return {
+            "wall_s": proc.wall_s,
+            "cpu_s": proc.cpu_s,
+            "maxrss_mb": proc.maxrss_mb,
+            "audio_s": audio_s,
+            "machine": share,
+            "argv": " ".join(str(a) for a in argv).replace(str(self.bench.work), "$WORK"),
+        }
 
     # -- the whole part --
     def measure(self) -> dict:
@@ -154,19 +163,33 @@ class PiperSpeech:
         rows = {n: [] for n in counts}
         cli = {"piper": [], "piper-paced": [], "piper-start": []}
         for r in range(self.runs):
-            steps = [("default", None)] + [("workers", n) for n in counts if n != self.default_workers] + [("piper", None), ("piper-paced", None), ("piper-start", None)]
-            for kind, n in (steps if r % 2 == 0 else steps[::-1]):
+            steps = (
+                [("default", None)]
+                + [("workers", n) for n in counts if n != self.default_workers]
+                + [("piper", None), ("piper-paced", None), ("piper-start", None)]
+            )
+            for kind, n in steps if r % 2 == 0 else steps[::-1]:
                 self.step(r, kind, n, rows, cli)
-        found = {"phrases": len(phrases), "words": self.words, "rate_wpm": rates, "voice": first["voice"], "engine": first["engine"],
-                 "sessiongen_synthesis": ours_config}
+        found = {
+            "phrases": len(phrases),
+            "words": self.words,
+            "rate_wpm": rates,
+            "voice": first["voice"],
+            "engine": first["engine"],
+            "sessiongen_synthesis": ours_config,
+        }
         return {**found, **self.summarise(calibration, first, counts, rows, cli)}
 
     def calibrate(self) -> tuple[dict, dict]:
         """The pace calibration timed alone, then a first cold run (the pace not yet remembered)."""
         self.r.log("   pace calibration alone (one worker's model, one thread) ...")
-        calibration = json.loads(self.r.run([sys.executable, self.r.SELF, "_piper_calibrate"], self.r.env_with_cache(self.work / "cache-calibrate")).stdout)
-        self.r.log(f"   calibration {calibration['calibrate_s']:.1f} s (model load {calibration['load_s']:.1f} s); "
-                   "first cold run, pace not yet remembered ...")
+        calibration = json.loads(
+            self.r.run([sys.executable, self.r.SELF, "_piper_calibrate"], self.r.env_with_cache(self.work / "cache-calibrate")).stdout
+        )
+        self.r.log(
+            f"   calibration {calibration['calibrate_s']:.1f} s (model load {calibration['load_s']:.1f} s); "
+            "first cold run, pace not yet remembered ..."
+        )
         return calibration, self.prepare(None, None)
 
     def step(self, r: int, kind: str, n: int | None, rows: dict, cli: dict) -> None:
@@ -174,13 +197,17 @@ class PiperSpeech:
         words = self.words
         if kind == "default":
             rows[self.default_workers].append(self.prepare(None, self.seed))
-            self.r.log(f"   run {r + 1}/{self.runs}: sessiongen, default workers ({self.default_workers}): {_rate(words, rows[self.default_workers][-1])}")
+            self.r.log(
+                f"   run {r + 1}/{self.runs}: sessiongen, default workers ({self.default_workers}): {_rate(words, rows[self.default_workers][-1])}"
+            )
         elif kind == "workers":
             rows[n].append(self.prepare(n, self.seed))
             self.r.log(f"   run {r + 1}/{self.runs}: sessiongen, SESSIONGEN_TTS_WORKERS={n}: {_rate(words, rows[n][-1])}")
         elif kind == "piper":
             cli[kind].append(self.piper(self.sentences))
-            self.r.log(f"   run {r + 1}/{self.runs}: piper CLI, default settings: {cli[kind][-1]['wall_s']:.1f} s ({words / cli[kind][-1]['wall_s']:.1f} words/s)")
+            self.r.log(
+                f"   run {r + 1}/{self.runs}: piper CLI, default settings: {cli[kind][-1]['wall_s']:.1f} s ({words / cli[kind][-1]['wall_s']:.1f} words/s)"
+            )
         elif kind == "piper-paced":
             cli[kind].append(self.piper(self.sentences, self.paced))
             self.r.log(f"   run {r + 1}/{self.runs}: piper CLI at sessiongen's pace: {cli[kind][-1]['wall_s']:.1f} s")
@@ -194,25 +221,34 @@ class PiperSpeech:
         return {
             "sessiongen": {
                 "what": "pipeline.prepare with a fresh SESSIONGEN_CACHE_DIR holding only piper-pace.json (pace already calibrated), "
-                        "default settings: worker start-up, model loading, synthesis, trimming, levelling, resampling to 44.1 kHz, "
-                        "cache writes, planning",
+                "default settings: worker start-up, model loading, synthesis, trimming, levelling, resampling to 44.1 kHz, "
+                "cache writes, planning",
                 **default,
             },
             "calibration": {
                 "what": "the one-off pace calibration of a voice file (remembered in piper-pace.json): PiperSynth's two readings "
-                        "of the calibration text, timed alone on one worker's model (one thread); and a first cold run without "
-                        "the remembered pace, against the median cold run with it",
-                "calibrate_s": round(calibration["calibrate_s"], 3), "model_load_s": round(calibration["load_s"], 3),
+                "of the calibration text, timed alone on one worker's model (one thread); and a first cold run without "
+                "the remembered pace, against the median cold run with it",
+                "calibrate_s": round(calibration["calibrate_s"], 3),
+                "model_load_s": round(calibration["load_s"], 3),
                 "first_run_prepare_s": round(first["prepare_s"], 3),
                 "first_run_extra_s": round(first["prepare_s"] - default["prepare_s"]["median"], 3),
                 "first_run_worker_start_after_s": [round(w["started_after_s"], 2) for w in first["workers"]],
             },
-            "piper_cli": {"what": "piper's own command line, default settings, every phrase one line of one input file, one WAV; "
-                                  "the whole process timed", **self.theirs(cli["piper"])},
-            "piper_cli_paced": {"what": "control: the same at sessiongen's length_scale and noise settings (not a target)",
-                                "settings": dict(self.paced), **self.theirs(cli["piper-paced"])},
-            "piper_cli_startup": {"what": f"piper's command line speaking one line, '{ONE_WORD}': start-up and model loading",
-                                  "wall_s": summary([c["wall_s"] for c in cli["piper-start"]], "s")},
+            "piper_cli": {
+                "what": "piper's own command line, default settings, every phrase one line of one input file, one WAV; "
+                "the whole process timed",
+                **self.theirs(cli["piper"]),
+            },
+            "piper_cli_paced": {
+                "what": "control: the same at sessiongen's length_scale and noise settings (not a target)",
+                "settings": dict(self.paced),
+                **self.theirs(cli["piper-paced"]),
+            },
+            "piper_cli_startup": {
+                "what": f"piper's command line speaking one line, '{ONE_WORD}': start-up and model loading",
+                "wall_s": summary([c["wall_s"] for c in cli["piper-start"]], "s"),
+            },
             "workers": [self.ours(rows[n], n) for n in counts],
             "default_workers": self.default_workers,
             "ratio_per_round": [round(p, 3) for p in paired],
@@ -223,9 +259,12 @@ class PiperSpeech:
         median, summary = self.r.median, self.r.summary
         wall = median([o["prepare_s"] for o in runs])
         return {
-            "workers": workers, "env": "(none: the default)" if workers == self.default_workers else f"SESSIONGEN_TTS_WORKERS={workers}",
-            "prepare_s": summary([o["prepare_s"] for o in runs], "s"), "words_per_s": round(self.words / wall, 2),
-            "audio_s": round(runs[0]["audio_s"], 2), "audio_s_per_s": round(runs[0]["audio_s"] / wall, 2),
+            "workers": workers,
+            "env": "(none: the default)" if workers == self.default_workers else f"SESSIONGEN_TTS_WORKERS={workers}",
+            "prepare_s": summary([o["prepare_s"] for o in runs], "s"),
+            "words_per_s": round(self.words / wall, 2),
+            "audio_s": round(runs[0]["audio_s"], 2),
+            "audio_s_per_s": round(runs[0]["audio_s"] / wall, 2),
             "workers_used": runs[0]["workers_used"],
             "parent_cpu_s": summary([o["parent_cpu_s"] for o in runs], "s"),
             "workers_cpu_s": summary([sum(w["cpu_s"] for w in o["workers"]) for o in runs], "s"),
@@ -241,19 +280,28 @@ class PiperSpeech:
         """piper's command line: its figures over the runs."""
         median, summary = self.r.median, self.r.summary
         wall = median([c["wall_s"] for c in runs])
-        return {"command": runs[0]["argv"], "wall_s": summary([c["wall_s"] for c in runs], "s"),
-                "cpu_s": summary([c["cpu_s"] for c in runs], "s"), "maxrss_mb": summary([c["maxrss_mb"] for c in runs], "MB"),
-                "cores_used": round(median([c["cpu_s"] / c["wall_s"] for c in runs]), 2),
-                "words_per_s": round(self.words / wall, 2), "audio_s": round(runs[0]["audio_s"], 2),
-                "audio_s_per_s": round(runs[0]["audio_s"] / wall, 2), "machine": [c["machine"] for c in runs]}
+        return {
+            "command": runs[0]["argv"],
+            "wall_s": summary([c["wall_s"] for c in runs], "s"),
+            "cpu_s": summary([c["cpu_s"] for c in runs], "s"),
+            "maxrss_mb": summary([c["maxrss_mb"] for c in runs], "MB"),
+            "cores_used": round(median([c["cpu_s"] / c["wall_s"] for c in runs]), 2),
+            "words_per_s": round(self.words / wall, 2),
+            "audio_s": round(runs[0]["audio_s"], 2),
+            "audio_s_per_s": round(runs[0]["audio_s"] / wall, 2),
+            "machine": [c["machine"] for c in runs],
+        }
 
 
 def _rate(words: int, found: dict) -> str:
-    return (f"{found['prepare_s']:.1f} s ({words / found['prepare_s']:.1f} words/s, {len(found['workers'])} worker(s), "
-            f"{found['parent_cpu_s'] + sum(w['cpu_s'] for w in found['workers']):.1f} s CPU)")
+    return (
+        f"{found['prepare_s']:.1f} s ({words / found['prepare_s']:.1f} words/s, {len(found['workers'])} worker(s), "
+        f"{found['parent_cpu_s'] + sum(w['cpu_s'] for w in found['workers']):.1f} s CPU)"
+    )
 
 
 # -- helpers run in their own processes ------------------------------------------------------------
+
 
 def _proc_stat(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -270,8 +318,12 @@ def _worker_info(pid: int, started_boot_s: float) -> dict:
     """A live worker's CPU time, peak RSS and start (seconds after pipeline.prepare began), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     fields = _proc_stat(pid)
-    return {"pid": pid, "cpu_s": (int(fields[11]) + int(fields[12])) / tick, "vmhwm_mb": _vmhwm_mb(pid),
-            "started_after_s": int(fields[19]) / tick - started_boot_s}
+    return {
+        "pid": pid,
+        "cpu_s": (int(fields[11]) + int(fields[12])) / tick,
+        "vmhwm_mb": _vmhwm_mb(pid),
+        "started_after_s": int(fields[19]) / tick - started_boot_s,
+    }
 
 
 def child_prepare(workload: str, minutes: str, cache: str) -> None:
@@ -303,14 +355,26 @@ def child_prepare(workload: str, minutes: str, cache: str) -> None:
     pool = getattr(engine, "_pool", None)
     workers = [_worker_info(w._process.pid, started_boot) for w in (pool.workers if pool else []) if w._process is not None]
     texts = [c.text for c in prepared.clips.values()]
-    print(json.dumps({
-        "prepare_s": t2 - t1, "parent_cpu_s": cpu2 - cpu1, "parent_vmhwm_mb": _vmhwm_mb(),
-        "first_audio_s": first_audio[0] - t1 if first_audio else None,
-        "pool_size": pool_size, "workers_used": len(workers), "workers": workers,
-        "phrases": len(prepared.clips), "words": sum(len(t.split()) for t in texts),
-        "audio_s": sum(c.frames for c in prepared.clips.values()) / settings.sample_rate_hz,
-        "synthesised": prepared.speak.synthesised, "rate_wpm": settings.rate_wpm, "voice": prepared.voice, "engine": prepared.engine,
-    }))
+    print(
+        json.dumps(
+            {
+                "prepare_s": t2 - t1,
+                "parent_cpu_s": cpu2 - cpu1,
+                "parent_vmhwm_mb": _vmhwm_mb(),
+                "first_audio_s": first_audio[0] - t1 if first_audio else None,
+                "pool_size": pool_size,
+                "workers_used": len(workers),
+                "workers": workers,
+                "phrases": len(prepared.clips),
+                "words": sum(len(t.split()) for t in texts),
+                "audio_s": sum(c.frames for c in prepared.clips.values()) / settings.sample_rate_hz,
+                "synthesised": prepared.speak.synthesised,
+                "rate_wpm": settings.rate_wpm,
+                "voice": prepared.voice,
+                "engine": prepared.engine,
+            }
+        )
+    )
 
 
 def child_calibrate() -> None:
@@ -323,5 +387,14 @@ def child_calibrate() -> None:
     t1 = time.perf_counter()
     wpm_at_1, exponent = piper_engine._measure_pace(model)
     t2 = time.perf_counter()
-    print(json.dumps({"load_s": t1 - t0, "calibrate_s": t2 - t1, "wpm_at_length_scale_1": wpm_at_1, "exponent": exponent,
-                      "words": len(piper_engine.CALIBRATION_TEXT.split())}))
+    print(
+        json.dumps(
+            {
+                "load_s": t1 - t0,
+                "calibrate_s": t2 - t1,
+                "wpm_at_length_scale_1": wpm_at_1,
+                "exponent": exponent,
+                "words": len(piper_engine.CALIBRATION_TEXT.split()),
+            }
+        )
+    )

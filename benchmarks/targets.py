@@ -19,8 +19,15 @@ def check(r: dict) -> list[dict]:
     out: list[dict] = []
 
     def add(name, measured, limit, passed, detail):
-        out.append({"target": name, "measured": None if measured is None else round(measured, 3), "limit": limit,
-                    "status": "n/a" if passed is None else ("PASS" if passed else "MISS"), "detail": detail})
+        out.append(
+            {
+                "target": name,
+                "measured": None if measured is None else round(measured, 3),
+                "limit": limit,
+                "status": "n/a" if passed is None else ("PASS" if passed else "MISS"),
+                "detail": detail,
+            }
+        )
 
     _encoder(r, add)
     _native(r, add)
@@ -34,9 +41,14 @@ def _encoder(r: dict, add) -> None:
     e2e, enc = r.get("e2e"), r.get("encoder")
     if e2e and enc:
         ratio = e2e["mp3-warm"]["wall_s"]["median"] / enc["wall_s"]["median"]
-        add("MP3 end-to-end (warm) / lameenc alone", ratio, f"<= {MP3_OVER_ENCODER_MAX}", ratio <= MP3_OVER_ENCODER_MAX,
+        add(
+            "MP3 end-to-end (warm) / lameenc alone",
+            ratio,
+            f"<= {MP3_OVER_ENCODER_MAX}",
+            ratio <= MP3_OVER_ENCODER_MAX,
             f"{e2e['mp3-warm']['wall_s']['median']:.1f} s / {enc['wall_s']['median']:.1f} s (against the encoder's CPU time, "
-            f"{enc['cpu_s']['median']:.1f} s: {e2e['mp3-warm']['wall_s']['median'] / enc['cpu_s']['median']:.2f})")
+            f"{enc['cpu_s']['median']:.1f} s: {e2e['mp3-warm']['wall_s']['median'] / enc['cpu_s']['median']:.2f})",
+        )
     else:
         add("MP3 end-to-end (warm) / lameenc alone", None, f"<= {MP3_OVER_ENCODER_MAX}", None, "not measured")
 
@@ -45,12 +57,22 @@ def _native(r: dict, add) -> None:
     e2e, nat = r.get("e2e"), r.get("native")
     if e2e and nat:
         ratio = e2e["wav-warm"]["wall_s"]["median"] / nat["ffmpeg"]["wall_s"]["median"]
-        add("WAV end-to-end (warm) / ffmpeg native mix", ratio, f"<= {WAV_OVER_NATIVE_MAX}", ratio <= WAV_OVER_NATIVE_MAX,
-            f"{e2e['wav-warm']['wall_s']['median']:.1f} s / {nat['ffmpeg']['wall_s']['median']:.1f} s")
+        add(
+            "WAV end-to-end (warm) / ffmpeg native mix",
+            ratio,
+            f"<= {WAV_OVER_NATIVE_MAX}",
+            ratio <= WAV_OVER_NATIVE_MAX,
+            f"{e2e['wav-warm']['wall_s']['median']:.1f} s / {nat['ffmpeg']['wall_s']['median']:.1f} s",
+        )
         if "sox" in nat:
             ratio = e2e["wav-warm"]["wall_s"]["median"] / nat["sox"]["wall_s"]["median"]
-            add("WAV end-to-end (warm) / sox native mix", ratio, f"<= {WAV_OVER_NATIVE_MAX}", ratio <= WAV_OVER_NATIVE_MAX,
-                f"{e2e['wav-warm']['wall_s']['median']:.1f} s / {nat['sox']['wall_s']['median']:.1f} s")
+            add(
+                "WAV end-to-end (warm) / sox native mix",
+                ratio,
+                f"<= {WAV_OVER_NATIVE_MAX}",
+                ratio <= WAV_OVER_NATIVE_MAX,
+                f"{e2e['wav-warm']['wall_s']['median']:.1f} s / {nat['sox']['wall_s']['median']:.1f} s",
+            )
     else:
         add("WAV end-to-end (warm) / ffmpeg native mix", None, f"<= {WAV_OVER_NATIVE_MAX}", None, "not measured")
 
@@ -60,15 +82,25 @@ def _speech(r: dict, add) -> None:
     piper = sp.get("piper")
     if piper:
         ours, theirs = piper["sessiongen"]["words_per_s"], piper["piper_cli"]["words_per_s"]
-        add("neural synthesis (cold, piper) / piper's CLI, words/s", ours / theirs, f">= {PIPER_OVER_CLI_MIN}", ours / theirs >= PIPER_OVER_CLI_MIN,
-            f"{ours:.1f} / {theirs:.1f} words/s, {piper['default_workers']} workers; per round {piper['ratio_per_round']}")
+        add(
+            "neural synthesis (cold, piper) / piper's CLI, words/s",
+            ours / theirs,
+            f">= {PIPER_OVER_CLI_MIN}",
+            ours / theirs >= PIPER_OVER_CLI_MIN,
+            f"{ours:.1f} / {theirs:.1f} words/s, {piper['default_workers']} workers; per round {piper['ratio_per_round']}",
+        )
     else:
         add("neural synthesis (cold, piper) / piper's CLI, words/s", None, f">= {PIPER_OVER_CLI_MIN}", None, "not measured")
     espeak = sp.get("pyttsx3")
     if espeak:
         ratio = espeak["sessiongen"]["words_per_s"] / espeak["espeak"]["words_per_s"]
-        add("espeak-ng path (cold, --engine pyttsx3) / espeak-ng, words/s", ratio, f">= {SPEECH_OVER_ESPEAK_MIN}", ratio >= SPEECH_OVER_ESPEAK_MIN,
-            f"{espeak['sessiongen']['words_per_s']:.1f} / {espeak['espeak']['words_per_s']:.1f} words/s")
+        add(
+            "espeak-ng path (cold, --engine pyttsx3) / espeak-ng, words/s",
+            ratio,
+            f">= {SPEECH_OVER_ESPEAK_MIN}",
+            ratio >= SPEECH_OVER_ESPEAK_MIN,
+            f"{espeak['sessiongen']['words_per_s']:.1f} / {espeak['espeak']['words_per_s']:.1f} words/s",
+        )
     else:
         add("espeak-ng path (cold, --engine pyttsx3) / espeak-ng, words/s", None, f">= {SPEECH_OVER_ESPEAK_MIN}", None, "not measured")
 
@@ -80,16 +112,31 @@ def _memory(r: dict, add) -> None:
         return
     sweep = [row for row in mem["rows"] if not row["control"]]
     peak = max(row["maxrss_mb"]["median"] for row in sweep)
-    add("peak memory at every length (MB)", peak, f"<= {RSS_LIMIT_MB:g}", peak <= RSS_LIMIT_MB,
-        ", ".join(f"{row['minutes']:g} min {row['maxrss_mb']['median']:.0f}" for row in sweep))
+    add(
+        "peak memory at every length (MB)",
+        peak,
+        f"<= {RSS_LIMIT_MB:g}",
+        peak <= RSS_LIMIT_MB,
+        ", ".join(f"{row['minutes']:g} min {row['maxrss_mb']['median']:.0f}" for row in sweep),
+    )
     first, last = sweep[0], sweep[-1]
     growth = last["maxrss_mb"]["median"] / first["maxrss_mb"]["median"]
-    add(f"RSS({last['minutes']:g} min) / RSS({first['minutes']:g} min)", growth, f"<= {RSS_GROWTH_MAX}", growth <= RSS_GROWTH_MAX,
-        f"{last['maxrss_mb']['median']:.0f} MB / {first['maxrss_mb']['median']:.0f} MB")
+    add(
+        f"RSS({last['minutes']:g} min) / RSS({first['minutes']:g} min)",
+        growth,
+        f"<= {RSS_GROWTH_MAX}",
+        growth <= RSS_GROWTH_MAX,
+        f"{last['maxrss_mb']['median']:.0f} MB / {first['maxrss_mb']['median']:.0f} MB",
+    )
     cold = mem["cold"]["rows"]
     peak = max(row["render_mb"]["median"] for row in cold)
-    add("cold render: render process peak RSS (MB)", peak, f"<= {RENDER_RSS_LIMIT_MB:g}", peak <= RENDER_RSS_LIMIT_MB,
-        ", ".join(f"{row['minutes']:g} min {row['render_mb']['median']:.0f}" for row in cold))
+    add(
+        "cold render: render process peak RSS (MB)",
+        peak,
+        f"<= {RENDER_RSS_LIMIT_MB:g}",
+        peak <= RENDER_RSS_LIMIT_MB,
+        ", ".join(f"{row['minutes']:g} min {row['render_mb']['median']:.0f}" for row in cold),
+    )
     workers = [row for row in cold if row["worker_max_mb"]]
     peak = max((row["worker_max_mb"]["median"] for row in workers), default=None)
     detail = ", ".join(f"{row['minutes']:g} min {row['worker_max_mb']['median']:.0f} ({row['workers']} workers)" for row in workers)
@@ -97,15 +144,25 @@ def _memory(r: dict, add) -> None:
     if piper:  # the speech section synthesises the same phrases several times: how much a worker's peak varies
         seen = [mb for row in piper["workers"] for mb in row["worker_maxrss_mb"]["runs"]]
         detail += f"; speech section, same phrases, any worker count: {min(seen):.0f}..{max(seen):.0f}"
-    add("cold render: each voice worker's peak RSS (MB)", peak, f"<= {WORKER_RSS_LIMIT_MB:g}", None if peak is None else peak <= WORKER_RSS_LIMIT_MB,
-        detail or "no worker seen")
+    add(
+        "cold render: each voice worker's peak RSS (MB)",
+        peak,
+        f"<= {WORKER_RSS_LIMIT_MB:g}",
+        None if peak is None else peak <= WORKER_RSS_LIMIT_MB,
+        detail or "no worker seen",
+    )
 
 
 def _batch(r: dict, add) -> None:
     b = r.get("batch")
     if b:
         speedup = b["workers_1"]["wall_s"]["median"] / b["workers_2"]["wall_s"]["median"]
-        add("batch throughput, 2 workers / 1 worker", speedup, f">= {BATCH_SPEEDUP_MIN}", speedup >= BATCH_SPEEDUP_MIN,
-            f"{b['workers_1']['wall_s']['median']:.1f} s / {b['workers_2']['wall_s']['median']:.1f} s for {b['rows']} sessions")
+        add(
+            "batch throughput, 2 workers / 1 worker",
+            speedup,
+            f">= {BATCH_SPEEDUP_MIN}",
+            speedup >= BATCH_SPEEDUP_MIN,
+            f"{b['workers_1']['wall_s']['median']:.1f} s / {b['workers_2']['wall_s']['median']:.1f} s for {b['rows']} sessions",
+        )
     else:
         add("batch throughput, 2 workers / 1 worker", None, f">= {BATCH_SPEEDUP_MIN}", None, "not measured")

@@ -48,9 +48,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["SESSIONGEN_CACHE_DIR"] = folder
         for ref in SCRIPTS:
-            pack = sheet.make_pack([pipeline.load(ref)], [], raw_engine("fake-words"), "fake-words", Settings(engine="fake"), Path(folder), Path(folder) / "pack")
+            pack = sheet.make_pack(
+                [pipeline.load(ref)],
+                [],
+                raw_engine("fake-words"),
+                "fake-words",
+                Settings(engine="fake"),
+                Path(folder),
+                Path(folder) / "pack",
+            )
             for seed, (missing, extra, retake) in enumerate(PLACES):
-                take = build(pack.phrases, seed=seed, missing=missing, extra_after=extra, retake=retake, comma_gap_s=(0.25, 0.8), silence_s=(1.0, 3.0))
+                take = build(
+                    pack.phrases,
+                    seed=seed,
+                    missing=missing,
+                    extra_after=extra,
+                    retake=retake,
+                    comma_gap_s=(0.25, 0.8),
+                    silence_s=(1.0, 3.0),
+                )
                 sf.write(Path(folder) / "take.wav", take.samples, RATE_HZ)
                 env = envelope(Path(folder) / "take.wav", RATE_HZ)
                 found = split.islands([env])

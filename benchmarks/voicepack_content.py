@@ -46,7 +46,14 @@ CASES = [  # (sheet engine, sheet voice), (take engine, take voice)
 
 def judge(pack, take, report) -> dict:
     marks = {(p.kind, p.phrase) for p in report.problems}
-    out = {"said": len(take.truth), "own": 0, "wrong": 0, "wrong_unmarked": 0, "checks": 0, "missing_reported": ("missing", take.missing) in marks and take.missing not in pack.recorded}
+    out = {
+        "said": len(take.truth),
+        "own": 0,
+        "wrong": 0,
+        "wrong_unmarked": 0,
+        "checks": 0,
+        "missing_reported": ("missing", take.missing) in marks and take.missing not in pack.recorded,
+    }
     for phrase_id, rec in pack.recorded.items():
         truth = take.truth.get(phrase_id)
         out["checks"] += bool(rec.get("match", {}).get("check"))
@@ -64,7 +71,9 @@ def run_case(scripts, sheet_side, take_side, pace, seed, tmp: Path) -> dict:
     settings = Settings(engine=sheet_side[0], voice=sheet_side[1])
     parsed = [pipeline.load(ref) for ref in scripts]
     folder = tmp / f"pack-{seed}"
-    pack = sheet.make_pack(parsed, scripts, get_engine(sheet_side[0]), sheet_side[0], settings, Path(os.environ["SESSIONGEN_CACHE_DIR"]), folder)
+    pack = sheet.make_pack(
+        parsed, scripts, get_engine(sheet_side[0]), sheet_side[0], settings, Path(os.environ["SESSIONGEN_CACHE_DIR"]), folder
+    )
     store.create(folder, pack, sheet.html(pack, [s.meta.title for s in parsed]))
     engine = get_engine(take_side[0])  # in its own process: Piper's and pyttsx3's espeak-ng libraries clash in one
     voice = engine.resolve_voice(take_side[1], "en")
@@ -102,13 +111,18 @@ def main() -> None:
                     totals[key] += r[key]
                 totals["missing"] += 1
                 totals["missing_reported"] += r["missing_reported"]
-                print(f"sheet {sheet_side[0]}/{sheet_side[1] or 'default'}, take {take_side[0]}/{take_side[1] or 'default'} at {pace}x: "
-                      f"{r['own']}/{r['said']} own, {r['wrong']} wrong ({r['wrong_unmarked']} unmarked), {r['checks']} check, "
-                      f"missing reported: {r['missing_reported']}; import {r['import_s']:.1f} s for {r['take_s']:.0f} s ({ratio:.3f}x)"
-                      + (f"  unmarked: {r['unmarked']}" if r.get("unmarked") else ""), flush=True)
-    print(f"TOTAL: {totals['own']}/{totals['said']} phrases own audio ({100 * totals['own'] / max(totals['said'], 1):.1f} %), "
-          f"{totals['wrong']} wrong of which {totals['wrong_unmarked']} unmarked, {totals['checks']} marked check, "
-          f"missing reported {totals['missing_reported']}/{totals['missing']}, worst import time {worst_ratio:.3f}x the take")
+                print(
+                    f"sheet {sheet_side[0]}/{sheet_side[1] or 'default'}, take {take_side[0]}/{take_side[1] or 'default'} at {pace}x: "
+                    f"{r['own']}/{r['said']} own, {r['wrong']} wrong ({r['wrong_unmarked']} unmarked), {r['checks']} check, "
+                    f"missing reported: {r['missing_reported']}; import {r['import_s']:.1f} s for {r['take_s']:.0f} s ({ratio:.3f}x)"
+                    + (f"  unmarked: {r['unmarked']}" if r.get("unmarked") else ""),
+                    flush=True,
+                )
+    print(
+        f"TOTAL: {totals['own']}/{totals['said']} phrases own audio ({100 * totals['own'] / max(totals['said'], 1):.1f} %), "
+        f"{totals['wrong']} wrong of which {totals['wrong_unmarked']} unmarked, {totals['checks']} marked check, "
+        f"missing reported {totals['missing_reported']}/{totals['missing']}, worst import time {worst_ratio:.3f}x the take"
+    )
 
 
 if __name__ == "__main__":

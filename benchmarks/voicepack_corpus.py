@@ -41,7 +41,9 @@ def parts_of(text: str) -> list[str]:
     return [p for p in re.split(r"(?<=,)\s+", text) if p.strip()]
 
 
-def build(phrases, engine, voice: str, pace: float, seed: int, sheet_wpm: int = 105, noise_db: float = -60.0, hum_db: float = -55.0) -> Take:
+def build(
+    phrases, engine, voice: str, pace: float, seed: int, sheet_wpm: int = 105, noise_db: float = -60.0, hum_db: float = -55.0
+) -> Take:
     rng = np.random.default_rng(seed)
     rate = int(round(sheet_wpm * pace))
     ids = [p.id for p in phrases]

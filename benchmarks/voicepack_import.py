@@ -63,15 +63,25 @@ def main() -> None:
         report = importing.import_takes(tmp / "pack", [tmp / "take.flac"], settings)
         took = time.perf_counter() - started
         pack = store.load(tmp / "pack")
-        found = sum(1 for k, (a, b) in take.truth.items() if k in pack.recorded and abs(pack.recorded[k]["start_s"] - a) < 0.1 and abs(pack.recorded[k]["stop_s"] - b) < 0.1)
+        found = sum(
+            1
+            for k, (a, b) in take.truth.items()
+            if k in pack.recorded and abs(pack.recorded[k]["start_s"] - a) < 0.1 and abs(pack.recorded[k]["stop_s"] - b) < 0.1
+        )
         speaker = Speaker(engine, PhraseCache(tmp / "cache", RATE_HZ), settings)
-        errors = [lufs(sf.read(store.clip_folder(pack.folder, RATE_HZ, -20.0) / f"{k:03d}.wav", dtype="float32")[0])
-                  - lufs(sf.read(speaker.clip(pack.phrase(k).text).path, dtype="float32")[0]) for k in pack.recorded]
+        errors = [
+            lufs(sf.read(store.clip_folder(pack.folder, RATE_HZ, -20.0) / f"{k:03d}.wav", dtype="float32")[0])
+            - lufs(sf.read(speaker.clip(pack.phrase(k).text).path, dtype="float32")[0])
+            for k in pack.recorded
+        ]
         snr = np.array([(r["noise_db"], r["snr_db"], r["noise_db_after"], r["snr_db_after"]) for r in pack.recorded.values()])
     print(f"take: {len(take.samples) / RATE_HZ / 60:.1f} min, {len(ids)} phrases on the sheet; import took {took:.1f} s")
     print(f"matched within 0.1 s: {found} of {len(take.truth)} phrases said; problems: {sorted({p.kind for p in report.problems})}")
     print(f"level error against the synthetic clips: mean {np.mean(errors):+.2f} LU, worst {max(errors, key=abs):+.2f} LU")
-    print(f"noise floor {snr[:, 0].mean():.1f} dBFS, SNR {snr[:, 1].mean():.1f} dB before; after (levelled) noise {snr[:, 2].mean():.1f} dBFS, SNR {snr[:, 3].mean():.1f} dB")
+    print(
+        f"noise floor {snr[:, 0].mean():.1f} dBFS, SNR {snr[:, 1].mean():.1f} dB before; "
+        f"after (levelled) noise {snr[:, 2].mean():.1f} dBFS, SNR {snr[:, 3].mean():.1f} dB"
+    )
 
 
 if __name__ == "__main__":

@@ -67,7 +67,8 @@ def plan(script: Script, clip_frames: dict[str, int], settings: Settings) -> Tim
     if settings.minutes is not None and not lo - rate // 2 <= round(target_s * rate) <= hi + rate // 2:
         raise SessiongenError(
             f"{settings.minutes:g} minutes is out of reach for this script: it can be from "
-            f"{format_duration(lo / rate)} to {format_duration(hi / rate)} long at this voice and rate", option="minutes"
+            f"{format_duration(lo / rate)} to {format_duration(hi / rate)} long at this voice and rate",
+            option="minutes",
         )
     fraction = _fit(steps, round(target_s * rate), lo, hi)
     return _lay_out(script, steps, settings, fraction, (lo, hi))
@@ -112,7 +113,10 @@ def _steps(script: Script, clip_frames: dict[str, int], settings: Settings) -> l
         if notice_due and isinstance(node, (Bls, BlsOn)):  # the speaker version says what it does
             if last_say is not None:
                 steps.append(_Step("pause", frames(settings.paragraph_gap_s), text="gap"))
-            steps += [_Step("speech", clip_frames[words.mono_notice], text=words.mono_notice), _Step("pause", frames(settings.paragraph_gap_s), text="gap")]
+            steps += [
+                _Step("speech", clip_frames[words.mono_notice], text=words.mono_notice),
+                _Step("pause", frames(settings.paragraph_gap_s), text="gap"),
+            ]
             notice_due, last_say = False, None
         if isinstance(node, Say):
             if last_say is not None:
@@ -166,7 +170,9 @@ def _lay_out(script: Script, steps: list[_Step], settings: Settings, fraction: f
     def close_under(at: int) -> None:
         nonlocal under
         if under is not None and at > under[0] and settings.bls:
-            events.append(Event(EventKind.BLS, under[0], at - under[0], chapter, tone=under[1], under=True, text="bilateral tones under narration"))
+            events.append(
+                Event(EventKind.BLS, under[0], at - under[0], chapter, tone=under[1], under=True, text="bilateral tones under narration")
+            )
         under = None
 
     for step in steps:
@@ -190,14 +196,27 @@ def _lay_out(script: Script, steps: list[_Step], settings: Settings, fraction: f
             events.append(_event_for(step, clock, chapter, settings))
             clock += step.frames
     close_under(clock)
-    if clock > MAX_SESSION_S * settings.sample_rate_hz:
-        raise SessiongenError(f"the session would be {format_duration(clock / settings.sample_rate_hz)} long; the limit is 4 hours")
+    return _timeline(script, settings, events, chapters, clock, fraction, range_frames)
+
+
+def _timeline(
+    script: Script, settings: Settings, events: list[Event], chapters: list, frames: int, fraction: float, range_frames
+) -> Timeline:
+    """The laid-out events as a Timeline: within the length limit, opening with a chapter, in order."""
+    if frames > MAX_SESSION_S * settings.sample_rate_hz:
+        raise SessiongenError(f"the session would be {format_duration(frames / settings.sample_rate_hz)} long; the limit is 4 hours")
     if not chapters or chapters[0][1] > 0:
         chapters.insert(0, (script.meta.title or words_of(script.meta).opening_title, 0))
     events.sort(key=lambda e: (e.start, e.under))
     return Timeline(
-        rate_hz=settings.sample_rate_hz, frames=clock, chapters=tuple(chapters), events=tuple(events),
-        title=script.meta.title, seed=settings.seed, elastic_fraction=fraction, range_frames=range_frames,
+        rate_hz=settings.sample_rate_hz,
+        frames=frames,
+        chapters=tuple(chapters),
+        events=tuple(events),
+        title=script.meta.title,
+        seed=settings.seed,
+        elastic_fraction=fraction,
+        range_frames=range_frames,
         language=script.meta.language,
     )
 
@@ -248,7 +267,9 @@ def _breathe_cues(node: Breathe, clip_frames: dict[str, int], rate: int, words: 
     return tuple(cues)
 
 
-def _counts(counts: tuple[str, ...], start_s: float, length_s: float, cue_s: float, clip_frames: dict[str, int], rate: int) -> list[tuple[int, str, float]]:
+def _counts(
+    counts: tuple[str, ...], start_s: float, length_s: float, cue_s: float, clip_frames: dict[str, int], rate: int
+) -> list[tuple[int, str, float]]:
     """'dos' at one second into the phase, 'tres' at two, ...: each on its whole second once the
     phase's cue has been said, while each fits before the next second."""
     out = []
@@ -268,6 +289,8 @@ def duration_note(script: Script, timeline: Timeline, settings: Settings) -> str
     lo, hi = timeline.range_frames
     if settings.minutes is not None or not wanted_s or lo - rate // 2 <= round(wanted_s * rate) <= hi + rate // 2:
         return None
-    return (f"{script.meta.title}: its duration {format_duration(wanted_s)} is out of reach at this voice and rate "
-            f"(it can be {format_duration(lo / rate)} to {format_duration(hi / rate)}), so it is "
-            f"{format_duration(timeline.duration_s)}: change `duration` or the pauses' ranges, or give --minutes")
+    return (
+        f"{script.meta.title}: its duration {format_duration(wanted_s)} is out of reach at this voice and rate "
+        f"(it can be {format_duration(lo / rate)} to {format_duration(hi / rate)}), so it is "
+        f"{format_duration(timeline.duration_s)}: change `duration` or the pauses' ranges, or give --minutes"
+    )

@@ -15,7 +15,8 @@ from sessiongen.settings import Settings
 SENTENCES = {
     "en": "Hello. This is how this voice sounds. Take your time to choose the voice that feels right for you, and you can change it whenever you like.",
     "es": "Hola. Así suena esta voz. Tómate tu tiempo para elegir la voz que te resulte cómoda, y puedes cambiarla cuando quieras.",
-    "fr": "Bonjour. Voici comment sonne cette voix. Prenez votre temps pour choisir la voix qui vous convient, et vous pouvez la changer quand vous le souhaitez.",
+    "fr": "Bonjour. Voici comment sonne cette voix. Prenez votre temps pour choisir la voix qui vous convient, "
+    "et vous pouvez la changer quand vous le souhaitez.",
     "it": "Ciao. Ecco come suona questa voce. Prenditi il tempo di scegliere la voce che senti giusta per te, e puoi cambiarla quando vuoi.",
     "pt": "Olá. Esta é a voz que você está ouvindo. Fique à vontade para escolher a voz que parecer certa para você, e pode mudá-la quando quiser.",
     "hi": "नमस्ते। यह आवाज़ ऐसी सुनाई देती है। आराम से वह आवाज़ चुनिए जो आपको ठीक लगे, और आप इसे जब चाहें बदल सकते हैं।",
@@ -31,8 +32,10 @@ def preview(voice: str, out: Path, settings: Settings, language: str | None = No
     voice's, when known (the sentence and the script's language follow it)."""
     settings = settings.but(voice=voice)
     tag = (language or "en").lower()
-    text = (f"---\nid: voice-preview\ntitle: Voice preview ({voice})\ncategory: preview\nsummary: A voice's preview.\n"
-            f"duration: 15s\nlanguage: {tag}\n---\n{sentence(tag)}\n")
+    text = (
+        f"---\nid: voice-preview\ntitle: Voice preview ({voice})\ncategory: preview\nsummary: A voice's preview.\n"
+        f"duration: 15s\nlanguage: {tag}\n---\n{sentence(tag)}\n"
+    )
     with tempfile.TemporaryDirectory(prefix="sessiongen-preview-") as folder:
         script_path = Path(folder) / "voice-preview.md"
         script_path.write_text(text, encoding="utf-8")

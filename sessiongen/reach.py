@@ -42,6 +42,8 @@ def duration_note(path: Path) -> str | None:
     lo_s, hi_s = estimated_range_s(path)
     if lo_s * SHORTEST_MARGIN <= wanted_s <= hi_s * LONGEST_MARGIN:
         return None
-    return (f"{script.meta.title}: its duration {compact_duration(wanted_s)} looks out of reach (about "
-            f"{compact_duration(lo_s)} to {compact_duration(hi_s)} from its text; `plan` measures it): "
-            "change `duration` or the pauses' ranges")
+    return (
+        f"{script.meta.title}: its duration {compact_duration(wanted_s)} looks out of reach (about "
+        f"{compact_duration(lo_s)} to {compact_duration(hi_s)} from its text; `plan` measures it): "
+        "change `duration` or the pauses' ranges"
+    )

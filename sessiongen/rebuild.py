@@ -35,8 +35,10 @@ class Recorded:
         for place in (self.path.parent / part, Path(part)):
             if place.is_file():
                 return str(place)
-        raise SessiongenError(f"{display_path(self.path)}: the session's script {self.source} is neither beside the manifest nor here: "
-                              f"give it, as in `sessiongen render SCRIPT --from-manifest {display_path(self.path)}`")
+        raise SessiongenError(
+            f"{display_path(self.path)}: the session's script {self.source} is neither beside the manifest nor here: "
+            f"give it, as in `sessiongen render SCRIPT --from-manifest {display_path(self.path)}`"
+        )
 
     def changes(self, script) -> list[str]:
         """A warning if the script is no longer the one the manifest recorded."""
@@ -45,25 +47,33 @@ class Recorded:
         now = script_version(script)
         if now == self.script_version:
             return []
-        return [f"the script has changed since {display_path(self.path)} was written (version {self.script_version}, now {now}): the audio will differ"]
+        return [
+            f"the script has changed since {display_path(self.path)} was written (version {self.script_version}, now {now}): the audio will differ"
+        ]
 
     def check_pack(self, settings) -> None:
         if self.voice_pack and not settings.voice_pack:
-            raise SessiongenError(f"{display_path(self.path)}: the session was spoken by the voice pack {self.voice_pack}, which a manifest names only: "
-                                  f"give its folder with --voice-pack")
+            raise SessiongenError(
+                f"{display_path(self.path)}: the session was spoken by the voice pack {self.voice_pack}, which a manifest names only: "
+                f"give its folder with --voice-pack"
+            )
 
     def check_values(self, values: dict, settings) -> None:
         """Every value the session used is given again, and the pronunciations of them."""
         said = " ".join(values.values()).casefold()
         personal = [word for word, _ in settings.pronunciations if word.casefold() in said]
         if len(personal) < self.personal_pronunciations:
-            raise SessiongenError(f"{display_path(self.path)}: the session said {self.personal_pronunciations} personal value(s) as respelled, which a manifest "
-                                  "does not keep: give the pronunciation again, e.g. --say NAME=RESPELLING")
+            raise SessiongenError(
+                f"{display_path(self.path)}: the session said {self.personal_pronunciations} personal value(s) as respelled, which a manifest "
+                "does not keep: give the pronunciation again, e.g. --say NAME=RESPELLING"
+            )
         missing = [name for name in self.variables if name not in values]
         if missing:
             shown = ", ".join(missing)
-            raise SessiongenError(f"{display_path(self.path)}: the session used the value{'s' * (len(missing) > 1)} of {shown}, which a manifest does not keep: "
-                                  f"give {'each' if len(missing) > 1 else 'it'} again, e.g. --var {missing[0]}=VALUE")
+            raise SessiongenError(
+                f"{display_path(self.path)}: the session used the value{'s' * (len(missing) > 1)} of {shown}, which a manifest does not keep: "
+                f"give {'each' if len(missing) > 1 else 'it'} again, e.g. --var {missing[0]}=VALUE"
+            )
 
 
 def read_manifest(path: Path) -> Recorded:
@@ -76,13 +86,17 @@ def read_manifest(path: Path) -> Recorded:
     except OSError as exc:
         raise SessiongenError(f"{shown}: cannot read the manifest ({exc.strerror or exc})") from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise SessiongenError(f"{shown}: not a sessiongen manifest of version 0.2 or later ({type(exc).__name__}: {exc}): give a NAME.manifest.json written by render") from None
+        raise SessiongenError(
+            f"{shown}: not a sessiongen manifest of version 0.2 or later ({type(exc).__name__}: {exc}): give a NAME.manifest.json written by render"
+        ) from None
     pack = params.get("voice_pack")
     values = {name: _beside(path, name, params.get(name)) for name in options.BY_NAME if name in params and name != "voice_pack"}
     if pack:  # the manifest keeps the pack's name only; the engine and voice recorded are the synthetic ones
         values = {k: v for k, v in values.items() if k not in ("engine", "voice") or v}
     settings = options.changes(values, lambda option: f"{shown}: {option.name}")
-    return Recorded(Path(path), str(source), str(version), settings, variables, str(fmt), pack, int(params.get("personal_pronunciations") or 0))
+    return Recorded(
+        Path(path), str(source), str(version), settings, variables, str(fmt), pack, int(params.get("personal_pronunciations") or 0)
+    )
 
 
 def _beside(manifest: Path, name: str, value):

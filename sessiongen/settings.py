@@ -79,4 +79,5 @@ class Settings:
         """A copy with the given fields changed; None values are ignored."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+
 DEFAULTS = Settings()

@@ -52,7 +52,15 @@ def envelope(x: np.ndarray, rate_hz: int, block_s: float = 0.01) -> np.ndarray:
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by tests/browser/setup.sh; never a downloaded browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")

@@ -69,9 +69,14 @@ def cluster(folder: Path, nworkers: int = 2, fake: bool = True):
     scheduler_file = folder / "scheduler.json"
     processes = []
     try:
-        found.scheduler = subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                            "--scheduler-file", str(scheduler_file)], cwd=folder, env=env,
-                                           stdout=_log(folder, "scheduler"), stderr=subprocess.STDOUT, start_new_session=True)
+        found.scheduler = subprocess.Popen(
+            [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+            cwd=folder,
+            env=env,
+            stdout=_log(folder, "scheduler"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         processes.append(found.scheduler)
         deadline = time.monotonic() + START_TIMEOUT_S
         while not scheduler_file.exists() and time.monotonic() < deadline:
@@ -80,9 +85,27 @@ def cluster(folder: Path, nworkers: int = 2, fake: bool = True):
             time.sleep(0.2)
         time.sleep(0.2)
         found.address = json.loads(scheduler_file.read_text())["address"]
-        worker = subprocess.Popen([DASK, "worker", found.address, "--nworkers", str(nworkers), "--nthreads", "1", "--no-dashboard",
-                                   "--host", "127.0.0.1", "--local-directory", str(folder / "dask-worker-space")], cwd=folder, env=env,
-                                  stdout=_log(folder, "worker"), stderr=subprocess.STDOUT, start_new_session=True)
+        worker = subprocess.Popen(
+            [
+                DASK,
+                "worker",
+                found.address,
+                "--nworkers",
+                str(nworkers),
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                "--local-directory",
+                str(folder / "dask-worker-space"),
+            ],
+            cwd=folder,
+            env=env,
+            stdout=_log(folder, "worker"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         processes.append(worker)
         found.workers.append(worker)
         found.wait_for_workers(nworkers)

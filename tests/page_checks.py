@@ -58,6 +58,8 @@ def accessibility_violations(page, impacts=("critical", "serious", "moderate")) 
     if not AXE.is_file():
         pytest.skip("axe-core is not installed: run `sh tests/browser/setup.sh` (needs npm)")
     page.add_script_tag(path=str(AXE))
-    results = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                            ".map((v) => ({id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3)}))")
+    results = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map((v) => ({id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3)}))"
+    )
     return [f"{v['id']} ({v['impact']}): {', '.join(v['targets'])}" for v in results if v["impact"] in impacts]

@@ -81,8 +81,14 @@ def _unexpected(result) -> str:
 
 @pytest.mark.parametrize(
     "script",
-    [pytest.param(p, id=_script_id(p), marks=[pytest.mark.xfail(strict=True, reason=CHECK_XFAIL[_script_id(p)])]
-                  if _script_id(p) in CHECK_XFAIL else []) for p in SCRIPT_FILES],
+    [
+        pytest.param(
+            p,
+            id=_script_id(p),
+            marks=[pytest.mark.xfail(strict=True, reason=CHECK_XFAIL[_script_id(p)])] if _script_id(p) in CHECK_XFAIL else [],
+        )
+        for p in SCRIPT_FILES
+    ],
 )
 def test_check_reports_the_golden_errors(script, monkeypatch):
     monkeypatch.chdir(ROOT)
@@ -100,8 +106,14 @@ def test_check_reports_the_golden_errors(script, monkeypatch):
 
 @pytest.mark.parametrize(
     "script",
-    [pytest.param(p, id=_script_id(p), marks=[pytest.mark.xfail(strict=True, reason=PLAN_XFAIL[_script_id(p)])]
-                  if _script_id(p) in PLAN_XFAIL else []) for p in sorted(SCRIPTS.glob("*.md"))],
+    [
+        pytest.param(
+            p,
+            id=_script_id(p),
+            marks=[pytest.mark.xfail(strict=True, reason=PLAN_XFAIL[_script_id(p)])] if _script_id(p) in PLAN_XFAIL else [],
+        )
+        for p in sorted(SCRIPTS.glob("*.md"))
+    ],
 )
 def test_plan_refuses_with_the_first_problem(script, monkeypatch):
     """The same problems through a command that would render: one line, the first problem and how many more."""
@@ -124,8 +136,24 @@ def test_every_golden_error_file_has_its_script():
 # -- command lines ----------------------------------------------------------------------------------
 
 CASES = yaml.safe_load((BAD / "cases.yaml").read_text(encoding="utf-8"))["cases"]
-FIELDS = {"name", "args", "files", "env", "readonly", "requires", "without", "exit", "message", "match", "summary", "rows",
-          "produces", "no_output", "process", "xfail"}
+FIELDS = {
+    "name",
+    "args",
+    "files",
+    "env",
+    "readonly",
+    "requires",
+    "without",
+    "exit",
+    "message",
+    "match",
+    "summary",
+    "rows",
+    "produces",
+    "no_output",
+    "process",
+    "xfail",
+}
 
 
 def _param(case: dict):

@@ -29,7 +29,7 @@ def folder(tmp_path):
     """A roster folder with a short script of our own, so batches render in seconds."""
     (tmp_path / SHORT).write_text(
         "---\nid: short-settle\ntitle: Short Settle\ncategory: grounding\nsummary: s\nduration: 40s\n"
-        "variables:\n  name: \"\"\n  safe_place: \"a quiet place\"\n---\n# One\nHello{% if name %}, {{ name }}{% endif %}. "
+        'variables:\n  name: ""\n  safe_place: "a quiet place"\n---\n# One\nHello{% if name %}, {{ name }}{% endif %}. '
         "Picture {{ safe_place }}. [pause 5s..40s]\n[bls 4s]\n# Two\nGoodbye.\n",
         encoding="utf-8",
     )
@@ -51,15 +51,18 @@ def digest(path):
 
 
 def test_a_batch_with_a_failing_row_hostile_ids_and_a_resumed_second_run(folder):
-    roster = write_roster(folder, (
-        "client_id,technique,name,minutes,safe_place\n"
-        f"c-001,{SHORT},Sam,0.75,a lake at dawn\n"
-        f"c-001,{SHORT} ,Sam,,\n"
-        f"../../x,{SHORT},,,\n"
-        f"con,{SHORT},,,\n"
-        f"a/b\\\\c,{SHORT},,,\n"
-        f"c-002,{SHORT},Robin,30,\n"
-    ))
+    roster = write_roster(
+        folder,
+        (
+            "client_id,technique,name,minutes,safe_place\n"
+            f"c-001,{SHORT},Sam,0.75,a lake at dawn\n"
+            f"c-001,{SHORT} ,Sam,,\n"
+            f"../../x,{SHORT},,,\n"
+            f"con,{SHORT},,,\n"
+            f"a/b\\\\c,{SHORT},,,\n"
+            f"c-002,{SHORT},Robin,30,\n"
+        ),
+    )
     out = folder / "out"
     first = run_batch(roster, out, "--name-template", "{client_id}-{row}")
     assert first.exit_code == 1, first.output  # one row invalid: out of reach, found before any row renders (as --dry-run finds it)
@@ -133,7 +136,9 @@ def test_phrases_many_clients_share_are_spoken_once_before_any_row_renders(folde
     ],
 )
 def test_bad_rows_are_invalid_and_named_while_good_rows_still_count(folder, rows, message):
-    roster = write_roster(folder, "client_id,technique,name,minutes" + (",colour" if "x\n" in rows else "") + "\n" + rows.format(short=SHORT))
+    roster = write_roster(
+        folder, "client_id,technique,name,minutes" + (",colour" if "x\n" in rows else "") + "\n" + rows.format(short=SHORT)
+    )
     result = run_batch(roster, folder / "out", "--dry-run")
     assert result.exit_code == 1
     assert message in result.output
@@ -150,7 +155,9 @@ def test_roster_errors_that_stop_everything(folder):
 
 def test_yaml_roster_and_profiles(folder):
     (folder / "sam.yaml").write_text("client_id: c-7\nname: Sam\nanchor: hands\nrate: 95\nbls: no\npause_scale: 1.2\n", encoding="utf-8")
-    roster = write_roster(folder, f"rows:\n  - client_id: c-7\n    technique: {SHORT}\n    profile: sam.yaml\n    rate: 100\n", "roster.yaml")
+    roster = write_roster(
+        folder, f"rows:\n  - client_id: c-7\n    technique: {SHORT}\n    profile: sam.yaml\n    rate: 100\n", "roster.yaml"
+    )
     jobs, invalid = validate(roster, read_roster(roster), BatchOptions(out_dir=folder / "out", base=Settings(engine="fake")))
     assert not invalid
     job = jobs[0]
@@ -174,7 +181,24 @@ def test_render_with_a_profile_and_command_line_overrides(folder):
     plan = json.loads(runner.invoke(cli, ["plan", str(folder / SHORT), "--profile", str(folder / "p.yaml"), "--json", *FAKE]).stdout)
     assert plan["duration_s"] == pytest.approx(42.0, abs=0.01)
     assert "Hello, Sam." in [e.get("text") for e in plan["events"]] and not [e for e in plan["events"] if e["kind"] == "bls"]
-    overridden = json.loads(runner.invoke(cli, ["plan", str(folder / SHORT), "--profile", str(folder / "p.yaml"), "--bls", "--minutes", "0.75", "--var", "name=Al", "--json", *FAKE]).stdout)
+    overridden = json.loads(
+        runner.invoke(
+            cli,
+            [
+                "plan",
+                str(folder / SHORT),
+                "--profile",
+                str(folder / "p.yaml"),
+                "--bls",
+                "--minutes",
+                "0.75",
+                "--var",
+                "name=Al",
+                "--json",
+                *FAKE,
+            ],
+        ).stdout
+    )
     assert overridden["duration_s"] == pytest.approx(45.0, abs=0.01) and [e for e in overridden["events"] if e["kind"] == "bls"]
     assert "Hello, Al." in [e.get("text") for e in overridden["events"]]
 

@@ -17,8 +17,14 @@ FAKE = ["--engine", "fake"]
 @pytest.fixture
 def script(tmp_path):
     path = tmp_path / "calm.md"
-    path.write_text(script_text("# Start\nWelcome{% if name %}, {{ name }}{% endif %}.\n[pause 2s]\n[bls 4s]\n# End\nGoodbye.\n",
-                                duration="30s", extra="variables:\n  name: \"\"\n"), encoding="utf-8")
+    path.write_text(
+        script_text(
+            "# Start\nWelcome{% if name %}, {{ name }}{% endif %}.\n[pause 2s]\n[bls 4s]\n# End\nGoodbye.\n",
+            duration="30s",
+            extra='variables:\n  name: ""\n',
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -164,11 +170,14 @@ def test_usage_errors_exit_2(runner, args):
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--rate", "fast"], "--rate must be a whole number from 60 to 400"),
-    (["--ambience", "rian"], "--ambience must be a bed name, an audio file or none (did you mean 'rain'?)"),
-    (["--bls-tone", "kazoo"], "--bls-tone must be one of sine, chime"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--rate", "fast"], "--rate must be a whole number from 60 to 400"),
+        (["--ambience", "rian"], "--ambience must be a bed name, an audio file or none (did you mean 'rain'?)"),
+        (["--bls-tone", "kazoo"], "--bls-tone must be one of sine, chime"),
+    ],
+)
 def test_a_bad_value_is_one_line_and_exit_1_as_in_a_profile(runner, tmp_path, args, message):
     """A value is checked by the option specification, so the command line says what a profile would."""
     result = runner.invoke(cli, ["render", "box-breathing", "-o", str(tmp_path / "x.wav"), *FAKE, *args])
@@ -195,8 +204,17 @@ def test_techniques_lists_the_library(runner):
 
 def test_voices_json(runner):
     result = runner.invoke(cli, ["voices", "--json", *FAKE])
-    assert json.loads(result.stdout)[0] == {"id": "fake/en", "name": "Fake English", "engine": "fake", "language": "en", "languages": ["en"],
-                                            "gender": "", "quality": "", "sample_rate_hz": 0, "location": ""}
+    assert json.loads(result.stdout)[0] == {
+        "id": "fake/en",
+        "name": "Fake English",
+        "engine": "fake",
+        "language": "en",
+        "languages": ["en"],
+        "gender": "",
+        "quality": "",
+        "sample_rate_hz": 0,
+        "location": "",
+    }
 
 
 def test_ambience_file_and_none(runner, script, tmp_path):

@@ -21,7 +21,7 @@ FAKE = ["--engine", "fake"]
 def script(tmp_path):
     path = tmp_path / "calm.md"
     body = "# Start\nWelcome{% if name %}, {{ name }}{% endif %}.\n[pause 2s]\n# End\nGoodbye.\n"
-    path.write_text(script_text(body, duration="20s", extra="variables:\n  name: \"\"\n"), encoding="utf-8")
+    path.write_text(script_text(body, duration="20s", extra='variables:\n  name: ""\n'), encoding="utf-8")
     return path
 
 

@@ -13,8 +13,11 @@ def _starts(line: str) -> list[int]:
 
 
 def test_a_long_name_widens_its_column_and_the_others_stay_in_line():
-    rows = [["ID", "CATEGORY", "LENGTH", "TITLE"], ["a-very-long-technique-id-of-forty-characters", "grounding", "9m", "A"],
-            ["short", "a-long-category-name", "12m30s", "B"]]
+    rows = [
+        ["ID", "CATEGORY", "LENGTH", "TITLE"],
+        ["a-very-long-technique-id-of-forty-characters", "grounding", "9m", "A"],
+        ["short", "a-long-category-name", "12m30s", "B"],
+    ]
     lines = table_lines(rows, right={2})
     assert len({len(_starts(line)) for line in lines}) == 1 and len(_starts(lines[0])) == 3
     assert len({line.index(" A") if " A" in line else None for line in lines[1:2]}) == 1
@@ -34,4 +37,6 @@ def test_the_commands_tables_line_up(runner):
     voices = json.loads(runner.invoke(cli, ["voices", "--engine", "fake", "--json"]).stdout)
     lines = runner.invoke(cli, ["voices", "--engine", "fake"]).output.splitlines()[1:]
     assert len({line.index(v["id"]) for line, v in zip(lines, voices, strict=True)}) == 1
-    assert len({line.index(",".join(v["languages"]), line.index(v["id"]) + len(v["id"])) for line, v in zip(lines, voices, strict=True)}) == 1, lines
+    assert (
+        len({line.index(",".join(v["languages"]), line.index(v["id"]) + len(v["id"])) for line, v in zip(lines, voices, strict=True)}) == 1
+    ), lines

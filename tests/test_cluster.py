@@ -25,9 +25,11 @@ pytest.importorskip("distributed")
 pytestmark = pytest.mark.skipif(os.environ.get("SESSIONGEN_SKIP_DASK") == "1", reason="SESSIONGEN_SKIP_DASK=1")
 
 FRAGMENT = "Notice your feet on the floor.\n"
-SCRIPT = ("---\nid: tiny-settle\ntitle: Tiny Settle\ncategory: grounding\nsummary: s\nduration: 30s\n"
-          "variables:\n  name: \"\"\n---\n# One\nHello{% if name %}, {{ name }}{% endif %}. [pause 3s]\n"
-          "[include feet]\n[bls 3s]\n# Two\nGoodbye for now.\n")
+SCRIPT = (
+    "---\nid: tiny-settle\ntitle: Tiny Settle\ncategory: grounding\nsummary: s\nduration: 30s\n"
+    'variables:\n  name: ""\n---\n# One\nHello{% if name %}, {{ name }}{% endif %}. [pause 3s]\n'
+    "[include feet]\n[bls 3s]\n# Two\nGoodbye for now.\n"
+)
 SLOW_SCRIPT = SCRIPT.replace("duration: 30s", "duration: 3m").replace("[pause 3s]", "[pause 80s]").replace("[bls 3s]", "[bls 80s]")
 
 
@@ -77,8 +79,13 @@ def test_inputs_travel_and_files_come_back(fake_cluster, tmp_path):
     roster = _roster(tmp_path, 2)
     rain = np.random.default_rng(1).normal(0, 0.1, 44_100 * 4).astype(np.float32)
     sf.write(tmp_path / "rain.wav", rain, 44_100)  # a bed file only the client has
-    roster.write_text(roster.read_text().replace("name\n", "name,ambience\n").replace("Name1\n", "Name1,none\n")
-                      .replace("Name2\n", f"Name2,{tmp_path / 'rain.wav'}\n"), encoding="utf-8")
+    roster.write_text(
+        roster.read_text()
+        .replace("name\n", "name,ambience\n")
+        .replace("Name1\n", "Name1,none\n")
+        .replace("Name2\n", f"Name2,{tmp_path / 'rain.wav'}\n"),
+        encoding="utf-8",
+    )
     result = _batch(roster, tmp_path / "out", fake_cluster.address, "--engine", "fake")
     assert result.exit_code == 0, result.output
     report = _report(tmp_path / "out")
@@ -164,7 +171,9 @@ def test_rows_render_with_the_real_voice_on_a_cluster(tmp_path):
     from distributed import Client
 
     with cluster(tmp_path / "other-machine", nworkers=2, fake=False) as found:
-        result = _batch(_roster(tmp_path / "here", 2), tmp_path / "out", found.address, "--engine", "piper")  # joe: the quicker neural voice
+        result = _batch(
+            _roster(tmp_path / "here", 2), tmp_path / "out", found.address, "--engine", "piper"
+        )  # joe: the quicker neural voice
         with Client(found.address, timeout="10s") as client:  # a worker that must speak itself (nothing spoken ahead)
             daemonic, spoken_s = client.submit(_speaker(), pure=False).result(timeout=120)
     assert daemonic and spoken_s > 0.5
@@ -231,7 +240,19 @@ def test_ctrl_c_stops_the_clusters_rows_and_the_report_matches_the_disk(fake_clu
 
     roster = _roster(tmp_path, 4, SLOW_SCRIPT)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "sessiongen", "batch", str(roster), "-o", str(tmp_path / "out"), "--dask", fake_cluster.address, "--engine", "fake"]
+    command = [
+        sys.executable,
+        "-m",
+        "sessiongen",
+        "batch",
+        str(roster),
+        "-o",
+        str(tmp_path / "out"),
+        "--dask",
+        fake_cluster.address,
+        "--engine",
+        "fake",
+    ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         watcher = _when_a_row_runs(fake_cluster.address, lambda client, worker: process.send_signal(signal.SIGINT))

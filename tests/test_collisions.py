@@ -80,8 +80,13 @@ def _folder(path: Path) -> None:
     (path / "inside.txt").write_text("kept\n")
 
 
-OBSTACLES = {"fifo": (_fifo, "FIFO"), "socket": (_socket, "socket"), "link": (_link_to_a_file, "symbolic link"),
-             "dangling-link": (_dangling_link, "symbolic link"), "folder": (_folder, "folder")}
+OBSTACLES = {
+    "fifo": (_fifo, "FIFO"),
+    "socket": (_socket, "socket"),
+    "link": (_link_to_a_file, "symbolic link"),
+    "dangling-link": (_dangling_link, "symbolic link"),
+    "folder": (_folder, "folder"),
+}
 
 
 @pytest.mark.parametrize("kind", sorted(OBSTACLES))
@@ -159,11 +164,24 @@ def test_names_that_differ_only_in_case_or_normalisation_are_one_file():
 # --- names: letters kept, what is unsafe sanitised, collisions never silent -----------------------------
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("日本語", "日本語"), ("Ελένη", "Ελένη"), ("Андрей", "Андрей"), ("हिन्दी", "हिन्दी"), ("Zoë O'Brien", "Zoe-O-Brien"),
-    ("../../etc/passwd", "etc-passwd"), (".hidden", "hidden"), ("a\u202eb\u2066c", "a-b-c"), ("bell\x07esc\x1b[0m", "bell-esc-0m"),
-    ("line\nbreak\tand\x00nul", "line-break-and-nul"), ("CON", "_CON"), ("...", "unnamed"), ("a/b\\c", "a-b-c"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("日本語", "日本語"),
+        ("Ελένη", "Ελένη"),
+        ("Андрей", "Андрей"),
+        ("हिन्दी", "हिन्दी"),
+        ("Zoë O'Brien", "Zoe-O-Brien"),
+        ("../../etc/passwd", "etc-passwd"),
+        (".hidden", "hidden"),
+        ("a\u202eb\u2066c", "a-b-c"),
+        ("bell\x07esc\x1b[0m", "bell-esc-0m"),
+        ("line\nbreak\tand\x00nul", "line-break-and-nul"),
+        ("CON", "_CON"),
+        ("...", "unnamed"),
+        ("a/b\\c", "a-b-c"),
+    ],
+)
 def test_safe_file_names_keep_letters_of_every_script(text, expected):
     assert safe_file_name(text) == expected
 
@@ -206,7 +224,9 @@ def test_a_client_named_index_never_overwrites_the_batch_index(script, tmp_path)
 
 def test_rows_sharing_a_sidecar_or_a_case_folded_name_are_invalid_not_overwritten(script, tmp_path):
     roster = tmp_path / "roster.csv"
-    roster.write_text("client_id,technique,format\nsam,calm.md,mp3\nsam,calm.md,wav\nSAM,calm.md,flac\nrobin,calm.md,mp3\n", encoding="utf-8")
+    roster.write_text(
+        "client_id,technique,format\nsam,calm.md,mp3\nsam,calm.md,wav\nSAM,calm.md,flac\nrobin,calm.md,mp3\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
     result = batch(roster, out, "--name-template", "{client_id}", "--no-report")
     assert result.exit_code == 1
@@ -243,16 +263,23 @@ def test_something_in_the_place_of_a_batch_file_refuses_the_batch_before_anythin
 
 
 def _run(args: list, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)]), "SESSIONGEN_ENGINES": "fake=fake_engine:FakeEngine"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)]),
+        "SESSIONGEN_ENGINES": "fake=fake_engine:FakeEngine",
+    }
     return subprocess.run([sys.executable, "-m", "sessiongen", *args], cwd=cwd, env=env, capture_output=True, timeout=120)
 
 
-@pytest.mark.parametrize("args", [
-    [b"render", b"calm.md", b"-o", b"caf\xe9.mp3", *map(str.encode, FAKE)],
-    [b"render", b"calm.md", b"-o", b"ok.wav", b"--stems", b"st\xff", *map(str.encode, FAKE)],
-    [b"render", b"calm.md", b"-o", b"d\xe9j\xe0/x.mp3", *map(str.encode, FAKE)],
-    [b"batch", b"roster.csv", b"-o", b"out\xe9", *map(str.encode, FAKE)],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [b"render", b"calm.md", b"-o", b"caf\xe9.mp3", *map(str.encode, FAKE)],
+        [b"render", b"calm.md", b"-o", b"ok.wav", b"--stems", b"st\xff", *map(str.encode, FAKE)],
+        [b"render", b"calm.md", b"-o", b"d\xe9j\xe0/x.mp3", *map(str.encode, FAKE)],
+        [b"batch", b"roster.csv", b"-o", b"out\xe9", *map(str.encode, FAKE)],
+    ],
+)
 def test_an_output_name_that_is_not_utf8_is_refused_before_anything_is_written(script, tmp_path, args):
     (tmp_path / "roster.csv").write_text("client_id,technique\nsam,calm.md\n", encoding="utf-8")
     if b"st\xff" in args:
@@ -278,12 +305,15 @@ def test_clients_named_in_other_scripts_are_never_written_over_each_other_in_a_b
 # --- nothing created by a command that refuses (issue 16 leftover; found again by tests/fuzz) -------------
 
 
-@pytest.mark.parametrize("args", [
-    [b"render", b"calm.md", b"-o", b"caf\xe9/x.mp3", *map(str.encode, FAKE)],
-    [b"render", b"calm.md", b"-o", b"new/deeper/x.wav", b"--stems", b"st\xff/a", *map(str.encode, FAKE)],
-    [b"render", b"calm.md", b"-o", b"new/deeper/x.wav", b"--cover", b"missing.png", *map(str.encode, FAKE)],
-    [b"render", b"calm.md", b"-o", b"new/x.wav", b"--stems", b"new/st", b"--cover", b"missing.png", *map(str.encode, FAKE)],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [b"render", b"calm.md", b"-o", b"caf\xe9/x.mp3", *map(str.encode, FAKE)],
+        [b"render", b"calm.md", b"-o", b"new/deeper/x.wav", b"--stems", b"st\xff/a", *map(str.encode, FAKE)],
+        [b"render", b"calm.md", b"-o", b"new/deeper/x.wav", b"--cover", b"missing.png", *map(str.encode, FAKE)],
+        [b"render", b"calm.md", b"-o", b"new/x.wav", b"--stems", b"new/st", b"--cover", b"missing.png", *map(str.encode, FAKE)],
+    ],
+)
 def test_a_refused_render_creates_no_folder(script, tmp_path, args):
     before = set(tmp_path.rglob("*"))
     done = _run(args, tmp_path)
@@ -312,16 +342,23 @@ def test_one_writer_per_output_a_second_run_is_refused_while_the_first_writes(tm
     import time
 
     (tmp_path / "s.md").write_text(
-        "---\nid: s\ntitle: S\ncategory: grounding\nsummary: s\nduration: 20s\n---\n# One\nHello there.\n[pause 2s..10s]\nGoodbye.\n", encoding="utf-8")
+        "---\nid: s\ntitle: S\ncategory: grounding\nsummary: s\nduration: 20s\n---\n# One\nHello there.\n[pause 2s..10s]\nGoodbye.\n",
+        encoding="utf-8",
+    )
     (tmp_path / "roster.csv").write_text("client_id,technique\nA,s.md\nB,s.md\n", encoding="utf-8")
     gate = tmp_path / "go"
     (tmp_path / "waiting_engine.py").write_text(
         "import os, time\nfrom fake_engine import FakeEngine\n"
         "class Waiting(FakeEngine):\n    def synthesize(self, *a, **k):\n"
         f"        while not os.path.exists({str(gate)!r}):\n            time.sleep(0.05)\n        return super().synthesize(*a, **k)\n",
-        encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).parent), str(Path(__file__).parents[1])]),
-           "SESSIONGEN_ENGINES": "waiting=waiting_engine:Waiting", "SESSIONGEN_CACHE_DIR": str(tmp_path / "cache")}
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).parent), str(Path(__file__).parents[1])]),
+        "SESSIONGEN_ENGINES": "waiting=waiting_engine:Waiting",
+        "SESSIONGEN_CACHE_DIR": str(tmp_path / "cache"),
+    }
     args = [sys.executable, "-m", "sessiongen", "batch", "roster.csv", "-o", "out", "--engine", "waiting", "--workers", "1", "--no-report"]
     first = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

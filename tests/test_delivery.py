@@ -31,7 +31,9 @@ def ebur128(path, extra=()):
     """ffmpeg's own measurement: integrated loudness, true peak, and every momentary value."""
     result = subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     summary = result.stderr[result.stderr.rindex("Summary:") :]
     momentary = [float(m) for m in re.findall(r" M:\s*(-?[\d.]+)", result.stderr[: result.stderr.rindex("Summary:")])]
@@ -84,7 +86,9 @@ def test_the_voice_lands_on_the_target_measured_by_ffmpeg(script, spoken, tmp_pa
     its bed the gain is the same, since the gain follows the voice only."""
     render(spoken, tmp_path / f"voice-{name}", *extra, "--ambience", "none", "--no-bls")
     assert ebur128(tmp_path / f"voice-{name}")["I"] == pytest.approx(target, abs=0.5)
-    with_bed, without = (render(spoken, tmp_path / f"{bed}-{name}", *extra, "--ambience", bed, "--sidecars", "none") for bed in ("rain", "none"))
+    with_bed, without = (
+        render(spoken, tmp_path / f"{bed}-{name}", *extra, "--ambience", bed, "--sidecars", "none") for bed in ("rain", "none")
+    )
     assert with_bed["loudness"]["gain_db"] == pytest.approx(without["loudness"]["gain_db"], abs=0.01)
     manifest = render(script, tmp_path / name, *extra)
     assert manifest["loudness"]["voice_lufs"] == pytest.approx(target, abs=0.01)
@@ -208,11 +212,22 @@ def test_bad_cover_is_a_clear_error_and_leaves_nothing(script, tmp_path):
 
 def test_the_manifest_lists_tone_sets_as_objects(tmp_path):
     script = tmp_path / "s.md"
-    script.write_text(script_text("Hello.\n[bls 4s rate=1.2 tone=chime depth=80]\n[bls on rate=0.8]\nStay.\n[bls off]\n", duration="20s"), encoding="utf-8")
+    script.write_text(
+        script_text("Hello.\n[bls 4s rate=1.2 tone=chime depth=80]\n[bls on rate=0.8]\nStay.\n[bls off]\n", duration="20s"),
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["render", str(script), "-o", str(tmp_path / "s.wav"), "--engine", "fake", "--json"])
     assert result.exit_code == 0, result.output
     tones = json.loads(result.stdout)["parameters"]["tones"]
-    assert {"rate_hz": 1.2, "timbre": "chime", "depth_pct": 80.0, "pitch_hz": 250.0, "style": "alternate", "jitter_pct": 0.0, "level_db": None} in tones
+    assert {
+        "rate_hz": 1.2,
+        "timbre": "chime",
+        "depth_pct": 80.0,
+        "pitch_hz": 250.0,
+        "style": "alternate",
+        "jitter_pct": 0.0,
+        "level_db": None,
+    } in tones
     assert sorted(t["rate_hz"] for t in tones) == [0.8, 1.2]
 
 

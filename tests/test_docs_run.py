@@ -43,8 +43,14 @@ def _blocks(path: Path) -> list[tuple[int, str]]:
 
 def shown_commands(path: Path) -> list[tuple[str, str]]:
     """(where, command) for each `sessiongen` command shown; a synopsis keeps its continuation lines."""
-    lines = _blocks(path) if path.suffix == ".md" else [(n, re.sub(r"^#.*?`?(?=sessiongen )", "", line).split("`")[0]) for n, line in
-                                                        enumerate(path.read_text(encoding="utf-8").splitlines(), 1)]
+    lines = (
+        _blocks(path)
+        if path.suffix == ".md"
+        else [
+            (n, re.sub(r"^#.*?`?(?=sessiongen )", "", line).split("`")[0])
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        ]
+    )
     out = []
     for number, line in lines:
         if line.startswith("sessiongen "):
@@ -132,7 +138,11 @@ def test_every_synopsis_names_real_options(runner):
     missing = []
     for where, synopsis in synopses:
         words = synopsis.split()[1:]
-        command = words[:2] if words[0] in ("voice-pack", "techniques", "voices") and len(words) > 1 and re.fullmatch(r"[a-z]+", words[1]) else words[:1]
+        command = (
+            words[:2]
+            if words[0] in ("voice-pack", "techniques", "voices") and len(words) > 1 and re.fullmatch(r"[a-z]+", words[1])
+            else words[:1]
+        )
         help_text = _run(runner, [*command, "--help"]).output
         for option in sorted(set(re.findall(r"--[a-z][a-z0-9-]*", synopsis))):
             if option not in help_text and f"/{option}" not in help_text:
@@ -172,7 +182,11 @@ def test_a_script_that_cannot_meet_its_duration_says_so(runner, tmp_path, monkey
     body = "Welcome. Take a moment to settle. [pause 3s..6s]\nNotice the room around you. [pause 2s]\n"
     (tmp_path / "short.md").write_text(f"---\nid: short\ntitle: Short One\nduration: 5m\n---\n{body}", encoding="utf-8")
     (tmp_path / "fits.md").write_text(f"---\nid: fits\ntitle: Fits\nduration: 30s\n---\n{body}[pause 5s..40s]\n", encoding="utf-8")
-    for argv in (["check", "short.md"], ["plan", "short.md", "--engine", "fake"], ["render", "short.md", "--engine", "fake", "-o", "s.wav"]):
+    for argv in (
+        ["check", "short.md"],
+        ["plan", "short.md", "--engine", "fake"],
+        ["render", "short.md", "--engine", "fake", "-o", "s.wav"],
+    ):
         result = runner.invoke(cli, argv)
         lines = [line for line in result.output.splitlines() if "out of reach" in line]
         assert result.exit_code == 0 and len(lines) == 1 and lines[0].startswith("warning: Short One: its duration 5m"), result.output

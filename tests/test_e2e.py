@@ -36,10 +36,15 @@ def integrated_lufs(path) -> float:
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     script = folder / "short.md"
-    script.write_text(script_text(
-        "# Arriving\nWelcome{% if name %}, {{ name }}{% endif %}. Let yourself settle, in your own time.\n"
-        "[pause 3s]\n[bls 8s rate=1.0]\n# Noticing\nYou might notice your feet on the floor.\n[pause 2s]\nThank you for taking this time.\n",
-        duration="40s", extra="variables:\n  name: \"\"\n"), encoding="utf-8")
+    script.write_text(
+        script_text(
+            "# Arriving\nWelcome{% if name %}, {{ name }}{% endif %}. Let yourself settle, in your own time.\n"
+            "[pause 3s]\n[bls 8s rate=1.0]\n# Noticing\nYou might notice your feet on the floor.\n[pause 2s]\nThank you for taking this time.\n",
+            duration="40s",
+            extra='variables:\n  name: ""\n',
+        ),
+        encoding="utf-8",
+    )
     out = folder / "short.mp3"
     runner = CliRunner()
     estimated = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Alex", "--no-cache"])
@@ -48,7 +53,14 @@ def rendered(tmp_path_factory):
     assert result.exit_code == 0, result.output
     plan = runner.invoke(cli, ["plan", str(script), "--json", "--var", "name=Alex"])  # every phrase now in the cache: exact
     audio, rate = sf.read(str(out), dtype="float32")
-    return {"path": out, "script": script, "plan": json.loads(plan.stdout), "estimated": json.loads(estimated.stdout), "audio": audio, "rate": rate}
+    return {
+        "path": out,
+        "script": script,
+        "plan": json.loads(plan.stdout),
+        "estimated": json.loads(estimated.stdout),
+        "audio": audio,
+        "rate": rate,
+    }
 
 
 def test_mp3_decodes_without_errors(rendered):
@@ -95,7 +107,9 @@ def test_loudness_and_peak_are_delivery_ready(rendered, tmp_path):
     voice only) the file's integrated loudness is the voice's speech-gated loudness."""
     assert 20 * np.log10(np.abs(rendered["audio"]).max()) <= -1.0
     alone = tmp_path / "alone.mp3"
-    result = CliRunner().invoke(cli, ["render", str(rendered["script"]), "-o", str(alone), "--var", "name=Alex", "--no-bls", "--ambience", "none", "--json"])
+    result = CliRunner().invoke(
+        cli, ["render", str(rendered["script"]), "-o", str(alone), "--var", "name=Alex", "--no-bls", "--ambience", "none", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert integrated_lufs(alone) == pytest.approx(-16.0, abs=0.5)
     assert json.loads(result.stdout)["loudness"]["limiter_on_speech_db"]["mean"] >= -0.2

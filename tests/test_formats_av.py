@@ -40,8 +40,23 @@ def render(tmp_path_factory):
     def run(name: str, *extra: str):
         if name not in done:
             out = folder / name
-            args = ["render", str(script), "-o", str(out), "--engine", "fake", "--sidecars", "none", "--ambience", "none",
-                    "--artist", "Dr Rowan Ash", "--album", "Evening practices", *extra]
+            args = [
+                "render",
+                str(script),
+                "-o",
+                str(out),
+                "--engine",
+                "fake",
+                "--sidecars",
+                "none",
+                "--ambience",
+                "none",
+                "--artist",
+                "Dr Rowan Ash",
+                "--album",
+                "Evening practices",
+                *extra,
+            ]
             result = CliRunner().invoke(cli, args)
             assert result.exit_code == 0, result.output
             done[name] = out
@@ -171,8 +186,14 @@ def test_opus_is_gapless_and_tagged(render):
 def test_ffprobe_reads_chapters_duration_and_tags(render, fmt):
     path = render(f"session.{fmt}")
     samples, wav_tags = wav_of(render)
-    shown = json.loads(subprocess.run([FFPROBE, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-show_chapters", str(path)],
-                                      capture_output=True, text=True, check=True).stdout)
+    shown = json.loads(
+        subprocess.run(
+            [FFPROBE, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-show_chapters", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert [c["tags"]["title"] for c in shown["chapters"]] == ["Arriving", "Noticing"]
     # ffprobe's Ogg duration is the last granule position, the pre-skip not taken off (Debian's 5.1)
     data = path.read_bytes()
@@ -181,7 +202,9 @@ def test_ffprobe_reads_chapters_duration_and_tags(render, fmt):
     found = {**shown["streams"][0].get("tags", {}), **shown["format"].get("tags", {})}  # Ogg's comments are the stream's
     assert {k.lower(): v for k, v in found.items()}["title"] == wav_tags["title"]
     if fmt == "opus":  # and Debian's ffmpeg decodes it to the WAV's length: the pre-skip dropped, the end trimmed
-        pcm = subprocess.run([shutil.which("ffmpeg"), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"], capture_output=True, check=True).stdout
+        pcm = subprocess.run(
+            [shutil.which("ffmpeg"), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"], capture_output=True, check=True
+        ).stdout
         assert abs(len(pcm) / 2 / 48000 - len(samples) / RATE) <= 0.001
 
 
@@ -192,7 +215,13 @@ def test_tagging_again_replaces_the_tag_and_keeps_the_audio(render, tmp_path, fm
     before = decode(path)
     tags.write_tags(path, fmt, tags.TagInfo(title="Second", chapters=(("Only", 0.0, 1.0),)))
     got = tags.read_tags(path, fmt)
-    assert (got["title"], got["artist"], got["has_cover"], got["params"], [c[0] for c in got["chapters"]]) == ("Second", "", False, {}, ["Only"])
+    assert (got["title"], got["artist"], got["has_cover"], got["params"], [c[0] for c in got["chapters"]]) == (
+        "Second",
+        "",
+        False,
+        {},
+        ["Only"],
+    )
     assert np.array_equal(decode(path), before)
 
 
@@ -208,11 +237,29 @@ def test_the_review_page_tells_the_browser_the_type(render):
 
 
 def test_batch_takes_format(tmp_path):
-    (tmp_path / "short.md").write_text(script_text("# One\nHello there. [pause 2s]\nGoodbye for now.\n", id="short", duration="20s"), encoding="utf-8")
+    (tmp_path / "short.md").write_text(
+        script_text("# One\nHello there. [pause 2s]\nGoodbye for now.\n", id="short", duration="20s"), encoding="utf-8"
+    )
     roster = tmp_path / "roster.csv"
     roster.write_text("client_id,technique\nc1,short.md\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["batch", str(roster), "-o", str(tmp_path / "out"), "--workers", "1", "--engine", "fake",
-                                      "--format", "opus", "--no-report", "--date", "2026-01-02"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "batch",
+            str(roster),
+            "-o",
+            str(tmp_path / "out"),
+            "--workers",
+            "1",
+            "--engine",
+            "fake",
+            "--format",
+            "opus",
+            "--no-report",
+            "--date",
+            "2026-01-02",
+        ],
+    )
     assert result.exit_code == 0, result.output
     made = sorted(p.suffix for p in (tmp_path / "out").rglob("*") if p.suffix in (".opus", ".mp3"))
     assert made == [".opus"]
@@ -258,7 +305,9 @@ def test_polly_ssml_spoken_by_piper_into_an_m4b(tmp_path):
     plan = CliRunner().invoke(cli, ["plan", str(source), "--json", "--engine", "piper", "--ambience", "none"])
     assert plan.exit_code == 0, plan.output
     timeline = json.loads(plan.stdout)
-    result = CliRunner().invoke(cli, ["render", str(source), "-o", str(out), "--engine", "piper", "--ambience", "none", "--sidecars", "none"])
+    result = CliRunner().invoke(
+        cli, ["render", str(source), "-o", str(out), "--engine", "piper", "--ambience", "none", "--sidecars", "none"]
+    )
     assert result.exit_code == 0, result.output
     assert "read as ssml" in result.stderr
     assert [e["duration_s"] for e in timeline["events"] if e["kind"] == "pause" and "text" not in e] == [3.0, 30.0, 60.0, 1.5, 1.5]

@@ -60,7 +60,9 @@ def pair(render, kbps: int, mono: bool):
 
 
 def ffmpeg_decode(path, channels: int) -> np.ndarray:
-    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", str(channels), "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", str(channels), "-"], capture_output=True, check=True
+    ).stdout
     return np.frombuffer(raw, np.int16).reshape(-1, channels)
 
 
@@ -177,7 +179,11 @@ def test_stream_info_follows_frames_split_anywhere():
     cuts = sorted(set(rng.integers(0, len(stream), 200).tolist()) | {0, 1, 2, 3, len(stream)})
     for a, b in zip(cuts, cuts[1:]):
         pieces.feed(stream[a:b])
-    assert (whole.frames, whole.bytes, whole.crc) == (pieces.frames, pieces.bytes, pieces.crc) == (len(frames_of(stream)), len(stream), xing.crc16_simple(stream))
+    assert (
+        (whole.frames, whole.bytes, whole.crc)
+        == (pieces.frames, pieces.bytes, pieces.crc)
+        == (len(frames_of(stream)), len(stream), xing.crc16_simple(stream))
+    )
 
 
 def test_crc16_is_crc16_arc_and_streams():

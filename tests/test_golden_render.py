@@ -26,7 +26,8 @@ SIDECARS = ("vtt", "srt", "lrc", "chapters.json", "manifest.json")
 
 SCRIPTS = {
     "stereo-bed-tones": (
-        "1m", "ambience: rain\nvariables:\n  name: \"\"\n",
+        "1m",
+        'ambience: rain\nvariables:\n  name: ""\n',
         "# Arriving\nWelcome{% if name %}, {{ name }}{% endif %}. You can stop at any time.\n[pause 3s..9s]\n"
         "[bls 6s rate=1.0 tone=chime depth=80]\n[bell]\n# Noticing\n[bls on rate=0.8 tone=sine]\n"
         "You might notice your feet on the floor.\nAnd the air on your hands.\n[bls off]\n"
@@ -34,13 +35,15 @@ SCRIPTS = {
         ["--var", "name=Sam", "--seed", "3"],
     ),
     "mono-headphone-check": (
-        "40s", "",
+        "40s",
+        "",
         "# Check\n[headphone-check]\nIf the tones sound centred, that is fine.\n[pause 2s]\n[bls 4s rate=1.5 tone=woodblock]\n"
         "# Rest\nRest here for a moment.\n[pause 4s..12s]\nWelcome back.\n",
         ["--mono", "--ambience", "pink"],
     ),
     "fitted-slow-ending": (
-        "1m", "",
+        "1m",
+        "",
         "# One\nSettle in, in your own time.\n[pause 5s..30s]\n[repeat 2]\nBreathe gently.\n[pause 2s]\n[end]\n"
         "# Two\n[bls 5s rate=1.0 tone=sine style=sweep jitter=10]\nLet the day soften around you.\n[pause 3s..20s]\nGoodnight.\n",
         ["--minutes", "1.2", "--slow-ending", "--ambience", "brown", "--duck", "9", "--pause-scale", "1.2"],
@@ -66,7 +69,9 @@ def test_a_fixed_render_is_unchanged(name, tmp_path):
     script = tmp_path / f"{name}.md"
     script.write_text(HEAD.format(name=name, duration=duration, extra=extra) + body, encoding="utf-8")
     out = tmp_path / f"{name}.wav"
-    result = CliRunner().invoke(cli, ["render", str(script), "-o", str(out), "--engine", "fake", "--sidecars", "all", "--no-cache", *options])
+    result = CliRunner().invoke(
+        cli, ["render", str(script), "-o", str(out), "--engine", "fake", "--sidecars", "all", "--no-cache", *options]
+    )
     assert result.exit_code == 0, result.output
     found = {"pcm.sha256": pcm_digest(out) + "\n"}
     found.update({kind: out.with_name(f"{name}.{kind}").read_text(encoding="utf-8") for kind in SIDECARS})

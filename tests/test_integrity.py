@@ -186,17 +186,31 @@ def test_sidecars_tags_and_reports_refuse_non_finite_numbers_and_write_nothing(t
 def test_every_json_writer_goes_through_json_text():
     """A source check: json.dumps appears only in jsontext.py and where JSON is hashed or checked,
     never written (cache keys, input hashes, the set of tones, the UTF-8 check before a delivery)."""
-    not_written = {("speech/cache.py", "phrase_key"), ("output/manifest.py", "values_hash"), ("output/manifest.py", "render_params"),
-                   ("output/manifest.py", "inputs_hash"), ("pipeline.py", "deliver")}
+    not_written = {
+        ("speech/cache.py", "phrase_key"),
+        ("output/manifest.py", "values_hash"),
+        ("output/manifest.py", "render_params"),
+        ("output/manifest.py", "inputs_hash"),
+        ("pipeline.py", "deliver"),
+    }
     found = set()
     for path in sorted((ROOT / "sessiongen").rglob("*.py")):
         name = str(path.relative_to(ROOT / "sessiongen"))
         for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(function, (ast.FunctionDef, ast.Module)) or name == "output/jsontext.py":
                 continue
-            body = function.body if isinstance(function, ast.FunctionDef) else [n for n in function.body if not isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+            body = (
+                function.body
+                if isinstance(function, ast.FunctionDef)
+                else [n for n in function.body if not isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+            )
             for node in (n for statement in body for n in ast.walk(statement)):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("dump", "dumps") and getattr(node.func.value, "id", "") == "json":
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("dump", "dumps")
+                    and getattr(node.func.value, "id", "") == "json"
+                ):
                     found.add((name, getattr(function, "name", "<module>")))
     assert found <= not_written, sorted(found - not_written)
 
@@ -256,7 +270,10 @@ def test_other_formats_are_streamed_from_ffmpeg_and_cut_at_the_duration_asked(tm
     (folder / "ffmpeg").symlink_to(imageio_ffmpeg.get_ffmpeg_exe())
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     bed = tmp_path / "bed.m4a"
-    subprocess.run([str(folder / "ffmpeg"), "-v", "error", "-f", "lavfi", "-i", "anoisesrc=d=30:c=pink:r=48000", "-ac", "2", "-c:a", "aac", str(bed)], check=True)
+    subprocess.run(
+        [str(folder / "ffmpeg"), "-v", "error", "-f", "lavfi", "-i", "anoisesrc=d=30:c=pink:r=48000", "-ac", "2", "-c:a", "aac", str(bed)],
+        check=True,
+    )
     audio = useraudio.read_audio(bed, RATE, 4.0)
     assert audio.samples.shape == (4 * RATE, 2) and np.isfinite(audio.samples).all() and np.abs(audio.samples).max() > 0.01
     (tmp_path / "noise.m4a").write_bytes(b"\x00\x00\x00\x18ftypM4A garbage " * 20)
@@ -308,7 +325,12 @@ def _interlaced_png(width_px: int, height_px: int, pixels_bytes: bytes | None = 
     rgb = np.random.default_rng(7).integers(0, 255, (height_px, width_px, 3), dtype=np.uint8)
     rows = b"".join(b"\x00" + row.tobytes() for x0, y0, dx, dy in ADAM7 for row in rgb[y0::dy, x0::dx] if row.size)
     header = struct.pack(">IIBBBBB", width_px, height_px, 8, 2, 0, 0, 1)
-    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(pixels_bytes if pixels_bytes is not None else rows)) + _chunk(b"IEND", b"")
+    return (
+        PNG_SIGNATURE
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(pixels_bytes if pixels_bytes is not None else rows))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def _damaged_covers() -> dict[str, bytes]:
@@ -395,11 +417,21 @@ def test_clean_text_strips_controls_and_bidi_and_keeps_every_script():
 def test_no_tag_value_carries_a_control_or_bidi_character(tmp_path, fmt):
     path = tmp_path / f"t.{fmt}"
     sf.write(str(path), np.zeros((RATE, 2), np.float32), RATE, format=fmt.upper()) if fmt != "mp3" else _silent_mp3(path)
-    info = TagInfo(title=f"Calm for {HOSTILE}", artist=HOSTILE, album=HOSTILE, comment=HOSTILE, params={"voice": HOSTILE, HOSTILE: [HOSTILE]},
-                   chapters=((HOSTILE, 0.0, 0.5), ("Second", 0.5, 1.0)))
+    info = TagInfo(
+        title=f"Calm for {HOSTILE}",
+        artist=HOSTILE,
+        album=HOSTILE,
+        comment=HOSTILE,
+        params={"voice": HOSTILE, HOSTILE: [HOSTILE]},
+        chapters=((HOSTILE, 0.0, 0.5), ("Second", 0.5, 1.0)),
+    )
     write_tags(path, fmt, info)
     got = read_tags(path, fmt)
-    texts = [got[k] for k in ("title", "artist", "album", "comment")] + [t for t, _, _ in got["chapters"]] + [json.dumps(got["params"], ensure_ascii=False)]
+    texts = (
+        [got[k] for k in ("title", "artist", "album", "comment")]
+        + [t for t, _, _ in got["chapters"]]
+        + [json.dumps(got["params"], ensure_ascii=False)]
+    )
     for text in texts:
         assert clean_text(text) == text and "\x1b" not in text and "\u202e" not in text, text
     assert got["title"] == "Calm for " + clean_text(HOSTILE)
@@ -436,12 +468,15 @@ def _poison(root: Path, entry) -> None:
     (root / VOICES_FILE).write_text(json.dumps({"fake:1||en": entry}), encoding="utf-8")
 
 
-@pytest.mark.parametrize("entry", [
-    "otro/castellano",  # the old format, or a hand edit: not trusted
-    {"voice": "otro/castellano", "languages": ["es"]},  # remembered as another language
-    {"voice": "otro/castellano", "languages": ["en"]},  # lying about its language: the engine says otherwise
-    {"voice": "no/such-voice", "languages": ["en"]},  # not one of the engine's voices
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "otro/castellano",  # the old format, or a hand edit: not trusted
+        {"voice": "otro/castellano", "languages": ["es"]},  # remembered as another language
+        {"voice": "otro/castellano", "languages": ["en"]},  # lying about its language: the engine says otherwise
+        {"voice": "no/such-voice", "languages": ["en"]},  # not one of the engine's voices
+    ],
+)
 def test_a_remembered_voice_that_does_not_fit_is_ignored_and_resolved_again(tmp_path, monkeypatch, fake_engine, entry):
     root = tmp_path / "cache"
     monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(root))

@@ -21,7 +21,10 @@ from helpers import script_text
 from sessiongen.cli import cli
 from sessiongen.speech import kokorofiles as files
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(files.runtime_missing() is not None, reason=f"Kokoro cannot speak here: {files.runtime_missing()}")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(files.runtime_missing() is not None, reason=f"Kokoro cannot speak here: {files.runtime_missing()}"),
+]
 SHORT = "Welcome. You might notice your feet on the floor.\n"
 
 
@@ -129,7 +132,9 @@ def test_ipa_goes_to_kokoros_phoneme_input_and_a_cold_render_is_byte_identical(t
     outs = []
     for i, say in enumerate(["", "Siobhan=/ʃɪvˈɔːn/", "Siobhan=/ʃɪvˈɔːn/"]):
         out = tmp_path / f"n{i}.wav"
-        manifest_of(run("render", str(script), "-o", str(out), "--json", "--no-cache", "--sidecars", "none", *(["--say", say] if say else [])))
+        manifest_of(
+            run("render", str(script), "-o", str(out), "--json", "--no-cache", "--sidecars", "none", *(["--say", say] if say else []))
+        )
         outs.append(out.read_bytes())
     assert outs[1] == outs[2]  # deterministic: the same bytes from an empty cache
     assert outs[0] != outs[1]
@@ -161,17 +166,24 @@ def test_with_the_network_unreachable_kokoro_speaks_and_the_guard_covers_it(shor
         pytest.skip("cannot make a network namespace here")
     env = {**os.environ, "SESSIONGEN_NO_NETWORK": "1", "SESSIONGEN_CACHE_DIR": str(tmp_path / "cache")}
     out = tmp_path / "offline.mp3"
-    result = subprocess.run(["unshare", "-n", sys.executable, "-m", "sessiongen", "render", str(short_script), "-o", str(out), "--json"],
-                            capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        ["unshare", "-n", sys.executable, "-m", "sessiongen", "render", str(short_script), "-o", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     manifest = json.loads(result.stdout)
     assert manifest["parameters"]["engine"] == "kokoro" and manifest["speech"]["phrases_synthesised"] == 2
-    code = ("from sessiongen import offline; assert offline.guard()\n"
-            "import socket\n"
-            "from sessiongen.speech.engines.kokoro import KokoroSynth\n"
-            "audio = KokoroSynth().synthesize('Hello there.', 'af_heart', 105, 1.0)\n"
-            "try:\n    socket.create_connection(('pypi.org', 443), timeout=2)\nexcept OSError as exc:\n    print('refused:', exc)\n"
-            "print('spoke', audio.duration_s > 0.3)\n")
+    code = (
+        "from sessiongen import offline; assert offline.guard()\n"
+        "import socket\n"
+        "from sessiongen.speech.engines.kokoro import KokoroSynth\n"
+        "audio = KokoroSynth().synthesize('Hello there.', 'af_heart', 105, 1.0)\n"
+        "try:\n    socket.create_connection(('pypi.org', 443), timeout=2)\nexcept OSError as exc:\n    print('refused:', exc)\n"
+        "print('spoke', audio.duration_s > 0.3)\n"
+    )
     guarded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert "spoke True" in guarded.stdout and "network access refused" in guarded.stdout, guarded.stderr
 
@@ -181,7 +193,9 @@ def test_without_kokoros_voices_a_render_is_joe_with_one_line(short_script, tmp_
     result = run("render", str(short_script), "-o", str(tmp_path / "x.wav"), "--json")
     assert json.loads(result.stdout)["parameters"]["voice"] == "en_US-joe-medium"
     notes = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert notes == ["warning: Kokoro's voices are not installed: run `sessiongen voices install` (or `make install`); narrating with joe (Piper) meanwhile"]
+    assert notes == [
+        "warning: Kokoro's voices are not installed: run `sessiongen voices install` (or `make install`); narrating with joe (Piper) meanwhile"
+    ]
 
 
 def test_voices_preview_renders_a_short_calm_sample(tmp_path):

@@ -56,12 +56,15 @@ def test_blends_are_normalised_and_named_canonically():
     assert not files.is_kokoro("joe") and not files.is_kokoro("gmw/en") and not files.is_kokoro(None)
 
 
-@pytest.mark.parametrize("voice, message", [
-    ("af_heart:60,bf_emmma:40", "unknown Kokoro voice 'bf_emmma' (did you mean 'bf_emma'?)"),
-    ("af_heart:0,bf_emma:40", "give every voice a weight above 0"),
-    ("af_heart:60,af_heart:40", "a voice is named twice"),
-    ("af_heart:60,bf emma", "must look like NAME:WEIGHT"),
-])
+@pytest.mark.parametrize(
+    "voice, message",
+    [
+        ("af_heart:60,bf_emmma:40", "unknown Kokoro voice 'bf_emmma' (did you mean 'bf_emma'?)"),
+        ("af_heart:0,bf_emma:40", "give every voice a weight above 0"),
+        ("af_heart:60,af_heart:40", "a voice is named twice"),
+        ("af_heart:60,bf emma", "must look like NAME:WEIGHT"),
+    ],
+)
 def test_a_bad_blend_is_one_line(voice, message):
     with pytest.raises(SessiongenError, match=re.escape(message)):
         files.parse_blend(voice)
@@ -75,7 +78,10 @@ def test_the_default_voice_is_the_best_graded_for_the_language(tmp_path, monkeyp
     assert kokoro.resolve(None, "es") == "ef_dora"
     assert kokoro.resolve("am_michael", "en") == "am_michael"
     assert kokoro.resolve("bf_emma:40,af_heart:60", None) == "bf_emma:40,af_heart:60"
-    with pytest.raises(SessiongenError, match="the voice af_heart speaks English \\(US\\), but the script's language is 'es': voices that speak it: ef_dora"):
+    with pytest.raises(
+        SessiongenError,
+        match="the voice af_heart speaks English \\(US\\), but the script's language is 'es': voices that speak it: ef_dora",
+    ):
         kokoro.resolve("af_heart", "es")
     with pytest.raises(SessiongenError, match="the Kokoro voice af_bella is not installed .*sessiongen voices install"):
         kokoro.resolve("af_bella", None)
@@ -93,8 +99,9 @@ def test_the_default_engine_is_kokoro_and_joe_with_a_line_where_its_voices_are_m
     assert speech.choose_engine("pyttsx3", None) == ("pyttsx3", None)
     monkeypatch.setenv(files.HOME_ENV, str(tmp_path / "empty"))
     engine, note = speech.choose_engine(None, None)
-    assert engine == "piper" and note == ("Kokoro's voices are not installed: run `sessiongen voices install` (or `make install`); "
-                                          "narrating with joe (Piper) meanwhile")
+    assert engine == "piper" and note == (
+        "Kokoro's voices are not installed: run `sessiongen voices install` (or `make install`); narrating with joe (Piper) meanwhile"
+    )
 
 
 def test_voices_lists_kokoro_with_gender_and_grade_and_filters(tmp_path, monkeypatch):
@@ -103,7 +110,13 @@ def test_voices_lists_kokoro_with_gender_and_grade_and_filters(tmp_path, monkeyp
     assert [v["name"][:5] for v in listed][:1] == ["Heart"]
     heart = listed[0]
     assert {k: heart[k] for k in ("id", "engine", "language", "gender", "quality", "sample_rate_hz")} == {
-        "id": "af_heart", "engine": "kokoro", "language": "en-us", "gender": "female", "quality": "A", "sample_rate_hz": 24_000}
+        "id": "af_heart",
+        "engine": "kokoro",
+        "language": "en-us",
+        "gender": "female",
+        "quality": "A",
+        "sample_rate_hz": 24_000,
+    }
     women = json.loads(CliRunner().invoke(cli, ["voices", "--json", "--gender", "female", "--language", "en"]).output)
     assert {v["id"] for v in women if v["engine"] == "kokoro"} == {"af_heart", "bf_emma"}
     assert all(v["gender"] == "female" for v in women)
@@ -180,7 +193,9 @@ def test_a_damaged_model_is_refused_in_one_line_naming_it_and_nothing_is_written
     good = (REAL_HOME / files.MODEL_NAME) if (REAL_HOME / files.MODEL_NAME).is_file() else files.model_path()
     data = bytearray(good.read_bytes())
     model = home / files.MODEL_NAME
-    model.write_bytes(bytes(data[: len(data) // 2]) if damage == "truncated" else bytes(data[:1000]) + bytes([data[1000] ^ 1]) + bytes(data[1001:]))
+    model.write_bytes(
+        bytes(data[: len(data) // 2]) if damage == "truncated" else bytes(data[:1000]) + bytes([data[1000] ^ 1]) + bytes(data[1001:])
+    )
     script = tmp_path / "s.md"
     script.write_text(script_text("Welcome.\n", duration="5s"), encoding="utf-8")
     out = tmp_path / "x.mp3"

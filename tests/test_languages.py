@@ -22,7 +22,44 @@ SPANISH_IDS = sorted(library.technique_paths("es"))
 # Common English words that are not Spanish words: one of them in a Spanish sentence means
 # English has slipped in (a line left untranslated, a default not given in Spanish).
 ENGLISH_WORDS = frozenset(
-    ["the", "and", "you", "your", "with", "this", "that", "is", "are", "of", "it", "to", "be", "for", "on", "at", "or", "if", "as", "when", "let", "now", "breathe", "feel", "into", "out", "there", "here", "what", "which", "will", "can", "may", "might", "notice", "gently"]
+    [
+        "the",
+        "and",
+        "you",
+        "your",
+        "with",
+        "this",
+        "that",
+        "is",
+        "are",
+        "of",
+        "it",
+        "to",
+        "be",
+        "for",
+        "on",
+        "at",
+        "or",
+        "if",
+        "as",
+        "when",
+        "let",
+        "now",
+        "breathe",
+        "feel",
+        "into",
+        "out",
+        "there",
+        "here",
+        "what",
+        "which",
+        "will",
+        "can",
+        "may",
+        "might",
+        "notice",
+        "gently",
+    ]
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -52,9 +89,19 @@ def test_spanish_scripts_contain_no_english(technique_id):
 
 
 def test_spanish_fixed_words_contain_no_english():
-    texts = [*SPANISH.breathe_cues.values(), *SPANISH.counts, *SPANISH.headphone, SPANISH.mono_notice, SPANISH.mono_check,
-             SPANISH.transition, SPANISH.opening_title, *SPANISH.anchors.values(), SPANISH.disclaimer, SPANISH.speaker_note,
-             *SPANISH.transcript.values()]
+    texts = [
+        *SPANISH.breathe_cues.values(),
+        *SPANISH.counts,
+        *SPANISH.headphone,
+        SPANISH.mono_notice,
+        SPANISH.mono_check,
+        SPANISH.transition,
+        SPANISH.opening_title,
+        *SPANISH.anchors.values(),
+        SPANISH.disclaimer,
+        SPANISH.speaker_note,
+        *SPANISH.transcript.values(),
+    ]
     assert not [t for t in texts if english_words_in(t)]
     assert set(SPANISH.transcript) == set(ENGLISH.transcript) and set(SPANISH.anchors) == set(ENGLISH.anchors)
 
@@ -160,8 +207,13 @@ def test_nothing_the_voice_says_in_spanish_is_english(technique_id):
 def test_a_spanish_transcript_and_tags_are_spanish():
     prepared = _prepared("box-breathing")
     text = " ".join(sidecars.vtt(prepared.timeline).split())  # caption lines joined
-    for wanted in ("[campana]", "[respiración guiada: inhala 4, retén 4, exhala 4, pausa 4 segundos, 8 rondas]", "[silencio, ", "Inhala. ",
-                   "[la respiración continúa, guiada solo por el tono, 6 rondas más]"):
+    for wanted in (
+        "[campana]",
+        "[respiración guiada: inhala 4, retén 4, exhala 4, pausa 4 segundos, 8 rondas]",
+        "[silencio, ",
+        "Inhala. ",
+        "[la respiración continúa, guiada solo por el tono, 6 rondas más]",
+    ):
         assert wanted in text, wanted
     assert not re.search(r"\[(bell|silence|paced breathing|breathing continues)", text)
     assert prepared.timeline.chapters[0][0] == "Llegada"
@@ -192,10 +244,17 @@ def test_the_spanish_defaults_read_naturally():
     assert defaults["safe_place"].startswith("un lugar")
 
 
-@pytest.mark.parametrize(("text", "language", "expected"), [
-    ("Respiración cuadrada", "es", 7), ("Inhala, dos, tres, cuatro.", "es", 7), ("¿Qué puedes oír? Quizá agua.", "es", 9),
-    ("guerra aéreo maíz", "es", 8), ("Breathe in gently.", "en", 4), ("You're comfortable here.", "en", 6),
-])
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Respiración cuadrada", "es", 7),
+        ("Inhala, dos, tres, cuatro.", "es", 7),
+        ("¿Qué puedes oír? Quizá agua.", "es", 9),
+        ("guerra aéreo maíz", "es", 8),
+        ("Breathe in gently.", "en", 4),
+        ("You're comfortable here.", "en", 6),
+    ],
+)
 def test_syllables_are_counted_per_language(text, language, expected):
     assert syllables.count(text, language) == expected
 
@@ -221,7 +280,15 @@ def _breathing_plan(language: str, inhala_s: float):
 
 
 def test_a_count_waits_for_its_cue_and_english_does_not_count():
-    assert _breathing_plan("es", 0.5) == [(0.0, "Inhala."), (1.0, "dos"), (2.0, "tres"), (3.0, "cuatro"), (4.0, "Exhala."), (5.0, "dos"), (6.0, "tres")]
+    assert _breathing_plan("es", 0.5) == [
+        (0.0, "Inhala."),
+        (1.0, "dos"),
+        (2.0, "tres"),
+        (3.0, "cuatro"),
+        (4.0, "Exhala."),
+        (5.0, "dos"),
+        (6.0, "tres"),
+    ]
     assert _breathing_plan("es", 1.5) == [(0.0, "Inhala."), (2.0, "tres"), (3.0, "cuatro"), (4.0, "Exhala."), (5.0, "dos"), (6.0, "tres")]
     assert _breathing_plan("en", 0.5) == [(0.0, "Breathe in."), (4.0, "Breathe out.")]
 
@@ -242,7 +309,12 @@ def test_the_spanish_voice_speaks_every_count_and_the_check(tmp_path):
     assert any(lang.startswith("es") for lang in voice.languages)
     for event in (e for e in prepared.timeline.events if e.kind == "breathe"):
         said = [text for _, text, _ in event.cues]
-        assert said[:8] == ["Inhala.", "dos", "tres", "Retén.", "dos", "tres", "Exhala.", "dos"] or said[:4] == ["Inhala.", "dos", "tres", "cuatro"]
+        assert said[:8] == ["Inhala.", "dos", "tres", "Retén.", "dos", "tres", "Exhala.", "dos"] or said[:4] == [
+            "Inhala.",
+            "dos",
+            "tres",
+            "cuatro",
+        ]
     check = next(e for e in prepared.timeline.events if e.kind == "headphone-check")
     assert [text for _, text, _ in check.cues] == ["Izquierda.", "Derecha."]
     info = soundfile.info(str(delivery.rendered.path))

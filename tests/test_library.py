@@ -18,14 +18,37 @@ from sessiongen.script.syllables import narration_pace
 from sessiongen.settings import Settings
 
 REQUIRED = {
-    "orienting-to-the-room", "resourcing-pendulation", "safe-place", "container", "butterfly-hug",
-    "box-breathing", "extended-exhale-breathing", "four-seven-eight-breathing", "five-senses-grounding",
-    "body-scan-short", "body-scan-long", "progressive-muscle-relaxation", "tre-release", "stretching-release",
-    "spiral-technique", "somatic-body-awareness", "bilateral-resourcing", "safety-plan", "aftercare-and-closing",
+    "orienting-to-the-room",
+    "resourcing-pendulation",
+    "safe-place",
+    "container",
+    "butterfly-hug",
+    "box-breathing",
+    "extended-exhale-breathing",
+    "four-seven-eight-breathing",
+    "five-senses-grounding",
+    "body-scan-short",
+    "body-scan-long",
+    "progressive-muscle-relaxation",
+    "tre-release",
+    "stretching-release",
+    "spiral-technique",
+    "somatic-body-awareness",
+    "bilateral-resourcing",
+    "safety-plan",
+    "aftercare-and-closing",
 }
 REQUIRED_ES = {
-    "five-senses-grounding", "box-breathing", "extended-exhale-breathing", "body-scan-short", "safe-place",
-    "butterfly-hug", "container", "orienting-to-the-room", "progressive-muscle-relaxation", "aftercare-and-closing",
+    "five-senses-grounding",
+    "box-breathing",
+    "extended-exhale-breathing",
+    "body-scan-short",
+    "safe-place",
+    "butterfly-hug",
+    "container",
+    "orienting-to-the-room",
+    "progressive-muscle-relaxation",
+    "aftercare-and-closing",
 }
 BODY_FOCUS = {"body-scan-short", "body-scan-long", "somatic-body-awareness", "resourcing-pendulation"}
 LANGUAGES = library.languages()
@@ -39,10 +62,20 @@ PERSONAL = {
 }
 # what each language's cautions must say (word stems), and its opening and closing chapters
 WORDING = {
-    "en": {"always": ("driving", "overwhelm"), "bilateral": ("bilateral", "never", "memor"), "holds": ("hold", "pregnan"),
-           "body": ("body",), "chapters": ("Arriving", "Returning")},
-    "es": {"always": ("conduc", "demasiado"), "bilateral": ("bilateral", "nunca", "recuerdo"), "holds": ("reten", "embaraz"),
-           "body": ("cuerpo",), "chapters": ("Llegada", "Regreso")},
+    "en": {
+        "always": ("driving", "overwhelm"),
+        "bilateral": ("bilateral", "never", "memor"),
+        "holds": ("hold", "pregnan"),
+        "body": ("body",),
+        "chapters": ("Arriving", "Returning"),
+    },
+    "es": {
+        "always": ("conduc", "demasiado"),
+        "bilateral": ("bilateral", "nunca", "recuerdo"),
+        "holds": ("reten", "embaraz"),
+        "body": ("cuerpo",),
+        "chapters": ("Llegada", "Regreso"),
+    },
 }
 
 
@@ -174,7 +207,9 @@ def _real_voice_or_skip(engine: str, voice: str | None) -> None:
     from sessiongen import speech
 
     if engine not in speech.BUILT_IN and engine not in speech.ENGINES:
-        pytest.skip(f"the {engine} engine is not part of this build yet (Kokoro's voices arrive with their own issue); run this test once it is")
+        pytest.skip(
+            f"the {engine} engine is not part of this build yet (Kokoro's voices arrive with their own issue); run this test once it is"
+        )
     if voice is not None and voice not in {v.id for v in speech.list_voices(engine)}:
         pytest.skip(f"the {engine} voice {voice} is not installed")
 

@@ -28,7 +28,7 @@ from sessiongen.script.personalise import personalise
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = ["--engine", "fake"]
-HEAD = "---\nid: probe\ntitle: Probe\ncategory: grounding\nsummary: s\nduration: 1m\nvariables:\n  name: \"\"\n---\n"
+HEAD = '---\nid: probe\ntitle: Probe\ncategory: grounding\nsummary: s\nduration: 1m\nvariables:\n  name: ""\n---\n'
 
 
 def write(path: Path, text: str) -> Path:
@@ -188,8 +188,18 @@ def test_jinja_globals_are_gone_and_found_by_check(name):
         parser.parse_text(HEAD + f"Hello {{{{ {name} }}}}.")
 
 
-@pytest.mark.parametrize("template", ["{{ [1, 2] }}", "{{ range(3) }}", "{{ {'a': 1} }}", "{{ none }}", "{{ name is string }}",
-                                      "{% for x in range(2) %}{{ loop }}{% endfor %}", "{{ name|map('upper') }}"])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ [1, 2] }}",
+        "{{ range(3) }}",
+        "{{ {'a': 1} }}",
+        "{{ none }}",
+        "{{ name is string }}",
+        "{% for x in range(2) %}{{ loop }}{% endfor %}",
+        "{{ name|map('upper') }}",
+    ],
+)
 def test_only_text_and_numbers_reach_the_voice(template):
     with pytest.raises(SessiongenError, match="only text and numbers can be spoken"):
         templating.render(template, {"name": "Sam"})
@@ -197,7 +207,12 @@ def test_only_text_and_numbers_reach_the_voice(template):
 
 def test_ordinary_templates_still_work():
     values = {"name": "sam lee"}
-    assert templating.render("{{ name|title }}, {{ 6 * 7 }} {{ 'calm ' ~ name.upper() }}{% for i in range(3) %} {{ loop.index }}{% endfor %}", values) == "Sam Lee, 42 calm SAM LEE 1 2 3"
+    assert (
+        templating.render(
+            "{{ name|title }}, {{ 6 * 7 }} {{ 'calm ' ~ name.upper() }}{% for i in range(3) %} {{ loop.index }}{% endfor %}", values
+        )
+        == "Sam Lee, 42 calm SAM LEE 1 2 3"
+    )
     assert templating.render("{{ name.split()|join('-') }} {{ name|replace('lee', 'li') }} {{ 2 ** 10 }}", values) == "sam-lee sam li 1024"
 
 
@@ -232,11 +247,14 @@ def test_an_alias_bomb_is_refused_while_it_is_composed():
     assert yamlfile.load_text("a: &x [1, 2]\nb: *x\n") == {"a": [1, 2], "b": [1, 2]}  # aliases as such are fine
 
 
-@pytest.mark.parametrize("text, message", [
-    ("a: &x [1, *x]\n", "refers to a value that contains it"),
-    ("a: " + "[" * 200 + "]" * 200 + "\n", f"nested more than the limit of {limits.MAX_YAML_DEPTH}"),
-    ("a: " + "7" * 6000 + "\n", "a value cannot be read"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a: &x [1, *x]\n", "refers to a value that contains it"),
+        ("a: " + "[" * 200 + "]" * 200 + "\n", f"nested more than the limit of {limits.MAX_YAML_DEPTH}"),
+        ("a: " + "7" * 6000 + "\n", "a value cannot be read"),
+    ],
+)
 def test_yaml_that_cannot_be_walked_is_refused(text, message):
     with pytest.raises(yamlfile.YamlLimitError, match=message):
         yamlfile.load_text(text)
@@ -288,8 +306,18 @@ def test_a_long_sentence_and_a_long_title_are_refused():
 # -- numbers: ASCII digits only ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("directive", ["[repeat ³]\nHi.\n[end]", "[repeat ٣]\nHi.\n[end]", "[bls passes=¹²]", "[breathe in=4 out=4 rounds=²]",
-                                       "[pause ٥s]", "[bls 30s rate=١]", "[repeat " + "9" * 5000 + "]\nHi.\n[end]"])
+@pytest.mark.parametrize(
+    "directive",
+    [
+        "[repeat ³]\nHi.\n[end]",
+        "[repeat ٣]\nHi.\n[end]",
+        "[bls passes=¹²]",
+        "[breathe in=4 out=4 rounds=²]",
+        "[pause ٥s]",
+        "[bls 30s rate=١]",
+        "[repeat " + "9" * 5000 + "]\nHi.\n[end]",
+    ],
+)
 def test_digits_other_than_ascii_are_a_problem_not_a_traceback(directive, runner, tmp_path):
     script = write(tmp_path / "d.md", HEAD + "# A\nHello.\n" + directive + "\n")
     with pytest.raises(ScriptError):
@@ -325,8 +353,10 @@ def roster_folder(tmp_path):
 
 def test_an_oversized_cell_makes_only_its_row_invalid(roster_folder):
     huge, long_value, long_path = "x" * 200_000, "y" * 5000, "p" * 400 + ".md"
-    roster = write(roster_folder / "r.csv", "client_id,technique,name\n"
-                   f"a,calm.md,Sam\nb,calm.md,\"{huge}\"\nc,calm.md,{long_value}\nd,{long_path},Ann\ne,calm.md,Robin\n")
+    roster = write(
+        roster_folder / "r.csv",
+        f'client_id,technique,name\na,calm.md,Sam\nb,calm.md,"{huge}"\nc,calm.md,{long_value}\nd,{long_path},Ann\ne,calm.md,Robin\n',
+    )
     rows = read_roster(roster)
     jobs, invalid = validate(roster, rows, BatchOptions(out_dir=roster_folder / "out"))
     assert [job.client_id for job in jobs] == ["a", "e"]
@@ -336,19 +366,25 @@ def test_an_oversized_cell_makes_only_its_row_invalid(roster_folder):
 
 
 def test_a_yaml_roster_with_a_long_nested_value_marks_that_row(roster_folder):
-    roster = write(roster_folder / "r.yaml", "- {client_id: a, technique: calm.md, variables: {name: " + "w" * 3000 + "}}\n"
-                   "- {client_id: b, technique: calm.md, name: Kim}\n")
+    roster = write(
+        roster_folder / "r.yaml",
+        "- {client_id: a, technique: calm.md, variables: {name: " + "w" * 3000 + "}}\n- {client_id: b, technique: calm.md, name: Kim}\n",
+    )
     jobs, invalid = validate(roster, read_roster(roster), BatchOptions(out_dir=roster_folder / "out"))
     assert [job.client_id for job in jobs] == ["b"] and invalid[0].client_id == "a"
 
 
-@pytest.mark.parametrize("template", ["{client_id:999999999}", "{row:0>99999999999999}", "{date:{row}}", "{client_id.__class__}",
-                                      "{technique:" + "9" * 5000 + "}"])
+@pytest.mark.parametrize(
+    "template",
+    ["{client_id:999999999}", "{row:0>99999999999999}", "{date:{row}}", "{client_id.__class__}", "{technique:" + "9" * 5000 + "}"],
+)
 def test_a_name_template_with_a_huge_width_or_a_lookup_is_refused_before_anything(roster_folder, runner, template):
     with pytest.raises(SessiongenError, match="name template"):
         output_path(template, {"client_id": "a", "technique": "t", "date": "d", "row": 1}, roster_folder, "mp3")
     write(roster_folder / "r.csv", "client_id,technique\na,calm.md\n")
-    result = runner.invoke(cli, ["batch", str(roster_folder / "r.csv"), "-o", str(roster_folder / "out"), *FAKE, "--name-template", template])
+    result = runner.invoke(
+        cli, ["batch", str(roster_folder / "r.csv"), "-o", str(roster_folder / "out"), *FAKE, "--name-template", template]
+    )
     assert "name template" in one_line_failure(result)
     assert not (roster_folder / "out").exists()
 
@@ -379,8 +415,9 @@ def test_a_composition_of_large_scripts_is_bounded_by_the_same_step_limit(tmp_pa
 # -- found by the fuzzer (tests/fuzz) and the leftovers of issue 16 ----------------------------------------
 
 
-@pytest.mark.parametrize("template", ["{{ 'ab' * 400000000 }}", "{% for i in range(999) %}{% for j in range(999) %}{% endfor %}{% endfor %}",
-                                      "{{ 'x' * 500 }}"])
+@pytest.mark.parametrize(
+    "template", ["{{ 'ab' * 400000000 }}", "{% for i in range(999) %}{% for j in range(999) %}{% endfor %}{% endfor %}", "{{ 'x' * 500 }}"]
+)
 def test_check_renders_templates_and_stops_a_bomb_with_the_line_plan_gives(tmp_path, runner, template):
     script = write(tmp_path / "bomb.md", HEAD + f"# A\nHello {template}.\n")
     checked = runner.invoke(cli, ["check", str(script)])
@@ -395,8 +432,16 @@ def test_check_renders_a_fragments_templates_with_its_own_defaults(tmp_path, run
     assert result.exit_code == 1 and "more than the limit" in result.output
 
 
-@pytest.mark.parametrize("option", [["--artist", "Dr\udcff"], ["--album", "\udce9t\udce9"], ["--engine", "fa\udcffke"], ["--sidecars", "vtt\udcff"],
-                                    ["--ambience", "ra\udcffin"]])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--artist", "Dr\udcff"],
+        ["--album", "\udce9t\udce9"],
+        ["--engine", "fa\udcffke"],
+        ["--sidecars", "vtt\udcff"],
+        ["--ambience", "ra\udcffin"],
+    ],
+)
 def test_every_text_option_refuses_undecodable_bytes_before_anything(tmp_path, runner, option):
     script = write(tmp_path / "s.md", HEAD + "# A\nHello {{ name }}.\n")
     result = runner.invoke(cli, ["render", str(script), *FAKE, *option, "-o", str(tmp_path / "new" / "out.wav")])
@@ -410,9 +455,14 @@ def test_undecodable_bytes_in_every_command_are_a_clean_usage_error(tmp_path):
     write(tmp_path / "r.csv", "client_id,technique\na,s.md\n")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "SESSIONGEN_ENGINES": "fake=fake_engine:FakeEngine"}
     fake = [b"--engine", b"fake"]
-    for args in ([b"plan", b"s.md", b"--var", b"name=Sam\xff", *fake], [b"render", b"s.md", b"--var", b"name=Sam\xff", *fake, b"-o", b"o.wav"],
-                 [b"render", b"s.md", b"--artist", b"Dr\xff", *fake, b"-o", b"o.wav"], [b"batch", b"r.csv", b"--artist", b"\xe9", *fake, b"-o", b"b"],
-                 [b"batch", b"r.csv", b"--name-template", b"{client_id}\xff", *fake, b"-o", b"b"], [b"batch", b"r.csv", b"--date", b"2026\xff", *fake, b"-o", b"b"]):
+    for args in (
+        [b"plan", b"s.md", b"--var", b"name=Sam\xff", *fake],
+        [b"render", b"s.md", b"--var", b"name=Sam\xff", *fake, b"-o", b"o.wav"],
+        [b"render", b"s.md", b"--artist", b"Dr\xff", *fake, b"-o", b"o.wav"],
+        [b"batch", b"r.csv", b"--artist", b"\xe9", *fake, b"-o", b"b"],
+        [b"batch", b"r.csv", b"--name-template", b"{client_id}\xff", *fake, b"-o", b"b"],
+        [b"batch", b"r.csv", b"--date", b"2026\xff", *fake, b"-o", b"b"],
+    ):
         done = subprocess.run([sys.executable, "-m", "sessiongen", *args], cwd=tmp_path, env=env, capture_output=True, timeout=120)
         err = done.stderr.decode("utf-8", "backslashreplace")
         assert done.returncode == 2 and "is not UTF-8 text" in err and "Traceback" not in err and "internal" not in err, (args, err)
@@ -428,7 +478,9 @@ def test_a_profile_variable_that_is_a_list_or_a_mapping_is_one_line(tmp_path, ru
 
 
 def test_a_yaml_roster_cell_for_a_variable_that_is_a_mapping_marks_its_row(roster_folder):
-    roster = write(roster_folder / "r.yaml", "- {client_id: a, technique: calm.md, name: {x: 1}}\n- {client_id: b, technique: calm.md, name: Kim}\n")
+    roster = write(
+        roster_folder / "r.yaml", "- {client_id: a, technique: calm.md, name: {x: 1}}\n- {client_id: b, technique: calm.md, name: Kim}\n"
+    )
     jobs, invalid = validate(roster, read_roster(roster), BatchOptions(out_dir=roster_folder / "out"))
     assert [job.client_id for job in jobs] == ["b"] and "must be text" in invalid[0].error
 
@@ -450,7 +502,9 @@ def test_every_error_message_is_one_line_whatever_it_quotes():
 def test_a_roster_cell_with_control_characters_is_shown_on_one_line(roster_folder, runner):
     """Found by tests/fuzz: a client_id holding a form feed split its row's error over two lines."""
     write(roster_folder / "r.csv", 'client_id,technique\n"0\x0c\x1b[2J.",\n"a\nb",calm.md\n')
-    result = runner.invoke(cli, ["batch", str(roster_folder / "r.csv"), "-o", str(roster_folder / "out"), *FAKE, "--workers", "1", "--dry-run"])
+    result = runner.invoke(
+        cli, ["batch", str(roster_folder / "r.csv"), "-o", str(roster_folder / "out"), *FAKE, "--workers", "1", "--dry-run"]
+    )
     assert result.exit_code == 1 and "Traceback" not in result.output
     rows = [line for line in result.output.splitlines() if line.startswith("row ")]
     assert len(rows) == 1 and "\x1b" not in rows[0] and "\\x1b[2J" in rows[0]

@@ -88,7 +88,9 @@ def test_every_default_is_a_value_its_option_takes():
             assert option.kind.check(option.default) == option.default, option.name
 
 
-@pytest.mark.parametrize("command, group", [("render", options.SESSION), ("render", options.OUTPUT), ("plan", options.SESSION), ("batch", options.OUTPUT)])
+@pytest.mark.parametrize(
+    "command, group", [("render", options.SESSION), ("render", options.OUTPUT), ("plan", options.SESSION), ("batch", options.OUTPUT)]
+)
 def test_the_command_line_has_each_option_of_its_group(command, group):
     made = {param.name: param for param in cli.commands[command].params}
     for option in options.OPTIONS:
@@ -127,11 +129,35 @@ def test_the_studio_forms_have_a_field_for_each_studio_option(tmp_path):
 
 
 def test_a_profile_and_a_roster_take_every_profile_option(tmp_path):
-    good = {"minutes": "10", "engine": "fake", "voice": "fake/en", "language": "es", "voice_pack": str(tmp_path), "allow_synthetic": "yes",
-            "pronunciations": "Sam=sahm", "rate": "120", "pause_scale": "1.2", "slow_ending": "yes", "bls": "no", "bls_rate": "0.8",
-            "bls_tone": "chime", "bls_depth": "80", "bls_level": "-8", "bls_under_level": "-16", "headphone_check": "no", "mono": "yes",
-            "ambience": "rain", "ambience_vary": "yes", "bed_level": "-20", "duck": "9", "seed": "4", "loudness": "-18",
-            "loudness_mode": "programme", "bitrate": "256", "bit_depth": "24"}
+    good = {
+        "minutes": "10",
+        "engine": "fake",
+        "voice": "fake/en",
+        "language": "es",
+        "voice_pack": str(tmp_path),
+        "allow_synthetic": "yes",
+        "pronunciations": "Sam=sahm",
+        "rate": "120",
+        "pause_scale": "1.2",
+        "slow_ending": "yes",
+        "bls": "no",
+        "bls_rate": "0.8",
+        "bls_tone": "chime",
+        "bls_depth": "80",
+        "bls_level": "-8",
+        "bls_under_level": "-16",
+        "headphone_check": "no",
+        "mono": "yes",
+        "ambience": "rain",
+        "ambience_vary": "yes",
+        "bed_level": "-20",
+        "duck": "9",
+        "seed": "4",
+        "loudness": "-18",
+        "loudness_mode": "programme",
+        "bitrate": "256",
+        "bit_depth": "24",
+    }
     assert set(good) == {o.name for o in options.OPTIONS if options.PROFILE in o.fronts}
     settings = Settings().but(**from_fields(good, "p.yaml").settings)
     options.check(settings)

@@ -21,8 +21,9 @@ def _env(**extra: str) -> dict:
 @pytest.mark.parametrize("args", [["voices"], ["techniques"], ["plan", "safe-place", "--engine", "fake"]])
 def test_a_reader_that_stops_early_is_no_error(args, tmp_path):
     """`sessiongen voices | head`: the pipe is closed before the command writes a byte."""
-    process = subprocess.Popen([sys.executable, "-m", "sessiongen", *args], cwd=tmp_path, env=_env(),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sessiongen", *args], cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     process.stdout.close()  # the reader has gone: every write to stdout now meets a closed pipe
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0, stderr
@@ -33,10 +34,20 @@ def test_a_name_the_terminal_cannot_show_is_replaced(tmp_path):
     script = tmp_path / "cyrillic.md"
     script.write_text("---\nid: cyrillic\ntitle: Сессия покоя\nduration: 1m\n---\nHello there.\n", encoding="utf-8")
     for args in (["plan", str(script), "--engine", "fake"], ["check", str(script)]):
-        done = subprocess.run([sys.executable, "-m", "sessiongen", *args], cwd=tmp_path, env=_env(PYTHONIOENCODING="latin-1"),
-                              capture_output=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "sessiongen", *args],
+            cwd=tmp_path,
+            env=_env(PYTHONIOENCODING="latin-1"),
+            capture_output=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr.decode("latin-1")
         assert b"internal error" not in done.stderr
-    plan = subprocess.run([sys.executable, "-m", "sessiongen", "plan", str(script), "--engine", "fake"], cwd=tmp_path,
-                          env=_env(PYTHONIOENCODING="cp1252"), capture_output=True, timeout=120)
+    plan = subprocess.run(
+        [sys.executable, "-m", "sessiongen", "plan", str(script), "--engine", "fake"],
+        cwd=tmp_path,
+        env=_env(PYTHONIOENCODING="cp1252"),
+        capture_output=True,
+        timeout=120,
+    )
     assert plan.returncode == 0 and plan.stdout.decode("cp1252").startswith("?????? ?????:"), plan.stderr

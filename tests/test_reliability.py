@@ -60,7 +60,9 @@ def test_a_hanging_engine_is_restarted_and_then_named(monkeypatch, tmp_path):
         (tmp_path / "state").write_text("crash-once")
         assert len(engine.synthesize("Hello again.", "fake/en", 105, 1.0).samples) > 0  # the process dies, is restarted
         (tmp_path / "state").write_text("hang-always")
-        with pytest.raises(SessiongenError, match=r'the speech engine \(flaky\) failed 3 times on the phrase "Stuck here\.": no answer within 2 s'):
+        with pytest.raises(
+            SessiongenError, match=r'the speech engine \(flaky\) failed 3 times on the phrase "Stuck here\.": no answer within 2 s'
+        ):
             engine.synthesize("Stuck here.", "fake/en", 105, 1.0)
         (tmp_path / "state").write_text("")
         with pytest.raises(SessiongenError, match="unknown voice 'klingon'"):

@@ -15,7 +15,10 @@ from sessiongen.sound.audio import db_to_gain, gain_to_db
 from sessiongen.sound.limiter import Limiter, running_min
 
 RATE = 44_100
-BODY = "# One\nHello there, welcome. [pause 3s]\n[bls 6s rate=1.0]\n[bls on]\nWords with tones beneath them.\n[bls off]\n[bell]\n[breathe in=2 out=3 rounds=2]\n[ambience pink]\nThe end.\n"
+BODY = (
+    "# One\nHello there, welcome. [pause 3s]\n[bls 6s rate=1.0]\n[bls on]\nWords with tones beneath them.\n[bls off]\n[bell]\n"
+    "[breathe in=2 out=3 rounds=2]\n[ambience pink]\nThe end.\n"
+)
 
 
 def whole(renderer, frames=None):
@@ -79,8 +82,12 @@ def test_the_bed_ducks_under_speech_by_the_configured_depth():
 @pytest.mark.parametrize("hold_s", [2.5, 0.5])
 def test_the_bed_stays_down_through_short_gaps_and_comes_back_in_long_pauses(hold_s):
     settings = Settings(engine="fake", duck_db=8.0, ambience="white", duck_hold_s=hold_s)
-    p = prepared("Words spoken for a good while here, many words in a row.\nAnd a second sentence after a short rest.\n"
-                 "[pause 12s]\nThen more words, spoken after the long pause.\n", settings, duration="40s")
+    p = prepared(
+        "Words spoken for a good while here, many words in a row.\nAnd a second sentence after a short rest.\n"
+        "[pause 12s]\nThen more words, spoken after the long pause.\n",
+        settings,
+        duration="40s",
+    )
     w = whole(Renderer(p.timeline, p.clips, settings))
     first, second, third = (e for e in p.timeline.events if e.kind == "speech")
     level = lambda lo, hi: gain_to_db(np.sqrt(np.mean(w.ambience[lo:hi] ** 2)))  # noqa: E731

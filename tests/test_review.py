@@ -98,7 +98,9 @@ def test_audio_is_linked_by_its_relative_name_not_embedded(delivered):
 
 def test_page_lists_every_chapter_with_its_start(delivered):
     text, tl = _page(delivered), delivered.rendered.timeline
-    chapters = re.findall(r'<a class="seek chapter" href="[^"]*#t=([\d.]+)" data-start="([\d.]+)">.*?<span class="title">(.*?)</span>', text)
+    chapters = re.findall(
+        r'<a class="seek chapter" href="[^"]*#t=([\d.]+)" data-start="([\d.]+)">.*?<span class="title">(.*?)</span>', text
+    )
     assert [(float(start), title) for _, start, title in chapters] == [(round(tl.seconds(s), 3), html.escape(t)) for t, s in tl.chapters]
     assert "Middle &amp; &lt;More&gt;" in text
 
@@ -120,9 +122,15 @@ def _hostile_page(tmp_path) -> str:
     text = text.replace("title: Test Session", f'title: "{HOSTILE}"')
     result = _deliver(tmp_path, text)
     page = review.report_html(
-        tmp_path / "pipeline.html", audio_file=result.rendered.path, timeline=result.rendered.timeline, manifest=result.manifest,
+        tmp_path / "pipeline.html",
+        audio_file=result.rendered.path,
+        timeline=result.rendered.timeline,
+        manifest=result.manifest,
         vtt_text=vtt(result.rendered.timeline) + f"\n00:00:01.000 --> 00:00:02.000\n</script>{HOSTILE}\n",
-        png_file=None, client_id=HOSTILE, techniques=[HOSTILE], cautions=[HOSTILE],
+        png_file=None,
+        client_id=HOSTILE,
+        techniques=[HOSTILE],
+        cautions=[HOSTILE],
     )
     return page.read_text(encoding="utf-8")
 
@@ -137,14 +145,26 @@ def test_page_escapes_every_text(tmp_path):
 
 def test_page_without_an_image_or_cautions(delivered, tmp_path):
     r = delivered.rendered
-    page = review.report_html(tmp_path / "p.html", audio_file=r.path, timeline=r.timeline, manifest={}, vtt_text="WEBVTT\n", png_file=None, techniques=[], cautions=[])
+    page = review.report_html(
+        tmp_path / "p.html",
+        audio_file=r.path,
+        timeline=r.timeline,
+        manifest={},
+        vtt_text="WEBVTT\n",
+        png_file=None,
+        techniques=[],
+        cautions=[],
+    )
     text = page.read_text(encoding="utf-8")
     assert "<img" not in text and "None listed" in text
     assert 'src="../' in text  # the audio elsewhere: a relative link to it
 
 
 def test_vtt_cues_reads_identifiers_settings_and_tags():
-    text = "WEBVTT\nKind: captions\n\nNOTE a note\n\nintro\n00:01.500 --> 00:00:03.000 align:start\n<v Guide>Hello &amp; <i>welcome</i>\nsecond line\n\n01:00:00.000 --> 01:00:01.250\n[bell]\n"
+    text = (
+        "WEBVTT\nKind: captions\n\nNOTE a note\n\nintro\n00:01.500 --> 00:00:03.000 align:start\n<v Guide>Hello &amp; <i>welcome</i>\n"
+        "second line\n\n01:00:00.000 --> 01:00:01.250\n[bell]\n"
+    )
     assert vtt_cues(text) == [
         {"start": 1.5, "end": 3.0, "text": "Hello & welcome\nsecond line"},
         {"start": 3600.0, "end": 3601.25, "text": "[bell]"},
@@ -262,7 +282,9 @@ def test_screenshots_for_the_docs(browser, tmp_path):
     settings = Settings(engine="fake")
     with pipeline.cache_root(True) as root:
         prepared = pipeline.prepare(script, {"name": "Sam"}, settings, root)
-    result = pipeline.deliver(prepared, {"name": "Sam"}, settings, tmp_path / "C022-butterfly-hug.mp3", pipeline.Packaging(sidecars=("vtt", "manifest")))
+    result = pipeline.deliver(
+        prepared, {"name": "Sam"}, settings, tmp_path / "C022-butterfly-hug.mp3", pipeline.Packaging(sidecars=("vtt", "manifest"))
+    )
     png, _ = review.write_review(result, client_id="C022", techniques=[script.meta.id], cautions=list(script.meta.cautions))
     page = _open(browser, review.review_paths(result.rendered.path)[0], color_scheme="light")
     page.screenshot(path=str(DOCS / "review-page.png"))

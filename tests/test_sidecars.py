@@ -261,9 +261,16 @@ def test_srt_is_one_sequence_without_overlaps():
     assert all(p.end_ms > p.start_ms for p in parsed)
     assert all(len(line) <= 70 for p in parsed for line in p.lines)
     check_speech(parsed, s.timeline)
-    for wanted in ("[silence, 20 seconds]", "[bilateral tones, 1 minute 30 seconds]", "[bell]", "[ambience: steady rain]",
-                   "[bilateral tones begin under the voice]", "[paced breathing: in 4, hold 4, out 6 seconds, 5 rounds]",
-                   "[a tone in the left ear, then the right]", "[ambience fades out]"):
+    for wanted in (
+        "[silence, 20 seconds]",
+        "[bilateral tones, 1 minute 30 seconds]",
+        "[bell]",
+        "[ambience: steady rain]",
+        "[bilateral tones begin under the voice]",
+        "[paced breathing: in 4, hold 4, out 6 seconds, 5 rounds]",
+        "[a tone in the left ear, then the right]",
+        "[ambience fades out]",
+    ):
         find(parsed, wanted)
     tones_set = find(parsed, "[bilateral tones, 1 minute 30 seconds]")
     assert (tones_set.start_ms, tones_set.end_ms) == (ms(s.ev["set"].start), ms(s.ev["set"].end))
@@ -320,7 +327,9 @@ def test_chapters_json_matches_timeline():
 
 # --- any layout ------------------------------------------------------------------------------------
 
-WORDS = st.lists(st.sampled_from(["calm", "breathe", "slowly", "notice", "the", "gentle", "warmth", "of", "your", "hands"]), min_size=1, max_size=60)
+WORDS = st.lists(
+    st.sampled_from(["calm", "breathe", "slowly", "notice", "the", "gentle", "warmth", "of", "your", "hands"]), min_size=1, max_size=60
+)
 STEP = st.one_of(
     st.tuples(st.just("speech"), st.floats(0.3, 30.0), WORDS.map(" ".join)),
     st.tuples(st.sampled_from(["pause", "bls", "bell"]), st.floats(0.2, 40.0), st.just("")),

@@ -45,8 +45,15 @@ def start(args: list[str], cwd: Path, **env) -> subprocess.Popen:
     paths = [str(ROOT / "tests"), str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     engines = "fake=fake_engine:FakeEngine,slow=test_signals:isolated_slow,slowraw=test_signals:SlowEngine"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "SESSIONGEN_ENGINES": engines, **env}
-    return subprocess.Popen([sys.executable, "-m", "sessiongen", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sessiongen", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def session_processes(leader: int) -> list[psutil.Process]:
@@ -115,7 +122,9 @@ def test_a_signal_during_a_render_removes_the_temporary_files_and_keeps_the_old_
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_a_signal_while_speaking_stops_the_speech_workers(tmp_path, signum):
     script = tmp_path / "talk.md"
-    script.write_text(script_text(" [pause 1s]\n".join(f"Phrase number {n} here." for n in range(30)) + "\n", duration="2m"), encoding="utf-8")
+    script.write_text(
+        script_text(" [pause 1s]\n".join(f"Phrase number {n} here." for n in range(30)) + "\n", duration="2m"), encoding="utf-8"
+    )
     mark = tmp_path / "speaking"
     process = start(["render", "talk.md", "-o", "talk.mp3", "--engine", "slow", "--no-cache"], tmp_path, SLOW_MARK=str(mark))
     wait_for(mark.exists, what="the speech worker speaking")
@@ -142,7 +151,10 @@ def _assert_report_matches_the_disk(out: Path, rows: dict[str, dict]) -> None:
             assert row["status"] == "interrupted" and not manifest.exists(), row
 
 
-@pytest.mark.parametrize("signum, workers", [*[pytest.param(s, 2, id=f"{s.name}-2-workers") for s in STATUS], pytest.param(signal.SIGTERM, 1, id="SIGTERM-in-process")])
+@pytest.mark.parametrize(
+    "signum, workers",
+    [*[pytest.param(s, 2, id=f"{s.name}-2-workers") for s in STATUS], pytest.param(signal.SIGTERM, 1, id="SIGTERM-in-process")],
+)
 def test_a_signal_during_a_batch_stops_every_worker_and_the_report_matches_the_disk(long_script, tmp_path, signum, workers):
     (tmp_path / "short.md").write_text(script_text("Hello. [pause 2s]\nGoodbye.\n", id="short", duration="5s"), encoding="utf-8")
     roster = tmp_path / "roster.csv"
@@ -170,10 +182,14 @@ def test_a_signal_during_a_batch_stops_every_worker_and_the_report_matches_the_d
 
 
 def test_a_signal_while_a_batch_speaks_ahead_still_writes_the_report(tmp_path):
-    (tmp_path / "talk.md").write_text(script_text(" [pause 1s]\n".join(f"Line {n} for you." for n in range(20)) + "\n", id="talk", duration="1m"), encoding="utf-8")
+    (tmp_path / "talk.md").write_text(
+        script_text(" [pause 1s]\n".join(f"Line {n} for you." for n in range(20)) + "\n", id="talk", duration="1m"), encoding="utf-8"
+    )
     (tmp_path / "roster.csv").write_text("client_id,technique\na,talk.md\nb,talk.md\n", encoding="utf-8")
     mark = tmp_path / "speaking"
-    process = start(["batch", "roster.csv", "-o", "out", "--workers", "2", "--engine", "slow", "--date", "2026-01-01"], tmp_path, SLOW_MARK=str(mark))
+    process = start(
+        ["batch", "roster.csv", "-o", "out", "--workers", "2", "--engine", "slow", "--date", "2026-01-01"], tmp_path, SLOW_MARK=str(mark)
+    )
     wait_for(mark.exists, what="the batch speaking ahead")
     process.send_signal(signal.SIGTERM)
     status, stderr = finish(process)
@@ -196,7 +212,9 @@ def test_a_row_that_finished_as_the_batch_stopped_is_reported_done_and_stray_tem
     roster = tmp_path / "roster.csv"
     roster.write_text("client_id,technique\ndone,short.md\nstopped,short.md\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["batch", str(roster), "-o", str(out), "--date", "2026-01-01", "--workers", "1", "--engine", "fake", "--no-report"])
+    result = CliRunner().invoke(
+        cli, ["batch", str(roster), "-o", str(out), "--date", "2026-01-01", "--workers", "1", "--engine", "fake", "--no-report"]
+    )
     assert result.exit_code == 0, result.output
     (out / "stopped-short-2026-01-01.mp3").unlink()  # as if row 2 never finished
     (out / "stopped-short-2026-01-01.manifest.json").unlink()
@@ -221,8 +239,10 @@ def test_a_stop_reaches_rows_on_a_dask_cluster_started_or_not(long_script, tmp_p
     out = tmp_path / "out"
     out.mkdir()
     jobs, _ = validate(roster, read_roster(roster), BatchOptions(out, date="2026-01-01", base=Settings(engine="fake")))
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         executor = client.get_executor()
         stop_event = stopping.stop_event_for(executor)
         futures = [executor.submit(stopping.in_worker, job, None, stop_event) for job in jobs]

@@ -96,7 +96,9 @@ def test_duck_option_sets_the_depth(tmp_path):
     script = tmp_path / "s.md"
     script.write_text(text, encoding="utf-8")
     stems = tmp_path / "stems"
-    CliRunner().invoke(cli, ["render", str(script), "-o", str(tmp_path / "x.wav"), "--stems", str(stems), "--duck", "12", "--ambience", "white", *FAKE])
+    CliRunner().invoke(
+        cli, ["render", str(script), "-o", str(tmp_path / "x.wav"), "--stems", str(stems), "--duck", "12", "--ambience", "white", *FAKE]
+    )
     bed = sf.read(str(stems / "ambience.wav"), dtype="float32")[0][:, 0]
     plan = json.loads(CliRunner().invoke(cli, ["plan", str(script), "--json", *FAKE]).stdout)
     speech = next(e for e in plan["events"] if e["kind"] == "speech")
@@ -168,10 +170,13 @@ def test_every_stored_clip_is_speech_at_the_voice_level_with_its_peaks_limited(t
         assert abs(samples[0]) < 1e-3 and abs(samples[-1]) < 1e-3  # trimmed with fades: no click at either end
 
 
-@pytest.mark.parametrize("body, minimum_s", [
-    ("# Tones for a live session\n[bls 30s rate=1.0]\n[pause 5s]\n[bls 30s rate=0.8 tone=chime]\n", 60.0),
-    ("# Sleep\n[pause 2m]\n", 120.0),  # a bed alone (the default bed)
-])
+@pytest.mark.parametrize(
+    "body, minimum_s",
+    [
+        ("# Tones for a live session\n[bls 30s rate=1.0]\n[pause 5s]\n[bls 30s rate=0.8 tone=chime]\n", 60.0),
+        ("# Sleep\n[pause 2m]\n", 120.0),  # a bed alone (the default bed)
+    ],
+)
 def test_a_script_without_narration_checks_and_renders(body, minimum_s, tmp_path):
     """Tones to play during a live session, or a bed for sleep: no voice, mastered on the programme."""
     import json

@@ -40,8 +40,14 @@ def studio(tmp_path_factory):
     data = tmp_path_factory.mktemp("studio-data")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "SESSIONGEN_NO_NETWORK": "1", "PYTHONUNBUFFERED": "1"}
     log = open(data.parent / "studio.log", "w+", encoding="utf-8")  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", "sessiongen", "studio", "--no-browser", "--data", str(data), "--engine", "fake", "--workers", "2"],
-                               env=env, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sessiongen", "studio", "--no-browser", "--data", str(data), "--engine", "fake", "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        cwd=ROOT,
+    )
     line = process.stdout.readline()
     match = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
     assert match, f"the studio did not start: {line!r}"
@@ -68,7 +74,9 @@ def page(browser, studio):
 
 def _load(page, url: str, name: str) -> None:
     page.goto(url)
-    LOAD_TIMES_MS[name] = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime; }")
+    LOAD_TIMES_MS[name] = page.evaluate(
+        "() => { const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime; }"
+    )
 
 
 def _shot(page, name: str, full: bool = False) -> None:
@@ -95,11 +103,16 @@ def test_library_compose_render_play_and_download(page, studio):
     page.select_option("#ambience", "rain")
     page.fill("#minutes", "14")
     page.locator("#minutes").dispatch_event("change")
-    page.wait_for_function("() => document.getElementById('preview-status').textContent.startsWith('Preview of') && document.getElementById('pv-length').textContent === '14:00'", timeout=30_000)
+    page.wait_for_function(
+        "() => document.getElementById('preview-status').textContent.startsWith('Preview of') && document.getElementById('pv-length').textContent === '14:00'",
+        timeout=30_000,
+    )
     assert NAME in page.locator("#preview-transcript").inner_text()
     for button, audio in (("#hear-voice", "voice-audio"), ("#hear-bed", "bed-audio")):
         page.click(button)
-        page.wait_for_function(f"() => document.getElementById('{audio}').readyState >= 1 && document.getElementById('{audio}').duration > 2", timeout=30_000)
+        page.wait_for_function(
+            f"() => document.getElementById('{audio}').readyState >= 1 && document.getElementById('{audio}').duration > 2", timeout=30_000
+        )
     page.evaluate("() => window.scrollTo(0, 0)")
     _shot(page, "compose")
     page.click("#render")
@@ -131,8 +144,10 @@ def test_batch_of_four_rows_with_two_invalid(page, studio, tmp_path):
     only a row with a problem shows one."""
     base = studio["base"]
     roster = tmp_path / "week.csv"
-    roster.write_text("client_id,technique,minutes,bls_rate\nC-101,five-senses-grounding,8.5,\nC-102,five-senses-grounding,8.5,\n"
-                      "C-103,box-breathing,10.5,3\nC-104,box-breathing,30,\n")
+    roster.write_text(
+        "client_id,technique,minutes,bls_rate\nC-101,five-senses-grounding,8.5,\nC-102,five-senses-grounding,8.5,\n"
+        "C-103,box-breathing,10.5,3\nC-104,box-breathing,30,\n"
+    )
     _load(page, f"{base}/batch", "batch")
     page.set_input_files("#roster", str(roster))
     page.click("button:has-text('Upload and check')")
@@ -143,10 +158,14 @@ def test_batch_of_four_rows_with_two_invalid(page, studio, tmp_path):
     assert page.inner_text("#counts") == "2 ready, 2 invalid"
     _shot(page, "batch-check", full=True)
     page.click("#run")
-    page.wait_for_function("() => [...document.querySelectorAll('td.status')].filter(td => td.textContent === 'rendered').length === 2", timeout=90_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('td.status')].filter(td => td.textContent === 'rendered').length === 2", timeout=90_000
+    )
     page.wait_for_selector("#download")
     assert page.inner_text("#counts") == "2 finished, 2 invalid"
-    problems = page.eval_on_selector_all("tr[data-row]", "rows => rows.map(r => [r.querySelector('.status').textContent, r.querySelector('.problem').textContent.trim()])")
+    problems = page.eval_on_selector_all(
+        "tr[data-row]", "rows => rows.map(r => [r.querySelector('.status').textContent, r.querySelector('.problem').textContent.trim()])"
+    )
     assert [bool(problem) for _, problem in problems] == [False, False, True, True], problems
     _shot(page, "batch-done", full=True)
     with page.expect_download() as info:
@@ -171,8 +190,24 @@ def test_the_compose_form_by_keyboard_alone(page, studio):
         if info["id"] == "render":
             break
     ids = [r["id"] for r in reached]
-    for control in ("technique_1", "technique_2", "minutes", "voice", "rate", "pronunciations", "hear-voice", "bls", "bls_rate",
-                    "bls_tone", "ambience", "hear-bed", "mono", "format", "var_name", "render"):
+    for control in (
+        "technique_1",
+        "technique_2",
+        "minutes",
+        "voice",
+        "rate",
+        "pronunciations",
+        "hear-voice",
+        "bls",
+        "bls_rate",
+        "bls_tone",
+        "ambience",
+        "hear-bed",
+        "mono",
+        "format",
+        "var_name",
+        "render",
+    ):
         assert control in ids, f"{control} is not reachable by Tab: {ids}"
     page.focus("#technique_2")
     page.keyboard.press("ArrowDown")  # a select chosen by keyboard updates the preview
@@ -229,10 +264,19 @@ def _every_page(studio) -> dict[str, str]:
     """Every studio page, with what the tests above made (a render, a client, a batch), and the
     review page and batch index it serves."""
     base, data = studio["base"], studio["data"]
-    pages = {"library": "/", "technique": "/techniques/safe-place", "technique-no-bls": "/techniques/box-breathing",
-             "compose": "/compose?t=safe-place", "compose-no-bls": "/compose?t=box-breathing",
-             "clients": "/clients", "client-new": "/clients/new", "client": "/clients/C-022", "batches": "/batch",
-             "renders": "/renders", "uploads": "/uploads"}
+    pages = {
+        "library": "/",
+        "technique": "/techniques/safe-place",
+        "technique-no-bls": "/techniques/box-breathing",
+        "compose": "/compose?t=safe-place",
+        "compose-no-bls": "/compose?t=box-breathing",
+        "clients": "/clients",
+        "client-new": "/clients/new",
+        "client": "/clients/C-022",
+        "batches": "/batch",
+        "renders": "/renders",
+        "uploads": "/uploads",
+    }
     batch = next(iter(sorted((data / "batches").glob("*/out/index.html"))), None)
     if batch is not None:
         pages["batch"] = f"/batch/{batch.parent.parent.name}"

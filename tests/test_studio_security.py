@@ -72,10 +72,20 @@ def test_traversal_absolute_paths_and_symlinks_are_404(signed_in, data_dir, tmp_
     os.symlink(secret, data_dir / "renders" / "r1" / "link.txt")
     os.symlink(tmp_path, data_dir / "renders" / "out")
     assert signed_in.get("/files/renders/r1/ok.txt").status_code == 200
-    for path in ("/files/renders/r1/link.txt", "/files/renders/out/secret.txt", "/files/renders/..%2F..%2Fsecret.txt",
-                 "/files/renders/r1/..%2F..%2F..%2Fsecret.txt", f"/files/renders/{secret}", f"/files/renders//{secret}",
-                 "/files/renders/%2Fetc%2Fpasswd", "/files/renders/r1%5C..%5C..%5Csecret.txt", "/files/clients/x.yaml",
-                 "/renders/..%2F..%2Fsecret", "/batch/..%2Fclients", "/clients/..%2F..%2Fsecret"):
+    for path in (
+        "/files/renders/r1/link.txt",
+        "/files/renders/out/secret.txt",
+        "/files/renders/..%2F..%2Fsecret.txt",
+        "/files/renders/r1/..%2F..%2F..%2Fsecret.txt",
+        f"/files/renders/{secret}",
+        f"/files/renders//{secret}",
+        "/files/renders/%2Fetc%2Fpasswd",
+        "/files/renders/r1%5C..%5C..%5Csecret.txt",
+        "/files/clients/x.yaml",
+        "/renders/..%2F..%2Fsecret",
+        "/batch/..%2Fclients",
+        "/clients/..%2F..%2Fsecret",
+    ):
         response = signed_in.get(path)
         assert response.status_code == 404, path
         assert "private" not in response.text
@@ -94,18 +104,26 @@ def test_an_oversize_upload_is_413(signed_in):
     roster = b"client_id,technique\n" + b"c,safe-place\n" * 90_000  # over 1 MB
     response = signed_in.post("/batch/new", data={"csrf": csrf()}, files={"roster": ("big.csv", roster, "text/csv")})
     assert response.status_code == 413
-    assert signed_in.post("/clients/save", content=b"x" * 1_100_000, headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 413
+    assert (
+        signed_in.post("/clients/save", content=b"x" * 1_100_000, headers={"content-type": "application/x-www-form-urlencoded"}).status_code
+        == 413
+    )
 
 
 def test_an_audio_upload_over_200_mb_is_413_while_it_streams(signed_in, data_dir):
     """Sent without a length (chunked), the body is counted as it arrives and refused past 200 MB."""
+
     def body(megabytes: int):
         for _ in range(megabytes):
             yield b"\0" * 1_000_000
 
-    under = signed_in.post("/uploads/bed", content=body(security.AUDIO_BYTES // 1_000_000), headers={"content-type": "multipart/form-data; boundary=x"})
+    under = signed_in.post(
+        "/uploads/bed", content=body(security.AUDIO_BYTES // 1_000_000), headers={"content-type": "multipart/form-data; boundary=x"}
+    )
     assert under.status_code != 413  # read to the end, then refused for what it is
-    over = signed_in.post("/uploads/bed", content=body(security.AUDIO_BYTES // 1_000_000 + 1), headers={"content-type": "multipart/form-data; boundary=x"})
+    over = signed_in.post(
+        "/uploads/bed", content=body(security.AUDIO_BYTES // 1_000_000 + 1), headers={"content-type": "multipart/form-data; boundary=x"}
+    )
     assert over.status_code == 413
     assert not (data_dir / "beds").exists() or not list((data_dir / "beds").iterdir())
 
@@ -113,7 +131,13 @@ def test_an_audio_upload_over_200_mb_is_413_while_it_streams(signed_in, data_dir
 def test_get_cannot_change_state(signed_in, data_dir):
     assert signed_in.post("/clients/save", data={"csrf": csrf(), "client_id": "C-1", "name": "Sam", "bls": "yes"}).status_code == 303
     assert (data_dir / "clients" / "C-1.yaml").is_file()
-    for path in ("/clients/save?client_id=C-2", "/clients/C-1/delete", "/compose/render?technique_1=safe-place", "/batch/new", "/jobs/x/cancel"):
+    for path in (
+        "/clients/save?client_id=C-2",
+        "/clients/C-1/delete",
+        "/compose/render?technique_1=safe-place",
+        "/batch/new",
+        "/jobs/x/cancel",
+    ):
         assert signed_in.get(path).status_code in (404, 405), path
     assert (data_dir / "clients" / "C-1.yaml").is_file() and not (data_dir / "clients" / "C-2.yaml").exists()
 
@@ -137,8 +161,14 @@ def test_a_client_error_is_the_cli_line_next_to_its_field(signed_in, data_dir):
 
 
 def test_the_2_hz_cap_holds_on_the_server(signed_in):
-    response = signed_in.post("/compose/preview", data={"technique_1": "box-breathing", "bls_rate": "2.5"}, headers={"x-csrf-token": csrf()})
-    assert response.json() == {"ok": False, "field": "bls_rate", "error": "Bilateral rate (left-right cycles a second) must be from 0.3 to 2, not 2.5"}
+    response = signed_in.post(
+        "/compose/preview", data={"technique_1": "box-breathing", "bls_rate": "2.5"}, headers={"x-csrf-token": csrf()}
+    )
+    assert response.json() == {
+        "ok": False,
+        "field": "bls_rate",
+        "error": "Bilateral rate (left-right cycles a second) must be from 0.3 to 2, not 2.5",
+    }
     page = signed_in.get("/compose?t=box-breathing").text
     assert 'id="bls_rate" name="bls_rate" type="number" inputmode="decimal" min="0.3" max="2"' in page
 
@@ -151,7 +181,6 @@ def test_a_roster_cannot_name_files_outside_the_data_folder(signed_in, tmp_path)
     assert response.status_code == 303
     page = signed_in.get(response.headers["location"]).text
     assert page.count('class="invalid"') == 2 and "outside the data folder" in page
-
 
 
 def test_uploads_are_bounded_and_checked_as_the_cli_checks_them(signed_in, data_dir):
@@ -182,10 +211,14 @@ def test_the_network_guard_leaves_unix_sockets_to_multiprocessing():
     import subprocess
     import sys
 
-    code = ("import socket\nfrom sessiongen import offline\nassert offline.guard()\n"
-            "import multiprocessing\nm = multiprocessing.Manager(); q = m.Queue(); q.put(1); assert q.get() == 1; m.shutdown()\n"
-            "s = socket.socket()\ntry:\n    s.connect(('127.0.0.1', 9))\nexcept OSError as exc:\n    print('refused:', exc)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ, "SESSIONGEN_NO_NETWORK": "1"})
+    code = (
+        "import socket\nfrom sessiongen import offline\nassert offline.guard()\n"
+        "import multiprocessing\nm = multiprocessing.Manager(); q = m.Queue(); q.put(1); assert q.get() == 1; m.shutdown()\n"
+        "s = socket.socket()\ntry:\n    s.connect(('127.0.0.1', 9))\nexcept OSError as exc:\n    print('refused:', exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ, "SESSIONGEN_NO_NETWORK": "1"}
+    )
     assert "refused: network access refused" in result.stdout, result.stderr
 
 
@@ -207,13 +240,17 @@ def test_a_batch_resumes_after_the_studio_was_closed(data_dir):
     data_dir.mkdir(parents=True)
     (data_dir / "short.md").write_text(script_text("Hello. [pause 2s]\nGoodbye.\n", id="short", duration="10s"), encoding="utf-8")
     roster = b"client_id,technique\nC-1,../../short.md\nC-2,nowhere\n"  # a script in the data folder, relative to the roster
-    with TestClient(create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1)), base_url="http://127.0.0.1", follow_redirects=False) as first:
+    with TestClient(
+        create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1)), base_url="http://127.0.0.1", follow_redirects=False
+    ) as first:
         first.cookies.set(security.COOKIE, TOKEN)
         batch = first.post("/batch/new", data={"csrf": csrf()}, files={"roster": ("r.csv", roster, "text/csv")}).headers["location"]
         batch_id = batch.rsplit("/", 1)[1]
         assert first.post(f"{batch}/run", data={"csrf": csrf()}).status_code == 303
         assert _wait_for(first, batch_id)["result"]["counts"] == {"invalid": 1, "rendered": 1}
-    with TestClient(create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1)), base_url="http://127.0.0.1", follow_redirects=False) as again:
+    with TestClient(
+        create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1)), base_url="http://127.0.0.1", follow_redirects=False
+    ) as again:
         again.cookies.set(security.COOKIE, TOKEN)
         page = again.get(batch).text
         assert '<td class="status">rendered</td>' in page and "no technique &#39;nowhere&#39;" in page

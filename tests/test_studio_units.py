@@ -14,14 +14,17 @@ from sessiongen.settings import Settings
 from sessiongen.studio import forms, security
 
 
-@pytest.mark.parametrize("form, field", [
-    ({"bls_rate": "3"}, "bls_rate"),
-    ({"minutes": "999"}, "minutes"),
-    ({"minutes": "2"}, "minutes"),  # out of this script's reach: found when planning
-    ({"rate": "9"}, "rate"),
-    ({"var_nmae": "Sam"}, "personal"),
-    ({"voice": "nobody-at-all"}, "voice"),
-])
+@pytest.mark.parametrize(
+    "form, field",
+    [
+        ({"bls_rate": "3"}, "bls_rate"),
+        ({"minutes": "999"}, "minutes"),
+        ({"minutes": "2"}, "minutes"),  # out of this script's reach: found when planning
+        ({"rate": "9"}, "rate"),
+        ({"var_nmae": "Sam"}, "personal"),
+        ({"voice": "nobody-at-all"}, "voice"),
+    ],
+)
 def test_an_error_names_its_field_by_its_option(tmp_path, form, field):
     """The field comes from the option the error is about (SessiongenError.option), never from its wording."""
     with pytest.raises(SessiongenError) as caught:
@@ -31,8 +34,19 @@ def test_an_error_names_its_field_by_its_option(tmp_path, form, field):
     assert forms.field_for(caught.value) == field or getattr(caught.value, "field", "") == field
 
 
-@pytest.mark.parametrize("host, ok", [("127.0.0.1:80", True), ("LOCALHOST", True), ("[::1]:9", True), ("::1", True),
-                                      ("127.0.0.2", False), ("evil.com", False), ("localhost.evil.com:80", False), ("", False)])
+@pytest.mark.parametrize(
+    "host, ok",
+    [
+        ("127.0.0.1:80", True),
+        ("LOCALHOST", True),
+        ("[::1]:9", True),
+        ("::1", True),
+        ("127.0.0.2", False),
+        ("evil.com", False),
+        ("localhost.evil.com:80", False),
+        ("", False),
+    ],
+)
 def test_loopback_hosts(host, ok):
     assert security.loopback_host(host) is ok
 
@@ -43,18 +57,48 @@ def test_safe_ids():
 
 
 def test_the_form_becomes_the_same_settings_as_the_command_line(tmp_path):
-    form = {"technique_1": "box-breathing", "technique_2": "safe-place", "minutes": "25", "rate": "120", "bls": "yes",
-            "bls_rate": "1.5", "ambience": "rain", "format": "wav", "var_name": "Sam", "pronunciations": "Sam=sahm"}
+    form = {
+        "technique_1": "box-breathing",
+        "technique_2": "safe-place",
+        "minutes": "25",
+        "rate": "120",
+        "bls": "yes",
+        "bls_rate": "1.5",
+        "ambience": "rain",
+        "format": "wav",
+        "var_name": "Sam",
+        "pronunciations": "Sam=sahm",
+    }
     composed = forms.compose_form(form, tmp_path, "fake")
-    given = SessionOptions(variables={"name": "Sam"}, options={"minutes": "25", "rate": "120", "bls": True, "bls_rate": "1.5", "ambience": "rain",
-                                                               "engine": "fake", "pronunciations": ("Sam=sahm",), "headphone_check": False})
+    given = SessionOptions(
+        variables={"name": "Sam"},
+        options={
+            "minutes": "25",
+            "rate": "120",
+            "bls": True,
+            "bls_rate": "1.5",
+            "ambience": "rain",
+            "engine": "fake",
+            "pronunciations": ("Sam=sahm",),
+            "headphone_check": False,
+        },
+    )
     assert composed.request.settings == session_request(given).settings
     assert composed.ref == "box-breathing+safe-place" and composed.values == {"name": "Sam"} and composed.fmt == "wav"
 
 
-@pytest.mark.parametrize("change, field", [({"technique_1": "../../etc/passwd"}, "technique_1"), ({"bls_rate": "2.5"}, "bls_rate"),
-                                           ({"minutes": "soon"}, "minutes"), ({"ambience": "file:../../x.wav"}, "ambience"),
-                                           ({"var_nmae": "Sam"}, "personal"), ({"format": "exe"}, "format"), ({"cover": "/etc/x.png"}, "cover")])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"technique_1": "../../etc/passwd"}, "technique_1"),
+        ({"bls_rate": "2.5"}, "bls_rate"),
+        ({"minutes": "soon"}, "minutes"),
+        ({"ambience": "file:../../x.wav"}, "ambience"),
+        ({"var_nmae": "Sam"}, "personal"),
+        ({"format": "exe"}, "format"),
+        ({"cover": "/etc/x.png"}, "cover"),
+    ],
+)
 def test_a_bad_field_is_named(tmp_path, change, field):
     with pytest.raises(forms.FormError) as caught:
         forms.compose_form({"technique_1": "box-breathing", **change}, tmp_path, "fake")
@@ -78,7 +122,9 @@ def test_a_confined_batch_refuses_files_outside_its_folder(tmp_path):
     inside = tmp_path / "data"
     inside.mkdir()
     roster = inside / "r.csv"
-    roster.write_text(f"client_id,technique,profile,ambience\nA,box-breathing,{outside / 'p.yaml'},\nB,box-breathing,,\nC,box-breathing,,{outside / 'p.yaml'}\n")
+    roster.write_text(
+        f"client_id,technique,profile,ambience\nA,box-breathing,{outside / 'p.yaml'},\nB,box-breathing,,\nC,box-breathing,,{outside / 'p.yaml'}\n"
+    )
     options = BatchOptions(out_dir=inside / "out", base=Settings(engine="fake"), confine=inside)
     jobs, invalid = validate(roster, read_roster(roster), options)
     assert [j.row for j in jobs] == [2]

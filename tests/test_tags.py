@@ -67,7 +67,9 @@ def make_audio(path, fmt: str, tone: np.ndarray) -> None:
 def decode(path, fmt: str) -> np.ndarray:
     """Samples as ffmpeg (MP3) or libsndfile (the rest) decode them."""
     if fmt == "mp3":
-        raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "2", "-"], capture_output=True, check=True).stdout
+        raw = subprocess.run(
+            [FFMPEG, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "2", "-"], capture_output=True, check=True
+        ).stdout
         return np.frombuffer(raw, np.int16).reshape(-1, 2)
     return sf.read(str(path), dtype="int16")[0]
 
@@ -104,7 +106,9 @@ def test_default_cover_is_a_valid_png_that_ffmpeg_decodes_to_calm_colours(tmp_pa
     data = default_cover("Box Breathing")
     assert_valid_png(data, 600)
     (tmp_path / "c.png").write_bytes(data)
-    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(tmp_path / "c.png"), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(tmp_path / "c.png"), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True
+    ).stdout
     pixels = np.frombuffer(raw, np.uint8).reshape(600, 600, 3).astype(float)
     red, green, blue = pixels.reshape(-1, 3).mean(axis=0)
     assert blue > red and 60 < pixels.mean() < 220  # cool, neither black nor blown out

@@ -9,7 +9,7 @@ from sessiongen.model.script import Say
 from sessiongen.script import parser
 from sessiongen.script.personalise import personalise, split_sentences
 
-HEAD = "---\nid: t\ntitle: T\ncategory: grounding\nsummary: s\nduration: 1m\nvariables:\n  name: \"\"\n  place: \"a quiet beach\"\n---\n"
+HEAD = '---\nid: t\ntitle: T\ncategory: grounding\nsummary: s\nduration: 1m\nvariables:\n  name: ""\n  place: "a quiet beach"\n---\n'
 
 
 def spoken(text: str, **values) -> list[str]:
@@ -64,8 +64,12 @@ def test_unknown_variable_in_the_script_is_an_error_naming_it():
 
 
 def test_sentences_are_split_after_personalising():
-    assert split_sentences("Breathe in... and out. Now rest! Ready? \"Yes.\" Fine") == [
-        "Breathe in... and out.", "Now rest!", "Ready?", "\"Yes.\"", "Fine"
+    assert split_sentences('Breathe in... and out. Now rest! Ready? "Yes." Fine') == [
+        "Breathe in... and out.",
+        "Now rest!",
+        "Ready?",
+        '"Yes."',
+        "Fine",
     ]
 
 

@@ -73,7 +73,9 @@ def test_png_is_1600_by_700_and_draws_every_lane(delivered, tmp_path):
     assert share(_events(tl, "speech")[0], "voice", timeline_image.COLOURS["voice"]) > 0.5
     assert share(_events(tl, "breathe")[0], "breathing", timeline_image.COLOURS["breathing"]) > 0.3
     rain = next(e for e in tl.events if e.kind == "ambience" and e.bed == "rain")
-    assert _share(pixels, rect, duration_s, tl.seconds(rain.start) + 1, duration_s - 1, "ambience", timeline_image.COLOURS["ambience"]) > 0.3
+    assert (
+        _share(pixels, rect, duration_s, tl.seconds(rain.start) + 1, duration_s - 1, "ambience", timeline_image.COLOURS["ambience"]) > 0.3
+    )
     # where nothing is planned, nothing is drawn: no tones during the first phrase
     first = _events(tl, "speech")[0]
     assert share(first, "bilateral", timeline_image.COLOURS["bilateral"]) == 0
@@ -89,7 +91,17 @@ def test_png_without_a_loudness_curve_uses_the_whole_height(delivered, tmp_path)
     with Image.open(path) as image:
         assert image.size == timeline_image.IMAGE_PX
         pixels = np.asarray(image.convert("RGB")).astype(int)
-    assert _share(pixels, timeline_image.LANES_RECT_ALONE, tl.duration_s, *_middle(tl, _events(tl, "bls")[0]), "bilateral", timeline_image.COLOURS["bilateral"]) > 0.3
+    assert (
+        _share(
+            pixels,
+            timeline_image.LANES_RECT_ALONE,
+            tl.duration_s,
+            *_middle(tl, _events(tl, "bls")[0]),
+            "bilateral",
+            timeline_image.COLOURS["bilateral"],
+        )
+        > 0.3
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["lanes.png"]  # written atomically: no temporary file left
 
 
@@ -100,10 +112,15 @@ def _long_timeline(minutes: int = 30, rate_hz: int = 44_100) -> Timeline:
     for start in range(0, minutes * 60, 6):
         events.append(Event("speech", s(start), s(4), text=f"Phrase at {start} seconds."))
     for start in range(90, minutes * 60, 180):
-        events += [Event("bls", s(start), s(30), tone=Tone(rate_hz=1.0)), Event("bls", s(start + 60), s(40), tone=Tone(rate_hz=0.5), under=True)]
+        events += [
+            Event("bls", s(start), s(30), tone=Tone(rate_hz=1.0)),
+            Event("bls", s(start + 60), s(40), tone=Tone(rate_hz=0.5), under=True),
+        ]
         events += [Event("bell", s(start + 120), s(3)), Event("breathe", s(start + 130), s(40), breathe=Breathe(in_s=4, out_s=6, rounds=4))]
     chapters = tuple((f"Chapter {n}", s(n * 300)) for n in range(minutes // 5))
-    return Timeline(rate_hz=rate_hz, frames=s(minutes * 60), chapters=chapters, events=tuple(sorted(events, key=lambda e: e.start)), title="Long")
+    return Timeline(
+        rate_hz=rate_hz, frames=s(minutes * 60), chapters=chapters, events=tuple(sorted(events, key=lambda e: e.start)), title="Long"
+    )
 
 
 def test_png_of_a_30_minute_session_takes_under_2_seconds(tmp_path):

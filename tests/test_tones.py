@@ -120,6 +120,7 @@ def test_jitter_is_seeded_bounded_and_window_independent():
 
 # -- a set ends on a whole burst ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("timbre", ["sine", "chime", "drum"])
 @pytest.mark.parametrize("seconds", [3.0, 4.27, 5.555, 7.9])
 def test_a_set_ending_at_any_time_ends_on_a_whole_burst(timbre, seconds):
@@ -127,7 +128,7 @@ def test_a_set_ending_at_any_time_ends_on_a_whole_burst(timbre, seconds):
     frames = int(seconds * rate)
     tone = Tone(rate_hz=1.3, timbre=timbre, jitter_pct=10)
     whole = tones.bls(tone, 0, frames, rate, frames, seed=2)
-    tail = np.abs(whole[-int(0.002 * rate):]).max()
+    tail = np.abs(whole[-int(0.002 * rate) :]).max()
     assert tail < 1e-4 * np.abs(whole).max(), "the set ends inside a burst"
     in_windows = np.concatenate([tones.bls(tone, lo, min(4410, frames - lo), rate, frames, seed=2) for lo in range(0, frames, 4410)])
     assert np.array_equal(whole, in_windows)  # the same whichever windows render it

@@ -222,7 +222,10 @@ def test_several_takes_in_order_import_like_one(imported, tmp_path):
     importing.import_takes(tmp_path / "pack", [tmp_path / "part-1.ogg", tmp_path / "part-2.flac"], SETTINGS)
     pack = store.load(tmp_path / "pack")
     assert pack.recorded.keys() == base.recorded.keys()
-    assert pack.recorded[7]["take"] == "part-2.flac" and abs(pack.recorded[7]["start_s"] - (take.truth[7][0] - cut / RATE_HZ)) < MATCH_TOLERANCE_S
+    assert (
+        pack.recorded[7]["take"] == "part-2.flac"
+        and abs(pack.recorded[7]["start_s"] - (take.truth[7][0] - cut / RATE_HZ)) < MATCH_TOLERANCE_S
+    )
 
 
 def test_clipped_short_quiet_and_noisy_phrases_are_reported_with_their_numbers(imported, tmp_path):
@@ -232,8 +235,12 @@ def test_clipped_short_quiet_and_noisy_phrases_are_reported_with_their_numbers(i
     rng = np.random.default_rng(5)
     room = lambda level, n=int(0.8 * RATE_HZ): rng.standard_normal(n).astype(np.float32) * np.float32(level)  # noqa: E731
     words = base.phrase(4).text.split()
-    voices = {2: np.clip(5.0 * speak(base.phrase(2).text), -1, 1), 4: 0.3 * speak(" ".join(words[: len(words) // 3])),
-              6: 0.004 * speak(base.phrase(6).text), 7: 0.3 * speak(base.phrase(7).text)}
+    voices = {
+        2: np.clip(5.0 * speak(base.phrase(2).text), -1, 1),
+        4: 0.3 * speak(" ".join(words[: len(words) // 3])),
+        6: 0.004 * speak(base.phrase(6).text),
+        7: 0.3 * speak(base.phrase(7).text),
+    }
     levels = {2: 0.001, 4: 0.001, 6: 0.00002, 7: 0.02}
     for number, voice in voices.items():
         noise = room(levels[number])
@@ -265,7 +272,9 @@ def test_personal_phrases_can_be_left_to_the_synthetic_voice(tmp_path):
     importing.import_takes(folder, [tmp_path / "take.wav"], SETTINGS)
     prepared = pipeline.prepare(pipeline.load(str(SCRIPT)), {"name": "Sam"}, SETTINGS.but(voice_pack=str(folder)), tmp_path)
     said = prepared.voice_pack["synthetic"]
-    assert [s["phrase"] for s in said] == [1, 3] and "Sam" not in json.dumps(prepared.voice_pack)  # the manifest names the phrase, not the client
+    assert [s["phrase"] for s in said] == [1, 3] and "Sam" not in json.dumps(
+        prepared.voice_pack
+    )  # the manifest names the phrase, not the client
     assert any(c.text == "Welcome, Sam." for c in prepared.clips.values())
 
 

@@ -27,28 +27,34 @@ from sessiongen.speech.isolated import EnginePool
 # -- pronunciations ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, entries, spoken", [
-    ("Welcome, Siobhan.", (("Siobhan", "shi-vawn"),), "Welcome, shi-vawn."),
-    ("SIOBHAN and siobhan's cup", (("Siobhan", "shi-vawn"),), "shi-vawn and shi-vawn's cup"),
-    ("Siobhana stays", (("Siobhan", "shi-vawn"),), "Siobhana stays"),  # whole words only
-    ("Mary Ann and Mary", (("Mary", "mair-ee"), ("Mary Ann", "mair-ee-ann")), "mair-ee-ann and mair-ee"),
-    ("Hello Nguyen.", (("Nguyen", "/ŋwiən/"),), "Hello [[ ŋwiən ]]."),
-    ("Ann said Anna", (("Ann", "Anna"), ("Anna", "Ann-uh")), "Anna said Ann-uh"),  # one pass: never respelled twice
-])
+@pytest.mark.parametrize(
+    "text, entries, spoken",
+    [
+        ("Welcome, Siobhan.", (("Siobhan", "shi-vawn"),), "Welcome, shi-vawn."),
+        ("SIOBHAN and siobhan's cup", (("Siobhan", "shi-vawn"),), "shi-vawn and shi-vawn's cup"),
+        ("Siobhana stays", (("Siobhan", "shi-vawn"),), "Siobhana stays"),  # whole words only
+        ("Mary Ann and Mary", (("Mary", "mair-ee"), ("Mary Ann", "mair-ee-ann")), "mair-ee-ann and mair-ee"),
+        ("Hello Nguyen.", (("Nguyen", "/ŋwiən/"),), "Hello [[ ŋwiən ]]."),
+        ("Ann said Anna", (("Ann", "Anna"), ("Anna", "Ann-uh")), "Anna said Ann-uh"),  # one pass: never respelled twice
+    ],
+)
 def test_pronunciations_apply_to_whole_words_in_one_pass(text, entries, spoken):
     assert pronounce.apply(text, entries) == spoken
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("Siobhan", "must look like WORD=RESPELLING"),
-    ("S1obhan=shi-vawn", "the word must be letters"),
-    ("=shi-vawn", "the word must be letters"),
-    ("Siobhan=", "give a respelling in letters"),
-    ("Siobhan=[[ x ]]", "give a respelling in letters"),
-    ("Siobhan={{ name }}", "give a respelling in letters"),
-    ("Nguyen=/ŋw[i]ən/", "phonemes go between two slashes with no brackets inside"),
-    ("Nguyen=//", "phonemes go between two slashes"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("Siobhan", "must look like WORD=RESPELLING"),
+        ("S1obhan=shi-vawn", "the word must be letters"),
+        ("=shi-vawn", "the word must be letters"),
+        ("Siobhan=", "give a respelling in letters"),
+        ("Siobhan=[[ x ]]", "give a respelling in letters"),
+        ("Siobhan={{ name }}", "give a respelling in letters"),
+        ("Nguyen=/ŋw[i]ən/", "phonemes go between two slashes with no brackets inside"),
+        ("Nguyen=//", "phonemes go between two slashes"),
+    ],
+)
 def test_bad_pronunciations_are_clear_errors(raw, message):
     with pytest.raises(SessiongenError, match=message):
         pronounce.parse(raw, "--say")
@@ -165,10 +171,13 @@ def test_voice_files_are_found_in_the_voices_folder_and_listed(tmp_path, monkeyp
     assert [v["name"] for v in listed] == ["es_ES-test-low"] and listed[0]["quality"] == "low" and listed[0]["sample_rate_hz"] == 22050
 
 
-@pytest.mark.parametrize("config, message", [
-    ({"audio": {}}, "not a Piper voice config"),
-    ({"audio": {"sample_rate": 22050}, "phoneme_id_map": {}, "phoneme_type": "pinyin"}, "needs downloads or extra packages"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"audio": {}}, "not a Piper voice config"),
+        ({"audio": {"sample_rate": 22050}, "phoneme_id_map": {}, "phoneme_type": "pinyin"}, "needs downloads or extra packages"),
+    ],
+)
 def test_bad_voice_configs_name_the_file(tmp_path, config, message):
     model = _voice(tmp_path, "x", config)
     with pytest.raises(SessiongenError, match=message):

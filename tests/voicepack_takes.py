@@ -70,9 +70,17 @@ def speak(text: str, voice: str = "fake/en", rate_wpm: int = 105) -> np.ndarray:
     return mono[loud[0] : loud[-1] + 1]
 
 
-def build(phrases, seed: int = 1, missing: int | None = None, extra_after: int | None = None, retake: int | None = None,
-          noise_db: float = -58.0, hum_db: float = -52.0, comma_gap_s: tuple[float, float] = (0.3, 0.5),
-          silence_s: tuple[float, float] = (1.2, 3.0)) -> Take:
+def build(
+    phrases,
+    seed: int = 1,
+    missing: int | None = None,
+    extra_after: int | None = None,
+    retake: int | None = None,
+    noise_db: float = -58.0,
+    hum_db: float = -52.0,
+    comma_gap_s: tuple[float, float] = (0.3, 0.5),
+    silence_s: tuple[float, float] = (1.2, 3.0),
+) -> Take:
     """The take, with its truth. Levels vary by ±4 dB phrase to phrase; phrases of more than eight
     words have a comma's pause in the middle (a doubtful split), of a length in `comma_gap_s`;
     the silences between phrases are in `silence_s`."""

@@ -91,7 +91,9 @@ class _Immediate:
         self.on_progress(*item)
 
 
-def run(todo: list[Job], executor: Executor | None, on_done=None, on_progress=None, progress_queue=None, phrases: dict | None = None) -> list[Outcome]:
+def run(
+    todo: list[Job], executor: Executor | None, on_done=None, on_progress=None, progress_queue=None, phrases: dict | None = None
+) -> list[Outcome]:
     """Render every job; `on_done(outcome)` as each finishes. A stop (Ctrl-C, SIGTERM, SIGHUP)
     stops every worker, then raises BatchInterrupted with every row's outcome.
 

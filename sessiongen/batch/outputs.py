@@ -47,7 +47,13 @@ def plan(jobs: list[Job], out_dir: Path, index: bool) -> Plan:
     kept, clashing = [], []
     for job in sorted(jobs, key=lambda j: j.row):
         try:
-            taken = claim([(f"row {job.row}'s {what.removeprefix('the ')}", path) for what, path in pipeline.delivery_targets(job.output, job.packaging)], taken)
+            taken = claim(
+                [
+                    (f"row {job.row}'s {what.removeprefix('the ')}", path)
+                    for what, path in pipeline.delivery_targets(job.output, job.packaging)
+                ],
+                taken,
+            )
             kept.append(job)
         except SessiongenError as exc:
             clashing.append(job.outcome(Status.INVALID, str(exc)))

@@ -98,8 +98,15 @@ def produce(roster: Path, options: BatchOptions, how: RunOptions = RunOptions(),
             return _finish(options.out_dir, invalid + [_checked(job) for job in jobs], "checked", log_file)
         outcomes, stop_status = _produce(jobs, how, watch)
         verb = "interrupted" if stop_status else "rendered"
-        return _finish(options.out_dir, invalid + outcomes, verb, log_file, index=how.index and not stop_status,
-                       playlists=planned.playlists, stop_status=stop_status)
+        return _finish(
+            options.out_dir,
+            invalid + outcomes,
+            verb,
+            log_file,
+            index=how.index and not stop_status,
+            playlists=planned.playlists,
+            stop_status=stop_status,
+        )
 
 
 def _produce(jobs: list[Job], how: RunOptions, watch: Watch) -> tuple[list[Outcome], int]:
@@ -146,8 +153,15 @@ def _checked(job: Job) -> Outcome:
     return outcome
 
 
-def _finish(out_dir: Path, outcomes: list[Outcome], verb: str, log_file: Path, index: bool = False,
-            playlists: dict[str, Path] | None = None, stop_status: int = 0) -> BatchResult:
+def _finish(
+    out_dir: Path,
+    outcomes: list[Outcome],
+    verb: str,
+    log_file: Path,
+    index: bool = False,
+    playlists: dict[str, Path] | None = None,
+    stop_status: int = 0,
+) -> BatchResult:
     try:
         write_all(out_dir, outcomes, index=index, playlists=playlists)
     except KeyboardInterrupt as stop:  # the reports must match the disk: written whole, then the batch stops

@@ -82,6 +82,7 @@ def _under(root: Path, path: Path | str) -> Path:
 
 def _relocated(job: Job, inside: Path, outside: Path, inputs: dict[str, bytes]) -> Job:
     """The job with every client path replaced by its place on this worker."""
+
     def moved(value):  # input files are placed by their resolved path
         if not value:
             return value
@@ -89,7 +90,11 @@ def _relocated(job: Job, inside: Path, outside: Path, inputs: dict[str, bytes]) 
         return str(_under(inside, key)) if key in inputs else value
 
     ref = "+".join(moved(part) for part in job.script_ref.split("+"))
-    pack_folder = str(_under(inside, Path(job.settings.voice_pack).resolve())) if job.settings.voice_pack and Path(job.settings.voice_pack).is_absolute() else job.settings.voice_pack
+    pack_folder = (
+        str(_under(inside, Path(job.settings.voice_pack).resolve()))
+        if job.settings.voice_pack and Path(job.settings.voice_pack).is_absolute()
+        else job.settings.voice_pack
+    )
     settings = dataclasses.replace(job.settings, ambience=moved(job.settings.ambience), voice_pack=pack_folder)
     cover = Path(moved(job.packaging.cover)) if job.packaging.cover else None
     stems = _under(outside, job.packaging.stems) if job.packaging.stems else None

@@ -34,7 +34,9 @@ def write_reports(out_dir: Path, outcomes: list[Outcome]) -> list[Path]:
     csv_path, json_path = out_dir / REPORT_CSV, out_dir / REPORT_JSON
     lines = [",".join(REPORT_COLUMNS)] + [",".join(_csv_cell(r[k]) for k in REPORT_COLUMNS) for r in rows]
     summary = {str(s): sum(o.status == s for o in ordered) for s in REPORTED}
-    json_report = json_text({"summary": summary, "rows": rows}, "the batch report", indent=2, ensure_ascii=False)  # checked before either is written
+    json_report = json_text(
+        {"summary": summary, "rows": rows}, "the batch report", indent=2, ensure_ascii=False
+    )  # checked before either is written
     write_text_atomic(csv_path, "\n".join(lines) + "\n")
     write_text_atomic(json_path, json_report + "\n")
     return [csv_path, json_path]

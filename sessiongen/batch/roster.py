@@ -62,7 +62,9 @@ def _csv_rows(text: str, path: Path) -> list[dict]:
 def _csv_read(reader: csv.DictReader, path: Path) -> list[dict]:
     columns = [c.strip() for c in reader.fieldnames or []]
     if any(len(c) > MAX_CELL_CHARS for c in columns):
-        raise SessiongenError(f"{path}:1: a column name is longer than the limit of {MAX_CELL_CHARS:,} characters: is the first row the header?")
+        raise SessiongenError(
+            f"{path}:1: a column name is longer than the limit of {MAX_CELL_CHARS:,} characters: is the first row the header?"
+        )
     missing = [c for c in ("client_id", "technique") if c not in columns]
     if missing:
         raise SessiongenError(f"{path}:1: the roster needs the column{'s' * (len(missing) > 1)} {', '.join(missing)}")
@@ -111,7 +113,9 @@ def check_template(template: str) -> None:
         if field not in TEMPLATE_FIELDS:
             raise SessiongenError(usage)
         if "{" in (spec or "") or any(len(width) > 3 or int(width) > MAX_NAME for width in re.findall(r"[0-9]+", spec or "")):
-            raise SessiongenError(f"name template '{shorten(template)}': a width in {{{field}:{shorten(spec, 20)}}} is over the limit of {MAX_NAME} characters for a file name")
+            raise SessiongenError(
+                f"name template '{shorten(template)}': a width in {{{field}:{shorten(spec, 20)}}} is over the limit of {MAX_NAME} characters for a file name"
+            )
 
 
 def output_path(template: str, fields: dict, out_dir: Path, ext: str) -> Path:

@@ -176,4 +176,3 @@ def settle(jobs: list[Job], outcomes: dict[int, Outcome], stopped_by: str, force
                 outcome.status = Status.RENDERED  # it was not up to date when the batch began
         settled.append(outcome)
     return settled
-

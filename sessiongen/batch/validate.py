@@ -78,7 +78,9 @@ class _Validator:
     def job(self, number: int, row: dict) -> Job:
         _check_cells(row)
         if EXTRA_CELLS in row:
-            raise SessiongenError(f"the row has more cells than the header ('{row[EXTRA_CELLS]}'): put a value that contains a comma in double quotes")
+            raise SessiongenError(
+                f"the row has more cells than the header ('{row[EXTRA_CELLS]}'): put a value that contains a comma in double quotes"
+            )
         client_id, technique = str(row.get("client_id") or "").strip(), str(row.get("technique") or "").strip()
         if not client_id or not technique:
             raise SessiongenError("client_id and technique must not be empty")
@@ -108,7 +110,9 @@ class _Validator:
         name_fields = {"client_id": client_id, "technique": script_id.replace("+", "-then-"), "date": self.options.date, "row": number}
         output = output_path(self.options.template, name_fields, self.options.out_dir, fmt)
         if output in self.outputs:
-            raise SessiongenError(f"the same output as row {self.outputs[output]} ({output.name}): give each row its own client_id and technique")
+            raise SessiongenError(
+                f"the same output as row {self.outputs[output]} ({output.name}): give each row its own client_id and technique"
+            )
         self.outputs[output] = number
         return output
 
@@ -156,7 +160,9 @@ def _variables(row: dict, declared: dict) -> dict:
             if value not in (None, ""):
                 variables[key] = str(value)
         else:
-            raise SessiongenError(f"unknown column '{key}'{suggest(key, list(FIELDS) + list(declared))}: not a profile field or a variable of this technique")
+            raise SessiongenError(
+                f"unknown column '{key}'{suggest(key, list(FIELDS) + list(declared))}: not a profile field or a variable of this technique"
+            )
     return variables
 
 
@@ -177,7 +183,15 @@ def validate(roster: Path, rows: list[dict], options: BatchOptions) -> tuple[lis
         try:
             jobs.append(validator.job(number, row))
         except SessiongenError as exc:
-            invalid.append(Outcome(number, shorten(row.get("client_id") or "", MAX_CELL_CHARS), shorten(row.get("technique") or "", MAX_CELL_CHARS), status=Status.INVALID, error=str(exc)))
+            invalid.append(
+                Outcome(
+                    number,
+                    shorten(row.get("client_id") or "", MAX_CELL_CHARS),
+                    shorten(row.get("technique") or "", MAX_CELL_CHARS),
+                    status=Status.INVALID,
+                    error=str(exc),
+                )
+            )
     log.info("validated %d rows: %d valid, %d invalid", len(rows), len(jobs), len(invalid))
     return jobs, invalid
 
@@ -206,7 +220,9 @@ def check_job(job: Job) -> Outcome:
     outcome = job.outcome(Status.VALID)
     try:
         with pipeline.cache_root(True) as root:
-            outcome.duration_s = pipeline.prepare(compose.load(job.script_ref, job.settings.language), job.values, job.settings, root).timeline.duration_s
+            outcome.duration_s = pipeline.prepare(
+                compose.load(job.script_ref, job.settings.language), job.values, job.settings, root
+            ).timeline.duration_s
     except SessiongenError as exc:
         outcome.status, outcome.error = Status.INVALID, str(exc)
     return outcome

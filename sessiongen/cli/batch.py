@@ -38,7 +38,10 @@ class _Progress(Watch):
         self.running.pop(outcome.row, None)
         if self.enabled:
             name = Path(outcome.output).name if outcome.output else f"row {outcome.row}"
-            click.echo("\r\033[K" + one_line(f"[{self.done}/{self.total}] {outcome.status:<10} {name}" + (f": {outcome.error}" if outcome.error else "")))
+            click.echo(
+                "\r\033[K"
+                + one_line(f"[{self.done}/{self.total}] {outcome.status:<10} {name}" + (f": {outcome.error}" if outcome.error else ""))
+            )
             self._status()
 
     def _status(self) -> None:
@@ -52,21 +55,61 @@ class _Progress(Watch):
 
 @click.command("batch")
 @click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output-dir", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True, help="Folder for the recordings and reports.")
+@click.option(
+    "-o",
+    "--output-dir",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the recordings and reports.",
+)
 @click.option("--workers", type=int, default=default_workers(), show_default=True, help="Worker processes (1 renders in this process).")
 @click.option("--dry-run", is_flag=True, help="Validate every row and report; render nothing.")
 @click.option("--force", is_flag=True, help="Render rows even when their output is up to date.")
-@click.option("--name-template", default=DEFAULT_TEMPLATE, show_default=True, help="Output file names, from {client_id}, {technique}, {date} and {row}; always sanitised.")
+@click.option(
+    "--name-template",
+    default=DEFAULT_TEMPLATE,
+    show_default=True,
+    help="Output file names, from {client_id}, {technique}, {date} and {row}; always sanitised.",
+)
 @click.option("--date", "date_text", help="The {date} in file names, YYYY-MM-DD [default: today]; pin it to resume on another day.")
 @click.option("--tag-names", is_flag=True, help="Put each client's name into the title tag.")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), help="Output format of every row (a roster's 'format' column overrides it) [default: mp3].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_NAMES),
+    help="Output format of every row (a roster's 'format' column overrides it) [default: mp3].",
+)
 @click.option("--artist", default="", help="Artist tag: the clinician or practice.")
 @click.option("--album", default="", help="Album tag.")
 @sidecars_option("Sidecars beside each recording (the manifest is always written).")
 @with_options(OUTPUT, [ENGINE_OPTION])
 @click.option("--no-report", is_flag=True, help="Skip the review page and timeline image for each recording (and index.html).")
-@click.option("--dask", "dask_address", metavar="ADDRESS", help="Send rows to this Dask scheduler (e.g. tcp://scheduler.clinic.lan:8786) instead of local processes; needs sessiongen[dask].")
-def batch(roster, out_dir, workers, dry_run, force, name_template, date_text, tag_names, fmt, artist, album, sidecar_kinds, engine, output_given, no_report, dask_address):
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Send rows to this Dask scheduler (e.g. tcp://scheduler.clinic.lan:8786) instead of local processes; needs sessiongen[dask].",
+)
+def batch(
+    roster,
+    out_dir,
+    workers,
+    dry_run,
+    force,
+    name_template,
+    date_text,
+    tag_names,
+    fmt,
+    artist,
+    album,
+    sidecar_kinds,
+    engine,
+    output_given,
+    no_report,
+    dask_address,
+):
     """Render every row of a roster (CSV or YAML): one recording per row, for many clients.
 
     The output options here apply to every row; a row's own columns (or its profile) set the rest."""
@@ -74,8 +117,9 @@ def batch(roster, out_dir, workers, dry_run, force, name_template, date_text, ta
         raise SessiongenError("--workers must be at least 1")
     packaging = Packaging(artist=artist, album=album, sidecars=sidecar_kinds, tag_names=tag_names, review=not no_report, format=fmt)
     base = session_request(SessionOptions(options={**output_given, "engine": engine})).settings
-    options = BatchOptions(out_dir=out_dir, template=name_template, base=base, packaging=packaging,
-                           **({"date": date_text} if date_text else {}))
+    options = BatchOptions(
+        out_dir=out_dir, template=name_template, base=base, packaging=packaging, **({"date": date_text} if date_text else {})
+    )
     how = RunOptions(workers=workers, dry_run=dry_run, force=force, dask_address=dask_address, index=not no_report)
     result = produce(roster, options, how, _Progress(sys.stdout.isatty()))
     _summary(result)

@@ -52,10 +52,22 @@ HANDLER.setFormatter(_Format())
 def diagnostic_options() -> list[click.Option]:
     """--verbose and --debug, new for each command that takes them."""
     return [
-        click.Option(["--verbose"], is_flag=True, expose_value=False, is_eager=True, callback=_lowering(logging.INFO),
-                     help="Say what is happening (log messages on stderr)."),
-        click.Option(["--debug"], is_flag=True, expose_value=False, is_eager=True, callback=_lowering(logging.DEBUG),
-                     help="Detail for developers, and the traceback of an internal error."),
+        click.Option(
+            ["--verbose"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_lowering(logging.INFO),
+            help="Say what is happening (log messages on stderr).",
+        ),
+        click.Option(
+            ["--debug"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_lowering(logging.DEBUG),
+            help="Detail for developers, and the traceback of an internal error.",
+        ),
     ]
 
 
@@ -105,7 +117,9 @@ def reported_errors(ctx: click.Context):
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP as signals.Stopped
         isolated.stop_all()
         name = getattr(exc, "signal_name", "Ctrl-C")
-        _fail(ctx, f"interrupted{'' if name == 'Ctrl-C' else f' ({name})'}: nothing was left half-written", getattr(exc, "exit_status", 130))
+        _fail(
+            ctx, f"interrupted{'' if name == 'Ctrl-C' else f' ({name})'}: nothing was left half-written", getattr(exc, "exit_status", 130)
+        )
     except OSError as exc:  # a file the user named that the system refuses (too long, no access, ...)
         name = exc.filename or ""
         _fail(ctx, f"error: {name}{': ' if name else ''}{exc.strerror or exc}", 1)

@@ -14,7 +14,11 @@ from sessiongen.script.imports import DIALECTS
 @click.command("import")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the script here [default: print it].")
-@click.option("--dialect", type=click.Choice(tuple(DIALECTS)), help="What the file is written in [default: recognised from its content and extension].")
+@click.option(
+    "--dialect",
+    type=click.Choice(tuple(DIALECTS)),
+    help="What the file is written in [default: recognised from its content and extension].",
+)
 def import_script(source, output, dialect):
     """Convert SSML (Polly, Google, Azure, Alexa) or a text with bracket pauses ([pause:5],
     [PAUSE:10], [pause 500ms], [short pause], [long pause]) into a sessiongen script, saying
@@ -26,4 +30,6 @@ def import_script(source, output, dialect):
     if notes:
         click.echo(notes, err=output is None)
     if output is not None:
-        click.echo(f"wrote {display_path(output)} from {display_path(source)} ({imported.dialect}): render, plan or check it, or edit it first")
+        click.echo(
+            f"wrote {display_path(output)} from {display_path(source)} ({imported.dialect}): render, plan or check it, or edit it first"
+        )

@@ -23,7 +23,9 @@ def _decoded(text: str, option: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         shown = os.fsencode(text).decode("utf-8", "backslashreplace")  # the bytes as they were given
-        raise click.BadParameter(f"'{shown}' is not UTF-8 text: check the terminal's encoding (the locale) and type it again", param_hint=option) from None
+        raise click.BadParameter(
+            f"'{shown}' is not UTF-8 text: check the terminal's encoding (the locale) and type it again", param_hint=option
+        ) from None
     return text
 
 
@@ -66,8 +68,9 @@ def _sidecar_kinds(ctx, param, value):
 
 def sidecars_option(help: str):
     """--sidecars KINDS, checked and parsed into a tuple of kinds."""
-    return click.option("--sidecars", "sidecar_kinds", default=",".join(sidecar_files.DEFAULT_KINDS), show_default=True,
-                        callback=_sidecar_kinds, help=help)
+    return click.option(
+        "--sidecars", "sidecar_kinds", default=",".join(sidecar_files.DEFAULT_KINDS), show_default=True, callback=_sidecar_kinds, help=help
+    )
 
 
 def json_option(help: str):
@@ -127,8 +130,17 @@ ENGINE_OPTION = click_option(options.BY_NAME["engine"])
 LANGUAGE_OPTION = click_option(options.BY_NAME["language"])
 
 SESSION_INPUTS = [
-    click.option("--var", "variables", multiple=True, callback=_parse_vars, metavar="KEY=VALUE", help="Set a script variable, e.g. --var name=Sam (repeatable)."),
-    click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), help="A client profile (YAML); options given here override it."),
+    click.option(
+        "--var",
+        "variables",
+        multiple=True,
+        callback=_parse_vars,
+        metavar="KEY=VALUE",
+        help="Set a script variable, e.g. --var name=Sam (repeatable).",
+    ),
+    click.option(
+        "--profile", type=click.Path(dir_okay=False, path_type=Path), help="A client profile (YAML); options given here override it."
+    ),
     click.option("--no-cache", is_flag=True, help="Do not read or write the phrase cache."),
 ]
 

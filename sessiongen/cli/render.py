@@ -21,19 +21,37 @@ from sessiongen.timefmt import clock
 
 @click.command()
 @click.argument("script", metavar="SCRIPT|TECHNIQUE_ID", required=False)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Output file (.mp3, .wav, .flac, .ogg) [default: output/ID[-NAME].mp3].")
-@click.option("--from-manifest", "manifest", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.manifest.json",
-              help="Render the session a manifest records again (its script, voice and every option; give the variables again with --var); options given here change it.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (.mp3, .wav, .flac, .ogg) [default: output/ID[-NAME].mp3].",
+)
+@click.option(
+    "--from-manifest",
+    "manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.manifest.json",
+    help="Render the session a manifest records again (its script, voice and every option; give the variables again with --var); options given here change it.",
+)
 @session_options
 @with_options(OUTPUT)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, when the file name's extension should not decide it.")
 @click.option("--artist", default="", help="Artist tag: the clinician or practice.")
 @click.option("--album", default="", help="Album tag.")
-@click.option("--cover", type=click.Path(dir_okay=False, path_type=Path), help="Cover art (JPEG or PNG) [default: one made for the technique].")
+@click.option(
+    "--cover", type=click.Path(dir_okay=False, path_type=Path), help="Cover art (JPEG or PNG) [default: one made for the technique]."
+)
 @click.option("--tag-names", is_flag=True, help="Put the listener's name (--var name=...) into the title tag.")
 @sidecars_option("Files written beside the audio: vtt, srt, lrc, chapters, manifest, json (chapters+manifest), all or none.")
-@click.option("--stems", type=click.Path(file_okay=False, path_type=Path), help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.")
-@click.option("--report", is_flag=True, help="Also write NAME.html (a review page with player, chapters and transcript) and NAME.timeline.png.")
+@click.option(
+    "--stems",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write voice, bilateral, cues and ambience stems (WAV) into this folder.",
+)
+@click.option(
+    "--report", is_flag=True, help="Also write NAME.html (a review page with player, chapters and transcript) and NAME.timeline.png."
+)
 @json_option("Print the manifest (parameters, chapters, loudness measured) as JSON.")
 def render(script, output, session, output_given, fmt, artist, album, cover, tag_names, sidecar_kinds, stems, report, as_json):
     """Render a script (a file or a library id) to an audio file, with its sidecars."""
@@ -41,16 +59,29 @@ def render(script, output, session, output_given, fmt, artist, album, cover, tag
     if script is None and request.recorded is None:
         raise click.UsageError("give a script or a technique id (or --from-manifest FILE)")
     ref = script or request.recorded.script_ref()
-    packaging = Packaging(artist=artist, album=album, cover=cover, sidecars=sidecar_kinds, tag_names=tag_names, stems=stems, format=fmt,
-                          review=report, client_id=request.profile.client_id)
+    packaging = Packaging(
+        artist=artist,
+        album=album,
+        cover=cover,
+        sidecars=sidecar_kinds,
+        tag_names=tag_names,
+        stems=stems,
+        format=fmt,
+        review=report,
+        client_id=request.profile.client_id,
+    )
     result = pipeline.render(ref, request, output, packaging, progress=_progress(), speaking=_progress("speaking"))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:
-        click.echo(json_text({**result.manifest, "sidecars": [str(p) for p in result.sidecars]}, "render --json", indent=2, ensure_ascii=False))
+        click.echo(
+            json_text({**result.manifest, "sidecars": [str(p) for p in result.sidecars]}, "render --json", indent=2, ensure_ascii=False)
+        )
         return
     tl = result.rendered.timeline
-    click.echo(f"wrote {display_path(result.rendered.path)} ({clock(tl.duration_s)}, {len(tl.chapters)} chapters, {_levels(result.manifest['loudness'])})")
+    click.echo(
+        f"wrote {display_path(result.rendered.path)} ({clock(tl.duration_s)}, {len(tl.chapters)} chapters, {_levels(result.manifest['loudness'])})"
+    )
     for path in result.sidecars:
         click.echo(f"  and {display_path(path)}")
 

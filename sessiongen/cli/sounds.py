@@ -21,7 +21,11 @@ def sounds(as_json):
     if as_json:
         click.echo(json_text(info, "sounds --json", indent=2))
         return
-    for title, key in (("Bilateral tones (tone=)", "timbres"), ("Styles (style=)", "styles"), ("Ambience beds (--ambience, [ambience])", "beds")):
+    for title, key in (
+        ("Bilateral tones (tone=)", "timbres"),
+        ("Styles (style=)", "styles"),
+        ("Ambience beds (--ambience, [ambience])", "beds"),
+    ):
         click.echo(f"{title}:")
         for row in info[key]:
             click.echo(f"  {row['name']:<10} {row['description']}")

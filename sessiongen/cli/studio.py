@@ -14,8 +14,14 @@ DEFAULT_DATA = Path("studio-data")
 @click.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="The port on 127.0.0.1 and ::1 [default: a free one].")
 @click.option("--no-browser", is_flag=True, help="Do not open the default browser; open the printed address yourself.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True,
-              help="The folder for clients, renders and batches (made if missing).")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="The folder for clients, renders and batches (made if missing).",
+)
 @click.option("--workers", type=click.IntRange(1, 64), help="Renders at the same time, each in its own process [default: one per core].")
 @ENGINE_OPTION
 def studio(port, no_browser, data_dir, workers, engine):

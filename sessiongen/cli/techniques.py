@@ -27,7 +27,9 @@ def techniques(ctx, as_json, category, language):
     for path in library.listed_paths(language).values():
         meta = parser.parse_file(path).meta
         if category is None or meta.category == category:
-            rows.append({"id": meta.id, "title": meta.title, "category": meta.category, "duration_s": meta.duration_s, "summary": meta.summary})
+            rows.append(
+                {"id": meta.id, "title": meta.title, "category": meta.category, "duration_s": meta.duration_s, "summary": meta.summary}
+            )
     if as_json:
         click.echo(json_text(rows, "techniques --json", indent=2, ensure_ascii=False))
         return

@@ -24,11 +24,21 @@ def voice_pack():
 
 @voice_pack.command("sheet")
 @click.argument("scripts", nargs=-1, required=True, metavar="SCRIPT...")
-@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False, path_type=Path), help="The voice pack folder to make.")
-@click.option("--personal", type=click.Choice(PERSONAL_MODES), default="neutral", show_default=True,
-              help="How phrases with a client's details are spoken: your recording of a neutral version, or the synthetic voice.")
+@click.option(
+    "-o", "--output", "folder", required=True, type=click.Path(file_okay=False, path_type=Path), help="The voice pack folder to make."
+)
+@click.option(
+    "--personal",
+    type=click.Choice(PERSONAL_MODES),
+    default="neutral",
+    show_default=True,
+    help="How phrases with a client's details are spoken: your recording of a neutral version, or the synthetic voice.",
+)
 @ENGINE_OPTION
-@click.option("--voice", help="The synthetic voice whose reading of each phrase the import compares your take with (and that says what you allow it to).")
+@click.option(
+    "--voice",
+    help="The synthetic voice whose reading of each phrase the import compares your take with (and that says what you allow it to).",
+)
 @click.option("--rate", type=int, help=f"Speech rate of that voice, words per minute [default: {DEFAULTS.rate_wpm}].")
 def sheet_command(scripts, folder, personal, engine, voice, rate):
     """Make a voice pack: a recording sheet (sheet.html) and its phrase list (pack.json)."""
@@ -41,8 +51,10 @@ def sheet_command(scripts, folder, personal, engine, voice, rate):
         pack = sheet.make_pack(parsed, list(scripts), get_engine(engine_name), engine_name, settings, root, folder, personal)
     store.create(folder, pack, sheet.html(pack, [s.meta.title for s in parsed]))
     personal_n = sum(p.personal for p in pack.phrases)
-    click.echo(f"wrote {display_path(folder / 'sheet.html')}: {len(pack.phrases)} phrases to record"
-               + (f" ({personal_n} with a client's details, recorded in a neutral version)" if personal_n and personal == "neutral" else ""))
+    click.echo(
+        f"wrote {display_path(folder / 'sheet.html')}: {len(pack.phrases)} phrases to record"
+        + (f" ({personal_n} with a client's details, recorded in a neutral version)" if personal_n and personal == "neutral" else "")
+    )
 
 
 @voice_pack.command("import")

@@ -39,19 +39,28 @@ def voices(ctx, as_json, engine, language, gender):
 
 
 @voices.command("install")
-@click.option("--from", "tarball", type=click.Path(dir_okay=False, path_type=Path), metavar="kokoro-js-1.2.1.tgz",
-              help="Install from this npm tarball (made with `npm pack kokoro-js@1.2.1` on a machine with npm) [default: fetch it with npm].")
+@click.option(
+    "--from",
+    "tarball",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="kokoro-js-1.2.1.tgz",
+    help="Install from this npm tarball (made with `npm pack kokoro-js@1.2.1` on a machine with npm) [default: fetch it with npm].",
+)
 def install_command(tarball):
     """Install Kokoro's 54 voices (npm package kokoro-js 1.2.1, each file checked) and assemble its model."""
     from sessiongen.speech import kokorofiles, kokoroinstall
 
     names = kokoroinstall.install(tarball)
-    click.echo(f"installed {len(names)} Kokoro voices in {display_path(kokorofiles.voices_dir())} (see `sessiongen voices --engine kokoro`)")
+    click.echo(
+        f"installed {len(names)} Kokoro voices in {display_path(kokorofiles.voices_dir())} (see `sessiongen voices --engine kokoro`)"
+    )
 
 
 @voices.command("preview")
 @click.argument("name", metavar="NAME")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The sample to write (.mp3, .wav, .flac, .ogg).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The sample to write (.mp3, .wav, .flac, .ogg)."
+)
 @ENGINE_OPTION
 @click.option("--rate", type=int, help=f"Speech rate, words per minute [default: {DEFAULTS.rate_wpm}].")
 def preview_command(name, output, engine, rate):
@@ -60,4 +69,6 @@ def preview_command(name, output, engine, rate):
 
     language = next((v.language for v in speech.list_voices(engine) if v.id == name.split(":")[0].split(",")[0]), None)
     result = preview.preview(name, output, DEFAULTS.but(engine=engine, rate_wpm=rate), language)
-    click.echo(f"wrote {display_path(result.rendered.path)} ({result.rendered.timeline.duration_s:.1f} s, {result.manifest['parameters']['engine']} {name})")
+    click.echo(
+        f"wrote {display_path(result.rendered.path)} ({result.rendered.timeline.duration_s:.1f} s, {result.manifest['parameters']['engine']} {name})"
+    )

@@ -57,7 +57,9 @@ def fold(block: np.ndarray, settings: Settings) -> np.ndarray:
     return block.mean(axis=1, keepdims=True, dtype=np.float32) if settings.mono else block
 
 
-def master(mixes: Iterable[np.ndarray], frame: Frame, settings: Settings, gain: float, write: Callable[[np.ndarray], None], report) -> Mastered:
+def master(
+    mixes: Iterable[np.ndarray], frame: Frame, settings: Settings, gain: float, write: Callable[[np.ndarray], None], report
+) -> Mastered:
     """The mix, window by window, through gain, limiter and fades into `write`, measuring the mix
     and what is delivered; `report(fraction)` as it goes."""
     limiter = Limiter(frame.rate_hz, settings.peak_ceiling_db, settings.channels)

@@ -115,7 +115,9 @@ class Renderer:
             place(w.voice, self.reader.samples(event.clip or event.text), event.start, start, stop)
         elif event.kind == EventKind.BLS:
             tone = replace(event.tone, depth_pct=0.0) if self.settings.mono else event.tone
-            w.bilateral[lo - start : hi - start] += self._bls_gain(event) * tones.bls(tone, lo - event.start, hi - lo, rate, event.frames, self.tl.seed)
+            w.bilateral[lo - start : hi - start] += self._bls_gain(event) * tones.bls(
+                tone, lo - event.start, hi - lo, rate, event.frames, self.tl.seed
+            )
         elif event.kind == EventKind.HEADPHONE_CHECK:
             beep = tones.bls(HEADPHONE_TONE, 0, int(HEADPHONE_BEEP_S * rate), rate)[:, 0] * self.set_gain
             for offset, pan in event.beeps:
@@ -139,7 +141,9 @@ class Renderer:
         """K-weighted power of a bed (before its gain) around frame positions t, as it is mixed."""
         if beds.is_named(name):
             return beds.k_power(name, self.tl.seed, t, self.tl.rate_hz, self.settings.mono)
-        return filebed.k_power(name, self.tl.seed, t, self.tl.rate_hz, self.settings.bed_vary, self.settings.mono, session_frames=self.tl.frames)
+        return filebed.k_power(
+            name, self.tl.seed, t, self.tl.rate_hz, self.settings.bed_vary, self.settings.mono, session_frames=self.tl.frames
+        )
 
     def _bls_gain(self, event: Event) -> float:
         if event.tone.level_db is not None:

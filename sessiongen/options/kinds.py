@@ -59,7 +59,8 @@ class Number:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (self.whole and not float(value).is_integer()):
             raise ValueError(f"must be {self.describe()}, not {value!r}")
         if not (math.isfinite(value) and self.lo <= value <= self.hi):
-            raise ValueError(f"must be from {_show(self.lo)} to {_show(self.hi)}{' ' + self.unit if self.unit else ''}, not {_show(value) if math.isfinite(value) else value}")
+            shown = _show(value) if math.isfinite(value) else value
+            raise ValueError(f"must be from {_show(self.lo)} to {_show(self.hi)}{' ' + self.unit if self.unit else ''}, not {shown}")
         return value
 
     def describe(self) -> str:

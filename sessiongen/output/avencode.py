@@ -43,8 +43,19 @@ class AvWriter:
     """One audio stream of `codec` in a `container` (ffmpeg's muxer name), fed float blocks of
     shape (frames, channels) at rate_hz; resampled to out_rate_hz when they differ."""
 
-    def __init__(self, path: Path, rate_hz: int, channels: int, *, container: str, codec: str, bitrate_bps: int,
-                 out_rate_hz: int, options: dict | None = None, codec_options: dict | None = None):
+    def __init__(
+        self,
+        path: Path,
+        rate_hz: int,
+        channels: int,
+        *,
+        container: str,
+        codec: str,
+        bitrate_bps: int,
+        out_rate_hz: int,
+        options: dict | None = None,
+        codec_options: dict | None = None,
+    ):
         self._path, self._rate_hz, self._channels = path, rate_hz, channels
         try:
             self._container = av.open(str(path), "w", format=container, options=options or {})
@@ -92,11 +103,28 @@ class AvWriter:
 def open_mp4(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int) -> AvWriter:
     """AAC-LC in MP4 (ffmpeg's 'ipod' muxer: iTunes-style metadata), moov time scale = the sample
     rate so the edit list states the length to the sample. `bitrate_kbps` is MP3's setting: unused."""
-    return AvWriter(path, rate_hz, channels, container="ipod", codec="aac", bitrate_bps=AAC_KBPS_PER_CHANNEL * 1000 * channels,
-                    out_rate_hz=rate_hz, options={"movie_timescale": str(rate_hz)}, codec_options={"profile": "aac_low"})
+    return AvWriter(
+        path,
+        rate_hz,
+        channels,
+        container="ipod",
+        codec="aac",
+        bitrate_bps=AAC_KBPS_PER_CHANNEL * 1000 * channels,
+        out_rate_hz=rate_hz,
+        options={"movie_timescale": str(rate_hz)},
+        codec_options={"profile": "aac_low"},
+    )
 
 
 def open_opus(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int) -> AvWriter:
     """Opus in Ogg through libopus, 20 ms frames, the 'audio' application (speech and tones alike)."""
-    return AvWriter(path, rate_hz, channels, container="ogg", codec="libopus", bitrate_bps=OPUS_KBPS_PER_CHANNEL * 1000 * channels,
-                    out_rate_hz=OPUS_RATE_HZ, codec_options={"application": "audio", "frame_duration": "20"})
+    return AvWriter(
+        path,
+        rate_hz,
+        channels,
+        container="ogg",
+        codec="libopus",
+        bitrate_bps=OPUS_KBPS_PER_CHANNEL * 1000 * channels,
+        out_rate_hz=OPUS_RATE_HZ,
+        codec_options={"application": "audio", "frame_duration": "20"},
+    )

@@ -134,7 +134,9 @@ def _decode(data: bytes, mime: str, shown: str, damaged: str) -> None:
 
     width_px, height_px = image_size_px(data)
     if width_px * height_px > MAX_COVER_PIXELS:
-        raise SessiongenError(f"{shown} is {width_px} x {height_px} px, over {MAX_COVER_PIXELS / 1e6:.1f} million pixels: use a smaller image (3000 x 3000 px is plenty)")
+        raise SessiongenError(
+            f"{shown} is {width_px} x {height_px} px, over {MAX_COVER_PIXELS / 1e6:.1f} million pixels: use a smaller image (3000 x 3000 px is plenty)"
+        )
     if mime == "image/png" and not _png_pixels_complete(data):
         raise SessiongenError(damaged)
     try:

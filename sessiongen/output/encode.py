@@ -167,7 +167,11 @@ class Mp3Writer:
                 return  # lame has nothing to flush: an empty file stays a lone silent frame
             self._emit(self._encoder.flush())
             first = self._stream.first
-            if first is None or (first.bitrate_kbps, first.rate_hz, first.samples) != (self._header.bitrate_kbps, self._header.rate_hz, self._header.samples):
+            if first is None or (first.bitrate_kbps, first.rate_hz, first.samples) != (
+                self._header.bitrate_kbps,
+                self._header.rate_hz,
+                self._header.samples,
+            ):
                 raise SessiongenError(f"lameenc wrote {first} where {self._header} was expected: cannot write the MP3's Info frame")
             frame = xing.info_frame(self._stream, self._samples, MP3_QUALITY, self._rate_hz)
             self._file.seek(0)

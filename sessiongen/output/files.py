@@ -33,8 +33,14 @@ except ImportError:  # not POSIX: one writer is not enforced there
 TEMP_SUFFIX = ".part"
 NAME_BYTES = 180  # a sanitised name's most UTF-8 bytes: room left for suffixes under the usual 255
 WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?", re.IGNORECASE)
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def shown(path: Path | str) -> str:
@@ -120,7 +126,9 @@ def atomic_path(target: Path | str, suffix: str = ""):
     check_replaceable(target)
     remove_temporaries(target)  # what dead writers left (a kill -9): cleaned on the next run
     try:
-        fd, temp = tempfile.mkstemp(prefix=_temp_prefix(target, os.getpid()), suffix=(suffix or target.suffix) + TEMP_SUFFIX, dir=target.parent)
+        fd, temp = tempfile.mkstemp(
+            prefix=_temp_prefix(target, os.getpid()), suffix=(suffix or target.suffix) + TEMP_SUFFIX, dir=target.parent
+        )
     except OSError as exc:
         raise SessiongenError(f"{target}: cannot write there ({exc.strerror}): choose another folder or name") from None
     os.fchmod(fd, 0o666 & ~_umask())  # like any new file, not mkstemp's private 0600
@@ -226,7 +234,7 @@ def remove_temporaries(target: Path | str, pids: Iterable[int] = ()) -> list[Pat
     prefix = _temp_prefix(target)
     removed = []
     for name in glob.glob(glob.escape(str(target.parent / prefix)) + "*" + TEMP_SUFFIX):
-        owner = Path(name).name[len(prefix):].split(".", 1)[0]
+        owner = Path(name).name[len(prefix) :].split(".", 1)[0]
         if owner.isdigit() and int(owner) not in pids and _alive(int(owner)):
             continue
         with contextlib.suppress(FileNotFoundError):

@@ -26,20 +26,43 @@ class OutputFormat:
 
 
 FORMATS = {
-    "mp3": OutputFormat(encode.open_mp3, tags.write_mp3, tags.read_mp3, encode.mp3_level_change_db, "audio/mpeg",
-                        "plays everywhere; ID3 chapters"),
-    "m4b": OutputFormat(avencode.open_mp4, mp4tags.writer(audiobook=True), mp4tags.read_mp4, mime="audio/mp4",
-                        purpose="an audiobook: Apple Books and audiobook apps show the chapters and keep the listener's place"),
-    "m4a": OutputFormat(avencode.open_mp4, mp4tags.writer(audiobook=False), mp4tags.read_mp4, mime="audio/mp4",
-                        purpose="the same AAC with chapters, filed as music rather than an audiobook"),
-    "opus": OutputFormat(avencode.open_opus, tags.write_opus, tags.read_opus, mime="audio/ogg; codecs=opus",
-                         purpose="the smallest file (about a third of the MP3) for sending by message; Android, browsers, VLC"),
-    "wav": OutputFormat(encode.soundfile_opener("wav"), tags.write_wav, tags.read_wav, mime="audio/wav",
-                        purpose="uncompressed, for editing or archiving"),
-    "flac": OutputFormat(encode.soundfile_opener("flac"), tags.write_flac, tags.read_flac, mime="audio/flac",
-                         purpose="lossless and half the size of WAV, for archiving"),
-    "ogg": OutputFormat(encode.soundfile_opener("ogg"), tags.write_ogg, tags.read_ogg, mime="audio/ogg",
-                        purpose="Ogg Vorbis, for players that prefer it"),
+    "mp3": OutputFormat(
+        encode.open_mp3, tags.write_mp3, tags.read_mp3, encode.mp3_level_change_db, "audio/mpeg", "plays everywhere; ID3 chapters"
+    ),
+    "m4b": OutputFormat(
+        avencode.open_mp4,
+        mp4tags.writer(audiobook=True),
+        mp4tags.read_mp4,
+        mime="audio/mp4",
+        purpose="an audiobook: Apple Books and audiobook apps show the chapters and keep the listener's place",
+    ),
+    "m4a": OutputFormat(
+        avencode.open_mp4,
+        mp4tags.writer(audiobook=False),
+        mp4tags.read_mp4,
+        mime="audio/mp4",
+        purpose="the same AAC with chapters, filed as music rather than an audiobook",
+    ),
+    "opus": OutputFormat(
+        avencode.open_opus,
+        tags.write_opus,
+        tags.read_opus,
+        mime="audio/ogg; codecs=opus",
+        purpose="the smallest file (about a third of the MP3) for sending by message; Android, browsers, VLC",
+    ),
+    "wav": OutputFormat(
+        encode.soundfile_opener("wav"), tags.write_wav, tags.read_wav, mime="audio/wav", purpose="uncompressed, for editing or archiving"
+    ),
+    "flac": OutputFormat(
+        encode.soundfile_opener("flac"),
+        tags.write_flac,
+        tags.read_flac,
+        mime="audio/flac",
+        purpose="lossless and half the size of WAV, for archiving",
+    ),
+    "ogg": OutputFormat(
+        encode.soundfile_opener("ogg"), tags.write_ogg, tags.read_ogg, mime="audio/ogg", purpose="Ogg Vorbis, for players that prefer it"
+    ),
 }
 NAMES = tuple(FORMATS)
 

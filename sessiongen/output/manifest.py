@@ -58,7 +58,9 @@ def render_params(script: Script, values: dict[str, str], source: str, options: 
     """Enough to render the file again (`render --from-manifest`, given the same values): the
     script as it was named and its version, the variables' names, and every option by name as
     the session used it (options.recorded); written into the tags too."""
-    tones = [json.loads(t) for t in sorted({json.dumps(asdict(n.tone), sort_keys=True) for n in script.nodes if isinstance(n, (Bls, BlsOn))})]
+    tones = [
+        json.loads(t) for t in sorted({json.dumps(asdict(n.tone), sort_keys=True) for n in script.nodes if isinstance(n, (Bls, BlsOn))})
+    ]
     return {
         "generator": f"sessiongen {__version__}",
         "script": script.meta.id,
@@ -96,9 +98,9 @@ def inputs_hash(script: Script, values: dict[str, str], settings: Settings, engi
 
 LOUDNESS_METHODS = {
     "voice": "ITU-R BS.1770-4 loudness of the narration alone as placed in the mix (speech-gated, libebur128), "
-             "brought to the target by one gain for the whole mix; the programme's integrated loudness is measured, not set",
+    "brought to the target by one gain for the whole mix; the programme's integrated loudness is measured, not set",
     "programme": "ITU-R BS.1770-4 integrated loudness of the whole mix (EBU R128, libebur128), brought to the target "
-                 "(predicted from the parts, measured as written, mastered again if the prediction missed)",
+    "(predicted from the parts, measured as written, mastered again if the prediction missed)",
 }
 
 

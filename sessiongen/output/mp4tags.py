@@ -33,8 +33,10 @@ AAC_FRAME_SAMPLES = 1024
 
 def _chapters(info: TagInfo) -> list[dict]:
     ms = Fraction(1, 1000)
-    return [{"id": number, "start": round(start_s * 1000), "end": round(end_s * 1000), "time_base": ms, "metadata": {"title": title}}
-            for number, (title, start_s, end_s) in enumerate(info.chapters, start=1)]
+    return [
+        {"id": number, "start": round(start_s * 1000), "end": round(end_s * 1000), "time_base": ms, "metadata": {"title": title}}
+        for number, (title, start_s, end_s) in enumerate(info.chapters, start=1)
+    ]
 
 
 def _remux(path: Path, info: TagInfo) -> tuple[int, int, int]:
@@ -92,7 +94,13 @@ def _write_ilst(path: Path, info: TagInfo, gapless: tuple[int, int, int], audiob
     if audio.tags is None:
         audio.add_tags()
     audio.tags.clear()
-    for key, text in (("\xa9nam", info.title), ("\xa9ART", info.artist), ("\xa9alb", info.album), ("\xa9gen", info.genre), ("\xa9cmt", info.comment)):
+    for key, text in (
+        ("\xa9nam", info.title),
+        ("\xa9ART", info.artist),
+        ("\xa9alb", info.album),
+        ("\xa9gen", info.genre),
+        ("\xa9cmt", info.comment),
+    ):
         if text:
             audio.tags[key] = [text]
     if info.params:
@@ -124,11 +132,15 @@ def read_mp4(path: Path) -> dict:
     length_s = gapless[2] / audio.info.sample_rate if gapless else audio.info.length  # the length without priming and padding
     ends = [c.start for c in chapters[1:]] + [length_s]
     return {
-        "title": first("\xa9nam"), "artist": first("\xa9ART"), "album": first("\xa9alb"), "genre": first("\xa9gen"),
+        "title": first("\xa9nam"),
+        "artist": first("\xa9ART"),
+        "album": first("\xa9alb"),
+        "genre": first("\xa9gen"),
         "comment": first("\xa9cmt"),
         "params": json.loads(bytes(params[0]).decode("utf-8")) if params else {},
         "chapters": [(c.title, round(c.start, 3), round(end, 3)) for c, end in zip(chapters, ends)],
-        "has_cover": bool(covers), "cover": bytes(covers[0]) if covers else b"",
+        "has_cover": bool(covers),
+        "cover": bytes(covers[0]) if covers else b"",
         "cover_mime": ("image/png" if covers[0].imageformat == MP4Cover.FORMAT_PNG else "image/jpeg") if covers else "",
         "gapless": gapless,
         "stik": int(tags["stik"][0]) if "stik" in tags else None,

@@ -23,5 +23,12 @@ class Packaging:
     client_id: str = ""  # shown on the review page
 
     def hashable(self) -> dict:
-        return {"artist": self.artist, "album": self.album, "tag_names": self.tag_names, "format": self.format,
-                "sidecars": list(self.sidecars), "review": self.review, "client_id": self.client_id}
+        return {
+            "artist": self.artist,
+            "album": self.album,
+            "tag_names": self.tag_names,
+            "format": self.format,
+            "sidecars": list(self.sidecars),
+            "review": self.review,
+            "client_id": self.client_id,
+        }

@@ -36,7 +36,6 @@ NOTE_S = 4.0  # how long a note about an instant (ambience change, tones ending)
 NOTE_ROOM_S = 1.0  # in SRT/LRC a note needs this much free time for a cue of its own
 
 
-
 @dataclass(frozen=True)
 class Cue:
     start_s: float
@@ -275,8 +274,7 @@ def _vtt_chapter(timeline: Timeline, title: str, start: int) -> str:
 def srt(timeline: Timeline) -> str:
     """SubRip: numbered cues in one sequence without overlaps."""
     blocks = [
-        f"{n}\n{srt_timestamp(c.start_s)} --> {srt_timestamp(c.end_s)}\n{c.text}"
-        for n, c in enumerate(sequence(cues(timeline)), start=1)
+        f"{n}\n{srt_timestamp(c.start_s)} --> {srt_timestamp(c.end_s)}\n{c.text}" for n, c in enumerate(sequence(cues(timeline)), start=1)
     ]
     return "\n\n".join(blocks) + "\n"
 
@@ -327,7 +325,9 @@ SIDECARS: dict[str, SidecarKind] = {  # the one place to add a kind; written in 
     "srt": SidecarKind(".srt", lambda timeline, _: srt(timeline), "SubRip transcript: one sequence of numbered cues"),
     "lrc": SidecarKind(".lrc", lambda timeline, _: lrc(timeline), "LRC lyrics: one timed line per cue"),
     "chapters": SidecarKind(".chapters.json", _chapters_text, "Podcasting 2.0 JSON chapters"),
-    "manifest": SidecarKind(".manifest.json", _manifest_text, "the manifest: what was rendered and how (script, parameters, loudness, files)"),
+    "manifest": SidecarKind(
+        ".manifest.json", _manifest_text, "the manifest: what was rendered and how (script, parameters, loudness, files)"
+    ),
 }
 KINDS = tuple(SIDECARS)
 DEFAULT_KINDS = ("vtt", "srt", "chapters", "manifest")

@@ -69,7 +69,11 @@ def clean_text(text: str) -> str:
     names of the files sessiongen writes."""
     if text.isprintable():  # the common case: nothing to remove (bidi controls are not printable)
         return text
-    return "".join(" " if c in LINE_BREAKS else c for c in text if c in LINE_BREAKS or not (c in BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs")))
+    return "".join(
+        " " if c in LINE_BREAKS else c
+        for c in text
+        if c in LINE_BREAKS or not (c in BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs"))
+    )
 
 
 def clean_info(info: TagInfo) -> TagInfo:
@@ -152,8 +156,14 @@ def _chapter_frames(chapters) -> list:
         return []
     ids = [f"chp{n}" for n in range(len(chapters))]
     frames = [
-        CHAP(element_id=element_id, start_time=_ms(start_s), end_time=_ms(end_s), start_offset=NO_OFFSET, end_offset=NO_OFFSET,
-             sub_frames=[TIT2(encoding=Encoding.UTF16, text=title)])
+        CHAP(
+            element_id=element_id,
+            start_time=_ms(start_s),
+            end_time=_ms(end_s),
+            start_offset=NO_OFFSET,
+            end_offset=NO_OFFSET,
+            sub_frames=[TIT2(encoding=Encoding.UTF16, text=title)],
+        )
         for element_id, (title, start_s, end_s) in zip(ids, chapters)
     ]
     toc = CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids, sub_frames=[])

@@ -113,8 +113,9 @@ class FrameHeader:
         """The header, without CRC protection and (for the Info frame) without a mode extension."""
         bitrate_index = _KBPS[self.version].index(self.bitrate_kbps)
         rate_index = _RATES[self.version].index(self.rate_hz)
-        return bytes((0xFF, 0xE0 | self.version << 3 | 1 << 1 | 1, bitrate_index << 4 | rate_index << 2 | self.padding << 1,
-                      self.last_byte & 0xCF))
+        return bytes(
+            (0xFF, 0xE0 | self.version << 3 | 1 << 1 | 1, bitrate_index << 4 | rate_index << 2 | self.padding << 1, self.last_byte & 0xCF)
+        )
 
 
 def placeholder(header: FrameHeader) -> bytes:
@@ -320,9 +321,15 @@ def read_info(frame: bytes) -> InfoTag | None:
     delay_padding = int.from_bytes(tag[141:144], "big")
     tag_crc = int.from_bytes(tag[154:156], "big")
     return InfoTag(
-        frames=int.from_bytes(tag[8:12], "big"), bytes=int.from_bytes(tag[12:16], "big"), toc=bytes(tag[16:116]),
-        quality=int.from_bytes(tag[116:120], "big"), encoder=bytes(tag[120:129]), delay=delay_padding >> 12,
-        padding=delay_padding & 0xFFF, music_length=int.from_bytes(tag[148:152], "big"),
-        music_crc=int.from_bytes(tag[152:154], "big"), tag_crc=tag_crc,
+        frames=int.from_bytes(tag[8:12], "big"),
+        bytes=int.from_bytes(tag[12:16], "big"),
+        toc=bytes(tag[16:116]),
+        quality=int.from_bytes(tag[116:120], "big"),
+        encoder=bytes(tag[120:129]),
+        delay=delay_padding >> 12,
+        padding=delay_padding & 0xFFF,
+        music_length=int.from_bytes(tag[148:152], "big"),
+        music_crc=int.from_bytes(tag[152:154], "big"),
+        tag_crc=tag_crc,
         tag_crc_ok=crc16_simple(bytes(frame[: start + 154])) == tag_crc,
     )

@@ -29,7 +29,11 @@ def _row_links(out_dir: Path, row: dict) -> tuple[str, str]:
     audio = Path(output)
     page = Path(row["report"]) if row.get("report") else review_paths(audio)[0]
     audio_link = f'<a href="{escape(href(audio, out_dir))}">{escape(audio.name)}</a>'
-    page_link = f'<a href="{escape(href(page, out_dir))}">Review<span class="vh"> {escape(row.get("client_id", ""))}</span></a>' if page.is_file() else ""
+    page_link = (
+        f'<a href="{escape(href(page, out_dir))}">Review<span class="vh"> {escape(row.get("client_id", ""))}</span></a>'
+        if page.is_file()
+        else ""
+    )
     return page_link, audio_link
 
 
@@ -37,9 +41,14 @@ def _index_row(out_dir: Path, row: dict) -> str:
     status = str(row.get("status") or "")
     page_link, audio_link = _row_links(out_dir, row)
     cells = [
-        escape(row.get("row", "")), escape(row.get("client_id", "")), escape(row.get("technique", "")),
+        escape(row.get("row", "")),
+        escape(row.get("client_id", "")),
+        escape(row.get("technique", "")),
         f'<span class="status {"ok" if status in OK_STATUSES else "bad"}">{escape(status or "—")}</span>',
-        _duration(row.get("duration_s")), page_link, audio_link, escape(row.get("error", "")),
+        _duration(row.get("duration_s")),
+        page_link,
+        audio_link,
+        escape(row.get("error", "")),
     ]
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells[:-1]) + f'<td class="note">{cells[-1]}</td></tr>'
 
@@ -59,7 +68,8 @@ def batch_index(out_dir: Path, rows: list[dict]) -> Path:
     body = (
         '<main>\n<header>\n<p class="kicker">Review before sending</p>\n<h1>Batch recordings</h1>\n'
         f'<p class="summary">{len(rows)} row{"s" * (len(rows) != 1)}: {summary}.'
-        + (f" Reports: {' '.join(reports)}." if reports else "") + "</p>\n</header>\n"
+        + (f" Reports: {' '.join(reports)}." if reports else "")
+        + "</p>\n</header>\n"
         f'<div class="scroll wide" tabindex="0" role="region" aria-label="Recordings">\n<table class="index">\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n{chr(10).join(_index_row(out_dir, r) for r in rows)}\n</tbody>\n</table>\n</div>\n</main>"
     )

@@ -59,7 +59,11 @@ def _seek_link(audio_href: str, start_s: float, inner: str, css: str = "seek") -
 
 
 def _facts(title: str, client_id: str, techniques: list[str], timeline: Timeline) -> str:
-    items = [("Client", client_id or "—"), ("Technique" + "s" * (len(techniques) > 1), ", ".join(techniques) or "—"), ("Length", clock(timeline.duration_s))]
+    items = [
+        ("Client", client_id or "—"),
+        ("Technique" + "s" * (len(techniques) > 1), ", ".join(techniques) or "—"),
+        ("Length", clock(timeline.duration_s)),
+    ]
     rows = "".join(f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in items)
     return f'<header>\n<p class="kicker">Review before sending</p>\n<h1>{escape(title)}</h1>\n<dl class="facts">{rows}</dl>\n</header>'
 
@@ -99,7 +103,10 @@ def _chapters(timeline: Timeline, audio_href: str) -> str:
         inner = f'<span class="time">{clock(start_s)}</span> <span class="title">{escape(title)}</span>'
         length = f'<span class="length">{clock(timeline.seconds(end - start))}</span>'
         items.append(f"<li>{_seek_link(audio_href, start_s, inner, 'seek chapter')} {length}</li>")
-    return f'<section class="chapters" aria-labelledby="chapters-h">\n<h2 id="chapters-h">Chapters</h2>\n<ol id="chapters">\n{chr(10).join(items)}\n</ol>\n</section>'
+    return (
+        f'<section class="chapters" aria-labelledby="chapters-h">\n<h2 id="chapters-h">Chapters</h2>\n'
+        f'<ol id="chapters">\n{chr(10).join(items)}\n</ol>\n</section>'
+    )
 
 
 def _transcript(cues: list[dict], audio_href: str) -> str:
@@ -108,11 +115,14 @@ def _transcript(cues: list[dict], audio_href: str) -> str:
         kind = "sound" if cue["text"].startswith("[") else "speech"
         text = "<br>".join(escape(line) for line in cue["text"].split("\n"))
         time = _seek_link(audio_href, cue["start"], f'<span class="time">{clock(cue["start"])}</span>', "seek cue-time")
-        items.append(f'<li class="cue {kind}" id="cue-{i}" data-start="{cue["start"]:.3f}" data-end="{cue["end"]:.3f}">{time} <span class="text">{text}</span></li>')
+        items.append(
+            f'<li class="cue {kind}" id="cue-{i}" data-start="{cue["start"]:.3f}" data-end="{cue["end"]:.3f}">{time} <span class="text">{text}</span></li>'
+        )
     return (
         '<section class="transcript">\n<h2 id="transcript-h">Transcript</h2>\n'
         '<p class="js-only"><label><input type="checkbox" id="follow" checked> Follow the recording</label></p>\n'
-        f'<div class="scroll" tabindex="0" role="region" aria-labelledby="transcript-h">\n<ol id="transcript">\n{chr(10).join(items)}\n</ol>\n</div>\n</section>'
+        f'<div class="scroll" tabindex="0" role="region" aria-labelledby="transcript-h">\n'
+        f'<ol id="transcript">\n{chr(10).join(items)}\n</ol>\n</div>\n</section>'
     )
 
 
@@ -121,8 +131,12 @@ def alt_text(timeline: Timeline, has_curve: bool) -> str:
     count = lambda kind, under=False: sum(1 for e in timeline.events if e.kind == kind and e.under == under)  # noqa: E731
     beds = sorted({name for _, _, name in bed_spans(timeline)})
     parts = [
-        f"{len(timeline.chapters)} chapters", f"{count('bls')} bilateral sets", f"{count('bls', True)} underlays",
-        f"{count('bell')} bells", f"{count('breathe')} breathing exercises", "ambience: " + (", ".join(beds) or "none"),
+        f"{len(timeline.chapters)} chapters",
+        f"{count('bls')} bilateral sets",
+        f"{count('bls', True)} underlays",
+        f"{count('bell')} bells",
+        f"{count('breathe')} breathing exercises",
+        "ambience: " + (", ".join(beds) or "none"),
     ]
     curve = ", with the loudness curve below" if has_curve else ""
     return f"Timeline of the session, {clock(timeline.duration_s)} long: " + ", ".join(parts) + curve + "."
@@ -142,15 +156,32 @@ def _figure(png_file: Path | None, timeline: Timeline, has_curve: bool) -> str:
 
 FIELD_LABELS = {
     **{option.name: option.label for option in OPTIONS},
-    "generator": "Made by", "script": "Script", "source": "Script as named", "script_version": "Script version",
-    "variables": "Variables (names only)", "script_language": "Spoken in", "tones": "Tone settings (the script's sets)",
-    "mode": "Anchored on", "method": "Method", "voice_lufs": "Voice, speech-gated (LUFS)",
-    "integrated_lufs": "Programme, integrated (LUFS)", "max_momentary_lufs": "Loudest moment (LUFS, 400 ms)",
-    "true_peak_dbtp": "True peak (dBTP)", "target_lufs": "Target (LUFS)", "mix_lufs_before_mastering": "Mix before mastering (LUFS)",
-    "gain_db": "Gain applied (dB)", "limiter_db": "Limiting (dB)", "limiter_on_speech_db": "Limiting on speech (dB)",
+    "generator": "Made by",
+    "script": "Script",
+    "source": "Script as named",
+    "script_version": "Script version",
+    "variables": "Variables (names only)",
+    "script_language": "Spoken in",
+    "tones": "Tone settings (the script's sets)",
+    "mode": "Anchored on",
+    "method": "Method",
+    "voice_lufs": "Voice, speech-gated (LUFS)",
+    "integrated_lufs": "Programme, integrated (LUFS)",
+    "max_momentary_lufs": "Loudest moment (LUFS, 400 ms)",
+    "true_peak_dbtp": "True peak (dBTP)",
+    "target_lufs": "Target (LUFS)",
+    "mix_lufs_before_mastering": "Mix before mastering (LUFS)",
+    "gain_db": "Gain applied (dB)",
+    "limiter_db": "Limiting (dB)",
+    "limiter_on_speech_db": "Limiting on speech (dB)",
     "against_voice_lu": "Against the voice (LU)",
-    "mix_lufs_predicted": "Mix predicted (LUFS)", "mastering_passes": "Mastering passes",
-    "file": "File", "format": "Format", "channels": "Channels", "sample_rate_hz": "Sample rate (Hz)", "duration_s": "Length (s)",
+    "mix_lufs_predicted": "Mix predicted (LUFS)",
+    "mastering_passes": "Mastering passes",
+    "file": "File",
+    "format": "Format",
+    "channels": "Channels",
+    "sample_rate_hz": "Sample rate (Hz)",
+    "duration_s": "Length (s)",
 }
 
 
@@ -174,13 +205,27 @@ def _table(caption: str, data: dict) -> str:
 
 
 def _parameters(manifest: dict) -> str:
-    tables = [_table(caption, manifest.get(key) or {}) for caption, key in (("Render parameters", "parameters"), ("Loudness", "loudness"), ("Output", "output"))]
-    return f'<section class="parameters" aria-labelledby="parameters-h">\n<h2 id="parameters-h">How it was made</h2>\n<div class="tables">\n{chr(10).join(tables)}\n</div>\n</section>'
+    tables = [
+        _table(caption, manifest.get(key) or {})
+        for caption, key in (("Render parameters", "parameters"), ("Loudness", "loudness"), ("Output", "output"))
+    ]
+    return (
+        f'<section class="parameters" aria-labelledby="parameters-h">\n<h2 id="parameters-h">How it was made</h2>\n'
+        f'<div class="tables">\n{chr(10).join(tables)}\n</div>\n</section>'
+    )
 
 
 def report_html(
-    path: Path, *, audio_file: Path, timeline: Timeline, manifest: dict, vtt_text: str, png_file: Path | None,
-    client_id: str = "", techniques: list[str], cautions: list[str],
+    path: Path,
+    *,
+    audio_file: Path,
+    timeline: Timeline,
+    manifest: dict,
+    vtt_text: str,
+    png_file: Path | None,
+    client_id: str = "",
+    techniques: list[str],
+    cautions: list[str],
 ) -> Path:
     """One self-contained page to check a recording before it is sent: player, chapters,
     transcript following the audio, timeline image and render parameters. The audio is linked
@@ -189,12 +234,18 @@ def report_html(
     audio_href = href(Path(audio_file), path.parent)
     title = timeline.title or (manifest.get("script") or {}).get("title") or Path(audio_file).stem
     cues = vtt_cues(vtt_text)
-    body = "\n".join([
-        '<a class="skip" href="#player">Skip to the player</a>\n<main>',
-        _facts(title, client_id, techniques, timeline), _cautions(cautions, timeline.language), _player(audio_href, Path(audio_file).name),
-        f'<div class="columns">\n{_chapters(timeline, audio_href)}\n{_transcript(cues, audio_href)}\n</div>',
-        _figure(png_file, timeline, bool(manifest.get("loudness"))), _parameters(manifest), "</main>",
-    ])
+    body = "\n".join(
+        [
+            '<a class="skip" href="#player">Skip to the player</a>\n<main>',
+            _facts(title, client_id, techniques, timeline),
+            _cautions(cautions, timeline.language),
+            _player(audio_href, Path(audio_file).name),
+            f'<div class="columns">\n{_chapters(timeline, audio_href)}\n{_transcript(cues, audio_href)}\n</div>',
+            _figure(png_file, timeline, bool(manifest.get("loudness"))),
+            _parameters(manifest),
+            "</main>",
+        ]
+    )
     script = json_script("cue-data", cues) + f"\n<script>\n{asset('review.js')}</script>\n"
     write_text_atomic(path, document(f"{title} — review", body, script))
     return path
@@ -211,11 +262,24 @@ def write_review(result, *, client_id: str = "", techniques: list[str], cautions
     rendered = result.rendered
     page, png = review_paths(rendered.path)
     loudness = result.manifest.get("loudness") or {}
-    timeline_png(rendered.timeline, png, rendered.delivered.momentary_lufs, target_lufs=loudness.get("target_lufs"), voice_lufs=loudness.get("voice_lufs"))
+    timeline_png(
+        rendered.timeline,
+        png,
+        rendered.delivered.momentary_lufs,
+        target_lufs=loudness.get("target_lufs"),
+        voice_lufs=loudness.get("voice_lufs"),
+    )
     vtt_file = sidecar_path(rendered.path, "vtt")
     vtt_text = vtt_file.read_text(encoding="utf-8") if vtt_file in result.sidecars else vtt_of(rendered.timeline)
     report_html(
-        page, audio_file=rendered.path, timeline=rendered.timeline, manifest=result.manifest, vtt_text=vtt_text,
-        png_file=png, client_id=client_id, techniques=techniques, cautions=cautions,
+        page,
+        audio_file=rendered.path,
+        timeline=rendered.timeline,
+        manifest=result.manifest,
+        vtt_text=vtt_text,
+        png_file=png,
+        client_id=client_id,
+        techniques=techniques,
+        cautions=cautions,
     )
     return [png, page]

@@ -20,7 +20,14 @@ from sessiongen.timefmt import mmss
 IMAGE_PX = (1600, 700)
 DPI = 100
 LANES = ("chapters", "voice", "bilateral", "bells", "breathing", "ambience")  # top to bottom
-LANE_LABELS = {"chapters": "Chapters", "voice": "Voice", "bilateral": "Bilateral", "bells": "Bells", "breathing": "Breathing", "ambience": "Ambience"}
+LANE_LABELS = {
+    "chapters": "Chapters",
+    "voice": "Voice",
+    "bilateral": "Bilateral",
+    "bells": "Bells",
+    "breathing": "Breathing",
+    "ambience": "Ambience",
+}
 LANE_HEIGHT = 0.7  # of a lane's slot
 LANES_RECT = (0.085, 0.37, 0.895, 0.50)  # left, bottom, width, height (figure fractions) above the loudness curve
 LOUDNESS_RECT = (0.085, 0.075, 0.895, 0.24)
@@ -45,8 +52,14 @@ STARTLE_OVER_PROGRAMME_LU = 8.0  # without narration: above the integrated loudn
 CURVE_POINTS_MAX = 4000  # a longer curve is drawn as its maxima, a few per pixel
 
 
-def timeline_png(timeline: Timeline, path: Path, momentary_lufs: np.ndarray | None = None, title: str = "",
-                 target_lufs: float | None = None, voice_lufs: float | None = None) -> Path:
+def timeline_png(
+    timeline: Timeline,
+    path: Path,
+    momentary_lufs: np.ndarray | None = None,
+    title: str = "",
+    target_lufs: float | None = None,
+    voice_lufs: float | None = None,
+) -> Path:
     """The session at a glance, about 1600x700 px: chapters, voice, bilateral sets (labelled
     with their rate; underlays lighter), bells, breathing and the bed, over the loudness curve
     (with the voice level, the integrated loudness, the target and the startle limit) when it is given."""
@@ -117,7 +130,9 @@ def _darker(colour: str, factor: float = 0.55) -> tuple[float, float, float]:
 def _bars(ax, lane: str, spans: list[tuple[float, float]], colour: str, hatch: str = "") -> None:
     if spans:
         y = lane_y(lane)
-        ax.broken_barh(spans, (y - LANE_HEIGHT / 2, LANE_HEIGHT), facecolors=colour, edgecolors=[_darker(colour)], hatch=hatch or None, linewidth=0.6)
+        ax.broken_barh(
+            spans, (y - LANE_HEIGHT / 2, LANE_HEIGHT), facecolors=colour, edgecolors=[_darker(colour)], hatch=hatch or None, linewidth=0.6
+        )
 
 
 class _Labels:
@@ -163,7 +178,9 @@ def _chapter_lane(ax, tl: Timeline, px_per_s: float) -> None:
     y = lane_y("chapters")
     for i, (title, _) in enumerate(tl.chapters):
         begin, length = starts[i], starts[i + 1] - starts[i]
-        ax.broken_barh([(begin, length)], (y - LANE_HEIGHT / 2, LANE_HEIGHT), facecolors=COLOURS["chapter"][i % 2], edgecolors="white", linewidth=1.5)
+        ax.broken_barh(
+            [(begin, length)], (y - LANE_HEIGHT / 2, LANE_HEIGHT), facecolors=COLOURS["chapter"][i % 2], edgecolors="white", linewidth=1.5
+        )
         text = fitted(f"{i + 1}. {' '.join(title.split())}", length * px_per_s) or fitted(str(i + 1), length * px_per_s)
         if text:
             ax.text(begin + 4 / px_per_s, y, text, ha="left", va="center", fontsize=9, clip_on=True)
@@ -198,7 +215,16 @@ def _bell_lane(ax, tl: Timeline) -> None:
     if times:
         y = lane_y("bells")
         ax.vlines(times, y - LANE_HEIGHT / 2, y + LANE_HEIGHT / 2, colors=COLOURS["bells"], linewidth=1.5)
-        ax.plot(times, [y] * len(times), linestyle="none", marker="v", markersize=11, color=COLOURS["bells"], markeredgecolor="black", markeredgewidth=0.7)
+        ax.plot(
+            times,
+            [y] * len(times),
+            linestyle="none",
+            marker="v",
+            markersize=11,
+            color=COLOURS["bells"],
+            markeredgecolor="black",
+            markeredgewidth=0.7,
+        )
 
 
 def breathe_label(event: Event) -> str:
@@ -268,10 +294,21 @@ def _draw_loudness(ax, momentary_lufs: np.ndarray, target_lufs: float | None, vo
         label = f"programme {integrated:.1f} LUFS" + (" (target)" if not has_voice and on_target(integrated) else "")
         ax.axhline(integrated, color=COLOURS["bilateral"], linewidth=1.6, label=label)
     if has_voice:
-        ax.axhline(voice_lufs, color=COLOURS["voice"], linewidth=2.0, label=f"voice {voice_lufs:.1f} LUFS" + (" (target)" if on_target(voice_lufs) else ""))
+        ax.axhline(
+            voice_lufs,
+            color=COLOURS["voice"],
+            linewidth=2.0,
+            label=f"voice {voice_lufs:.1f} LUFS" + (" (target)" if on_target(voice_lufs) else ""),
+        )
     over_lu = STARTLE_OVER_VOICE_LU if has_voice else STARTLE_OVER_PROGRAMME_LU
     if math.isfinite(anchor):
-        ax.axhline(anchor + over_lu, color=COLOURS["bells"], linewidth=1.3, linestyle=":", label=f"startle limit ({'voice' if has_voice else 'programme'} +{over_lu:g} LU)")
+        ax.axhline(
+            anchor + over_lu,
+            color=COLOURS["bells"],
+            linewidth=1.3,
+            linestyle=":",
+            label=f"startle limit ({'voice' if has_voice else 'programme'} +{over_lu:g} LU)",
+        )
         top = max(top, anchor + over_lu)
     if target_lufs is not None and not (math.isfinite(anchor) and on_target(anchor)):
         ax.axhline(target_lufs, color="black", linewidth=1.0, linestyle="--", label=f"target {target_lufs:g} LUFS")
@@ -317,11 +354,22 @@ def _count(n: int, noun: str, plural: str = "s") -> str:
 
 def _heading(fig, tl: Timeline, title: str, has_curve: bool) -> None:
     left, _, width, _ = LANES_RECT if has_curve else LANES_RECT_ALONE
-    facts = [mmss(tl.duration_s), _count(len(tl.chapters), "chapter"), _count(sum(1 for e in tl.events if e.kind == "bls" and not e.under), "bilateral set")]
+    facts = [
+        mmss(tl.duration_s),
+        _count(len(tl.chapters), "chapter"),
+        _count(sum(1 for e in tl.events if e.kind == "bls" and not e.under), "bilateral set"),
+    ]
     underlays = sum(1 for e in tl.events if e.kind == "bls" and e.under)
     if underlays:
         facts.append(_count(underlays, "stretch", "es") + " of tones under the voice")
     fig.text(left, 0.955, clipped(" ".join(title.split()) or "Session", TITLE_CHARS), fontsize=15, fontweight="bold", va="center")
     fig.text(left, 0.912, " · ".join(facts), fontsize=10, color="#444444", va="center")
-    fig.legend(handles=_legend_handles(), loc="center right", bbox_to_anchor=(left + width, 0.912), ncol=6, fontsize=9, frameon=False, handlelength=2.2)
-
+    fig.legend(
+        handles=_legend_handles(),
+        loc="center right",
+        bbox_to_anchor=(left + width, 0.912),
+        ncol=6,
+        fontsize=9,
+        frameon=False,
+        handlelength=2.2,
+    )

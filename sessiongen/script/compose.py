@@ -43,8 +43,10 @@ def load(ref: str, language: str | None = None) -> Script:
 def _one(ref: str, language: str | None) -> Script:
     script = parser.parse_file(resolve_script(ref, language))
     if language is not None and primary_language(script.meta.language) != primary_language(language):
-        raise SessiongenError(f"{ref} is written in '{script.meta.language}', but the session asks for '{language}': "
-                              f"use a script in '{language}', or leave out the language")
+        raise SessiongenError(
+            f"{ref} is written in '{script.meta.language}', but the session asks for '{language}': "
+            f"use a script in '{language}', or leave out the language"
+        )
     return script
 
 
@@ -78,8 +80,13 @@ def compose(scripts: list[Script], title: str | None = None) -> Script:
         raise SessiongenError(f"the session expands to more than the limit of {MAX_STEPS:,} steps: join fewer or shorter techniques")
     meta = _merged_meta([s.meta for s in scripts], title, left_out_s)
     sources = tuple(dict.fromkeys(src for s in scripts for src in s.sources))
-    return Script(meta=meta, nodes=tuple(nodes), path="+".join(s.path for s in scripts), sources=sources,
-                  notes=tuple(note for s in scripts for note in s.notes))
+    return Script(
+        meta=meta,
+        nodes=tuple(nodes),
+        path="+".join(s.path for s in scripts),
+        sources=sources,
+        notes=tuple(note for s in scripts for note in s.notes),
+    )
 
 
 def _trim(nodes, *, keep_opening: bool, keep_close: bool, seen: set[str]) -> tuple[list[Node], list[Node]]:
@@ -135,7 +142,9 @@ def _estimate_s(nodes: list[Node]) -> float:
 def _merged_meta(metas: list[Meta], title: str | None, left_out_s: float) -> Meta:
     languages = list(dict.fromkeys(language_tag(m.language) for m in metas))
     if len(languages) > 1:
-        raise SessiongenError(f"the scripts of a composition must share one language, not {' and '.join(languages)}: one voice speaks the whole session")
+        raise SessiongenError(
+            f"the scripts of a composition must share one language, not {' and '.join(languages)}: one voice speaks the whole session"
+        )
     variables: dict[str, str] = {}
     cautions: list[str] = []
     for meta in metas:

@@ -27,7 +27,9 @@ def split(text: str, path: str, *, required: bool) -> tuple[dict, list[str], int
     if not lines or lines[0].strip() != "---":
         late = next((line for line in lines if line.strip()), "").strip() == "---"  # front matter after blank lines
         if required or late:
-            raise SessiongenError("missing front matter: the file must start with a line '---'", Location(path, 1, 1, lines[0] if lines else ""))
+            raise SessiongenError(
+                "missing front matter: the file must start with a line '---'", Location(path, 1, 1, lines[0] if lines else "")
+            )
         return {}, lines, 1
     end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
     if end is None:
@@ -42,7 +44,11 @@ def _load_yaml(source: str, path: str, lines: list[str]) -> dict:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 2
-        problem = ": " + yamlfile.message_of(exc)[0] if isinstance(exc, yamlfile.YamlLimitError) else " is not valid YAML: " + (getattr(exc, "problem", None) or "cannot be read")
+        problem = (
+            ": " + yamlfile.message_of(exc)[0]
+            if isinstance(exc, yamlfile.YamlLimitError)
+            else " is not valid YAML: " + (getattr(exc, "problem", None) or "cannot be read")
+        )
         raise SessiongenError(f"front matter{problem}", Location(path, line, (mark.column + 1) if mark else 1, _at(lines, line))) from None
     if data is None:
         return {}
@@ -73,13 +79,18 @@ def variables_of(data: dict, path: str, lines: list[str]) -> tuple[tuple[str, st
     out = []
     for name, default in raw.items():
         if not isinstance(name, str) or not VARIABLE_RE.fullmatch(name):
-            raise SessiongenError(f"variable name '{name}' must use a-z, 0-9 and '_', starting with a letter", key_location(path, lines, str(name)))
+            raise SessiongenError(
+                f"variable name '{name}' must use a-z, 0-9 and '_', starting with a letter", key_location(path, lines, str(name))
+            )
         if default is None:
             default = ""
         if not isinstance(default, (str, int, float)) or isinstance(default, bool):
             raise SessiongenError(f"variable '{name}' needs a text default, e.g. {name}: \"\"", key_location(path, lines, name))
         if len(str(default)) > MAX_VALUE_CHARS:
-            raise SessiongenError(f"the default of '{name}' is longer than the limit of {MAX_VALUE_CHARS} characters: shorten it", key_location(path, lines, name))
+            raise SessiongenError(
+                f"the default of '{name}' is longer than the limit of {MAX_VALUE_CHARS} characters: shorten it",
+                key_location(path, lines, name),
+            )
         out.append((name, str(default)))
     return tuple(out)
 
@@ -111,7 +122,9 @@ def _voice_keys(data: dict, path: str, lines: list[str], problems: list) -> tupl
     """The script's `language` and `pronunciations`; a bad one is a problem, and its default is used."""
     language = data.get("language", "en")
     if not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language):
-        problems.append(SessiongenError(f"language '{language}' must be a language tag such as en, en-GB or es", key_location(path, lines, "language")))
+        problems.append(
+            SessiongenError(f"language '{language}' must be a language tag such as en, en-GB or es", key_location(path, lines, "language"))
+        )
         language = "en"
     try:
         pronunciations = pronounce.parse(data.get("pronunciations"), "pronunciations")
@@ -128,7 +141,11 @@ def meta_of(data: dict, path: str, lines: list[str], known_beds, *, library: boo
     problems: list[SessiongenError] = []
     for key in data:
         if key not in REQUIRED + OPTIONAL:
-            problems.append(SessiongenError(f"unknown front-matter key '{key}'{suggest(str(key), REQUIRED + OPTIONAL)}", key_location(path, lines, str(key))))
+            problems.append(
+                SessiongenError(
+                    f"unknown front-matter key '{key}'{suggest(str(key), REQUIRED + OPTIONAL)}", key_location(path, lines, str(key))
+                )
+            )
     missing = [key for key in REQUIRED if data.get(key) in (None, "")] if library else []
     if missing:
         names = ", ".join(f"'{k}'" for k in missing)
@@ -144,7 +161,9 @@ def meta_of(data: dict, path: str, lines: list[str], known_beds, *, library: boo
     cautions = _cautions_of(data, path, lines, problems)
     ambience = data.get("ambience")
     if ambience is not None and str(ambience) != "none" and str(ambience) not in known_beds:
-        problems.append(SessiongenError(f"unknown ambience '{ambience}'{suggest(str(ambience), known_beds)}", key_location(path, lines, "ambience")))
+        problems.append(
+            SessiongenError(f"unknown ambience '{ambience}'{suggest(str(ambience), known_beds)}", key_location(path, lines, "ambience"))
+        )
     try:
         variables = variables_of(data, path, lines)
     except SessiongenError as exc:

@@ -93,7 +93,9 @@ def resolve_script(ref: str, language: str | None = None) -> Path:
     if not techniques:
         raise SessiongenError(f"the library has no scripts in {_language_label(language)}: it has {', '.join(languages())}")
     if primary_language(language) != BASE_LANGUAGE and ref in technique_paths():
-        raise SessiongenError(f"the technique '{shorten(ref)}' has no {_language_label(language)} version; in {_language_label(language)} there are: {', '.join(techniques)}")
+        raise SessiongenError(
+            f"the technique '{shorten(ref)}' has no {_language_label(language)} version; in {_language_label(language)} there are: {', '.join(techniques)}"
+        )
     listing = "sessiongen techniques" + ("" if primary_language(language) == BASE_LANGUAGE else f" --language {primary_language(language)}")
     raise SessiongenError(f"no technique '{shorten(ref)}'{suggest(ref[:100], techniques)}: see `{listing}`")
 

@@ -39,7 +39,11 @@ def parse_file(path: Path | str) -> Script:
     problems += templating.check_nodes(nodes, set(variables), shown, lines, builder.fragment_lines)
     problems += _check_underlays(nodes)
     if not problems and not any(_takes_time(n) for n in nodes):
-        problems.append(SessiongenError("the script has nothing to play: write what the voice says, or add tone sets or pauses over a bed", Location(shown)))
+        problems.append(
+            SessiongenError(
+                "the script has nothing to play: write what the voice says, or add tone sets or pauses over a bed", Location(shown)
+            )
+        )
     if problems:
         raise ScriptError(problems)
     sources = (str(path.resolve()),) + tuple(sorted(builder.fragment_files))
@@ -133,18 +137,32 @@ class _Expansion:
     def add_steps(self, count: int, where: Location | None) -> None:
         self.steps += count
         if self.steps > MAX_STEPS:
-            raise _LimitReached(f"the script expands to more than the limit of {MAX_STEPS:,} steps (repeats and includes expanded): use fewer or smaller repeats", where)
+            raise _LimitReached(
+                f"the script expands to more than the limit of {MAX_STEPS:,} steps (repeats and includes expanded): use fewer or smaller repeats",
+                where,
+            )
 
     def add_include(self, where: Location) -> None:
         self.includes += 1
         if self.includes > MAX_INCLUDES:
-            raise _LimitReached(f"the script includes more than the limit of {MAX_INCLUDES} fragments (nested includes counted): include fewer fragments", where)
+            raise _LimitReached(
+                f"the script includes more than the limit of {MAX_INCLUDES} fragments (nested includes counted): include fewer fragments",
+                where,
+            )
 
 
 class _Builder:
     """Walks body lines into nodes, expanding repeats and includes as it goes."""
 
-    def __init__(self, path: Path, shown: str, stack: tuple[str, ...], problems: list[SessiongenError], expansion: _Expansion, language: str | None = None):
+    def __init__(
+        self,
+        path: Path,
+        shown: str,
+        stack: tuple[str, ...],
+        problems: list[SessiongenError],
+        expansion: _Expansion,
+        language: str | None = None,
+    ):
         self.path, self.shown, self.stack, self.problems = path, shown, stack, problems
         self.expansion, self.language = expansion, language  # the script's: its fragments come in it
         self.fragment_variables: dict[str, str] = {}
@@ -207,7 +225,9 @@ class _Builder:
                 if not title:
                     self.fail("empty chapter title: write '# Title'", number, 1)
                 elif len(title) > MAX_TITLE_CHARS:
-                    self.fail(f"a chapter title of {len(title):,} characters is longer than the limit of {MAX_TITLE_CHARS}: shorten it", number, 1)
+                    self.fail(
+                        f"a chapter title of {len(title):,} characters is longer than the limit of {MAX_TITLE_CHARS}: shorten it", number, 1
+                    )
                 else:
                     self.emit(Chapter(where=Location(self.shown, number, 1, self.lines[number - 1]), title=title))
             return
@@ -272,7 +292,9 @@ class _Builder:
     def include(self, name: str, where: Location) -> None:
         found = find_fragment(name, self.path.parent, self.language)
         if found is None:
-            self.problems.append(SessiongenError(f"no fragment '{name}'{suggest(name, fragment_names(self.path.parent, self.language))}", where))
+            self.problems.append(
+                SessiongenError(f"no fragment '{name}'{suggest(name, fragment_names(self.path.parent, self.language))}", where)
+            )
             return
         key = str(found.resolve())
         if key in self.stack:
@@ -280,7 +302,11 @@ class _Builder:
             self.problems.append(SessiongenError(f"include cycle: {chain}", where))
             return
         if len(self.stack) > MAX_INCLUDE_DEPTH:
-            self.problems.append(SessiongenError(f"includes nested more than the limit of {MAX_INCLUDE_DEPTH} deep: include the fragment from fewer levels", where))
+            self.problems.append(
+                SessiongenError(
+                    f"includes nested more than the limit of {MAX_INCLUDE_DEPTH} deep: include the fragment from fewer levels", where
+                )
+            )
             return
         self.expansion.add_include(where)
         self.frames[-1][0].extend(replace(node, fragment=name) for node in self.fragment(found))  # counted as the fragment grew
@@ -297,7 +323,10 @@ class _Builder:
             lines = raw.split("\n")
             for key in data:
                 if key != "variables":
-                    raise SessiongenError(f"a fragment's front matter may only declare variables, not '{key}'", frontmatter.key_location(shown, lines, str(key)))
+                    raise SessiongenError(
+                        f"a fragment's front matter may only declare variables, not '{key}'",
+                        frontmatter.key_location(shown, lines, str(key)),
+                    )
             variables = frontmatter.variables_of(data, shown, lines)
         except SessiongenError as exc:
             self.problems.append(exc)

@@ -23,7 +23,9 @@ def values_for(script: Script, given: dict[str, str]) -> dict[str, str]:
             known = ", ".join(sorted(defaults)) or "none"
             raise SessiongenError(f"unknown variable '{name}'{suggest(name, defaults)}: this script takes {known}")
         if len(value) > MAX_VALUE_CHARS:
-            raise SessiongenError(f"the value of '{name}' is {len(value):,} characters, longer than the limit of {MAX_VALUE_CHARS}: shorten it")
+            raise SessiongenError(
+                f"the value of '{name}' is {len(value):,} characters, longer than the limit of {MAX_VALUE_CHARS}: shorten it"
+            )
     if "anchor" in given:  # a profile's short anchor ("feet") is said in the script's language
         given = {**given, "anchor": anchor_in(given["anchor"], script.meta.language)}
     return {**defaults, **given}

@@ -37,11 +37,39 @@ from sessiongen.script.limits import (
 LOOP_FILTER = "sessiongen_loop"  # wraps every {% for %}'s iterable
 CONCAT_FILTER = "sessiongen_concat"  # replaces every `a ~ b`
 REMOVED_FILTERS = frozenset({"batch", "center", "format", "indent", "pprint", "random", "slice", "tojson", "urlize", "wordwrap", "xmlattr"})
-STR_METHODS = frozenset({
-    "capitalize", "casefold", "count", "endswith", "find", "isalnum", "isalpha", "isdigit", "islower", "isspace",
-    "istitle", "isupper", "lower", "lstrip", "partition", "removeprefix", "removesuffix", "replace", "rfind",
-    "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title", "upper",
-})
+STR_METHODS = frozenset(
+    {
+        "capitalize",
+        "casefold",
+        "count",
+        "endswith",
+        "find",
+        "isalnum",
+        "isalpha",
+        "isdigit",
+        "islower",
+        "isspace",
+        "istitle",
+        "isupper",
+        "lower",
+        "lstrip",
+        "partition",
+        "removeprefix",
+        "removesuffix",
+        "replace",
+        "rfind",
+        "rpartition",
+        "rsplit",
+        "rstrip",
+        "split",
+        "splitlines",
+        "startswith",
+        "strip",
+        "swapcase",
+        "title",
+        "upper",
+    }
+)
 
 
 class TemplateLimit(SessiongenError):
@@ -61,9 +89,13 @@ class Budget:
         self.steps += 1
         self.built_chars += built_chars
         if self.steps > MAX_TEMPLATE_STEPS:
-            raise TemplateLimit(f"the templates take more than the limit of {MAX_TEMPLATE_STEPS:,} steps (loop turns, calls and operations): simplify their loops")
+            raise TemplateLimit(
+                f"the templates take more than the limit of {MAX_TEMPLATE_STEPS:,} steps (loop turns, calls and operations): simplify their loops"
+            )
         if self.built_chars > MAX_TEMPLATE_BUILT_CHARS:
-            raise TemplateLimit(f"the templates build more than the limit of {MAX_TEMPLATE_BUILT_CHARS:,} characters of text: simplify them")
+            raise TemplateLimit(
+                f"the templates build more than the limit of {MAX_TEMPLATE_BUILT_CHARS:,} characters of text: simplify them"
+            )
         if time.monotonic() > self.deadline:
             raise TemplateLimit(f"the templates take longer than the limit of {MAX_TEMPLATE_SECONDS:g} s to render: simplify their loops")
 
@@ -82,7 +114,9 @@ def _size(value) -> int:
 
 def _bounded_size(size: int, what: str) -> int:
     if size > MAX_TEMPLATE_OUTPUT_CHARS:
-        raise TemplateLimit(f"{what} would make {size:,} characters (or list items), more than the limit of {MAX_TEMPLATE_OUTPUT_CHARS:,}: make it shorter")
+        raise TemplateLimit(
+            f"{what} would make {size:,} characters (or list items), more than the limit of {MAX_TEMPLATE_OUTPUT_CHARS:,}: make it shorter"
+        )
     return size
 
 
@@ -133,7 +167,9 @@ def _guarded(function, name: str):
         if len(args) > offset:
             args = (*args[:offset], _materialised(args[offset], what), *args[offset + 1 :])
         if name == "replace" and len(args) > offset + 2:
-            _bounded_size(_replaced_size(*args[offset : offset + 3], args[offset + 3] if len(args) > offset + 3 else kwargs.get("count")), what)
+            _bounded_size(
+                _replaced_size(*args[offset : offset + 3], args[offset + 3] if len(args) > offset + 3 else kwargs.get("count")), what
+            )
         if name == "join" and len(args) > offset:
             _check_join(args, kwargs, offset, what)
         result = function(*args, **kwargs)

@@ -31,12 +31,16 @@ def problem(text: str, where: Location | None, *, template: bool = False) -> Ses
     if len(longest) > MAX_WORD_CHARS:
         return SessiongenError(
             f"a word of {len(longest):,} characters ('{shorten(longest)}') is longer than the limit of "
-            f"{MAX_WORD_CHARS} characters for a word: put spaces between the words", where)
+            f"{MAX_WORD_CHARS} characters for a word: put spaces between the words",
+            where,
+        )
     if len(text) <= MAX_PHRASE_CHARS:
         return None
     for sentence in split_sentences(text):
         if len(sentence) > MAX_PHRASE_CHARS:
             return SessiongenError(
                 f"a sentence of {len(sentence):,} characters ('{shorten(sentence)}') is longer than the limit of "
-                f"{MAX_PHRASE_CHARS:,} characters for a sentence: end each sentence with . ! or ? and start the next with a capital", where)
+                f"{MAX_PHRASE_CHARS:,} characters for a sentence: end each sentence with . ! or ? and start the next with a capital",
+                where,
+            )
     return None

@@ -52,7 +52,9 @@ def problems_in(text: str, where: Location | None, declared: set[str], lines_by_
     except TemplateError as exc:
         return [SessiongenError(f"template error: {exc.message}", where)]
     for name in sorted(undeclared - declared):
-        problems.append(SessiongenError(f"unknown variable '{name}'{suggest(name, declared)}: declare it under variables: with a default", where))
+        problems.append(
+            SessiongenError(f"unknown variable '{name}'{suggest(name, declared)}: declare it under variables: with a default", where)
+        )
     return problems
 
 
@@ -64,13 +66,17 @@ def _unsafe(tree) -> list[tuple[str, int]]:
     env, found = environment(), []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Test, *_LOADING)):
         if type(node) in _LOADING:
-            found.append((f"template error: {{% {_LOADING[type(node)]} %}} is not available: use [include NAME] for a fragment", node.lineno))
+            found.append(
+                (f"template error: {{% {_LOADING[type(node)]} %}} is not available: use [include NAME] for a fragment", node.lineno)
+            )
         elif isinstance(node, (nodes.Filter, nodes.Test)):
             known = env.filters if isinstance(node, nodes.Filter) else env.tests
             if isinstance(node, nodes.Filter) and node.name in REMOVED_FILTERS:
                 found.append((f"template refused: the filter '{node.name}' is not available in a script", node.lineno))
             elif node.name not in known:
-                found.append((f"template error: No {'filter' if isinstance(node, nodes.Filter) else 'test'} named '{node.name}'.", node.lineno))
+                found.append(
+                    (f"template error: No {'filter' if isinstance(node, nodes.Filter) else 'test'} named '{node.name}'.", node.lineno)
+                )
             elif node.name == "attr":
                 name = getattr(node.args[0], "value", None) if node.args else None
                 if not isinstance(name, str) or name.startswith("_"):
@@ -89,7 +95,9 @@ def _on_loop(node) -> bool:
     return isinstance(node.node, nodes.Name) and node.node.name == "loop"
 
 
-def check_nodes(script_nodes, declared: set[str], shown: str, lines: list[str], fragment_lines: dict[str, list[str]]) -> list[SessiongenError]:
+def check_nodes(
+    script_nodes, declared: set[str], shown: str, lines: list[str], fragment_lines: dict[str, list[str]]
+) -> list[SessiongenError]:
     lines_by_file = {shown: lines, **fragment_lines}
     out: list[SessiongenError] = []
     seen: set[tuple] = set()  # a repeated step is checked once
@@ -130,6 +138,8 @@ def _bounded_output(template: Template, values: dict[str, str]) -> str:
     for part in template.generate(**values):
         size += len(part)
         if size > MAX_TEMPLATE_OUTPUT_CHARS:
-            raise SessiongenError(f"the template's text is longer than the limit of {MAX_TEMPLATE_OUTPUT_CHARS:,} characters: make it shorter")
+            raise SessiongenError(
+                f"the template's text is longer than the limit of {MAX_TEMPLATE_OUTPUT_CHARS:,} characters: make it shorter"
+            )
         parts.append(part)
     return "".join(parts)

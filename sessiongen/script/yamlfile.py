@@ -55,7 +55,9 @@ class _BoundedLoader(yaml.SafeLoader):
     def _count(self, values: int) -> None:
         self.expanded += values
         if self.expanded > MAX_YAML_NODES:
-            raise self._limit(f"the YAML stands for more than the limit of {MAX_YAML_NODES:,} values once its aliases (*name) are expanded: write fewer aliases")
+            raise self._limit(
+                f"the YAML stands for more than the limit of {MAX_YAML_NODES:,} values once its aliases (*name) are expanded: write fewer aliases"
+            )
 
 
 def load_text(text: str):

@@ -24,6 +24,7 @@ def pan_gains(position) -> tuple:
 
 # -- timbres: (time within the burst, the burst's length, pitch) -> mono samples -----------------
 
+
 def _ramps(within_s: np.ndarray, on_s: float, attack_s: float, release_s: float) -> np.ndarray:
     """Raised-cosine attack and release around a sustain; zero outside [0, on_s]."""
     attack_s, release_s = min(attack_s, on_s / 2), min(release_s, on_s / 2)
@@ -47,7 +48,9 @@ def _click(w, on_s, pitch_hz):
 
 def _woodblock(w, on_s, pitch_hz):
     hz = 3.2 * pitch_hz
-    return (np.sin(2 * np.pi * hz * w) + 0.3 * np.sin(2 * np.pi * 2.7 * hz * w)) * np.exp(-w / 0.035) * _ramps(w, min(on_s, 0.25), 0.002, 0.05)
+    return (
+        (np.sin(2 * np.pi * hz * w) + 0.3 * np.sin(2 * np.pi * 2.7 * hz * w)) * np.exp(-w / 0.035) * _ramps(w, min(on_s, 0.25), 0.002, 0.05)
+    )
 
 
 def _drum(w, on_s, pitch_hz):
@@ -89,6 +92,7 @@ def _loudness_match(timbre: str, on_s: float, pitch_hz: float, rate_hz: int) -> 
 
 
 # -- bilateral stimulation ----------------------------------------------------------------------
+
 
 def bls(tone: Tone, offset: int, frames: int, rate_hz: int, event_frames: int = 0, seed: int = 0) -> np.ndarray:
     """Bilateral tones for frames [offset, offset + frames) of a set; (frames, 2) float32.
@@ -159,6 +163,7 @@ def _sweep(tone: Tone, offset: int, frames: int, rate_hz: int, event_frames: int
 
 
 # -- bell and breathing --------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=4)
 def bell(rate_hz: int, duration_s: float = 5.0) -> np.ndarray:

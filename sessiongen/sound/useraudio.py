@@ -50,7 +50,11 @@ def stream_audio(path: str | Path, rate_hz: int, max_duration_s: float, min_dura
             _check_finite(path, out, 0, rate_hz, resampled=True)
             yield out
     if decoded < min_duration_s * file_rate or not decoded:
-        raise SessiongenError(f"{path}: the audio is shorter than {min_duration_s:g} s: a bed needs at least that to loop" if min_duration_s else f"{path}: the file holds no audio")
+        raise SessiongenError(
+            f"{path}: the audio is shorter than {min_duration_s:g} s: a bed needs at least that to loop"
+            if min_duration_s
+            else f"{path}: the file holds no audio"
+        )
     if resampler:
         yield resampler.resample_chunk(np.zeros((0, 2), dtype=np.float32), last=True)
 
@@ -67,7 +71,9 @@ def _check_finite(path: Path, block: np.ndarray, position: int, rate_hz: int, re
     if resampled:  # finite samples so large that resampling overflowed float32
         raise SessiongenError(f"{path}: its samples are far beyond full scale: the file is damaged: export it again or choose another")
     at = position + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
-    raise SessiongenError(f"{path}: a sample at {clock(at / rate_hz)} is not a number (NaN or infinity): the file is damaged: export it again or choose another")
+    raise SessiongenError(
+        f"{path}: a sample at {clock(at / rate_hz)} is not a number (NaN or infinity): the file is damaged: export it again or choose another"
+    )
 
 
 def _stereo(block: np.ndarray) -> np.ndarray:
@@ -109,7 +115,24 @@ def _ffmpeg_blocks(path: Path, rate_hz: int, max_duration_s: float) -> Iterator[
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise unreadable
-    command = [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-t", f"{max_duration_s:.3f}", "-vn", "-ac", "2", "-ar", str(rate_hz), "-f", "f32le", "-"]
+    command = [
+        ffmpeg,
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-t",
+        f"{max_duration_s:.3f}",
+        "-vn",
+        "-ac",
+        "2",
+        "-ar",
+        str(rate_hz),
+        "-f",
+        "f32le",
+        "-",
+    ]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     frame_bytes, given = 8, 0
     try:

@@ -16,8 +16,11 @@ FALLBACK_ENGINE = "pyttsx3"  # espeak-ng or the system's voices, when no neural 
 # The built-in engines: name -> the module that implements it. Each engine module offers
 # `in_process()` (the engine in this process; worker processes use it) and `for_sessions()` (what
 # sessions use: it speaks through worker processes). Adding an engine is a module and a line here.
-BUILT_IN = {"pyttsx3": "sessiongen.speech.engines.pyttsx3", "piper": "sessiongen.speech.engines.piper",
-            "kokoro": "sessiongen.speech.engines.kokoro"}
+BUILT_IN = {
+    "pyttsx3": "sessiongen.speech.engines.pyttsx3",
+    "piper": "sessiongen.speech.engines.piper",
+    "kokoro": "sessiongen.speech.engines.kokoro",
+}
 
 
 def _factory(module: str, name: str):
@@ -102,4 +105,15 @@ def fingerprint(engine: Engine, voice_id: str) -> str:
     return engine.identity() + (f"|{identify(voice_id)}" if identify else "")
 
 
-__all__ = ["DEFAULT_ENGINE", "NEURAL_ENGINE", "ENGINES", "Engine", "Voice", "choose_engine", "fingerprint", "get_engine", "list_voices", "raw_engine"]
+__all__ = [
+    "DEFAULT_ENGINE",
+    "NEURAL_ENGINE",
+    "ENGINES",
+    "Engine",
+    "Voice",
+    "choose_engine",
+    "fingerprint",
+    "get_engine",
+    "list_voices",
+    "raw_engine",
+]

@@ -159,6 +159,8 @@ class PhraseCache:
                 temp.write_bytes(wav.getvalue())
         except (OSError, SessiongenError) as exc:  # full, read-only, or another user's
             why = exc.strerror if isinstance(exc, OSError) else exc.message
-            raise SessiongenError(f"the phrase cache {path.parent} cannot store a phrase ({why}): free some space or fix the folder's "
-                                  "permissions, set SESSIONGEN_CACHE_DIR to another folder, or render with --no-cache") from None
+            raise SessiongenError(
+                f"the phrase cache {path.parent} cannot store a phrase ({why}): free some space or fix the folder's "
+                "permissions, set SESSIONGEN_CACHE_DIR to another folder, or render with --no-cache"
+            ) from None
         return path

@@ -36,7 +36,7 @@ def levelled_speech(raw: Audio, text: str, settings: Settings) -> np.ndarray:
     mono = raw.samples[:, 0] if raw.samples.shape[1] == 1 else to_mono(raw.samples)  # _trim copies it
     peak = float(np.max(np.abs(mono))) if mono.size else 0.0
     if peak < db_to_gain(SILENT_PEAK_DB):
-        raise SessiongenError(f"the speech engine returned silence for: \"{text[:60]}\"")
+        raise SessiongenError(f'the speech engine returned silence for: "{text[:60]}"')
     return level(_trim(mono, raw.rate_hz, peak), raw.rate_hz, settings)
 
 
@@ -72,7 +72,9 @@ class Speaker:
     What the engine is asked to say is the text with its pronunciations applied; the clip keeps
     the written text, for transcripts."""
 
-    def __init__(self, engine: Engine, cache: PhraseCache, settings: Settings, language: str | None = None, pronunciations: pronounce.Entries = ()):
+    def __init__(
+        self, engine: Engine, cache: PhraseCache, settings: Settings, language: str | None = None, pronunciations: pronounce.Entries = ()
+    ):
         self.engine, self.cache, self.settings = engine, cache, settings
         self._identity = engine.identity()
         self.pronunciations = pronounce.merged(pronunciations, settings.pronunciations)
@@ -130,8 +132,14 @@ class Speaker:
         """The cache key of the phrase as spoken (pronunciations applied)."""
         s = self.settings
         return cache_key(
-            engine=self._identity, voice=self._voice_key, rate_wpm=rate_wpm, volume=s.volume, options=self.options,
-            rate_hz=s.sample_rate_hz, rms_db=s.voice_rms_db, text=text,
+            engine=self._identity,
+            voice=self._voice_key,
+            rate_wpm=rate_wpm,
+            volume=s.volume,
+            options=self.options,
+            rate_hz=s.sample_rate_hz,
+            rms_db=s.voice_rms_db,
+            text=text,
         )
 
     def clip(self, text: str, rate_wpm: int | None = None) -> Clip:
@@ -149,9 +157,13 @@ class Speaker:
         if missing and not self._checked():  # the remembered voice was wrong: keys made again
             return self.clips(phrases, progress)
         frames.update(self._store_all(missing, progress))
-        self.stats = replace(self.stats, synthesised=self.stats.synthesised + len(missing), cached=self.stats.cached + len(entries) - len(missing))
-        return {key: Clip(text, str(self.cache.path_for(entries[key])), frames[entries[key]], self.settings.sample_rate_hz)
-                for key, (text, _) in rated.items()}
+        self.stats = replace(
+            self.stats, synthesised=self.stats.synthesised + len(missing), cached=self.stats.cached + len(entries) - len(missing)
+        )
+        return {
+            key: Clip(text, str(self.cache.path_for(entries[key])), frames[entries[key]], self.settings.sample_rate_hz)
+            for key, (text, _) in rated.items()
+        }
 
     def estimated_clips(self, phrases: dict[str, tuple[str, int | None]]) -> dict[str, Clip]:
         """clips() without speaking: a phrase the cache lacks gets its estimated length (speech/

@@ -26,8 +26,17 @@ class Voice:
         return self.languages[0] if self.languages else ""
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "engine": self.engine, "language": self.language, "languages": list(self.languages),
-                "gender": self.gender, "quality": self.quality, "sample_rate_hz": self.rate_hz, "location": self.location}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "engine": self.engine,
+            "language": self.language,
+            "languages": list(self.languages),
+            "gender": self.gender,
+            "quality": self.quality,
+            "sample_rate_hz": self.rate_hz,
+            "location": self.location,
+        }
 
 
 def short(text: str, limit: int = 60) -> str:

@@ -37,6 +37,8 @@ def timeout_for(engine_s: float) -> float:
     first phrase that measures the voice's pace, on a busy machine); $SESSIONGEN_TTS_TIMEOUT_S
     overrides for every engine."""
     return TIMEOUT_S if "SESSIONGEN_TTS_TIMEOUT_S" in os.environ else max(TIMEOUT_S, engine_s)
+
+
 ATTEMPTS = 3
 SOCKET_BUFFER_BYTES = 4 << 20  # about 7 phrases of espeak-ng audio, where the system allows it
 

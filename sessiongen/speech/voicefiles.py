@@ -96,7 +96,9 @@ def _from_config(model: Path, config: Path, where: str) -> VoiceFile:
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         raise SessiongenError(f"{config}: not a Piper voice config (it needs audio.sample_rate and phoneme_id_map)") from None
     if phonemes not in OFFLINE_PHONEME_TYPES:
-        raise SessiongenError(f"{model}: its phonemiser ({phonemes}) needs downloads or extra packages; sessiongen runs offline: choose another voice")
+        raise SessiongenError(
+            f"{model}: its phonemiser ({phonemes}) needs downloads or extra packages; sessiongen runs offline: choose another voice"
+        )
     language = data.get("language", {}).get("code") or data.get("espeak", {}).get("voice") or _language_from_name(model.stem)
     quality = data.get("audio", {}).get("quality") or _quality_from_name(model.stem)
     return VoiceFile(model.stem, model.resolve(), config.resolve(), str(language), str(quality or ""), rate_hz, where)

@@ -96,5 +96,10 @@ async def _http_error(request: Request, exc: HTTPException):
     from sessiongen.studio.pages import page
 
     if exc.status_code in (404, 405, 403, 400):
-        return page(request, "message.html", {"title": "Not found" if exc.status_code == 404 else "Not allowed", "text": exc.detail}, exc.status_code)
+        return page(
+            request,
+            "message.html",
+            {"title": "Not found" if exc.status_code == 404 else "Not allowed", "text": exc.detail},
+            exc.status_code,
+        )
     return PlainTextResponse(str(exc.detail), status_code=exc.status_code)

@@ -55,8 +55,13 @@ def info(where: Path) -> dict:
 
 
 def options(where: Path, data_dir: Path, engine: str | None) -> BatchOptions:
-    return BatchOptions(out_dir=where / "out", date=info(where)["date"], base=DEFAULTS.but(engine=engine),
-                        packaging=Packaging(review=True), confine=data_dir)
+    return BatchOptions(
+        out_dir=where / "out",
+        date=info(where)["date"],
+        base=DEFAULTS.but(engine=engine),
+        packaging=Packaging(review=True),
+        confine=data_dir,
+    )
 
 
 def rows(where: Path, data_dir: Path, engine: str | None) -> list[dict]:
@@ -67,13 +72,30 @@ def rows(where: Path, data_dir: Path, engine: str | None) -> list[dict]:
     jobs, invalid = validate(roster, read_roster(roster), options(where, data_dir, engine))
     last = _last_report(where)
     out = [_checked(j, last.get(j.row)) for j in jobs]
-    out += [{"row": o.row, "client_id": o.client_id, "technique": o.technique, "valid": False, "error": o.error,
-             "output": "", "status": "invalid"} for o in invalid]
+    out += [
+        {
+            "row": o.row,
+            "client_id": o.client_id,
+            "technique": o.technique,
+            "valid": False,
+            "error": o.error,
+            "output": "",
+            "status": "invalid",
+        }
+        for o in invalid
+    ]
     return sorted(out, key=lambda r: r["row"])
 
 
 def _checked(job, last: dict | None) -> dict:
-    row = {"row": job.row, "client_id": job.client_id, "technique": job.technique, "valid": True, "error": "", "output": Path(job.output).name}
+    row = {
+        "row": job.row,
+        "client_id": job.client_id,
+        "technique": job.technique,
+        "valid": True,
+        "error": "",
+        "output": Path(job.output).name,
+    }
     if last is not None:
         return {**row, **last}
     outcome = check_job(job)

@@ -21,8 +21,13 @@ def widget(option: options.Option) -> dict:
     if isinstance(kind, Flag):
         return {"type": "check"}
     if isinstance(kind, Number):
-        return {"type": "number", "min": _show(kind.lo), "max": _show(kind.hi), "step": _show(kind.step) if kind.step else "any",
-                "placeholder": "" if option.default is None else _show(option.default)}
+        return {
+            "type": "number",
+            "min": _show(kind.lo),
+            "max": _show(kind.hi),
+            "step": _show(kind.step) if kind.step else "any",
+            "placeholder": "" if option.default is None else _show(option.default),
+        }
     if isinstance(kind, Choice):
         return {"type": "select", "choices": [str(c) for c in kind.choices()]}
     if isinstance(kind, Pronunciations):

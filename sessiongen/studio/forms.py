@@ -110,8 +110,10 @@ def session_options(form, data_dir: Path, engine: str | None) -> SessionOptions:
     """The form's session options, by the names of the option specification: a checkbox is on or
     off, an empty field is not given (the client's profile or the default stands)."""
     client = safe_id(form.get("client", ""))
-    variables = {k[len(VAR_PREFIX):]: str(v).strip() for k, v in form.items() if k.startswith(VAR_PREFIX) and str(v).strip()}
-    given = {o.name: bool(form.get(o.name)) if isinstance(o.kind, Flag) else str(form.get(o.name) or "").strip() for o in fields.STUDIO_OPTIONS}
+    variables = {k[len(VAR_PREFIX) :]: str(v).strip() for k, v in form.items() if k.startswith(VAR_PREFIX) and str(v).strip()}
+    given = {
+        o.name: bool(form.get(o.name)) if isinstance(o.kind, Flag) else str(form.get(o.name) or "").strip() for o in fields.STUDIO_OPTIONS
+    }
     given.update(ambience=ambience_of(form, data_dir), engine=engine)
     profile = (data_dir / "clients" / f"{client}.yaml") if client else None
     return SessionOptions(options=given, variables=variables, profile=profile, label=in_words)

@@ -46,8 +46,16 @@ class Job:
     cancelled: bool = False
 
     def snapshot(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "status": self.status, "fraction": round(self.fraction, 4),
-                "error": self.error, "result": self.result, "rows": self.rows, "version": self.version}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "fraction": round(self.fraction, 4),
+            "error": self.error,
+            "result": self.result,
+            "rows": self.rows,
+            "version": self.version,
+        }
 
 
 class Jobs:
@@ -117,8 +125,11 @@ class Jobs:
         while job.status not in FINAL and time.monotonic() < deadline:
             time.sleep(0.05)  # the last messages arrive through the queue's feeder thread
         if job.status not in FINAL:
-            self._update(job, status="cancelled" if job.cancelled else "failed",
-                         error="" if job.cancelled else f"internal error: the worker ended unexpectedly (exit {process.exitcode})")
+            self._update(
+                job,
+                status="cancelled" if job.cancelled else "failed",
+                error="" if job.cancelled else f"internal error: the worker ended unexpectedly (exit {process.exitcode})",
+            )
         if job.status == "cancelled":
             _clean(job)
 

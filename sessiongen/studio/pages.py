@@ -14,7 +14,15 @@ from sessiongen.studio import security
 from sessiongen.studio.jobs import started as started_at
 from sessiongen.timefmt import clock
 
-NAV = (("/", "Library"), ("/compose", "Compose"), ("/renders", "Renders"), ("/clients", "Clients"), ("/batch", "Batch"), ("/uploads", "Sounds and covers"))
+NAV = (
+    ("/", "Library"),
+    ("/compose", "Compose"),
+    ("/renders", "Renders"),
+    ("/clients", "Clients"),
+    ("/batch", "Batch"),
+    ("/uploads", "Sounds and covers"),
+)
+
 
 def config(request: Request):
     return request.app.state.config

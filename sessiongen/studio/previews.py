@@ -29,8 +29,16 @@ def techniques() -> tuple[dict, ...]:
     rows = []
     for path in library.technique_paths().values():
         meta = parser.parse_file(path).meta
-        rows.append({"id": meta.id, "title": meta.title, "category": meta.category, "summary": meta.summary,
-                     "duration_s": meta.duration_s, "cautions": list(meta.cautions)})
+        rows.append(
+            {
+                "id": meta.id,
+                "title": meta.title,
+                "category": meta.category,
+                "summary": meta.summary,
+                "duration_s": meta.duration_s,
+                "cautions": list(meta.cautions),
+            }
+        )
     return tuple(rows)
 
 
@@ -43,7 +51,12 @@ def transcript(timeline) -> list[dict]:
     return [{"start_s": cue.start_s, "text": cue.text, "kind": cue.kind} for cue in sidecars.cues(timeline)]
 
 
-_SOUNDS = {"Bls": "[bilateral tones]", "Bell": "[bell]", "Breathe": "[paced breathing]", "HeadphoneCheck": "[a tone and a word in each ear]"}
+_SOUNDS = {
+    "Bls": "[bilateral tones]",
+    "Bell": "[bell]",
+    "Breathe": "[paced breathing]",
+    "HeadphoneCheck": "[a tone and a word in each ear]",
+}
 
 
 @functools.lru_cache(maxsize=64)
@@ -63,8 +76,15 @@ def words(ref: str) -> tuple[dict, tuple]:
         elif type(node).__name__ in _SOUNDS:
             lines.append({"kind": "sound", "text": _SOUNDS[type(node).__name__]})
     m = script.meta
-    meta = {"id": m.id, "title": m.title, "category": m.category, "summary": m.summary, "duration_s": m.duration_s,
-            "cautions": list(m.cautions), "variables": [{"name": n, "default": d} for n, d in m.variables]}
+    meta = {
+        "id": m.id,
+        "title": m.title,
+        "category": m.category,
+        "summary": m.summary,
+        "duration_s": m.duration_s,
+        "cautions": list(m.cautions),
+        "variables": [{"name": n, "default": d} for n, d in m.variables],
+    }
     return meta, tuple(lines)
 
 
@@ -75,7 +95,11 @@ def _planned(ref: str, values: dict, settings: Settings):
     with pipeline.cache_root(True) as root:
         prepared = pipeline.prepare(script, values, settings, root, estimate=True)
     timeline = prepared.timeline
-    return script, timeline, {**pipeline.outline(script, timeline), "transcript": transcript(timeline), "estimated_phrases": prepared.speak.estimated}
+    return (
+        script,
+        timeline,
+        {**pipeline.outline(script, timeline), "transcript": transcript(timeline), "estimated_phrases": prepared.speak.estimated},
+    )
 
 
 @functools.lru_cache(maxsize=64)

@@ -46,7 +46,9 @@ async def upload(request: Request):
 
 
 def _list_error(request: Request, message: str, status: int = 422):
-    return page(request, "batches.html", {"title": "Batch", "batches": batches.all_batches(config(request).data_dir), "error": message}, status)
+    return page(
+        request, "batches.html", {"title": "Batch", "batches": batches.all_batches(config(request).data_dir), "error": message}, status
+    )
 
 
 def _where(request: Request, batch_id: str) -> Path:
@@ -67,9 +69,18 @@ async def batch_page(request: Request, batch_id: str):
         rows, error = [], str(exc).replace(str(cfg.data_dir), "the data folder")
     job = jobs(request).get(batch_id)
     has_output = any((where / "out").glob("*.*")) if (where / "out").is_dir() else False
-    context = {"title": "Batch", "b": batches.info(where), "rows": rows, "error": error, "has_output": has_output,
-               "job": job.snapshot() if job else None, "running": bool(job and job.status not in FINAL),
-               "valid": sum(r["valid"] for r in rows), "counts": batches.counts(rows), "finished": batches.FINISHED}
+    context = {
+        "title": "Batch",
+        "b": batches.info(where),
+        "rows": rows,
+        "error": error,
+        "has_output": has_output,
+        "job": job.snapshot() if job else None,
+        "running": bool(job and job.status not in FINAL),
+        "valid": sum(r["valid"] for r in rows),
+        "counts": batches.counts(rows),
+        "finished": batches.FINISHED,
+    }
     return page(request, "batch.html", context)
 
 
@@ -80,7 +91,9 @@ def run_batch(request: Request, batch_id: str):
     job = jobs(request).get(batch_id)
     if job is None or job.status in FINAL:
         how = RunOptions(workers=cfg.workers, index=True)
-        jobs(request).submit("batch", BatchWork(where / "roster.yaml", batches.options(where, cfg.data_dir, cfg.engine), how), job_id=batch_id)
+        jobs(request).submit(
+            "batch", BatchWork(where / "roster.yaml", batches.options(where, cfg.data_dir, cfg.engine), how), job_id=batch_id
+        )
     return RedirectResponse(f"/batch/{batch_id}", status_code=303)
 
 

@@ -23,9 +23,19 @@ def client_list(request: Request):
 def _form(request: Request, values: dict, original: str, errors: dict, status: int = 200, saved: bool = False):
     data_dir = config(request).data_dir
     renders = clients.renders_of(data_dir, original) if original else []
-    context = {"title": f"Client {original}" if original else "New client", "v": values, "original": original, "errors": errors,
-               "renders": renders, "anchors": ANCHORS, "beds": catalog.BEDS, "timbres": catalog.TIMBRES, "options": fields.STUDIO_OPTIONS,
-               "voices": voice_choices(config(request).engine), "saved": saved}
+    context = {
+        "title": f"Client {original}" if original else "New client",
+        "v": values,
+        "original": original,
+        "errors": errors,
+        "renders": renders,
+        "anchors": ANCHORS,
+        "beds": catalog.BEDS,
+        "timbres": catalog.TIMBRES,
+        "options": fields.STUDIO_OPTIONS,
+        "voices": voice_choices(config(request).engine),
+        "saved": saved,
+    }
     return page(request, "client.html", context, status)
 
 

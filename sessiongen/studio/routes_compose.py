@@ -23,9 +23,18 @@ router = APIRouter()
 def _choices(request: Request) -> dict:
     cfg = config(request)
     beds = _files(cfg.data_dir / "beds")
-    return {"techniques": previews.techniques(), "voices": voice_choices(cfg.engine), "beds": catalog.BEDS, "own_beds": beds,
-            "timbres": catalog.TIMBRES, "covers": _files(cfg.data_dir / "covers"), "formats": FORMATS, "clients": clients.all_clients(cfg.data_dir), "anchors": ANCHORS,
-            "max_techniques": forms.MAX_TECHNIQUES}
+    return {
+        "techniques": previews.techniques(),
+        "voices": voice_choices(cfg.engine),
+        "beds": catalog.BEDS,
+        "own_beds": beds,
+        "timbres": catalog.TIMBRES,
+        "covers": _files(cfg.data_dir / "covers"),
+        "formats": FORMATS,
+        "clients": clients.all_clients(cfg.data_dir),
+        "anchors": ANCHORS,
+        "max_techniques": forms.MAX_TECHNIQUES,
+    }
 
 
 def _files(folder) -> list[str]:
@@ -60,7 +69,13 @@ def _prefill(profile: dict) -> dict:
 def _form_page(request: Request, values: dict, errors: dict, status: int = 200):
     chosen = [values.get(f"technique_{n}") for n in range(1, forms.MAX_TECHNIQUES + 1)]
     chosen = [c for c in chosen if c]
-    context = {"title": "Compose a session", "v": values, "errors": errors, "declared": _fields(chosen, config(request).engine), **_choices(request)}
+    context = {
+        "title": "Compose a session",
+        "v": values,
+        "errors": errors,
+        "declared": _fields(chosen, config(request).engine),
+        **_choices(request),
+    }
     return page(request, "compose.html", context, status)
 
 

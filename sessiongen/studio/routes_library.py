@@ -35,8 +35,11 @@ def _matches(technique: dict, words: list[str], category: str) -> bool:
 def library(request: Request, q: str = "", category: str = ""):
     words = q.lower().split()[:10]
     shown = [t for t in previews.techniques() if _matches(t, words, category)]
-    return page(request, "library.html", {"title": "Library", "techniques": shown, "q": q[:100], "category": category,
-                                          "categories": previews.categories()})
+    return page(
+        request,
+        "library.html",
+        {"title": "Library", "techniques": shown, "q": q[:100], "category": category, "categories": previews.categories()},
+    )
 
 
 @router.get("/techniques/{technique_id}")

@@ -35,8 +35,11 @@ def _record(request: Request, render_id: str) -> dict | None:
 
 @router.get("/renders")
 def renders(request: Request):
-    return page(request, "renders.html", {"title": "Renders", "renders": clients.renders_of(config(request).data_dir),
-                                          "running": jobs(request).running("render")})
+    return page(
+        request,
+        "renders.html",
+        {"title": "Renders", "renders": clients.renders_of(config(request).data_dir), "running": jobs(request).running("render")},
+    )
 
 
 @router.get("/renders/{render_id}")
@@ -101,4 +104,6 @@ def data_file(request: Request, kind: str, rest: str, download: int = 0):
     if not path.is_file() or path.name.endswith(".part"):
         raise HTTPException(404, "not found")
     headers = {"content-security-policy": REVIEW_CSP} if path.suffix == ".html" else {}  # a review page keeps its own policy
-    return FileResponse(path, filename=path.name if download else None, content_disposition_type="attachment" if download else "inline", headers=headers)
+    return FileResponse(
+        path, filename=path.name if download else None, content_disposition_type="attachment" if download else "inline", headers=headers
+    )

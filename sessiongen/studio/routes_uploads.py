@@ -28,8 +28,18 @@ def _listing(data_dir: Path, folder: str) -> list[str]:
 
 def _page(request: Request, errors: dict, status: int = 200, done: str = ""):
     data_dir = config(request).data_dir
-    return page(request, "uploads.html", {"title": "Your sounds and covers", "errors": errors, "done": done,
-                                          "beds": _listing(data_dir, "beds"), "covers": _listing(data_dir, "covers")}, status)
+    return page(
+        request,
+        "uploads.html",
+        {
+            "title": "Your sounds and covers",
+            "errors": errors,
+            "done": done,
+            "beds": _listing(data_dir, "beds"),
+            "covers": _listing(data_dir, "covers"),
+        },
+        status,
+    )
 
 
 @router.get("/uploads")

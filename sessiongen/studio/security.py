@@ -29,8 +29,10 @@ AUDIO_BYTES = 200_000_000
 COVER_BYTES = 10_000_000
 FORM_BYTES = 1_000_000
 UPLOAD_LIMITS = (("/batch/new", ROSTER_BYTES), ("/uploads/bed", AUDIO_BYTES), ("/uploads/cover", COVER_BYTES))
-CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self' blob:; script-src 'self'; style-src 'self'; "
-       "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
+)
 
 
 class OutsideDataFolder(Exception):
@@ -168,8 +170,12 @@ def note_internal_error(exc: BaseException, trace_file: Path | None) -> None:
 
 
 def _with_headers(send, started):
-    extra = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-             (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store")]
+    extra = [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cache-control", b"no-store"),
+    ]
 
     async def sending(message):
         if message["type"] == "http.response.start":
@@ -191,6 +197,11 @@ def _cookie(header: str, name: str) -> str:
 
 async def _plain(send, status: int, text: str, headers=()) -> None:
     body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

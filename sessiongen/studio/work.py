@@ -96,8 +96,15 @@ def _render(work: RenderWork, report: _Reporter) -> dict:
         report.send(status="cancelled")
         os._exit(stop.code)
     files = [work.out.name, *(p.name for p in result.sidecars)]
-    summary = {**work.record, "title": result.manifest["script"]["title"], "status": "done", "audio": work.out.name, "files": files,
-               "duration_s": round(result.rendered.timeline.duration_s, 3), "warnings": list(result.warnings)}
+    summary = {
+        **work.record,
+        "title": result.manifest["script"]["title"],
+        "status": "done",
+        "audio": work.out.name,
+        "files": files,
+        "duration_s": round(result.rendered.timeline.duration_s, 3),
+        "warnings": list(result.warnings),
+    }
     write_text_atomic(work.folder / "render.json", json_text(summary, "the studio's render record", indent=2, ensure_ascii=False))
     return summary
 

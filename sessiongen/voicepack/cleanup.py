@@ -109,8 +109,9 @@ class Room:
 
 
 def _reduce(x: np.ndarray, rate_hz: int, noise: np.ndarray) -> np.ndarray:
-    return noisereduce.reduce_noise(y=x, sr=rate_hz, stationary=True, y_noise=noise, prop_decrease=NOISE_REDUCTION,
-                                    padding=NR_PADDING, n_jobs=1).astype(np.float32)
+    return noisereduce.reduce_noise(
+        y=x, sr=rate_hz, stationary=True, y_noise=noise, prop_decrease=NOISE_REDUCTION, padding=NR_PADDING, n_jobs=1
+    ).astype(np.float32)
 
 
 def room(room_tone: np.ndarray | None, rate_hz: int) -> Room | None:

@@ -39,8 +39,16 @@ def mfcc(samples: np.ndarray, rate_hz: int) -> np.ndarray:
     n_fft = fft_size(rate_hz)
     if len(samples) < n_fft:
         samples = np.pad(samples, (0, n_fft - len(samples)))
-    mel = librosa.feature.melspectrogram(y=np.ascontiguousarray(samples, dtype=np.float32), sr=rate_hz, n_fft=n_fft, hop_length=hop_frames(rate_hz),
-                                         center=False, n_mels=MELS, fmin=LOWEST_HZ, fmax=min(HIGHEST_HZ, rate_hz / 2))
+    mel = librosa.feature.melspectrogram(
+        y=np.ascontiguousarray(samples, dtype=np.float32),
+        sr=rate_hz,
+        n_fft=n_fft,
+        hop_length=hop_frames(rate_hz),
+        center=False,
+        n_mels=MELS,
+        fmin=LOWEST_HZ,
+        fmax=min(HIGHEST_HZ, rate_hz / 2),
+    )
     cepstra = librosa.feature.mfcc(S=librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None), n_mfcc=COEFFICIENTS + 1)
     return cepstra[1:].T.astype(np.float32)
 

@@ -117,8 +117,16 @@ def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) ->
         replaced = [(islands[a].take, islands[a].start * HOP_S, islands[b].stop * HOP_S) for a, b in retakes]
         sure = matching.confidence(scores, group, index, retakes, _slot(aligned.kept, index, len(islands)))
         rival = _rival(pack, islands, sure)
-        found.append(Found(phrase.id, first.take, int(first.start * hop), int(last.stop * hop), replaced,
-                           {"confidence": round(sure.value, 2), "score": round(sure.score, 2), "check": sure.doubtful, "rival": rival}))
+        found.append(
+            Found(
+                phrase.id,
+                first.take,
+                int(first.start * hop),
+                int(last.stop * hop),
+                replaced,
+                {"confidence": round(sure.value, 2), "score": round(sure.score, 2), "check": sure.doubtful, "rival": rival},
+            )
+        )
         for take, start_s, stop_s in replaced:
             report.retake(phrase, take, start_s, stop_s)
         if sure.doubtful:
@@ -161,7 +169,11 @@ def _numbered(pack: store.Pack, envelopes: list[Envelope], numbers: dict[Path, i
             hop = env.rate_hz * HOP_S
             found[number] = Found(number, take, int(islands[0].start * hop), int(islands[-1].stop * hop))
     if found:  # the pace of the reader: from the files themselves
-        report.pace = float(np.median([(f.stop - f.start) / envelopes[f.take].rate_hz / max(pack.phrase(f.phrase_id).expected_s, 0.05) for f in found.values()]))
+        report.pace = float(
+            np.median(
+                [(f.stop - f.start) / envelopes[f.take].rate_hz / max(pack.phrase(f.phrase_id).expected_s, 0.05) for f in found.values()]
+            )
+        )
     return list(found.values()), report
 
 
@@ -197,10 +209,19 @@ def _entry(spot: Found, cleaned, envelopes: list[Envelope], names: list[str], ra
     peak = float(env.peak_db[hops].max()) if env.peak_db[hops].size else -120.0
     clipped = int(np.count_nonzero(env.peak_db[hops] >= -0.05))
     return {
-        "take": names[spot.take], "start_s": round(spot.start / rate, 3), "stop_s": round(spot.stop / rate, 3),
-        "duration_s": round((spot.stop - spot.start) / rate, 3), "peak_db": round(peak, 1), "clipped_hops": clipped,
-        "speech_db": round(cleaned.before.speech_db, 1), "noise_db": round(cleaned.before.noise_db, 1),
-        "snr_db": round(cleaned.before.snr_db, 1), "noise_db_after": round(cleaned.after.noise_db, 1),
-        "snr_db_after": round(cleaned.after.snr_db, 1), "clicks": cleaned.clicks,
-        "clip_frames": len(cleaned.samples), **({"match": spot.match} if spot.match else {}), "retakes": [{"take": names[t], "start_s": round(a, 3), "stop_s": round(b, 3)} for t, a, b in spot.replaced],
+        "take": names[spot.take],
+        "start_s": round(spot.start / rate, 3),
+        "stop_s": round(spot.stop / rate, 3),
+        "duration_s": round((spot.stop - spot.start) / rate, 3),
+        "peak_db": round(peak, 1),
+        "clipped_hops": clipped,
+        "speech_db": round(cleaned.before.speech_db, 1),
+        "noise_db": round(cleaned.before.noise_db, 1),
+        "snr_db": round(cleaned.before.snr_db, 1),
+        "noise_db_after": round(cleaned.after.noise_db, 1),
+        "snr_db_after": round(cleaned.after.snr_db, 1),
+        "clicks": cleaned.clicks,
+        "clip_frames": len(cleaned.samples),
+        **({"match": spot.match} if spot.match else {}),
+        "retakes": [{"take": names[t], "start_s": round(a, 3), "stop_s": round(b, 3)} for t, a, b in spot.replaced],
     }

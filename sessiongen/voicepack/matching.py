@@ -199,7 +199,13 @@ def confidence(scores: Scores, group: tuple[int, int], phrase: int, left_out: li
     rival_group, best_place = None, np.inf
     for other, row in scores.by_group.items():
         apart = other[1] < group[0] or other[0] > group[1]
-        if apart and slot[0] < other[0] and other[1] < slot[1] and row[phrase] < best_place and not any(other[0] <= b and other[1] >= a for a, b in left_out):
+        if (
+            apart
+            and slot[0] < other[0]
+            and other[1] < slot[1]
+            and row[phrase] < best_place
+            and not any(other[0] <= b and other[1] >= a for a, b in left_out)
+        ):
             rival_group, best_place = other, float(row[phrase])
     if best_place < best_other:
         return Confidence(own, best_place - own, None, rival_group)

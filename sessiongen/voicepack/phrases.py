@@ -46,16 +46,31 @@ class Phrase:
         return text_hash(self.text)
 
     def as_dict(self) -> dict:
-        out = {"id": self.id, "text": self.text, "text_sha256": self.hash, "where": self.where,
-               "expected_s": round(self.expected_s, 3), "pause_after_s": round(self.pause_after_s, 3), "personal": self.personal}
+        out = {
+            "id": self.id,
+            "text": self.text,
+            "text_sha256": self.hash,
+            "where": self.where,
+            "expected_s": round(self.expected_s, 3),
+            "pause_after_s": round(self.pause_after_s, 3),
+            "personal": self.personal,
+        }
         if self.personal:
             out.update(template=self.template, template_sha256=text_hash(self.template), mode=self.mode)
         return out
 
     @classmethod
     def from_dict(cls, data: dict) -> Phrase:
-        return cls(int(data["id"]), str(data["text"]), str(data.get("where", "")), bool(data.get("personal")),
-                   str(data.get("template", "")), str(data.get("mode", "")), float(data.get("pause_after_s", 0.0)), float(data.get("expected_s", 0.0)))
+        return cls(
+            int(data["id"]),
+            str(data["text"]),
+            str(data.get("where", "")),
+            bool(data.get("personal")),
+            str(data.get("template", "")),
+            str(data.get("mode", "")),
+            float(data.get("pause_after_s", 0.0)),
+            float(data.get("expected_s", 0.0)),
+        )
 
 
 def _sentences(text: str, values: dict[str, str]) -> list[str]:

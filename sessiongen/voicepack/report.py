@@ -30,7 +30,10 @@ class Problem:
     at_s: float | None = None
 
     def line(self) -> str:
-        where = [f"phrase {self.phrase}" if self.phrase is not None else "", f"{self.take} at {clock(self.at_s)}" if self.at_s is not None else self.take]
+        where = [
+            f"phrase {self.phrase}" if self.phrase is not None else "",
+            f"{self.take} at {clock(self.at_s)}" if self.at_s is not None else self.take,
+        ]
         return f"{', '.join(w for w in where if w)}: {self.message}"
 
 
@@ -46,18 +49,36 @@ class Report:
         self.problems += problems
 
     def missing(self, phrase: Phrase) -> None:
-        self.problems.append(Problem("missing", f"not found: \"{_short(phrase.text)}\"", phrase.id))
+        self.problems.append(Problem("missing", f'not found: "{_short(phrase.text)}"', phrase.id))
 
     def extra(self, take: int, start_s: float, stop_s: float) -> None:
-        self.problems.append(Problem("extra", f"{stop_s - start_s:.1f} s of sound that matches no phrase (left out)", None, self.takes[take], start_s))
+        self.problems.append(
+            Problem("extra", f"{stop_s - start_s:.1f} s of sound that matches no phrase (left out)", None, self.takes[take], start_s)
+        )
 
     def retake(self, phrase: Phrase, take: int, start_s: float, stop_s: float) -> None:
-        self.problems.append(Problem("retake", f"said again later: this earlier take ({stop_s - start_s:.1f} s) was left out, the last one kept", phrase.id, self.takes[take], start_s))
+        self.problems.append(
+            Problem(
+                "retake",
+                f"said again later: this earlier take ({stop_s - start_s:.1f} s) was left out, the last one kept",
+                phrase.id,
+                self.takes[take],
+                start_s,
+            )
+        )
 
     def check(self, phrase: Phrase, take: int, start_s: float, confidence: float, rival: str) -> None:
         like = f", or it may be {rival}" if rival else ""
-        self.problems.append(Problem("check", f"not sure this is the phrase (confidence {confidence:.2f}{like}): listen; if it is right, "
-                                     f"`sessiongen voice-pack accept {self.pack} {phrase.id}`, or record it again", phrase.id, self.takes[take], start_s))
+        self.problems.append(
+            Problem(
+                "check",
+                f"not sure this is the phrase (confidence {confidence:.2f}{like}): listen; if it is right, "
+                f"`sessiongen voice-pack accept {self.pack} {phrase.id}`, or record it again",
+                phrase.id,
+                self.takes[take],
+                start_s,
+            )
+        )
 
     def unknown(self, take: int, number: int) -> None:
         self.problems.append(Problem("unknown", f"the sheet has no phrase {number} (file left out)", None, self.takes[take]))
@@ -71,8 +92,16 @@ class Report:
         for problem in self.problems:
             if problem.phrase is not None:
                 by_phrase.setdefault(problem.phrase, []).append(problem)
-        self.rows = [{"id": p.id, "text": p.text, "expected_s": p.expected_s, "recorded": pack.recorded.get(p.id),
-                      "problems": [x.kind for x in by_phrase.get(p.id, [])]} for p in pack.phrases]
+        self.rows = [
+            {
+                "id": p.id,
+                "text": p.text,
+                "expected_s": p.expected_s,
+                "recorded": pack.recorded.get(p.id),
+                "problems": [x.kind for x in by_phrase.get(p.id, [])],
+            }
+            for p in pack.phrases
+        ]
         self.problems.sort(key=lambda x: (x.phrase if x.phrase is not None else 10**9, x.take, x.at_s or 0.0))
 
     @property
@@ -80,15 +109,32 @@ class Report:
         return sum(1 for r in self.rows if r["recorded"])
 
     def as_dict(self) -> dict:
-        return {"pack": self.pack, "takes": self.takes, "pace": round(self.pace, 3), "phrases": self.rows,
-                "problems": [{"kind": p.kind, "phrase": p.phrase, "take": p.take, "at_s": None if p.at_s is None else round(p.at_s, 3), "message": p.message}
-                             for p in self.problems]}
+        return {
+            "pack": self.pack,
+            "takes": self.takes,
+            "pace": round(self.pace, 3),
+            "phrases": self.rows,
+            "problems": [
+                {
+                    "kind": p.kind,
+                    "phrase": p.phrase,
+                    "take": p.take,
+                    "at_s": None if p.at_s is None else round(p.at_s, 3),
+                    "message": p.message,
+                }
+                for p in self.problems
+            ],
+        }
 
     def lines(self) -> list[str]:
         out = [f"{self.matched} of {len(self.rows)} phrases recorded; {len(self.problems)} problem{'s' * (len(self.problems) != 1)}"]
         for row in self.rows:
             rec = row["recorded"]
-            where = f"{rec['take']} {clock(rec['start_s'])}-{clock(rec['stop_s'])}, SNR {rec['snr_db']:.0f} dB{sure(rec)}" if rec else "not recorded"
+            where = (
+                f"{rec['take']} {clock(rec['start_s'])}-{clock(rec['stop_s'])}, SNR {rec['snr_db']:.0f} dB{sure(rec)}"
+                if rec
+                else "not recorded"
+            )
             out.append(f"  {row['id']:3d}  {_short(row['text'], 48):48}  {where}")
         out += [f"problem: {p.line()}" for p in self.problems]
         return out
@@ -112,15 +158,49 @@ def check_phrase(phrase: Phrase, rec: dict, pace: float) -> list[Problem]:
     at, take, out = rec["start_s"], rec["take"], []
     expected = phrase.expected_s * pace
     if expected > 0 and rec["duration_s"] < SHORT_RATIO * expected:
-        out.append(Problem("short", f"much shorter than expected ({rec['duration_s']:.1f} s, about {expected:.1f} s expected): a word missing?", phrase.id, take, at))
+        out.append(
+            Problem(
+                "short",
+                f"much shorter than expected ({rec['duration_s']:.1f} s, about {expected:.1f} s expected): a word missing?",
+                phrase.id,
+                take,
+                at,
+            )
+        )
     if expected > 0 and rec["duration_s"] > LONG_RATIO * expected:
-        out.append(Problem("long", f"much longer than expected ({rec['duration_s']:.1f} s, about {expected:.1f} s expected): two phrases together, or a remark?", phrase.id, take, at))
+        out.append(
+            Problem(
+                "long",
+                f"much longer than expected ({rec['duration_s']:.1f} s, about {expected:.1f} s expected): two phrases together, or a remark?",
+                phrase.id,
+                take,
+                at,
+            )
+        )
     if rec["clipped_hops"] >= CLIPPED_HOPS:
-        out.append(Problem("clipped", f"clipped (peak {rec['peak_db']:.1f} dBFS): record with the input a little lower", phrase.id, take, at))
+        out.append(
+            Problem("clipped", f"clipped (peak {rec['peak_db']:.1f} dBFS): record with the input a little lower", phrase.id, take, at)
+        )
     if rec["speech_db"] < QUIET_DB:
-        out.append(Problem("quiet", f"too quiet (speech {rec['speech_db']:.0f} dBFS, peak {rec['peak_db']:.0f} dBFS): move closer or turn the input up", phrase.id, take, at))
+        out.append(
+            Problem(
+                "quiet",
+                f"too quiet (speech {rec['speech_db']:.0f} dBFS, peak {rec['peak_db']:.0f} dBFS): move closer or turn the input up",
+                phrase.id,
+                take,
+                at,
+            )
+        )
     if rec["snr_db"] < NOISY_SNR_DB:
-        out.append(Problem("noisy", f"noisy (noise floor {rec['noise_db']:.0f} dBFS, speech {rec['snr_db']:.0f} dB above it): a quieter room helps most", phrase.id, take, at))
+        out.append(
+            Problem(
+                "noisy",
+                f"noisy (noise floor {rec['noise_db']:.0f} dBFS, speech {rec['snr_db']:.0f} dB above it): a quieter room helps most",
+                phrase.id,
+                take,
+                at,
+            )
+        )
     return out
 
 

@@ -21,8 +21,16 @@ from sessiongen.voicepack.store import Pack
 GAP_S = 2.0  # the silence asked for after each phrase
 
 
-def make_pack(scripts: list[Script], refs: list[str], engine: Engine, engine_name: str, settings: Settings,
-              cache_root: Path, folder: Path, personal_mode: str = "neutral") -> Pack:
+def make_pack(
+    scripts: list[Script],
+    refs: list[str],
+    engine: Engine,
+    engine_name: str,
+    settings: Settings,
+    cache_root: Path,
+    folder: Path,
+    personal_mode: str = "neutral",
+) -> Pack:
     """The pack's phrase list, each with its length in the synthetic voice (from the phrase cache:
     the texts are the scripts' own, never a client's)."""
     phrases = pack_phrases(scripts, personal_mode)
@@ -70,7 +78,12 @@ You can record everything in one go, in several parts in this order, or one file
 
 def html(pack: Pack, titles: list[str]) -> str:
     total_s = sum(p.expected_s + GAP_S for p in pack.phrases)
-    body = _SHEET.render(phrases=pack.phrases, titles=titles, minutes=max(1, round(total_s / 60)), gap=f"{GAP_S:g}",
-                         hint=lambda p: pace_hint(p.expected_s, len(p.text.split())),
-                         details=lambda p: ", ".join(dict.fromkeys(re.findall(r"\{\{-?\s*(\w+)", p.template))).replace("_", " ") or "a value")
+    body = _SHEET.render(
+        phrases=pack.phrases,
+        titles=titles,
+        minutes=max(1, round(total_s / 60)),
+        gap=f"{GAP_S:g}",
+        hint=lambda p: pace_hint(p.expected_s, len(p.text.split())),
+        details=lambda p: ", ".join(dict.fromkeys(re.findall(r"\{\{-?\s*(\w+)", p.template))).replace("_", " ") or "a value",
+    )
     return document(f"Recording sheet: {', '.join(titles)}", body)

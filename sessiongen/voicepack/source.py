@@ -39,14 +39,20 @@ class Voiced:
     synthetic: tuple[dict, ...] = ()  # {"phrase", "text", "why"}: said by the synthetic voice
 
     def as_dict(self) -> dict:
-        return {"pack": self.pack, "phrases_recorded": len(self.recorded), "personal_spoken_neutral": list(self.neutral),
-                "synthetic": list(self.synthetic)}
+        return {
+            "pack": self.pack,
+            "phrases_recorded": len(self.recorded),
+            "personal_spoken_neutral": list(self.neutral),
+            "synthetic": list(self.synthetic),
+        }
 
 
 def open_pack(folder: str | Path) -> store.Pack:
     pack = store.load(folder)
     if not pack.recorded:
-        raise SessiongenError(f"{folder}: nothing is recorded in this voice pack yet: import a take with `sessiongen voice-pack import {folder} TAKE`")
+        raise SessiongenError(
+            f"{folder}: nothing is recorded in this voice pack yet: import a take with `sessiongen voice-pack import {folder} TAKE`"
+        )
     return pack
 
 
@@ -55,8 +61,9 @@ def script_for(pack: store.Pack, script: Script, values: dict[str, str]) -> tupl
     return voiced_script(script, values, modes)
 
 
-def pack_clips(pack: store.Pack, phrases: dict[str, tuple[str, int]], settings: Settings, allow_synthetic: bool,
-               chosen: dict[str, str] | None = None) -> tuple[dict[str, Clip], dict[str, tuple[str, int]], Voiced]:
+def pack_clips(
+    pack: store.Pack, phrases: dict[str, tuple[str, int]], settings: Settings, allow_synthetic: bool, chosen: dict[str, str] | None = None
+) -> tuple[dict[str, Clip], dict[str, tuple[str, int]], Voiced]:
     """(clips from the recording, the phrases left for the synthetic voice, what was done).
     `chosen`: client sentences the pack has the synthetic voice say (-> their phrase's hash)."""
     by_hash = {p.hash: p for p in pack.phrases}
@@ -90,10 +97,13 @@ def _why(pack: store.Pack, phrase) -> str:
 
 
 def _refusal(pack: store.Pack, missing: list[dict]) -> str:
-    named = "; ".join(f"\"{m['text'][:50]}\" ({m['why']})" for m in missing[:SHOWN])
+    named = "; ".join(f'"{m["text"][:50]}" ({m["why"]})' for m in missing[:SHOWN])
     more = f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
-    return (f"{len(missing)} phrase{'s' * (len(missing) != 1)} of this session {'are' if len(missing) != 1 else 'is'} not in the voice pack {pack.name} as sure recordings: {named}{more}: "
-            "record them (voice-pack sheet, then import), accept the ones marked check, or render with --allow-synthetic to have the synthetic voice say them")
+    return (
+        f"{len(missing)} phrase{'s' * (len(missing) != 1)} of this session {'are' if len(missing) != 1 else 'is'} "
+        f"not in the voice pack {pack.name} as sure recordings: {named}{more}: "
+        "record them (voice-pack sheet, then import), accept the ones marked check, or render with --allow-synthetic to have the synthetic voice say them"
+    )
 
 
 def identity(pack: store.Pack) -> str:
@@ -130,5 +140,8 @@ def synthetic_summary(voiced: dict, shown: int = SHOWN) -> str:
     said = voiced["synthetic"]
     if not said:
         return "none"
-    items = [f"{'phrase ' + str(s['phrase']) if s['phrase'] else 'new'} \"{s['text'][:40]}{'…' * (len(s['text']) > 40)}\" ({s['why']})" for s in said[:shown]]
+    items = [
+        f'{"phrase " + str(s["phrase"]) if s["phrase"] else "new"} "{s["text"][:40]}{"…" * (len(s["text"]) > 40)}" ({s["why"]})'
+        for s in said[:shown]
+    ]
     return "; ".join(items) + (f"; and {len(said) - shown} more" if len(said) > shown else "")

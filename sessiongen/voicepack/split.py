@@ -189,7 +189,9 @@ class _Table:
         self.cost[i, js, flag] = costs
         pi, pf = prev
         pj = js - 1 if action in (1,) else js
-        self.back[i, js, flag] = np.stack([np.full_like(js, pi), pj, np.full_like(js, pf) if np.ndim(pf) == 0 else pf[better], np.full_like(js, action)], axis=1)
+        self.back[i, js, flag] = np.stack(
+            [np.full_like(js, pi), pj, np.full_like(js, pf) if np.ndim(pf) == 0 else pf[better], np.full_like(js, action)], axis=1
+        )
 
 
 MATCH, RETAKE, EXTRA, MISSING = 1, 2, 3, 4

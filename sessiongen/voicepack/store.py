@@ -56,10 +56,18 @@ class Pack:
         return self.folder.resolve().name
 
     def as_dict(self) -> dict:
-        return {"format": FORMAT, "version": VERSION, "sources": self.sources, "engine": self.engine, "voice": self.voice,
-                "voice_id": self.voice_id, "rate_wpm": self.rate_wpm,
-                "phrases": [p.as_dict() for p in self.phrases], "takes": self.takes,
-                "recorded": {str(k): v for k, v in sorted(self.recorded.items())}}
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "sources": self.sources,
+            "engine": self.engine,
+            "voice": self.voice,
+            "voice_id": self.voice_id,
+            "rate_wpm": self.rate_wpm,
+            "phrases": [p.as_dict() for p in self.phrases],
+            "takes": self.takes,
+            "recorded": {str(k): v for k, v in sorted(self.recorded.items())},
+        }
 
 
 def clip_folder(folder: Path, rate_hz: int, rms_db: float) -> Path:
@@ -92,8 +100,17 @@ def load(folder: Path | str) -> Pack:
         voice_id, rate_wpm = str(data.get("voice_id", "")), int(data.get("rate_wpm", 0))
     except (KeyError, TypeError, ValueError) as exc:
         raise SessiongenError(f"{path}: a damaged voice pack ({type(exc).__name__}: {exc})") from None
-    return Pack(folder, phrases, list(data.get("sources", [])), str(data.get("engine", "")), str(data.get("voice", "")),
-                recorded, list(data.get("takes", [])), voice_id, rate_wpm)
+    return Pack(
+        folder,
+        phrases,
+        list(data.get("sources", [])),
+        str(data.get("engine", "")),
+        str(data.get("voice", "")),
+        recorded,
+        list(data.get("takes", [])),
+        voice_id,
+        rate_wpm,
+    )
 
 
 def save(pack: Pack) -> None:
@@ -108,7 +125,9 @@ def create(folder: Path, pack: Pack, sheet_html: str) -> None:
     if (folder / PACK_FILE).exists():
         old = load(folder)
         if old.recorded and [p.as_dict() for p in old.phrases] != [p.as_dict() for p in pack.phrases]:
-            raise SessiongenError(f"{folder}: this voice pack already holds recordings of other phrases: choose a new folder (or delete it with `sessiongen voice-pack delete`)")
+            raise SessiongenError(
+                f"{folder}: this voice pack already holds recordings of other phrases: choose a new folder (or delete it with `sessiongen voice-pack delete`)"
+            )
         pack.recorded, pack.takes = old.recorded, old.takes
     with changing(folder, must_exist=False) as staging:
         pack.folder = staging
@@ -177,7 +196,9 @@ def accept(folder: Path, ids: list[int]) -> list[int]:
         if phrase_id not in known:
             raise SessiongenError(f"{folder}: the sheet has no phrase {phrase_id} (phrases 1 to {len(pack.phrases)}): nothing accepted")
         if phrase_id not in pack.recorded:
-            raise SessiongenError(f"{folder}: phrase {phrase_id} is not recorded, so there is nothing to accept: record it, then import it; nothing accepted")
+            raise SessiongenError(
+                f"{folder}: phrase {phrase_id} is not recorded, so there is nothing to accept: record it, then import it; nothing accepted"
+            )
     marked = sorted({i for i in ids if doubtful(pack.recorded[i])})
     if not marked:
         return []

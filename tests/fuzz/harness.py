@@ -63,14 +63,26 @@ class Worker:
     def start(self) -> None:
         requests_r, requests_w = os.pipe()
         answers_r, answers_w = os.pipe()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
-               "SESSIONGEN_ENGINES": "fake=fake_engine:FakeEngine,flaky=fake_engine:FlakyEngine", "FLAKY_STATE": str(self.scratch / "flaky"),
-               "SESSIONGEN_CACHE_DIR": str(self.scratch / "cache"),
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TMPDIR": str(self.scratch),
-               "FUZZ_FDS": f"{requests_r},{answers_w}"}
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("worker.py"))], env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
-                                     pass_fds=(requests_r, answers_w), start_new_session=True)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+            "SESSIONGEN_ENGINES": "fake=fake_engine:FakeEngine,flaky=fake_engine:FlakyEngine",
+            "FLAKY_STATE": str(self.scratch / "flaky"),
+            "SESSIONGEN_CACHE_DIR": str(self.scratch / "cache"),
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "TMPDIR": str(self.scratch),
+            "FUZZ_FDS": f"{requests_r},{answers_w}",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("worker.py"))],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            pass_fds=(requests_r, answers_w),
+            start_new_session=True,
+        )
         os.close(requests_r)
         os.close(answers_w)
         self.requests, self.answers = os.fdopen(requests_w, "wb"), os.fdopen(answers_r, "rb")

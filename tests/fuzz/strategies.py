@@ -35,28 +35,133 @@ class Case:
 
 # -- text: words from many scripts, and the characters that break naive code ------------------------
 
-ODD = ["\u0301", "\u0308\u0323", "\u200d", "\u200b", "\u202e", "\u2067", "\u061c", "\ufeff", "\u00ad", "\x1b", "\x07", "\t", "\u2028", "\u0085", "\x0c"]
-WORDS = ["breathe", "slowly", "Zoë", "Андрей", "שָׁלוֹם", "مرحبا", "日本語", "नमस्ते", "👋🏽", "👨‍👩‍👧", "¹²³", "٣", "Ⅻ", "ﬁne", "İstanbul",
-         "straße", "e\u0301\u0301\u0301", "a" * 120, "-", "—", "...", "?!", "&amp;", "<b>", "\\", "*", "_x_", "`code`", "%s", "{0}", "\\[not a directive]"]
+ODD = [
+    "\u0301",
+    "\u0308\u0323",
+    "\u200d",
+    "\u200b",
+    "\u202e",
+    "\u2067",
+    "\u061c",
+    "\ufeff",
+    "\u00ad",
+    "\x1b",
+    "\x07",
+    "\t",
+    "\u2028",
+    "\u0085",
+    "\x0c",
+]
+WORDS = [
+    "breathe",
+    "slowly",
+    "Zoë",
+    "Андрей",
+    "שָׁלוֹם",
+    "مرحبا",
+    "日本語",
+    "नमस्ते",
+    "👋🏽",
+    "👨‍👩‍👧",
+    "¹²³",
+    "٣",
+    "Ⅻ",
+    "ﬁne",
+    "İstanbul",
+    "straße",
+    "e\u0301\u0301\u0301",
+    "a" * 120,
+    "-",
+    "—",
+    "...",
+    "?!",
+    "&amp;",
+    "<b>",
+    "\\",
+    "*",
+    "_x_",
+    "`code`",
+    "%s",
+    "{0}",
+    "\\[not a directive]",
+]
 word = st.one_of(st.sampled_from(WORDS), st.text(min_size=1, max_size=12), st.sampled_from(ODD))
 sentence = st.lists(word, min_size=1, max_size=8).map(" ".join).map(lambda s: s + ".")
 
 CLEAN_WORDS = ["breathe", "slowly", "and", "rest", "calm", "Zoë", "Андрей", "日本語", "👋🏽", "notice", "your", "feet", "Ελένη", "naïve"]
 clean_sentence = st.lists(st.sampled_from(CLEAN_WORDS), min_size=1, max_size=6).map(lambda w: " ".join(w).capitalize() + ".")
-CLEAN_DIRECTIVES = ["[pause 1s]", "[pause 500ms]", "[pause 1s..3s]", "[bls 2s]", "[bls 2s rate=1.5 tone=chime]", "[bls passes=2 tone=click]",
-                    "[bls 1s style=sweep]", "[bell]", "[breathe in=2 out=2 rounds=1]", "[breathe in=1 hold=1 out=2 rounds=1 cues=tone]",
-                    "[ambience rain]", "[ambience off]", "[headphone-check]", "[bls 2s depth=50 pitch=300 jitter=5 level=-6]"]
+CLEAN_DIRECTIVES = [
+    "[pause 1s]",
+    "[pause 500ms]",
+    "[pause 1s..3s]",
+    "[bls 2s]",
+    "[bls 2s rate=1.5 tone=chime]",
+    "[bls passes=2 tone=click]",
+    "[bls 1s style=sweep]",
+    "[bell]",
+    "[breathe in=2 out=2 rounds=1]",
+    "[breathe in=1 hold=1 out=2 rounds=1 cues=tone]",
+    "[ambience rain]",
+    "[ambience off]",
+    "[headphone-check]",
+    "[bls 2s depth=50 pitch=300 jitter=5 level=-6]",
+]
 
 # -- directives, each with parameters valid and invalid --------------------------------------------
 
-DURATIONS = ["1s", "2s", "500ms", "1.5s", "0s", "1m", "1m30s", "0.1s", "²s", "-1s", "700s", "1e9s", "nans", "2", "s", "3ｓ", "1s..3s", "2s..1s", "1s..700s", "..", "٣s"]
+DURATIONS = [
+    "1s",
+    "2s",
+    "500ms",
+    "1.5s",
+    "0s",
+    "1m",
+    "1m30s",
+    "0.1s",
+    "²s",
+    "-1s",
+    "700s",
+    "1e9s",
+    "nans",
+    "2",
+    "s",
+    "3ｓ",
+    "1s..3s",
+    "2s..1s",
+    "1s..700s",
+    "..",
+    "٣s",
+]
 NUMBERS = ["0", "1", "1.0", "0.3", "2", "2.5", "100", "-1", "1e400", "nan", "inf", "²", "٣", "0x10", "", "1_000", "250", "599"]
 COUNTS = ["1", "2", "3", "0", "50", "51", "²", "٣", "x", "007", "1.5", "-2", "99999999999999999999"]
-OPTIONS = ["rate", "tone", "depth", "pitch", "style", "jitter", "level", "passes", "in", "hold", "out", "hold_out", "rounds", "cues", "bogus"]
-OPTION_VALUES = {"tone": st.sampled_from([*catalog.TIMBRES, "gong", ""]), "style": st.sampled_from([*catalog.STYLES, "wobble"]),
-                 "cues": st.sampled_from(["voice", "tone", "both", "none"]), "passes": st.sampled_from(COUNTS), "rounds": st.sampled_from(COUNTS),
-                 "in": st.sampled_from(DURATIONS + ["4", "1", "20", "21"]), "out": st.sampled_from(DURATIONS + ["6", "1"]),
-                 "hold": st.sampled_from(DURATIONS + ["2"]), "hold_out": st.sampled_from(DURATIONS + ["2"])}
+OPTIONS = [
+    "rate",
+    "tone",
+    "depth",
+    "pitch",
+    "style",
+    "jitter",
+    "level",
+    "passes",
+    "in",
+    "hold",
+    "out",
+    "hold_out",
+    "rounds",
+    "cues",
+    "bogus",
+]
+OPTION_VALUES = {
+    "tone": st.sampled_from([*catalog.TIMBRES, "gong", ""]),
+    "style": st.sampled_from([*catalog.STYLES, "wobble"]),
+    "cues": st.sampled_from(["voice", "tone", "both", "none"]),
+    "passes": st.sampled_from(COUNTS),
+    "rounds": st.sampled_from(COUNTS),
+    "in": st.sampled_from(DURATIONS + ["4", "1", "20", "21"]),
+    "out": st.sampled_from(DURATIONS + ["6", "1"]),
+    "hold": st.sampled_from(DURATIONS + ["2"]),
+    "hold_out": st.sampled_from(DURATIONS + ["2"]),
+}
 
 
 @st.composite
@@ -70,8 +175,12 @@ def option(draw) -> str:
 def directive(draw, fragments: tuple[str, ...] = ()) -> str:
     name = draw(st.sampled_from(DIRECTIVES + ["Pause", "BELL", "paws", ""]))
     positional = {
-        "pause": st.sampled_from(DURATIONS), "bls": st.sampled_from(DURATIONS + ["on", "off", "ON"]),
-        "repeat": st.sampled_from(COUNTS), "include": st.sampled_from([*fragments, "missing", "../escape", "safety-opening", "gentle-exit"]) if fragments else st.sampled_from(["missing", "safety-opening"]),
+        "pause": st.sampled_from(DURATIONS),
+        "bls": st.sampled_from(DURATIONS + ["on", "off", "ON"]),
+        "repeat": st.sampled_from(COUNTS),
+        "include": st.sampled_from([*fragments, "missing", "../escape", "safety-opening", "gentle-exit"])
+        if fragments
+        else st.sampled_from(["missing", "safety-opening"]),
         "ambience": st.sampled_from([*catalog.BEDS, "off", "none", "thunder"]),
     }.get(name.lower())
     words = [name]
@@ -80,43 +189,130 @@ def directive(draw, fragments: tuple[str, ...] = ()) -> str:
     if name.lower() in ("bls", "breathe") or draw(st.integers(0, 9)) == 0:
         words += draw(st.lists(option(), max_size=4))
     if name.lower() == "breathe" and draw(st.booleans()):
-        words += [f"in={draw(st.sampled_from(['2', '4', '1s']))}", f"out={draw(st.sampled_from(['2', '3']))}", f"rounds={draw(st.sampled_from(['1', '2']))}"]
+        words += [
+            f"in={draw(st.sampled_from(['2', '4', '1s']))}",
+            f"out={draw(st.sampled_from(['2', '3']))}",
+            f"rounds={draw(st.sampled_from(['1', '2']))}",
+        ]
     return "[" + " ".join(words) + "]"
 
 
 # -- templates: benign, hostile, and random expressions from a small grammar -------------------------
 
-BENIGN = ["{{ name }}", "{% if name %}, {{ name }}{% endif %}", "{{ name | upper }}", "{{ cue_word | default('calm') }}",
-          "{% for i in range(3) %}one {% endfor %}", "{{ loop }}", "{{ name ~ '!' }}", "{{ name | length }}", "{{ place | title }}",
-          "{# a comment #}", "{{ 1 + 2 }}", "{% raw %}{{ x }}{% endraw %}", "{% set a = 3 %}{{ a * 2 }}", "{{ '%.2f' | float }}"]
-HOSTILE = ["{{ 'ab' * 400000000 }}", "{{ 9 ** 9 ** 9 }}", "{{ 2 ** 10000 }}", "{{ name * 99999 }}",
-           "{% for i in range(1000) %}{% for j in range(1000) %}x{% endfor %}{% endfor %}",
-           "{% for i in range(999) %}{% for j in range(999) %}{% endfor %}{% endfor %}ok",
-           "{{ undefined_var }}", "{{ name.__class__ }}", "{{ lipsum() }}", "{{ [1, 2] }}", "{{ none }}", "{{ true }}",
-           "{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}", "{{ 1 / 0 }}", "{{ '%s' % name }}", "{{ name | center(999999) }}",
-           "{{ (name ~ name ~ 'x') * 1000 }}", "{{ range(10 ** 9) | list }}", "{{ name | replace('', 'xx' * 100) }}",
-           "{{ 'x' | join('y' * 1000) }}", "{{ name", "{% for %}", "{% include 'x' %}", "{{ name.format(name) }}",
-           "{{ cycler }}", "{{ namespace() }}", "{{ 10 ** 15 + 1 }}", "{{ 1e308 * 10 }}", "{{ (2 ** 50) | string * 3 }}",
-           "{{ name | attr('__class__') }}", "{{ name | wordwrap(5) }}", "{{ 'a' | truncate(10 ** 12) }}", "{{ range(5) }}",
-           "{% for i in range(50) %}{{ 'word ' * 200 }}{% endfor %}", "{{ (range(900) | list) * 900 }}", "{{ '١٢' | int }}",
-           "{{ 1.5 | round(10 ** 9) }}", "{{ name | indent(10 ** 9) }}", "{{ -(2 ** 60) | abs }}", "{{ 10 ** 15 | filesizeformat }}"]
-FILTERS = ["upper", "lower", "length", "first", "last", "sum", "int", "float", "round", "abs", "trim", "list", "sort", "unique",
-           "reverse", "string", "title", "capitalize", "wordcount", "join", "min", "max", "count", "e", "striptags", "escape", "bogus"]
-leaf = st.one_of(st.integers(-10, 10), st.sampled_from([10 ** 15, 10 ** 16, 2 ** 63, -(2 ** 70)]), st.floats(allow_nan=False, width=32).map(repr),
-                 st.sampled_from(VARIABLES + ("nope", "loop", "range(5)", "range(2000)", "none", "true", "''", "'ab'", "'é́'", "[1, 'a']", "{'k': 1}")))
+BENIGN = [
+    "{{ name }}",
+    "{% if name %}, {{ name }}{% endif %}",
+    "{{ name | upper }}",
+    "{{ cue_word | default('calm') }}",
+    "{% for i in range(3) %}one {% endfor %}",
+    "{{ loop }}",
+    "{{ name ~ '!' }}",
+    "{{ name | length }}",
+    "{{ place | title }}",
+    "{# a comment #}",
+    "{{ 1 + 2 }}",
+    "{% raw %}{{ x }}{% endraw %}",
+    "{% set a = 3 %}{{ a * 2 }}",
+    "{{ '%.2f' | float }}",
+]
+HOSTILE = [
+    "{{ 'ab' * 400000000 }}",
+    "{{ 9 ** 9 ** 9 }}",
+    "{{ 2 ** 10000 }}",
+    "{{ name * 99999 }}",
+    "{% for i in range(1000) %}{% for j in range(1000) %}x{% endfor %}{% endfor %}",
+    "{% for i in range(999) %}{% for j in range(999) %}{% endfor %}{% endfor %}ok",
+    "{{ undefined_var }}",
+    "{{ name.__class__ }}",
+    "{{ lipsum() }}",
+    "{{ [1, 2] }}",
+    "{{ none }}",
+    "{{ true }}",
+    "{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}",
+    "{{ 1 / 0 }}",
+    "{{ '%s' % name }}",
+    "{{ name | center(999999) }}",
+    "{{ (name ~ name ~ 'x') * 1000 }}",
+    "{{ range(10 ** 9) | list }}",
+    "{{ name | replace('', 'xx' * 100) }}",
+    "{{ 'x' | join('y' * 1000) }}",
+    "{{ name",
+    "{% for %}",
+    "{% include 'x' %}",
+    "{{ name.format(name) }}",
+    "{{ cycler }}",
+    "{{ namespace() }}",
+    "{{ 10 ** 15 + 1 }}",
+    "{{ 1e308 * 10 }}",
+    "{{ (2 ** 50) | string * 3 }}",
+    "{{ name | attr('__class__') }}",
+    "{{ name | wordwrap(5) }}",
+    "{{ 'a' | truncate(10 ** 12) }}",
+    "{{ range(5) }}",
+    "{% for i in range(50) %}{{ 'word ' * 200 }}{% endfor %}",
+    "{{ (range(900) | list) * 900 }}",
+    "{{ '١٢' | int }}",
+    "{{ 1.5 | round(10 ** 9) }}",
+    "{{ name | indent(10 ** 9) }}",
+    "{{ -(2 ** 60) | abs }}",
+    "{{ 10 ** 15 | filesizeformat }}",
+]
+FILTERS = [
+    "upper",
+    "lower",
+    "length",
+    "first",
+    "last",
+    "sum",
+    "int",
+    "float",
+    "round",
+    "abs",
+    "trim",
+    "list",
+    "sort",
+    "unique",
+    "reverse",
+    "string",
+    "title",
+    "capitalize",
+    "wordcount",
+    "join",
+    "min",
+    "max",
+    "count",
+    "e",
+    "striptags",
+    "escape",
+    "bogus",
+]
+leaf = st.one_of(
+    st.integers(-10, 10),
+    st.sampled_from([10**15, 10**16, 2**63, -(2**70)]),
+    st.floats(allow_nan=False, width=32).map(repr),
+    st.sampled_from(VARIABLES + ("nope", "loop", "range(5)", "range(2000)", "none", "true", "''", "'ab'", "'é́'", "[1, 'a']", "{'k': 1}")),
+)
 
 
 def _combine(children):
     return st.one_of(
-        st.tuples(children, st.sampled_from(["+", "-", "*", "/", "//", "%", "**", "~", " and ", " or ", "==", " in "]), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(children, st.sampled_from(["+", "-", "*", "/", "//", "%", "**", "~", " and ", " or ", "==", " in "]), children).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        ),
         st.tuples(children, st.sampled_from(FILTERS)).map(lambda t: f"({t[0]} | {t[1]})"),
-        st.tuples(children, st.sampled_from(["upper()", "split()", "strip()", "count('a')", "startswith('a')", "zfill(10 ** 9)", "ljust(500)"])).map(lambda t: f"{t[0]}.{t[1]}"),
+        st.tuples(
+            children, st.sampled_from(["upper()", "split()", "strip()", "count('a')", "startswith('a')", "zfill(10 ** 9)", "ljust(500)"])
+        ).map(lambda t: f"{t[0]}.{t[1]}"),
     )
 
 
 expression = st.recursive(leaf.map(str), _combine, max_leaves=6)
-template = st.one_of(st.sampled_from(BENIGN), st.sampled_from(HOSTILE), expression.map(lambda e: "{{ " + e + " }}"),
-                     st.tuples(expression, st.integers(1, 4)).map(lambda t: "{% for i in range(" + str(t[1]) + ") %}{{ " + t[0] + " }} {% endfor %}"))
+template = st.one_of(
+    st.sampled_from(BENIGN),
+    st.sampled_from(HOSTILE),
+    expression.map(lambda e: "{{ " + e + " }}"),
+    st.tuples(expression, st.integers(1, 4)).map(lambda t: "{% for i in range(" + str(t[1]) + ") %}{{ " + t[0] + " }} {% endfor %}"),
+)
 
 # -- lines, nested blocks, a body ----------------------------------------------------------------------
 
@@ -124,7 +320,8 @@ template = st.one_of(st.sampled_from(BENIGN), st.sampled_from(HOSTILE), expressi
 def clean_lines(fragments: tuple[str, ...] = ()):
     """Lines of a script that is fine: narration, a benign template, a valid directive, a heading."""
     return st.one_of(
-        clean_sentence, clean_sentence,
+        clean_sentence,
+        clean_sentence,
         st.tuples(clean_sentence, st.sampled_from(BENIGN)).map(" ".join),
         st.sampled_from(CLEAN_DIRECTIVES),
         st.tuples(clean_sentence, st.sampled_from(CLEAN_DIRECTIVES)).map(" ".join),
@@ -135,10 +332,13 @@ def clean_lines(fragments: tuple[str, ...] = ()):
 
 def lines(fragments: tuple[str, ...] = ()):
     return st.one_of(
-        sentence, sentence, sentence,
+        sentence,
+        sentence,
+        sentence,
         st.tuples(sentence, template, sentence).map(" ".join),
         st.tuples(sentence, directive(fragments)).map(" ".join),
-        directive(fragments), directive(fragments),
+        directive(fragments),
+        directive(fragments),
         st.tuples(st.sampled_from(["# ", "## ", "#", "### "]), st.text(max_size=30)).map("".join),
         st.sampled_from(["", "", "<!-- a comment -->", "<!-- open", "-->", "\\[literal]", "[", "]", "[[pause 1s]]", "[pause 1s", "---"]),
     )
@@ -148,13 +348,16 @@ def _block(source, counts):
     return st.recursive(
         st.lists(source, min_size=1, max_size=5),
         lambda inner: st.tuples(st.sampled_from(counts), inner, st.integers(0, 19)).map(
-            lambda t: [f"[repeat {t[0]}]", *t[1]] + ([] if t[2] == 10 and counts is COUNTS else ["[end]"])),
+            lambda t: [f"[repeat {t[0]}]", *t[1]] + ([] if t[2] == 10 and counts is COUNTS else ["[end]"])
+        ),
         max_leaves=4,
     ).flatmap(lambda block: st.lists(st.just(block) | st.lists(source, max_size=3), min_size=1, max_size=3))
 
 
 def clean_body(fragments: tuple[str, ...] = ()):
-    return _block(clean_lines(fragments), ["1", "2", "3"]).map(lambda blocks: ["# Start", "Welcome."] + [line for block in blocks for line in block])
+    return _block(clean_lines(fragments), ["1", "2", "3"]).map(
+        lambda blocks: ["# Start", "Welcome."] + [line for block in blocks for line in block]
+    )
 
 
 def body(fragments: tuple[str, ...] = ()):
@@ -177,7 +380,10 @@ def mutated(draw, text_lines: list[str], fragments: tuple[str, ...] = ()) -> lis
 
 # -- front matter: the keys, junk, aliases -------------------------------------------------------------
 
-value_text = st.one_of(st.sampled_from(["", "Sam", "Zoë", "the harbour", "{{ name }}", "a" * 501, "x" * 200, "Robert'); DROP", "=1+1", "\u202eevil"]), st.text(max_size=20))
+value_text = st.one_of(
+    st.sampled_from(["", "Sam", "Zoë", "the harbour", "{{ name }}", "a" * 501, "x" * 200, "Robert'); DROP", "=1+1", "\u202eevil"]),
+    st.text(max_size=20),
+)
 
 
 def _yaml_string(text: str) -> str:
@@ -194,8 +400,13 @@ def clean_front_matter(draw) -> list[str]:
 
 @st.composite
 def front_matter(draw) -> list[str]:
-    keys = {"id": draw(st.sampled_from(["probe", "x", "Bad Id", "../up", "", "a-b-c"])), "title": draw(st.sampled_from(["Probe", "", "T" * 250, "日本語"])),
-            "category": "grounding", "summary": "s", "duration": draw(st.sampled_from(["1m", "30s", "²m", "999h", "0s", "1m30s"]))}
+    keys = {
+        "id": draw(st.sampled_from(["probe", "x", "Bad Id", "../up", "", "a-b-c"])),
+        "title": draw(st.sampled_from(["Probe", "", "T" * 250, "日本語"])),
+        "category": "grounding",
+        "summary": "s",
+        "duration": draw(st.sampled_from(["1m", "30s", "²m", "999h", "0s", "1m30s"])),
+    }
     out = [f"{k}: {_yaml_string(v)}" for k, v in keys.items() if draw(st.integers(0, 9)) != 5]
     names = draw(st.lists(st.sampled_from(VARIABLES + ("Bad-Name", "_x")), unique=True, max_size=3))
     if names or draw(st.booleans()):
@@ -205,10 +416,31 @@ def front_matter(draw) -> list[str]:
     return ["---", *out] if draw(st.integers(0, 19)) == 10 else ["---", *out, "---"]
 
 
-JUNK = ["ambience: rain", "ambience: thunder", "language: en", "language: xx-invalid-123456789", "cautions: [Not while driving.]", "cautions: 3",
-        "variables: [a, b]", "variables: {name: {x: 1}}", "a: &a [*a]", "x: &x [1, 2]\ny: [*x, *x, *x]", "bomb: &b0 [1,1,1,1,1,1,1,1,1]\nb1: &b1 [*b0,*b0,*b0,*b0,*b0,*b0,*b0,*b0,*b0]\nb2: &b2 [*b1,*b1,*b1,*b1,*b1,*b1,*b1,*b1,*b1]",
-        "duration: !!python/object:os.system ls", "id: 1e999", "title: .nan", "\tid: tab", "id: [", "pronunciations: {Sam: /sæm/}", "pronunciations: {x: ''}",
-        "summary: " + "[" * 60 + "]" * 60, "big: " + "9" * 5000, "id: probe\nid: again", "? complex\n: key", "-- - -"]
+JUNK = [
+    "ambience: rain",
+    "ambience: thunder",
+    "language: en",
+    "language: xx-invalid-123456789",
+    "cautions: [Not while driving.]",
+    "cautions: 3",
+    "variables: [a, b]",
+    "variables: {name: {x: 1}}",
+    "a: &a [*a]",
+    "x: &x [1, 2]\ny: [*x, *x, *x]",
+    "bomb: &b0 [1,1,1,1,1,1,1,1,1]\nb1: &b1 [*b0,*b0,*b0,*b0,*b0,*b0,*b0,*b0,*b0]\nb2: &b2 [*b1,*b1,*b1,*b1,*b1,*b1,*b1,*b1,*b1]",
+    "duration: !!python/object:os.system ls",
+    "id: 1e999",
+    "title: .nan",
+    "\tid: tab",
+    "id: [",
+    "pronunciations: {Sam: /sæm/}",
+    "pronunciations: {x: ''}",
+    "summary: " + "[" * 60 + "]" * 60,
+    "big: " + "9" * 5000,
+    "id: probe\nid: again",
+    "? complex\n: key",
+    "-- - -",
+]
 
 # -- whole files ------------------------------------------------------------------------------------
 
@@ -237,7 +469,9 @@ def encoded(draw, text_lines: list[str], clean: bool = False) -> bytes:
 def script_files(draw) -> dict[str, bytes]:
     """A script `s.md`, and the fragments it may include (which may include each other, or it)."""
     hostile = draw(st.integers(0, 2)) == 1  # a third from the hostile grammar, the rest clean and then mutated
-    names = tuple(draw(st.lists(st.sampled_from(["frag", "loop", "wide", "deep", "s"] if hostile else ["frag", "part"]), unique=True, max_size=2)))
+    names = tuple(
+        draw(st.lists(st.sampled_from(["frag", "loop", "wide", "deep", "s"] if hostile else ["frag", "part"]), unique=True, max_size=2))
+    )
     files = {}
     for index, name in enumerate(names):
         if name == "wide":
@@ -245,7 +479,7 @@ def script_files(draw) -> dict[str, bytes]:
         elif hostile:
             text = draw(body(names)) if draw(st.booleans()) else draw(front_matter()) + draw(body(names))
         else:
-            text = draw(mutated(draw(_block(clean_lines(names[index + 1:]), ["1", "2"]).map(lambda b: [x for block in b for x in block]))))
+            text = draw(mutated(draw(_block(clean_lines(names[index + 1 :]), ["1", "2"]).map(lambda b: [x for block in b for x in block]))))
         folder = draw(st.sampled_from(["", "fragments/"]))
         files[f"in/{folder}{name}.md"] = draw(encoded(text, clean=not hostile and draw(st.integers(0, 3)) != 2))
     if hostile:
@@ -286,10 +520,17 @@ def script_ref(draw, files: dict[str, bytes]) -> str:
 
 var_value = st.one_of(value_text, st.sampled_from(["Sam\udcff", "\udce9", "a=b", "  ", "Sam\tTab", "a\nb"]))  # no NUL: argv cannot hold one
 hostile_var = st.tuples(st.sampled_from(VARIABLES + ("nope", "", "na me", "ｎａｍｅ")), var_value).map(lambda t: f"{t[0]}={t[1]}")
-clean_var = st.tuples(st.sampled_from(VARIABLES), st.sampled_from(["Sam", "Zoë", "the harbour", "Андрей", "", "O'Brien"])).map(lambda t: f"{t[0]}={t[1]}")
+clean_var = st.tuples(st.sampled_from(VARIABLES), st.sampled_from(["Sam", "Zoë", "the harbour", "Андрей", "", "O'Brien"])).map(
+    lambda t: f"{t[0]}={t[1]}"
+)
 var_arg = st.one_of(clean_var, clean_var, hostile_var)
-output_stem = st.one_of(st.just("session"), st.sampled_from(["..", ".hidden", "con", "caf\udce9", "a/b", "sp ace", "日本語", "x" * 300, "\u202eevil"]),  # no NUL: argv cannot hold one
-                        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=12))
+output_stem = st.one_of(
+    st.just("session"),
+    st.sampled_from(
+        ["..", ".hidden", "con", "caf\udce9", "a/b", "sp ace", "日本語", "x" * 300, "\u202eevil"]
+    ),  # no NUL: argv cannot hold one
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=12),
+)
 
 
 @st.composite
@@ -303,14 +544,69 @@ def output_args(draw, ext: str = "wav") -> list[str]:
 
 # -- profiles and rosters ----------------------------------------------------------------------------
 
-PROFILE_VALUES = ["Sam", "", "Zoë", "x" * 300, "1e999", "²", "٣", "-5", "0", "1", "2.5", "true", "no", "[1, 2]", "{a: 1}", "null", "~", "rain", "thunder",
-                  "sine", "gong", "voice", "programme", "'=cmd|'/C calc'!A0'", "&a [*a]", "!!binary aGVsbG8=", "fake/en", "nobody"]
-PROFILE_KEYS = ["name", "pronouns", "safe_place", "cue_word", "anchor", "voice", "pronunciations", "rate", "pause_scale", "slow_ending", "bls",
-                "bls_rate", "bls_tone", "bls_depth", "ambience", "loudness", "loudness_mode", "minutes", "seed", "client_id", "bogus", "variables"]
+PROFILE_VALUES = [
+    "Sam",
+    "",
+    "Zoë",
+    "x" * 300,
+    "1e999",
+    "²",
+    "٣",
+    "-5",
+    "0",
+    "1",
+    "2.5",
+    "true",
+    "no",
+    "[1, 2]",
+    "{a: 1}",
+    "null",
+    "~",
+    "rain",
+    "thunder",
+    "sine",
+    "gong",
+    "voice",
+    "programme",
+    "'=cmd|'/C calc'!A0'",
+    "&a [*a]",
+    "!!binary aGVsbG8=",
+    "fake/en",
+    "nobody",
+]
+PROFILE_KEYS = [
+    "name",
+    "pronouns",
+    "safe_place",
+    "cue_word",
+    "anchor",
+    "voice",
+    "pronunciations",
+    "rate",
+    "pause_scale",
+    "slow_ending",
+    "bls",
+    "bls_rate",
+    "bls_tone",
+    "bls_depth",
+    "ambience",
+    "loudness",
+    "loudness_mode",
+    "minutes",
+    "seed",
+    "client_id",
+    "bogus",
+    "variables",
+]
 
 
-CLEAN_PROFILES = ["name: Sam\n", "name: Zoë\nrate: 150\nbls_tone: chime\n", "cue_word: harbour\npause_scale: 0.8\nseed: 3\n",
-                  "variables: {name: Robin}\nbls: false\n", "ambience: rain\nloudness: -18\nslow_ending: true\n"]
+CLEAN_PROFILES = [
+    "name: Sam\n",
+    "name: Zoë\nrate: 150\nbls_tone: chime\n",
+    "cue_word: harbour\npause_scale: 0.8\nseed: 3\n",
+    "variables: {name: Robin}\nbls: false\n",
+    "ambience: rain\nloudness: -18\nslow_ending: true\n",
+]
 
 
 @st.composite
@@ -322,8 +618,29 @@ def profile_yaml(draw) -> bytes:
     return draw(encoded(text))
 
 
-CELLS = ["Sam", "", "Zoë", "=1+1", "=cmd|'/C calc'!A0", "+1", "-1", "@SUM(A1)", "\"quoted, comma\"", "a,b", "x" * 1001, "\u202eevil", "index",
-         "report", "batch", "../up", "con", "日本語", "a\nb", "\t", " spaced "]
+CELLS = [
+    "Sam",
+    "",
+    "Zoë",
+    "=1+1",
+    "=cmd|'/C calc'!A0",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    '"quoted, comma"',
+    "a,b",
+    "x" * 1001,
+    "\u202eevil",
+    "index",
+    "report",
+    "batch",
+    "../up",
+    "con",
+    "日本語",
+    "a\nb",
+    "\t",
+    " spaced ",
+]
 
 
 @st.composite
@@ -332,13 +649,23 @@ def roster_files(draw) -> dict[str, bytes]:
     a third of them hostile, the rest clean with a mutation or two."""
     if draw(st.integers(0, 2)) != 1:
         return draw(clean_roster())
-    columns = ["client_id", "technique"] + draw(st.lists(st.sampled_from(["name", "cue_word", "profile", "format", "voice", "bogus", "client_id", "rate"]), max_size=3))
+    columns = ["client_id", "technique"] + draw(
+        st.lists(st.sampled_from(["name", "cue_word", "profile", "format", "voice", "bogus", "client_id", "rate"]), max_size=3)
+    )
     ids = st.sampled_from(["a", "b", "a", "Sam", "index", "report", "../x", "", "=1+1", "日本", "con", "a/b", "a-b"])
     tech = st.sampled_from(["in/s.md", "in/s.md", "in/missing.md", "safe-place", "in", "/dev/zero", "in/p.yaml"])
-    other = {"format": st.sampled_from(["wav", "wav", "mp3", "flac", "xyz", ""]), "profile": st.sampled_from(["in/p.yaml", "in/none.yaml", ""])}
-    rows = draw(st.lists(st.tuples(ids, tech, st.lists(st.sampled_from(CELLS), min_size=len(columns), max_size=len(columns))), min_size=1, max_size=4))
+    other = {
+        "format": st.sampled_from(["wav", "wav", "mp3", "flac", "xyz", ""]),
+        "profile": st.sampled_from(["in/p.yaml", "in/none.yaml", ""]),
+    }
+    rows = draw(
+        st.lists(
+            st.tuples(ids, tech, st.lists(st.sampled_from(CELLS), min_size=len(columns), max_size=len(columns))), min_size=1, max_size=4
+        )
+    )
     files = {"in/p.yaml": draw(profile_yaml())}
     if draw(st.booleans()):
+
         def cell(text):
             return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n\r') else text
 

@@ -20,7 +20,9 @@ def batch_cases(draw) -> s.Case:
     roster = next(name for name in files if name.startswith("r."))
     args = ["batch", roster, "-o", "out/b", "--engine", "fake", "--workers", "1", "--date", "2026-01-01"]
     args += draw(st.sampled_from([["--no-report"], ["--no-report"], ["--no-report", "--sidecars", "none"], [], ["--dry-run"]]))
-    args += draw(st.sampled_from([[], [], ["--name-template", "{client_id}"], ["--name-template", "{row:03}-{technique}"], ["--name-template", "x"]]))
+    args += draw(
+        st.sampled_from([[], [], ["--name-template", "{client_id}"], ["--name-template", "{row:03}-{technique}"], ["--name-template", "x"]])
+    )
     return s.Case(files, args)
 
 

@@ -46,7 +46,9 @@ def render_cases(draw) -> s.Case:
     case = draw(plan_cases())
     args = ["render", *[a for a in case.args[1:] if a != "--json"], *draw(s.output_args())]
     args += draw(st.sampled_from([[], ["--sidecars", "none"], ["--sidecars", "all"], ["--report"], ["--format", "wav"], ["--mono"]]))
-    args += draw(st.sampled_from([[], [], ["--artist", "Dr. Zoë"], ["--artist", "caf\udce9"], ["--album", "\u202eA\x07"], ["--stems", "out/stems"]]))
+    args += draw(
+        st.sampled_from([[], [], ["--artist", "Dr. Zoë"], ["--artist", "caf\udce9"], ["--album", "\u202eA\x07"], ["--stems", "out/stems"]])
+    )
     return s.Case(case.files, args)
 
 
@@ -71,7 +73,9 @@ def test_plan_keeps_the_invariant_and_agrees_with_check(worker, case):
         checked = outcome(worker, s.Case(case.files, ["check", "in/s.md"]), Path(folder))
         plain = outcome(worker, s.Case(case.files, ["plan", "in/s.md", *FAKE, "--json"]), Path(folder))
         if checked["code"] == 0:  # what check passes, plan with the script's own defaults takes, but for the engine's say
-            assert plain["code"] == 0 or not re.match(r"error: in/\S+\.md:\d+", plain["stderr"]), f"check passed, plan failed: {plain['stderr']}\n{case.shown()}"
+            assert plain["code"] == 0 or not re.match(r"error: in/\S+\.md:\d+", plain["stderr"]), (
+                f"check passed, plan failed: {plain['stderr']}\n{case.shown()}"
+            )
 
 
 @budget(150, 2000)

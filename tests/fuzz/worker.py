@@ -72,8 +72,15 @@ def run(cli, request: dict) -> dict:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except BaseException:  # noqa: BLE001 - anything escaping click is itself the finding
             escaped = traceback.format_exc()
-    return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue(), "escaped": escaped,
-            "seconds": time.monotonic() - started, "peak_mb": _status("VmHWM") // 1024, "base_mb": base_mb}
+    return {
+        "code": code,
+        "stdout": out.getvalue(),
+        "stderr": err.getvalue(),
+        "escaped": escaped,
+        "seconds": time.monotonic() - started,
+        "peak_mb": _status("VmHWM") // 1024,
+        "base_mb": base_mb,
+    }
 
 
 def main() -> None:

@@ -19,7 +19,19 @@ from sessiongen.script.imports.writing import Converted, Heading, Paragraph, Pau
 BARE_PAUSE_S = 2.0
 SHORT_PAUSE_S = 1.0
 LONG_PAUSE_S = 3.0
-_UNIT_S = {"ms": 0.001, "s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0}
+_UNIT_S = {
+    "ms": 0.001,
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "mins": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+}
 _NUMBER = r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
 _PAUSE = re.compile(rf"pause(?:\s*[:=]\s*|\s+){_NUMBER}\s*([a-z]*)", re.IGNORECASE)
 _TAG = re.compile(r"\[([^\[\]\n]{1,80})\]|<break\s+time\s*=\s*[\"']([^\"']*)[\"']\s*/?>", re.IGNORECASE)

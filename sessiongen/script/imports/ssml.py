@@ -32,7 +32,20 @@ STRENGTH_S = {"none": 0.0, "x-weak": 0.25, "weak": 0.5, "medium": 0.75, "strong"
 _TIME = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s)\s*", re.IGNORECASE)
 _CHAPTER_MARK = re.compile(r"chapter\s*[:\-_ ]\s*(.+)", re.IGNORECASE)
 SKIPPED = {"desc", "lexicon", "meta", "metadata", "breath", "auto-breaths-off"}  # their content is not spoken
-EFFECTS = {"emphasis", "prosody", "voice", "lang", "effect", "domain", "express-as", "w", "token", "auto-breaths", "amazon-effect", "silence"}
+EFFECTS = {
+    "emphasis",
+    "prosody",
+    "voice",
+    "lang",
+    "effect",
+    "domain",
+    "express-as",
+    "w",
+    "token",
+    "auto-breaths",
+    "amazon-effect",
+    "silence",
+}
 
 
 def detect(text: str, suffix: str) -> bool:
@@ -47,7 +60,9 @@ def convert(text: str, shown: str) -> Converted:
     except xml.sax.SAXParseException as exc:
         raise handler.error(f"not well-formed SSML: {exc.getMessage()}", exc.getLineNumber(), exc.getColumnNumber()) from None
     except DefusedXmlException:
-        raise handler.error("SSML with a DTD or an entity declaration is refused (nothing is expanded): remove the <!DOCTYPE> and <!ENTITY> lines") from None
+        raise handler.error(
+            "SSML with a DTD or an entity declaration is refused (nothing is expanded): remove the <!DOCTYPE> and <!ENTITY> lines"
+        ) from None
     if not handler.seen_speak:
         raise SessiongenError("not SSML: the document's root element must be <speak>", Location(shown, 1, 1, text.split("\n")[0]))
     for name, (count, line) in handler.counted.items():
@@ -158,7 +173,7 @@ class _Handler(ContentHandler):
         if "time" in attrs:
             found = _TIME.fullmatch(attrs["time"])
             if not found:
-                raise self.error(f"break time '{attrs['time']}' is not a length: write e.g. time=\"3s\" or time=\"500ms\"")
+                raise self.error(f'break time \'{attrs["time"]}\' is not a length: write e.g. time="3s" or time="500ms"')
             seconds = float(found.group(1)) / (1000.0 if found.group(2).lower() == "ms" else 1.0)
         else:
             strength = attrs.get("strength", "medium").strip().lower()
@@ -211,7 +226,9 @@ class _Handler(ContentHandler):
             self.out.note(line, f"{source} -> pronunciation '{word}: {say}' (transcripts keep '{word}')")
         elif say.startswith("/"):
             self.out.items.append(Text(word, line))
-            self.out.note(line, f"{source} -> the word '{word}' kept, its phonemes dropped (not a word our pronunciations take, or said two ways)")
+            self.out.note(
+                line, f"{source} -> the word '{word}' kept, its phonemes dropped (not a word our pronunciations take, or said two ways)"
+            )
         else:
             self.out.items.append(Text(say, line))
             self.out.note(line, f"{source} -> '{say}' said in place of '{word}'")

@@ -64,7 +64,7 @@ class Converted:
 
 
 _TEMPLATE_OPEN = re.compile(r"\{(?=[{%#])")
-_SENTENCE_END = ('.', '!', '?', '…', ':', ';', '"', "'", '”', '’', ')')
+_SENTENCE_END = (".", "!", "?", "…", ":", ";", '"', "'", "”", "’", ")")
 
 
 def escaped(text: str) -> str:
@@ -145,7 +145,11 @@ def body_lines(converted: Converted) -> list[str]:
         elif item.seconds > 0:
             written = pause_text(item.seconds)
             lines += written
-            what = item.parts[0].source if len(item.parts) == 1 else f"{len(item.parts)} chained pauses ({' + '.join(p.source for p in item.parts)})"
+            what = (
+                item.parts[0].source
+                if len(item.parts) == 1
+                else f"{len(item.parts)} chained pauses ({' + '.join(p.source for p in item.parts)})"
+            )
             converted.note(item.parts[0].line, f"{what} -> {' '.join(written)}")
     flush()
     return lines

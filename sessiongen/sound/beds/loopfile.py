@@ -99,5 +99,7 @@ def _write(handle, samples: np.ndarray, name: str) -> float:
     try:
         handle.write(memoryview(np.ascontiguousarray(samples, dtype=np.float32)).cast("B"))
     except OSError as exc:
-        raise SessiongenError(f"{name}: no room to prepare the bed in the temporary folder ({exc.strerror}): free some space or set TMPDIR") from None
+        raise SessiongenError(
+            f"{name}: no room to prepare the bed in the temporary folder ({exc.strerror}): free some space or set TMPDIR"
+        ) from None
     return float(np.sum(np.square(samples, dtype=np.float64)))

@@ -36,7 +36,9 @@ def file_loop(path: str, rate_hz: int, session_frames: int | None = None) -> Loo
     return build_loop(stream_audio(path, rate_hz, decode_limit_s(rate_hz, session_frames)), rate_hz, path)
 
 
-def file_bed(path: str, seed: int, start: int, frames: int, rate_hz: int, vary: bool = False, session_frames: int | None = None) -> np.ndarray:
+def file_bed(
+    path: str, seed: int, start: int, frames: int, rate_hz: int, vary: bool = False, session_frames: int | None = None
+) -> np.ndarray:
     loop = file_loop(path, rate_hz, session_frames)
     if not vary:
         return loop.read(start, frames)
@@ -65,7 +67,9 @@ def _varied(loop: LoopFile, seed: int, start: int, frames: int, rate_hz: int) ->
     return out
 
 
-def k_power(path: str, seed: int, t: np.ndarray, rate_hz: int, vary: bool = False, mono: bool = False, session_frames: int | None = None) -> np.ndarray:
+def k_power(
+    path: str, seed: int, t: np.ndarray, rate_hz: int, vary: bool = False, mono: bool = False, session_frames: int | None = None
+) -> np.ndarray:
     """K-weighted power of the file bed around frame positions t, summed over its channels or of
     the mono fold: the loop's power in 10 ms bins at the place each position plays (and, with
     variation, of the two segments crossfading there) times the loop's K-gain."""

@@ -53,8 +53,16 @@ def _version(package: str) -> str:
 
 def as_voice(found: files.KokoroVoice) -> Voice:
     nice = found.name.split("_", 1)[1].capitalize()
-    return Voice(found.name, f"{nice} ({found.label}, {found.gender})", (found.language, found.language.split("-")[0]), engine="kokoro",
-                 quality=found.grade, rate_hz=files.RATE_HZ, location=str(files.voice_file(found.name)), gender=found.gender)
+    return Voice(
+        found.name,
+        f"{nice} ({found.label}, {found.gender})",
+        (found.language, found.language.split("-")[0]),
+        engine="kokoro",
+        quality=found.grade,
+        rate_hz=files.RATE_HZ,
+        location=str(files.voice_file(found.name)),
+        gender=found.gender,
+    )
 
 
 def _rank(voice: files.KokoroVoice) -> tuple:
@@ -84,9 +92,14 @@ def resolve(voice: str | None, language: str | None) -> str:
     files.check_voices(blend)
     lead = files.catalogue()[max(blend, key=lambda item: item[1])[0]]
     if language and not speaks((lead.language,), language):
-        raise SessiongenError(f"the voice {lead.name} speaks {lead.label}, but the script's language is '{language}': {_would_do(language, installed)}")
+        raise SessiongenError(
+            f"the voice {lead.name} speaks {lead.label}, but the script's language is '{language}': {_would_do(language, installed)}"
+        )
     if not lead.espeak:
-        raise SessiongenError(f"the Kokoro voice {lead.name} speaks {lead.label}, whose phonemiser (misaki) is not installed and is not offline: choose a voice of another language")
+        raise SessiongenError(
+            f"the Kokoro voice {lead.name} speaks {lead.label}, whose phonemiser (misaki) is not installed and is not offline: "
+            "choose a voice of another language"
+        )
     return files.blend_id(blend)
 
 
@@ -136,7 +149,9 @@ class KokoroEngine:
         from sessiongen.speech.isolated import EnginePool, timeout_for
 
         calls = [tuple(call) for call in calls]
-        if self._pool is None:  # Kokoro speaks ~10 times slower than Piper; a voice without a recorded pace is measured first (~20 s of CPU)
+        if (
+            self._pool is None
+        ):  # Kokoro speaks ~10 times slower than Piper; a voice without a recorded pace is measured first (~20 s of CPU)
             self._pool = EnginePool("kokoro", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES, timeout_for(180.0))
         return self._pool.synthesize_many(calls, workers=_workers_for(calls))
 
@@ -222,7 +237,9 @@ def load_model():
     try:
         session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime's own errors: a damaged model
-        raise SessiongenError(f"{path}: the Kokoro model cannot be loaded ({type(exc).__name__}): delete it and it is rebuilt from the installed packages") from None
+        raise SessiongenError(
+            f"{path}: the Kokoro model cannot be loaded ({type(exc).__name__}): delete it and it is rebuilt from the installed packages"
+        ) from None
     empty = os.path.join(tempfile.mkdtemp(prefix="sessiongen-kokoro-"), "voices.npz")
     np.savez(empty)
     return Kokoro.from_session(session, empty)
@@ -237,7 +254,7 @@ def phonemise(kokoro, text: str, espeak: str) -> str:
             pieces.append(part if i % 2 else kokoro.tokenizer.phonemize(part, espeak))
     phonemes = " ".join(p for p in pieces if p)
     if not phonemes.strip():
-        raise SessiongenError(f"nothing to say in \"{text[:60]}\" (no phonemes)")
+        raise SessiongenError(f'nothing to say in "{text[:60]}" (no phonemes)')
     return phonemes
 
 

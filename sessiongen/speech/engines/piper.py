@@ -65,8 +65,16 @@ def _version(package: str) -> str:
 
 def as_voice(found: VoiceFile) -> Voice:
     bundled = found.where == "bundled"  # joe, a man's voice; a voice file does not say
-    return Voice(found.name, found.name, found.languages, engine="piper", quality=found.quality,
-                 rate_hz=found.rate_hz, location="bundled" if bundled else str(found.model), gender="male" if bundled else "")
+    return Voice(
+        found.name,
+        found.name,
+        found.languages,
+        engine="piper",
+        quality=found.quality,
+        rate_hz=found.rate_hz,
+        location="bundled" if bundled else str(found.model),
+        gender="male" if bundled else "",
+    )
 
 
 def locate(voice_id: str) -> VoiceFile:
@@ -90,7 +98,9 @@ def resolve(voice: str | None, language: str | None) -> str:
         chosen = _by_name(voice, installed) if voice else _by_language(language or "en", installed)
         voice_id = chosen.name
     if language and not speaks(chosen.languages, language):
-        raise SessiongenError(f"the voice {chosen.name} speaks {chosen.language}, but the script's language is '{language}': {_would_do(language, installed)}")
+        raise SessiongenError(
+            f"the voice {chosen.name} speaks {chosen.language}, but the script's language is '{language}': {_would_do(language, installed)}"
+        )
     return voice_id
 
 
@@ -122,8 +132,10 @@ def _would_do(language: str, installed: list[VoiceFile]) -> str:
     if fitting:
         return "voices that speak it: " + ", ".join(fitting)
     listed = ", ".join(f"{v.name} ({v.language})" for v in installed) or "none"
-    return (f"installed voices: {listed}; put a Piper voice for '{language}' (.onnx and .onnx.json) in "
-            f"{voicefiles.voices_dirs()[-1]}, or use --engine pyttsx3 (espeak-ng speaks many languages)")
+    return (
+        f"installed voices: {listed}; put a Piper voice for '{language}' (.onnx and .onnx.json) in "
+        f"{voicefiles.voices_dirs()[-1]}, or use --engine pyttsx3 (espeak-ng speaks many languages)"
+    )
 
 
 class PiperEngine:
@@ -176,7 +188,9 @@ class PiperEngine:
 
 
 WORDS_PER_WORKER = 40  # a worker takes ~0.5 s to load its voice: worth it for this many words
-RECYCLE_AFTER_PHRASES = 24  # onnxruntime's arena grows with what a worker has spoken (194 MB after 1 phrase, 333 after 50): a fresh process then
+RECYCLE_AFTER_PHRASES = (
+    24  # onnxruntime's arena grows with what a worker has spoken (194 MB after 1 phrase, 333 after 50): a fresh process then
+)
 
 
 def default_workers() -> int:
@@ -238,7 +252,9 @@ def _load_model(found: VoiceFile):
         config = PiperConfig.from_dict(json.loads(found.config.read_text(encoding="utf-8")))
         session = onnxruntime.InferenceSession(str(found.model), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime's own errors: a damaged or foreign model
-        raise SessiongenError(f"{found.model}: the voice model cannot be loaded ({type(exc).__name__}): reinstall or replace the voice file") from None
+        raise SessiongenError(
+            f"{found.model}: the voice model cannot be loaded ({type(exc).__name__}): reinstall or replace the voice file"
+        ) from None
     return PiperVoice(session=session, config=config, download_dir=Path(os.devnull))
 
 

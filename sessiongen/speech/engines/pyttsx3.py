@@ -144,9 +144,17 @@ class Pyttsx3Engine:
             found = []
             for v in self._memory.voices() if self._memory else self._engine.getProperty("voices"):
                 languages = tuple(_text(lang) for lang in (getattr(v, "languages", None) or []))
-                found.append(Voice(id=str(v.id), name=str(v.name or v.id), languages=languages, engine=self.name,
-                                   rate_hz=22_050 if self._data_path else 0, location="espeak-ng" if self._data_path else "system",
-                                   gender=_gender(getattr(v, "gender", None))))
+                found.append(
+                    Voice(
+                        id=str(v.id),
+                        name=str(v.name or v.id),
+                        languages=languages,
+                        engine=self.name,
+                        rate_hz=22_050 if self._data_path else 0,
+                        location="espeak-ng" if self._data_path else "system",
+                        gender=_gender(getattr(v, "gender", None)),
+                    )
+                )
             self._voices = found
         return self._voices
 
@@ -167,7 +175,9 @@ class Pyttsx3Engine:
             hint = suggest(base, names) or " (run `sessiongen voices` to list them)"
             raise SessiongenError(f"unknown voice '{voice}'{hint}")
         if language and match.languages and not speaks(match.languages, language):
-            raise SessiongenError(f"the voice {match.id} speaks {', '.join(match.languages)}, but the script's language is '{language}': {_speakers_of(language, voices)}")
+            raise SessiongenError(
+                f"the voice {match.id} speaks {', '.join(match.languages)}, but the script's language is '{language}': {_speakers_of(language, voices)}"
+            )
         if variant:
             variants = self.variants()
             if variant not in variants:
@@ -200,7 +210,9 @@ class Pyttsx3Engine:
                 audio = self._try_once(text, voice, rate_wpm, volume, path, 0.5 * (attempt + 1))
                 if audio is not None and plausible(audio, text, rate_wpm):
                     return audio
-            raise SessiongenError(f"the speech engine ({self.name}) produced no plausible audio for: \"{short(text)}\" after {ATTEMPTS} attempts")
+            raise SessiongenError(
+                f'the speech engine ({self.name}) produced no plausible audio for: "{short(text)}" after {ATTEMPTS} attempts'
+            )
 
     def _try_once(self, text: str, voice: str, rate_wpm: int, volume: float, path: Path, file_wait_s: float) -> Audio | None:
         engine = self._get()
