@@ -36,15 +36,12 @@ test: install lint
 	sh tests/formats_setup.sh
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# Everything, with the slow real-voice sweeps (e.g. the Spanish library with Kokoro's ef_dora).
+# Everything, with the slow real-voice sweeps over whole libraries (Kokoro's English and Spanish
+# voices among them; marked slow; results in docs/performance.md).
 test-all: install lint
 	sh tests/browser/setup.sh
 	sh tests/formats_setup.sh
 	$(BIN)/python -m pytest -q
-
-# Everything, with the real-voice sweeps over the whole library (marked slow; results in docs/performance.md).
-test-all: install lint
-	$(BIN)/python -m pytest -q -m "slow or not slow"
 
 # The fuzzing harness (tests/fuzz) with a far larger budget and random seeds; `make test` runs it small and fixed.
 fuzz: install

@@ -191,7 +191,7 @@ def test_every_json_writer_goes_through_json_text():
         ("output/manifest.py", "values_hash"),
         ("output/manifest.py", "render_params"),
         ("output/manifest.py", "inputs_hash"),
-        ("pipeline.py", "deliver"),
+        ("pipeline.py", "_records"),
     }
     found = set()
     for path in sorted((ROOT / "sessiongen").rglob("*.py")):

@@ -192,8 +192,8 @@ def test_without_kokoros_voices_a_render_is_joe_with_one_line(short_script, tmp_
     monkeypatch.setenv(files.HOME_ENV, str(tmp_path / "no-kokoro"))
     result = run("render", str(short_script), "-o", str(tmp_path / "x.wav"), "--json")
     assert json.loads(result.stdout)["parameters"]["voice"] == "en_US-joe-medium"
-    notes = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert notes == [
+    notes = [line for line in result.stderr.splitlines() if line.startswith("warning:") and "out of reach" not in line]
+    assert notes == [  # (joe may not reach the short script's own duration: that warning is another's)
         "warning: Kokoro's voices are not installed: run `sessiongen voices install` (or `make install`); narrating with joe (Piper) meanwhile"
     ]
 

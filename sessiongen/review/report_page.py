@@ -205,9 +205,11 @@ def _table(caption: str, data: dict) -> str:
 
 
 def _parameters(manifest: dict) -> str:
+    output = {k: v for k, v in (manifest.get("output") or {}).items() if k != "sha256"}  # the resume's check, not a reader's
     tables = [
-        _table(caption, manifest.get(key) or {})
-        for caption, key in (("Render parameters", "parameters"), ("Loudness", "loudness"), ("Output", "output"))
+        _table("Render parameters", manifest.get("parameters") or {}),
+        _table("Loudness", manifest.get("loudness") or {}),
+        _table("Output", output),
     ]
     return (
         f'<section class="parameters" aria-labelledby="parameters-h">\n<h2 id="parameters-h">How it was made</h2>\n'

@@ -200,8 +200,8 @@ def check_audio(path: Path, case) -> None:
 
 
 def check_refused(result: dict, folder: Path, case) -> str:
-    """Exit 1 or 2: one line on stderr, no traceback, nothing written."""
-    err = result["stderr"].strip().splitlines()
+    """Exit 1 or 2: one line on stderr (besides warnings about other files), no traceback, nothing written."""
+    err = [line for line in result["stderr"].strip().splitlines() if not line.startswith("warning: ")]
     everything = result["stdout"] + result["stderr"]
     assert "Traceback" not in everything and "internal error" not in everything, f"{everything}\n{case.shown()}"
     if result["code"] == 2:  # click's usage message: the usage lines, then one 'Error:' line
