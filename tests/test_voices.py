@@ -265,11 +265,13 @@ def test_a_pool_replaces_its_workers_after_a_number_of_phrases(monkeypatch, tmp_
 
 
 def test_the_neural_engine_uses_one_worker_per_forty_words():
-    from sessiongen.speech.engines.piper import _workers_for
+    from sessiongen.speech.engines.piper import WORDS_PER_WORKER
+    from sessiongen.speech.isolated import workers_for
 
-    assert _workers_for([("one two three", "v", 105, 1.0, {})]) == 1
-    assert _workers_for([(" ".join(["word"] * 30), "v", 105, 1.0, {})] * 3) == 3
-    assert np.isclose(_workers_for([]), 1)
+    assert WORDS_PER_WORKER == 40
+    assert workers_for([("one two three", "v", 105, 1.0, {})], WORDS_PER_WORKER) == 1
+    assert workers_for([(" ".join(["word"] * 30), "v", 105, 1.0, {})] * 3, WORDS_PER_WORKER) == 3
+    assert np.isclose(workers_for([], WORDS_PER_WORKER), 1)
 
 
 @pytest.mark.parametrize("text", ["[1, 2]", "not json", '{"a": "zz", "b": [1.0, 2.0]}'])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import math
 import multiprocessing
 import os
 import socket
@@ -341,3 +342,19 @@ def _interleaved(streams: list, count: int) -> Iterator[Audio]:
     finally:
         for stream in streams:
             stream.close()
+
+
+def default_workers() -> int:
+    """One single-thread voice worker per core (measured best on 2 cores: docs/performance.md), at
+    most 4 (each holds a model); $SESSIONGEN_TTS_WORKERS overrides."""
+    override = os.environ.get("SESSIONGEN_TTS_WORKERS", "")
+    if override.isascii() and override.isdigit() and int(override) > 0:
+        return int(override)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def workers_for(calls: list[tuple], words_per_worker: int) -> int:
+    """How many workers a batch of phrases is worth: one per `words_per_worker` words (a worker
+    that must first load its model is worth starting only for that much speech)."""
+    words = sum(len(str(call[0]).split()) for call in calls)
+    return max(1, math.ceil(words / words_per_worker))

@@ -15,7 +15,6 @@ remembered in the cache folder.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tempfile
@@ -146,14 +145,14 @@ class KokoroEngine:
         return audio
 
     def synthesize_many(self, calls):
-        from sessiongen.speech.isolated import EnginePool, timeout_for
+        from sessiongen.speech.isolated import EnginePool, default_workers, timeout_for, workers_for
 
         calls = [tuple(call) for call in calls]
         if (
             self._pool is None
         ):  # Kokoro speaks ~10 times slower than Piper; a voice without a recorded pace is measured first (~20 s of CPU)
             self._pool = EnginePool("kokoro", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES, timeout_for(180.0))
-        return self._pool.synthesize_many(calls, workers=_workers_for(calls))
+        return self._pool.synthesize_many(calls, workers=workers_for(calls, WORDS_PER_WORKER))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -162,20 +161,6 @@ class KokoroEngine:
 
 WORDS_PER_WORKER = 12  # a worker loads the model in ~1 s, the time it takes to speak ~4 words: worth it for this many
 RECYCLE_AFTER_PHRASES = 48  # onnxruntime's arena grows with what a worker has spoken: a fresh process then
-
-
-def default_workers() -> int:
-    """One single-thread worker per core (measured best on 2 cores, docs/performance.md), at
-    most 4; $SESSIONGEN_TTS_WORKERS overrides."""
-    override = os.environ.get("SESSIONGEN_TTS_WORKERS", "")
-    if override.isascii() and override.isdigit() and int(override) > 0:
-        return int(override)
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _workers_for(calls: list[tuple]) -> int:
-    words = sum(len(str(call[0]).split()) for call in calls)
-    return max(1, math.ceil(words / WORDS_PER_WORKER))
 
 
 class KokoroSynth:

@@ -175,12 +175,12 @@ class PiperEngine:
         return audio
 
     def synthesize_many(self, calls):
-        from sessiongen.speech.isolated import EnginePool, timeout_for
+        from sessiongen.speech.isolated import EnginePool, default_workers, timeout_for, workers_for
 
         calls = [tuple(call) for call in calls]
         if self._pool is None:  # a voice's first phrase may wait for its pace measurement (two readings), slow on a busy machine
             self._pool = EnginePool("piper", self.identity(), self.workers or default_workers(), RECYCLE_AFTER_PHRASES, timeout_for(90.0))
-        return self._pool.synthesize_many(calls, workers=_workers_for(calls))
+        return self._pool.synthesize_many(calls, workers=workers_for(calls, WORDS_PER_WORKER))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -191,20 +191,6 @@ WORDS_PER_WORKER = 40  # a worker takes ~0.5 s to load its voice: worth it for t
 RECYCLE_AFTER_PHRASES = (
     24  # onnxruntime's arena grows with what a worker has spoken (194 MB after 1 phrase, 333 after 50): a fresh process then
 )
-
-
-def default_workers() -> int:
-    """One single-thread worker per core (measured best on 2 cores), at most 4 (each holds
-    ~300 MB); $SESSIONGEN_TTS_WORKERS overrides."""
-    override = os.environ.get("SESSIONGEN_TTS_WORKERS", "")
-    if override.isascii() and override.isdigit() and int(override) > 0:
-        return int(override)
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _workers_for(calls: list[tuple]) -> int:
-    words = sum(len(str(call[0]).split()) for call in calls)
-    return max(1, math.ceil(words / WORDS_PER_WORKER))
 
 
 class PiperSynth:
