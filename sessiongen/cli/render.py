@@ -25,7 +25,7 @@ from sessiongen.timefmt import clock
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output file (.mp3, .wav, .flac, .ogg) [default: output/ID[-NAME].mp3].",
+    help=f"Output file ({', '.join('.' + name for name in FORMATS)}) [default: output/ID[-NAME].mp3].",
 )
 @click.option(
     "--from-manifest",
