@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from sessiongen.sound.audio import Audio
 
 
@@ -88,3 +90,14 @@ def synthesize_many(engine: Engine, calls: Iterable[tuple]) -> Iterator[Audio]:
     else:
         for call in calls:
             yield engine.synthesize(*call)
+
+
+SILENCE_BELOW_PEAK_DB = 45.0  # what an engine's calibration counts as silence around a sentence
+
+
+def speech_s(audio: Audio) -> float:
+    """How long a sentence an engine spoke lasts, from its first to its last sound (anything within
+    SILENCE_BELOW_PEAK_DB of its peak): the engines' pace calibration measures by it."""
+    mono = np.abs(audio.samples[:, 0])
+    loud = np.flatnonzero(mono >= mono.max() * 10 ** (-SILENCE_BELOW_PEAK_DB / 20))
+    return (loud[-1] - loud[0] + 1) / audio.rate_hz

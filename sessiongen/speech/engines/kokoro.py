@@ -26,7 +26,7 @@ from sessiongen.errors import SessiongenError
 from sessiongen.sound.audio import Audio
 from sessiongen.speech import kokorofiles as files
 from sessiongen.speech import voicefiles
-from sessiongen.speech.engine import Voice, language_tag, speaks
+from sessiongen.speech.engine import Voice, language_tag, speaks, speech_s
 
 PACE_VS_ESPEAK = 1.21  # as for Piper: words a minute within a phrase per nominal espeak-ng word a minute
 SPEED_RANGE = (0.5, 2.0)  # what kokoro-onnx accepts
@@ -34,7 +34,6 @@ PACE_FILE = "kokoro-pace.json"
 PACE_VERSION = 1  # part of the engine identity: a change of pacing re-synthesises
 GRADE_ORDER = ["A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F+", "F", ""]
 PREFERRED = "af_heart"  # Kokoro's best-graded voice (A): the default where the script's language allows
-SILENCE_BELOW_PEAK_DB = 45.0
 PHONEMES_RE = re.compile(r"\[\[(.*?)\]\]")  # IPA given inline, as pronounce.apply writes it
 
 
@@ -269,12 +268,6 @@ def measure_pace(synth: KokoroSynth, vector: np.ndarray, lead: files.KokoroVoice
     words = sum(len(s.split()) for s in sentences)
     spoken_s = sum(speech_s(synth.speak(s, vector, lead.espeak, 1.0)) for s in sentences)
     return words * 60.0 / spoken_s
-
-
-def speech_s(audio: Audio) -> float:
-    mono = np.abs(audio.samples[:, 0])
-    loud = np.flatnonzero(mono >= mono.max() * 10 ** (-SILENCE_BELOW_PEAK_DB / 20))
-    return (loud[-1] - loud[0] + 1) / audio.rate_hz
 
 
 def in_process() -> KokoroSynth:

@@ -25,7 +25,7 @@ import numpy as np
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.sound.audio import Audio
 from sessiongen.speech import voicefiles
-from sessiongen.speech.engine import Voice, speaks
+from sessiongen.speech.engine import Voice, speaks, speech_s
 from sessiongen.speech.voicefiles import VoiceFile
 
 PACE_VS_ESPEAK = 1.21  # words a minute within a phrase, per nominal espeak-ng word a minute (127 at 105)
@@ -38,7 +38,6 @@ CALIBRATION_TEXT = (  # words as long as the library's on average: a voice's wor
     "Take a moment to notice whatever you can see around you, perhaps the colours and shapes of familiar things. "
     "Whenever you are ready, you might gently return your attention to the sensations of your hands and feet."
 )
-SILENCE_BELOW_PEAK_DB = 45.0
 
 
 def unavailable(voice: str | None) -> str | None:
@@ -311,16 +310,10 @@ def _measure_pace(model) -> tuple[float, float]:
     words = len(CALIBRATION_TEXT.split())
     wpm = {}
     for length_scale in (1.0, 2.0):
-        spoken_s = sum(_speech_s(_speak(model, s, length_scale, 1.0, {"noise_w_scale": 0.0})) for s in sentences)
+        spoken_s = sum(speech_s(_speak(model, s, length_scale, 1.0, {"noise_w_scale": 0.0})) for s in sentences)
         wpm[length_scale] = words * 60.0 / spoken_s
     exponent = math.log(wpm[1.0] / wpm[2.0]) / math.log(2.0)
     return wpm[1.0], min(1.5, max(0.3, exponent))
-
-
-def _speech_s(audio: Audio) -> float:
-    mono = np.abs(audio.samples[:, 0])
-    loud = np.flatnonzero(mono >= mono.max() * 10 ** (-SILENCE_BELOW_PEAK_DB / 20))
-    return (loud[-1] - loud[0] + 1) / audio.rate_hz
 
 
 def in_process() -> PiperSynth:
