@@ -25,18 +25,32 @@ def features(text: str) -> list[float]:
     return [sum(estimate.syllables(w) for w in words), len(words), len(re.findall(r"[,;:—–]", text)), stops, 1.0]
 
 
-def main(path: str) -> None:
-    found = json.loads(Path(path).read_text(encoding="utf-8"))
+def errors(found: dict) -> dict:
+    """The estimate against the real clips of kokoro_speed.py's output: total and per-phrase error."""
     key = next(k for k in found if k.startswith("ours_"))
     actual = np.array(found[key]["phrases"])
-    texts = found["texts"]
-    guessed = np.array([estimate.phrase_s(t, DEFAULTS.rate_wpm, "en") for t in texts])
+    guessed = np.array([estimate.phrase_s(t, DEFAULTS.rate_wpm, "en") for t in found["texts"]])
     ratio = guessed / actual
+    return {
+        "phrases": len(actual),
+        "spoken_s": round(float(actual.sum()), 2),
+        "estimated_s": round(float(guessed.sum()), 2),
+        "total_error_pct": round(100 * (guessed.sum() / actual.sum() - 1), 2),
+        "median_phrase_error_pct": round(100 * (float(np.median(ratio)) - 1), 2),
+        "p90_abs_phrase_error_pct": round(100 * float(np.quantile(np.abs(ratio - 1), 0.9)), 2),
+    }
+
+
+def main(path: str) -> None:
+    found = json.loads(Path(path).read_text(encoding="utf-8"))
+    e = errors(found)
     print(
-        f"{len(texts)} phrases, {actual.sum():.1f} s spoken, {guessed.sum():.1f} s estimated: total error {100 * (guessed.sum() / actual.sum() - 1):+.1f} %"
+        f"{e['phrases']} phrases, {e['spoken_s']:.1f} s spoken, {e['estimated_s']:.1f} s estimated: total error {e['total_error_pct']:+.1f} %"
     )
-    print(f"per phrase: median error {100 * (np.median(ratio) - 1):+.1f} %, 90 % within {100 * np.quantile(np.abs(ratio - 1), 0.9):.1f} %")
-    x = np.array([features(t) for t in texts])
+    print(f"per phrase: median error {e['median_phrase_error_pct']:+.1f} %, 90 % within {e['p90_abs_phrase_error_pct']:.1f} %")
+    key = next(k for k in found if k.startswith("ours_"))
+    actual = np.array(found[key]["phrases"])
+    x = np.array([features(t) for t in found["texts"]])
     seconds = actual - estimate.TRIM_MARGINS_S
     coef, *_ = np.linalg.lstsq(x, seconds, rcond=None)
     per_syllable = coef[0]

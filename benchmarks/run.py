@@ -14,8 +14,8 @@ table to stdout); see benchmarks/README.md and docs/performance.md.
 
 The runner's parts, all in benchmarks/ (not a package; they import each other as plain modules):
 common.py (running and measuring a child process, machine and package facts, statistics),
-sections_render.py, sections_speech.py (with speech_piper.py) and sections_memory.py (the
-sections, mixins of Bench), children.py (the helpers run as `run.py _encode ...` etc.),
+sections_render.py, sections_speech.py (with speech_piper.py), sections_kokoro.py (with
+kokoro_speed.py and kokoro_estimate.py) and sections_memory.py (the sections, mixins of Bench), children.py (the helpers run as `run.py _encode ...` etc.),
 targets.py (the targets) and report.py (the table).
 """
 
@@ -52,18 +52,19 @@ from common import (
     sessiongen_cmd,
     workload_info,
 )
+from sections_kokoro import KokoroSections
 from sections_memory import MemorySections
 from sections_render import RenderSections
 from sections_speech import SpeechSections
 
 DEFAULT_OUTPUT = HERE / "results" / "latest.json"
-SECTIONS = ("e2e", "encoder", "native", "speech", "memory", "batch")
+SECTIONS = ("e2e", "encoder", "native", "speech", "kokoro", "memory", "batch")
 
 
 # -- the benchmark run --------------------------------------------------------------------------
 
 
-class Bench(RenderSections, SpeechSections, MemorySections):
+class Bench(RenderSections, SpeechSections, KokoroSections, MemorySections):
     """One benchmark run: its settings, work folder, results, and the sections that fill them."""
 
     def __init__(self, args):
@@ -179,6 +180,7 @@ class Bench(RenderSections, SpeechSections, MemorySections):
         self.section("encoder", self.encoder)
         self.section("native", self.native)
         self.section("speech", self.speech)
+        self.section("kokoro", self.kokoro)
         self.section("memory", self.memory)
         self.section("batch", self.batch)
 

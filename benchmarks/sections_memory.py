@@ -85,7 +85,10 @@ class MemorySections:
                     "runs": runs,
                 }
             )
+        from sessiongen import speech
+
         return {
+            "engine": speech.choose_engine(None, None)[0],  # the default voice's engine, which these renders use
             "command": "sessiongen render WORKLOAD --minutes M -o OUT.mp3 --sidecars none, an empty SESSIONGEN_CACHE_DIR "
             "(pace calibration, synthesis by the voice workers, render)",
             "how": "VmHWM of every process under the launcher, from /proc/PID/status every 0.1 s (benchmarks/proctree.py): "

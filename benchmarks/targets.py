@@ -11,7 +11,10 @@ SPEECH_OVER_ESPEAK_MIN = 0.7
 RSS_LIMIT_MB = 250.0
 RSS_GROWTH_MAX = 1.3
 RENDER_RSS_LIMIT_MB = 250.0  # cold render: the render process itself
-WORKER_RSS_LIMIT_MB = 350.0  # cold render: each voice worker
+WORKER_RSS_LIMIT_MB = {"piper": 350.0, "kokoro": 600.0}  # cold render: each voice worker, by the default voice's engine
+KOKORO_OVER_CREATE_MIN = 1.0  # speech per second, ours (default workers) / kokoro-onnx's Kokoro.create
+KOKORO_REAL_TIME_MIN = 2.5  # seconds of speech per second of wall time, cold, on the 2-core machine
+ESTIMATE_ERROR_MAX_PCT = 3.0  # the duration estimate's total error against the real clips
 BATCH_SPEEDUP_MIN = 1.7
 
 
@@ -32,6 +35,7 @@ def check(r: dict) -> list[dict]:
     _encoder(r, add)
     _native(r, add)
     _speech(r, add)
+    _kokoro(r, add)
     _memory(r, add)
     _batch(r, add)
     return out
@@ -105,6 +109,38 @@ def _speech(r: dict, add) -> None:
         add("espeak-ng path (cold, --engine pyttsx3) / espeak-ng, words/s", None, f">= {SPEECH_OVER_ESPEAK_MIN}", None, "not measured")
 
 
+def _kokoro(r: dict, add) -> None:
+    k = r.get("kokoro")
+    ours = k and (k.get("ours_2") or k[next(key for key in k if key.startswith("ours_"))])
+    names = ("Kokoro cold synthesis, ours / kokoro-onnx create, speech per second", "Kokoro cold synthesis, real time (x)")
+    if not k:
+        for name, limit in zip(names, (KOKORO_OVER_CREATE_MIN, KOKORO_REAL_TIME_MIN)):
+            add(name, None, f">= {limit}", None, "not measured")
+        add("duration estimate, total error over the phrases (%)", None, f"<= {ESTIMATE_ERROR_MAX_PCT}", None, "not measured")
+        return
+    ratio = ours["real_time_x"] / k["theirs"]["real_time_x"]
+    add(
+        names[0],
+        ratio,
+        f">= {KOKORO_OVER_CREATE_MIN}",
+        ratio >= KOKORO_OVER_CREATE_MIN,
+        f"{ours['real_time_x']:.2f}x / {k['theirs']['real_time_x']:.2f}x",
+    )
+    sweep = ", ".join(f"{key[5:]} workers {k[key]['real_time_x']:.2f}x" for key in k if key.startswith("ours_"))
+    add(names[1], ours["real_time_x"], f">= {KOKORO_REAL_TIME_MIN}", ours["real_time_x"] >= KOKORO_REAL_TIME_MIN, sweep)
+    error = k["estimate"]["total_error_pct"]
+    detail = (
+        f"{k['estimate']['estimated_s']:.0f} s estimated / {k['estimate']['spoken_s']:.0f} s spoken, {k['estimate']['phrases']} phrases"
+    )
+    add(
+        "duration estimate, total error over the phrases (%)",
+        error,
+        f"<= {ESTIMATE_ERROR_MAX_PCT}",
+        abs(error) <= ESTIMATE_ERROR_MAX_PCT,
+        detail,
+    )
+
+
 def _memory(r: dict, add) -> None:
     mem = r.get("memory")
     if not mem:
@@ -144,11 +180,13 @@ def _memory(r: dict, add) -> None:
     if piper:  # the speech section synthesises the same phrases several times: how much a worker's peak varies
         seen = [mb for row in piper["workers"] for mb in row["worker_maxrss_mb"]["runs"]]
         detail += f"; speech section, same phrases, any worker count: {min(seen):.0f}..{max(seen):.0f}"
+    engine = mem["cold"].get("engine", "piper")
+    limit = WORKER_RSS_LIMIT_MB.get(engine, WORKER_RSS_LIMIT_MB["piper"])
     add(
-        "cold render: each voice worker's peak RSS (MB)",
+        f"cold render: each voice worker's peak RSS (MB, {engine})",
         peak,
-        f"<= {WORKER_RSS_LIMIT_MB:g}",
-        None if peak is None else peak <= WORKER_RSS_LIMIT_MB,
+        f"<= {limit:g}",
+        None if peak is None else peak <= limit,
         detail or "no worker seen",
     )
 

@@ -21,7 +21,7 @@ from sessiongen.master.session import Frame, Mastered, master, mastered_on_targe
 from sessiongen.mix.predict import predict_lufs
 from sessiongen.mix.render import LAYERS, Renderer, prefetched
 from sessiongen.mix.voice import voice_lufs
-from sessiongen.model.results import Delivery, Prepared, Rendered
+from sessiongen.model.results import Delivery, Prepared, Rendered, SpeakStats
 from sessiongen.model.script import Script
 from sessiongen.model.timeline import EventKind, Timeline
 from sessiongen.output import manifest as delivery
@@ -64,6 +64,15 @@ def render(
             result = deliver(prepared, values, request.settings, out, packaging, progress, source=ref)
     notes = warnings(prepared, request.settings) + (request.recorded.changes(script) if request.recorded else [])
     return replace(result, warnings=tuple(notes))
+
+
+def speak_ahead(ref: str, request: SessionRequest, speaking=None) -> SpeakStats:
+    """Speak into the phrase cache what a session will say, rendering nothing, so that a render
+    asked for later finds its phrases ready (the studio does this once a technique and a voice are
+    chosen). What was spoken stays cached if it is stopped part-way."""
+    script = load(ref, request.settings.language)
+    with cache_root(True) as root:
+        return prepare(script, request.values_for(script), request.settings, root, progress=speaking).speak
 
 
 def import_script(source_file: Path, out: Path | None = None, dialect: str | None = None) -> Imported:

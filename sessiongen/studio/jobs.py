@@ -1,5 +1,7 @@
 """Long work off the server: each render or batch runs in its own worker process, at most one per
-core at a time (others wait their turn), so the server never blocks.
+core at a time (others wait their turn), so the server never blocks. While a session is being
+composed, its phrases are spoken ahead into the phrase cache the same way (`speak_ahead`), and
+stopped as soon as a render or batch is asked for.
 
 Workers report through one multiprocessing queue: `(job id, {"fraction": ...})`, a batch row's
 progress, and finally `{"status": "done", "result": ...}` or `{"status": "failed", "error": ...}`.
@@ -33,7 +35,7 @@ LAST_WORD_S = 10.0  # how long a worker that ended well may take to be heard say
 @dataclass
 class Job:
     id: str
-    kind: str  # "render" or "batch"
+    kind: str  # "render", "batch" or "speak" (phrases spoken ahead)
     status: str = "queued"  # queued, running, done, failed, cancelled
     fraction: float = 0.0
     error: str = ""
@@ -44,6 +46,7 @@ class Job:
     version: int = 0  # bumped at every change, so a progress stream sends only news
     process: object = field(default=None, repr=False)
     cancelled: bool = False
+    key: str = ""  # a "speak" job: what it speaks (the same choice is not spoken twice)
 
     def snapshot(self) -> dict:
         return {
@@ -70,8 +73,10 @@ class Jobs:
         self.closing = False
         threading.Thread(target=self._read, name="studio-progress", daemon=True).start()
 
-    def submit(self, kind: str, task, targets=(), record: Path | None = None, job_id: str | None = None) -> Job:
-        job = Job(job_id or new_id(), kind, targets=tuple(targets), record=record)
+    def submit(self, kind: str, task, targets=(), record: Path | None = None, job_id: str | None = None, key: str = "") -> Job:
+        if kind != "speak":
+            self.stop_speaking()
+        job = Job(job_id or new_id(), kind, targets=tuple(targets), record=record, key=key)
         with self.lock:
             self.jobs[job.id] = job
         threading.Thread(target=self._run, args=(job, task), name=f"studio-{kind}", daemon=True).start()
@@ -82,6 +87,20 @@ class Jobs:
 
     def running(self, kind: str) -> list[Job]:
         return [j for j in self.jobs.values() if j.kind == kind and j.status not in FINAL]
+
+    def speak_ahead(self, key: str, task) -> Job:
+        """Speak a composed session's phrases into the cache in the background, one choice at a
+        time: a new choice stops the one before (what it spoke stays cached)."""
+        for job in self.running("speak"):
+            if job.key == key:
+                return job
+            self.cancel(job.id)
+        return self.submit("speak", task, key=key)
+
+    def stop_speaking(self) -> None:
+        """A render or batch was asked for: it speaks what it still lacks itself, with every core."""
+        for job in self.running("speak"):
+            self.cancel(job.id)
 
     def cancel(self, job_id: str) -> bool:
         job = self.jobs.get(job_id)

@@ -3,6 +3,8 @@ scripts declare, by hand or from a saved client; a live plan preview; then Rende
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +17,7 @@ from sessiongen.sound import catalog
 from sessiongen.studio import clients, forms, previews
 from sessiongen.studio.jobs import new_id
 from sessiongen.studio.pages import config, jobs, page, require_csrf, voice_choices
-from sessiongen.studio.work import RenderWork
+from sessiongen.studio.work import RenderWork, SpeakWork
 
 router = APIRouter()
 
@@ -89,7 +91,23 @@ async def preview(request: Request):
     except SessiongenError as exc:
         return JSONResponse({"ok": False, "field": getattr(exc, "field", "") or forms.field_for(exc, "technique_1"), "error": str(exc)})
     data["declared"] = forms.declared_fields(pipeline.load(composed.ref, composed.request.settings.language))
+    if data["estimated_phrases"]:  # the voice is slow: speak the session ahead, so that Render finds it ready
+        data["speaking_ahead"] = _speak_ahead(request, composed)
     return JSONResponse({"ok": True, **data})
+
+
+def _speak_ahead(request: Request, composed: forms.Composed) -> str:
+    """Start (or keep) speaking this composition's phrases into the cache; the job's id."""
+    s = composed.request.settings
+    said = [
+        composed.ref,
+        sorted(composed.values.items()),
+        pipeline.speech_identity(s, s.language or ""),
+        s.rate_wpm,
+        repr(s.pronunciations),
+    ]
+    work = SpeakWork(composed.ref, composed.request, config(request).data_dir)
+    return jobs(request).speak_ahead(json.dumps(said, default=str), work).id
 
 
 async def _audio_preview(request: Request, make) -> Response:

@@ -1,4 +1,5 @@
-"""What runs in a studio worker process: one render, or one batch, by the library's own functions.
+"""What runs in a studio worker process: one render, one batch, or a composed session's phrases
+spoken ahead into the phrase cache, by the library's own functions.
 
 `run` is the process's entry point. It never raises: what happened goes back through the queue
 as the job's last message. A user's problem is its one-line SessiongenError; a stop (SIGTERM,
@@ -48,7 +49,16 @@ class BatchWork:
         return self.roster.parent
 
 
-def run(job_id: str, work: RenderWork | BatchWork, messages) -> None:
+@dataclass(frozen=True)
+class SpeakWork:
+    """A composed session's phrases, spoken into the phrase cache before Render is pressed."""
+
+    ref: str
+    request: SessionRequest
+    folder: Path  # where an internal error's trace is kept
+
+
+def run(job_id: str, work: RenderWork | BatchWork | SpeakWork, messages) -> None:
     """A worker process's life: do the job, send its progress and its end."""
     from sessiongen import signals
 
@@ -56,7 +66,7 @@ def run(job_id: str, work: RenderWork | BatchWork, messages) -> None:
     offline.guard()
     report = _Reporter(job_id, messages)
     try:
-        result = (_render if isinstance(work, RenderWork) else _batch)(work, report)
+        result = {RenderWork: _render, BatchWork: _batch, SpeakWork: _speak}[type(work)](work, report)
         report.send(status="done", fraction=1.0, result=result)
     except SessiongenError as exc:
         report.send(status="failed", error=str(exc))
@@ -83,18 +93,31 @@ class _Reporter:
             self.send(fraction=fraction) if row is None else self.send(row=row, fraction=fraction, status="rendering")
 
 
-def _render(work: RenderWork, report: _Reporter) -> dict:
-    from sessiongen import pipeline
+def _stoppable(do, report: _Reporter):
+    """do() in a worker that SIGTERM unwinds (temporary files removed), then ends, cancelled."""
     from sessiongen.batch.stopping import WorkerStopped, worker_start
     from sessiongen.speech import isolated
 
-    worker_start()  # SIGTERM unwinds the render (its temporary files are removed), then the process ends
+    worker_start()
     try:
-        result = pipeline.render(work.ref, work.request, work.out, work.packaging, progress=report.fraction)
+        return do()
     except WorkerStopped as stop:
         isolated.stop_all()
         report.send(status="cancelled")
         os._exit(stop.code)
+
+
+def _speak(work: SpeakWork, report: _Reporter) -> dict:
+    from sessiongen import pipeline
+
+    stats = _stoppable(lambda: pipeline.speak_ahead(work.ref, work.request, speaking=report.fraction), report)
+    return {"synthesised": stats.synthesised, "cached": stats.cached}
+
+
+def _render(work: RenderWork, report: _Reporter) -> dict:
+    from sessiongen import pipeline
+
+    result = _stoppable(lambda: pipeline.render(work.ref, work.request, work.out, work.packaging, progress=report.fraction), report)
     files = [work.out.name, *(p.name for p in result.sidecars)]
     summary = {
         **work.record,
