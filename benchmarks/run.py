@@ -114,10 +114,13 @@ class Bench(RenderSections, SpeechSections, KokoroSections, MemorySections):
         return cache
 
     def warm_up(self) -> None:
-        """Fill the warm cache with every phrase of both workloads (plan synthesises, renders nothing)."""
+        """Fill the warm cache with every phrase of both workloads: a render each (a plan would
+        only estimate the phrases of a slow voice such as Kokoro's, and speak none)."""
         log("warming the phrase cache (untimed) ...")
         for workload in (MAIN_WORKLOAD, SHORT_WORKLOAD):
-            run([*self.sessiongen, "plan", workload, "--json"], env_with_cache(self.warm_cache))
+            out = self.work / "warm-up.wav"
+            run([*self.sessiongen, "render", workload, "-o", out, "--sidecars", "none"], env_with_cache(self.warm_cache))
+            out.unlink(missing_ok=True)
 
     def section(self, name: str, function) -> None:
         if name not in self.args.only:
