@@ -26,6 +26,14 @@ def _shown(share: float) -> str:
     return f"[pace {share * 100:g}%]"
 
 
+def _since(opened: PaceMark, node: PaceMark) -> str:
+    """Where the pace that is on was set: its line, or its file and line when in another file."""
+    if opened.where is None:
+        return ""
+    same_file = node.where is not None and node.where.path == opened.where.path
+    return f" (from line {opened.where.line})" if same_file else f" (from {opened.where.prefix()})"
+
+
 def resolve(nodes: list[Node]) -> tuple[list[Node], list[SessiongenError]]:
     """The nodes with each phrase's pace set and the marks dropped; the problems of their pairing."""
     out: list[Node] = []
@@ -36,7 +44,7 @@ def resolve(nodes: list[Node]) -> tuple[list[Node], list[SessiongenError]]:
             if node.share is None and opened is None:
                 problems.append(SessiongenError("[pace off] without [pace N%] before it", node.where))
             elif node.share is not None and opened is not None:
-                since = f" (from {opened.where.prefix()})" if opened.where else ""
+                since = _since(opened, node)
                 message = f"{_shown(node.share)} while {_shown(opened.share)}{since} is on: paces do not nest, add [pace off] before it"
                 problems.append(SessiongenError(message, node.where))
             opened = node if node.share is not None else None
