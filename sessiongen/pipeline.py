@@ -137,7 +137,8 @@ def _master_once(
     """One pass: the mix rendered window by window (each layer into its stem, where asked),
     mastered with `gain` and encoded into `temp`."""
     tl = renderer.tl
-    writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
+    opened = open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth, length_frames=tl.frames)
+    writer = BackgroundWriter(opened)
     stem_writers = {name: SoundfileWriter(path, tl.rate_hz, stem_format(tl.frames), subtype="FLOAT") for name, path in stem_temps.items()}
     windows = prefetched(renderer.windows(layered=bool(stem_writers)))
 
