@@ -39,6 +39,7 @@ from sessiongen.script import compose, imports, parser
 from sessiongen.script.imports import Imported
 from sessiongen.settings import Settings
 from sessiongen.voicepack import source as voicepack_source
+from sessiongen.words import words_for
 
 
 def load(ref: str, language: str | None = None) -> Script:
@@ -203,6 +204,7 @@ def deliver(
         artist=packaging.artist,
         album=packaging.album,
         comment=delivery.comment(settings, script.meta.language),
+        genre=words_for(script.meta.language).genre,
         cover=cover,
         cover_mime=mime,
         params=params,
