@@ -189,3 +189,20 @@ def test_the_pauses_of_a_paced_import_equal_the_source(tmp_path):
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     assert [e["duration_s"] for e in plan["events"] if e["kind"] == "pause" and "text" not in e] == [2.0, 3.0, 2.0]
+
+
+@pytest.mark.e2e
+def test_the_default_voice_speaks_a_slowed_prosody_longer(tmp_path):
+    """Kokoro (the default engine), from a Google-style SSML file: the sentence inside
+    <prosody rate="slow"> (85 %) lasts longer than the same sentence outside it, about by 1/0.85
+    (Kokoro's length follows 1/speed; the clip's trimmed edges do not stretch)."""
+    from sessiongen.speech import kokorofiles
+
+    if kokorofiles.runtime_missing() is not None:
+        pytest.skip(f"Kokoro cannot speak here: {kokorofiles.runtime_missing()}")
+    source = tmp_path / "slow.ssml"
+    source.write_text(f'<speak><p><s>{SAID}</s></p><prosody rate="slow"><p><s>{SAID}</s></p></prosody></speak>', encoding="utf-8")
+    done = prepared_file(source, Settings())
+    assert done.engine == "kokoro"
+    normal_s, slow_s = [d for t, d in speech_events(done.timeline) if t == SAID]
+    assert 1.10 < slow_s / normal_s < 1.25, (normal_s, slow_s)
