@@ -78,6 +78,16 @@ def test_a_plan_estimates_the_paced_phrase_at_its_rate(fake_engine, monkeypatch)
     assert slow_s == pytest.approx(estimate.phrase_s(SAID, round(105 * 0.7)), abs=0.001)
 
 
+def test_a_pace_below_the_voices_floor_is_told_once_where_it_starts(fake_engine, monkeypatch):
+    monkeypatch.setattr(type(fake_engine), "slowest_wpm", lambda self, voice: 80.0, raising=False)
+    body = "Welcome.\n[pace 70%]\nOne. Two.\n[pace off]\n[pace 90%]\nThree.\n[pace off]\n[pace 70%]\nFour.\n[pace off]\n"
+    done = prepared(body, Settings(engine="fake", rate_wpm=100))
+    floors = [n for n in done.notes if "no slower" in n]  # once for 70 % (at its first phrase, line 10), never for 90 %
+    assert len(floors) == 1 and floors[0].endswith(
+        "script.md:10:1: [pace 70%]: the voice fake/en speaks no slower than 80% of this session's rate, so these phrases are spoken at that pace"
+    )
+
+
 @pytest.mark.parametrize(
     "lines, at, message",
     [
@@ -197,12 +207,15 @@ def test_the_default_voice_speaks_a_slowed_prosody_longer(tmp_path):
     <prosody rate="slow"> (85 %) lasts longer than the same sentence outside it, about by 1/0.85
     (Kokoro's length follows 1/speed; the clip's trimmed edges do not stretch)."""
     from sessiongen.speech import kokorofiles
+    from sessiongen.speech.engines import kokoro
 
     if kokorofiles.runtime_missing() is not None:
         pytest.skip(f"Kokoro cannot speak here: {kokorofiles.runtime_missing()}")
     source = tmp_path / "slow.ssml"
     source.write_text(f'<speak><p><s>{SAID}</s></p><prosody rate="slow"><p><s>{SAID}</s></p></prosody></speak>', encoding="utf-8")
     done = prepared_file(source, Settings())
-    assert done.engine == "kokoro"
+    assert done.engine == "kokoro" and not [n for n in done.notes if "no slower" in n]  # 85 % is within af_heart's reach
+    floor_wpm = kokoro.KokoroEngine().slowest_wpm("af_heart")
+    assert floor_wpm / 105 == pytest.approx(0.81, abs=0.005)  # docs/script-format.md: [pace 70%] is spoken at 81 %
     normal_s, slow_s = [d for t, d in speech_events(done.timeline) if t == SAID]
     assert 1.10 < slow_s / normal_s < 1.25, (normal_s, slow_s)
