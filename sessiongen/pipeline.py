@@ -39,6 +39,7 @@ from sessiongen.script import compose, imports, parser
 from sessiongen.script.imports import Imported
 from sessiongen.settings import Settings
 from sessiongen.voicepack import source as voicepack_source
+from sessiongen.words import words_for
 
 
 def load(ref: str, language: str | None = None) -> Script:
@@ -146,7 +147,8 @@ def _master_once(
     """One pass: the mix rendered window by window (each layer into its stem, where asked),
     mastered with `gain` and encoded into `temp`."""
     tl = renderer.tl
-    writer = BackgroundWriter(open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth))
+    opened = open_writer(temp, fmt, tl.rate_hz, settings.mp3_bitrate_kbps, settings.channels, settings.bit_depth, length_frames=tl.frames)
+    writer = BackgroundWriter(opened)
     stem_writers = {name: SoundfileWriter(path, tl.rate_hz, stem_format(tl.frames), subtype="FLOAT") for name, path in stem_temps.items()}
     windows = prefetched(renderer.windows(layered=bool(stem_writers)))
 
@@ -211,6 +213,7 @@ def deliver(
         artist=packaging.artist,
         album=packaging.album,
         comment=delivery.comment(settings, script.meta.language),
+        genre=words_for(script.meta.language).genre,
         cover=cover,
         cover_mime=mime,
         params=params,

@@ -12,7 +12,7 @@ from pathlib import Path
 from sessiongen import options
 from sessiongen.errors import SessiongenError
 from sessiongen.model.results import Prepared, SpeakStats
-from sessiongen.model.script import Script
+from sessiongen.model.script import Say, Script
 from sessiongen.plan import plan, texts_to_speak
 from sessiongen.script.pacing import pace
 from sessiongen.script.personalise import personalise
@@ -21,6 +21,7 @@ from sessiongen.speech import choose_engine, fingerprint, get_engine
 from sessiongen.speech.cache import PhraseCache, default_root
 from sessiongen.speech.clips import Speaker
 from sessiongen.voicepack import source as voicepack_source
+from sessiongen.words import rate_for
 
 
 def prepare(
@@ -34,6 +35,7 @@ def prepare(
         return _prepare_recorded(script, values, settings, cache_root)
     personal = pace(personalise(script, values), settings)
     engine_name, note, speaker = _synthetic_speaker(personal, settings, cache_root)
+    notes = tuple(n for n in (note, *pace_floor_notes(personal, speaker, settings)) if n)
     guess = estimate and getattr(speaker.engine, "estimated_plans", False)
     phrases = texts_to_speak(personal, settings)
     clips = speaker.estimated_clips(phrases) if guess else speaker.clips(phrases, progress)
@@ -46,7 +48,7 @@ def prepare(
         speaker.voice_name,
         speech_identity(settings, script.meta.language),
         engine_name,
-        (note,) if note else (),
+        notes,
     )
 
 
@@ -74,6 +76,26 @@ def _synthetic_speaker(personal: Script, settings: Settings, cache_root: Path) -
             engine, PhraseCache(cache_root, settings.sample_rate_hz), settings, personal.meta.language, personal.meta.pronunciations
         )
     return engine_name, note, speaker
+
+
+def pace_floor_notes(personal: Script, speaker: Speaker, settings: Settings) -> list[str]:
+    """One warning for each [pace N%] that asks the voice for less than its slowest (an engine
+    with `slowest_wpm`: Kokoro), at the first phrase that does: those phrases are spoken there."""
+    slowest = getattr(speaker.engine, "slowest_wpm", None)
+    floor_wpm = slowest(speaker.voice) if slowest else None
+    if not floor_wpm:
+        return []
+    base_wpm = rate_for(personal.meta.language, settings.rate_wpm)
+    notes, seen = [], set()
+    for node in personal.nodes:
+        if isinstance(node, Say) and node.pace < 1.0 and (node.rate_wpm or base_wpm) < floor_wpm and node.pace not in seen:
+            seen.add(node.pace)
+            where = f"{node.where.prefix()}: " if node.where else ""
+            notes.append(
+                f"{where}[pace {node.pace * 100:g}%]: the voice {speaker.voice_name} speaks no slower than "
+                f"{floor_wpm / base_wpm:.0%} of this session's rate, so these phrases are spoken at that pace"
+            )
+    return notes
 
 
 @contextlib.contextmanager

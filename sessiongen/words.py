@@ -11,7 +11,7 @@ Adding a language: its scripts in `scripts/TAG/` (library.py), one entry in WORD
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sessiongen import timefmt
 from sessiongen.model.script import Meta
@@ -32,6 +32,10 @@ class Words:
     units: tuple[tuple[str, str], tuple[str, str], tuple[str, str]]  # (one, many) hour, minute, second
     transcript: dict[str, str]  # the transcript's descriptions of sounds without words
     rate_scale: float = 1.0  # the voice's rate is Settings.rate_wpm times this (a calm pace in syllables: docs/content-guidelines.md)
+    genre: str = "Meditation"  # the genre tag (ID3 TCON, MP4 ©gen, Vorbis GENRE)
+    bed_names: dict[str, str] = field(
+        default_factory=dict
+    )  # a built-in bed's name in transcripts and on the review page; none: its description's (English)
 
 
 ENGLISH = Words(
@@ -129,6 +133,17 @@ SPANISH = Words(
         "tone_alone": "[la respiración continúa, guiada solo por el tono, {n} ronda más]|[la respiración continúa, guiada solo por el tono, {n} rondas más]",
     },
     rate_scale=0.92,
+    genre="Meditación",
+    bed_names={
+        "white": "ruido blanco",
+        "pink": "ruido rosa",
+        "brown": "ruido marrón",
+        "rain": "lluvia constante",
+        "ocean": "olas del mar",
+        "stream": "un arroyo",
+        "wind": "viento",
+        "drone": "un tono grave y cálido",
+    },
 )
 
 WORDS: dict[str, Words] = {"en": ENGLISH, "es": SPANISH}  # by primary language subtag

@@ -35,6 +35,7 @@ class FakeEngine:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.rates: list[tuple[str, int]] = []  # (text, rate in words a minute) as each phrase was asked for
 
     def identity(self) -> str:
         return "fake:1"
@@ -52,6 +53,7 @@ class FakeEngine:
 
     def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float, options: dict | None = None) -> Audio:
         self.calls.append(text)
+        self.rates.append((text, rate_wpm))
         frames = int(expected_duration_s(text, rate_wpm) * RATE_HZ)
         seed = int.from_bytes(hashlib.sha256(f"{voice}|{text}".encode()).digest()[:4], "little")
         pitch_hz = 110.0 + seed % 60

@@ -143,20 +143,36 @@ def test_m4b_read_by_ffmpegs_demuxer(render):
 
 @pytest.mark.parametrize("mono", [False, True])
 def test_m4a_is_gapless(render, mono):
-    """iTunSMPB and the edit list state the encoder delay and the exact length; ffmpeg's decoder
-    drops the delay (edit list) and gives the padding after the last sample, which a gapless
-    player drops as the length says: what remains is the WAV's length, aligned to within 1 ms."""
+    """iTunSMPB and the edit list state the priming (the encoder's 1024 samples and a lead of
+    silence that fills the last AAC frame) and the exact length, with no padding: ffmpeg's decoder
+    skips the priming the edit list states but would keep a last frame's padding, so there is
+    none, and what it decodes is the WAV's samples, no more, aligned to within 1 ms."""
     path = render(f"{'mono' if mono else 'stereo'}.m4a", *(["--mono"] if mono else []))
     samples, _ = wav_of(render, mono)
     delay, padding, length = tags.read_tags(path, "m4a")["gapless"]
-    assert delay == 1024 and length == len(samples) and 0 <= padding < 1024
+    assert length == len(samples) and padding == 0 and 1024 <= delay < 2048 and (delay + length) % 1024 == 0
     decoded = decode(path)
     assert decoded.shape[1] == (1 if mono else 2)
-    assert len(decoded) == length + padding  # the decoder's own output: the delay already skipped
-    played = decoded[:length]
-    assert abs(onset(played) - onset(samples)) <= ONE_MS
-    error = played - samples
+    assert len(decoded) == len(samples)  # ffmpeg's decoder: exactly the session, nothing after it
+    assert abs(onset(decoded) - onset(samples)) <= ONE_MS
+    error = decoded - samples
     assert 10 * np.log10(np.mean(samples**2) / np.mean(error**2)) > 15  # the same audio, sample-aligned (AAC at 64 kbps a channel)
+
+
+@pytest.mark.parametrize("frames", [1024, 1025, 2047, 2048, 2049, 3000, 44_100 * 2 + 777])
+def test_any_length_of_m4a_decodes_to_itself(tmp_path, frames):
+    """The lead fills the last frame for every length from one AAC frame on, whole frames among them."""
+    from sessiongen.output import formats
+
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(frames) / RATE)).astype(np.float32)[:, None].repeat(2, 1)
+    path = tmp_path / "t.m4a"
+    writer = formats.open_writer(path, "m4a", RATE, length_frames=frames)
+    writer.write(tone)
+    writer.close()
+    decoded = decode(path)
+    assert len(decoded) == frames
+    if frames > 4096:
+        assert 10 * np.log10(np.mean(tone**2) / np.mean((decoded - tone) ** 2)) > 15
 
 
 def test_opus_is_gapless_and_tagged(render):
@@ -201,11 +217,15 @@ def test_ffprobe_reads_chapters_duration_and_tags(render, fmt):
     assert abs(float(shown["format"]["duration"]) - pre_skip_s - len(samples) / RATE) <= 0.001
     found = {**shown["streams"][0].get("tags", {}), **shown["format"].get("tags", {})}  # Ogg's comments are the stream's
     assert {k.lower(): v for k, v in found.items()}["title"] == wav_tags["title"]
-    if fmt == "opus":  # and Debian's ffmpeg decodes it to the WAV's length: the pre-skip dropped, the end trimmed
-        pcm = subprocess.run(
-            [shutil.which("ffmpeg"), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"], capture_output=True, check=True
-        ).stdout
-        assert abs(len(pcm) / 2 / 48000 - len(samples) / RATE) <= 0.001
+    # and Debian's ffmpeg decodes it to the WAV's length: Opus's pre-skip dropped and its end trimmed
+    # by the granule; M4B's priming dropped by the edit list, and no padding after the last sample
+    out_rate = 48000 if fmt == "opus" else RATE
+    pcm = subprocess.run(
+        [shutil.which("ffmpeg"), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"], capture_output=True, check=True
+    ).stdout
+    assert abs(len(pcm) / 2 / out_rate - len(samples) / RATE) <= 0.001
+    if fmt == "m4b":
+        assert len(pcm) // 2 == len(samples)  # to the sample
 
 
 @pytest.mark.parametrize("fmt", ["m4b", "opus"])

@@ -82,7 +82,10 @@ def test_import_writes_a_script_that_plans_the_same(tmp_path):
     said = result.stdout
     assert '3 chained pauses (<break time="10s"/> + <break time="10s"/> + <break time="10s"/>) -> [pause 30s]' in said
     assert "<amazon:breath" in said and "dropped with its content" in said
-    assert '<prosody rate="90%"> -> words kept, rate dropped (the pace is the session\'s: use --rate)' in said
+    assert (
+        '<prosody rate="90%"> -> [pace 90%]' in said
+        and "[pace 90%]\nThere is nothing you need to do here.\n[pause 1.5s]\n[pace off]" in text
+    )
     assert "pronunciation 'couch: settee' (transcripts keep 'couch')" in said
     assert script_pauses_s(plan_json(out)) == EXPECTED_PAUSES_S["polly-settling.ssml"]
     assert plan_json(out)["events"] == plan_json(DATA / "polly-settling.ssml")["events"]

@@ -101,6 +101,8 @@ def test_spanish_fixed_words_contain_no_english():
         SPANISH.disclaimer,
         SPANISH.speaker_note,
         *SPANISH.transcript.values(),
+        *SPANISH.bed_names.values(),
+        SPANISH.genre,
     ]
     assert not [t for t in texts if english_words_in(t)]
     assert set(SPANISH.transcript) == set(ENGLISH.transcript) and set(SPANISH.anchors) == set(ENGLISH.anchors)
@@ -319,3 +321,33 @@ def test_the_spanish_voice_speaks_every_count_and_the_check(tmp_path):
     assert [text for _, text, _ in check.cues] == ["Izquierda.", "Derecha."]
     info = soundfile.info(str(delivery.rendered.path))
     assert abs(info.frames / info.samplerate - prepared.timeline.duration_s) < 0.05
+
+
+def test_a_spanish_render_names_its_beds_and_genre_in_spanish(tmp_path):
+    """Issue 26: the beds in the transcript, the review page and its timeline's description, and
+    the genre tag, in the session's language (words.py); an English render keeps English."""
+    from mutagen.id3 import ID3
+
+    from sessiongen.output import tags
+    from sessiongen.sound.catalog import BEDS
+
+    assert set(SPANISH.bed_names) == set(BEDS)  # a new bed needs its Spanish name
+    body = "ambience: rain\n---\n# Llegada\nBienvenida. [pause 6s]\n[ambience ocean]\nDescansa aquí. [pause 6s]\n[ambience off]\nGracias.\n"
+    for language, rain, ocean, genre in (
+        ("es", "lluvia constante", "olas del mar", "Meditación"),
+        ("en", "steady rain", "ocean waves", "Meditation"),
+    ):
+        script = tmp_path / f"{language}.md"
+        script.write_text(f"---\nlanguage: {language}\n{body}", encoding="utf-8")
+        out = tmp_path / f"{language}.mp3"
+        result = CliRunner().invoke(cli, ["render", str(script), "-o", str(out), "--engine", "fake", "--report", "--sidecars", "vtt"])
+        assert result.exit_code == 0, result.output
+        transcript = " ".join(out.with_suffix(".vtt").read_text(encoding="utf-8").split())
+        said = SPANISH.transcript["ambience"] if language == "es" else ENGLISH.transcript["ambience"]
+        assert said.format(name=rain) in transcript and said.format(name=ocean) in transcript
+        page = out.with_suffix(".html").read_text(encoding="utf-8")
+        assert f"ambience: {', '.join(sorted([ocean, rain]))}" in page  # the timeline's description
+        assert said.format(name=rain) in page  # the page's transcript
+        assert ID3(out)["TCON"].text == [genre] and tags.read_tags(out, "mp3")["genre"] == genre
+        if language == "es":
+            assert not [bed for bed in BEDS.values() if bed.split(":")[0] in transcript + page]

@@ -31,6 +31,7 @@ class Say(Node):
     paragraph_end: bool = False
     rate_wpm: int | None = None  # None: the session's rate (pacing may slow the ending)
     gap_scale: float = 1.0  # scales the rest that follows this phrase
+    pace: float = 1.0  # spoken at the session's rate times this, from [pace 85%] ... [pace off]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,15 @@ skips the priming and whose duration is the exact number of samples, in a movie 
 the sample rate; Ogg: the Opus pre-skip and the last page's granule position). mp4tags.py adds
 iTunSMPB for Apple's players from the same numbers.
 
+No padding at the end of an MP4: ffmpeg's decoder (and so ffprobe, PyAV and every ffmpeg-based
+player) skips the priming the edit list states but not the padding of the last AAC frame, which
+would lengthen the decoded file by up to 1023 samples (23 ms). So when the length is known,
+`open_mp4` puts LEAD frames of silence before the session, stamped before time 0 and declared as
+priming with the encoder's own 1024 (edit list, iTunSMPB), LEAD chosen so that priming and
+session fill whole 1024-sample frames: every decoder then gives exactly the session's samples.
+(Not under 1024 frames, 23 ms: ffmpeg's MP4 muxer loses the edit list when the lead outweighs
+so short a session; measured, every length from 1024 on decodes to itself.)
+
 Bitrates, chosen with benchmarks/codec_bitrate.py (docs/performance.md, "Opus and AAC bitrates"):
 the lowest that speaks as well as our 192 kbps MP3 (wideband PESQ within 0.1) and keeps the
 bilateral tones in their own ear.
@@ -25,6 +34,8 @@ from sessiongen.output.encode import check_finite
 
 AAC_KBPS_PER_CHANNEL = 64  # 128 kbps stereo: PESQ 4.57 against the MP3's 4.63 (96 kbps: 4.50)
 OPUS_KBPS_PER_CHANNEL = 32  # 64 kbps stereo: 48 is the lowest that passes; at 32 libopus puts a sine set in both ears (-25 dB)
+AAC_FRAME_SAMPLES = 1024
+AAC_PRIMING_FRAMES = 1024  # ffmpeg's AAC encoder's delay
 OPUS_RATE_HZ = 48_000  # Opus codes at 48 kHz; 44.1 kHz is resampled (by ffmpeg's swresample)
 
 
@@ -55,6 +66,7 @@ class AvWriter:
         out_rate_hz: int,
         options: dict | None = None,
         codec_options: dict | None = None,
+        lead_frames: int = 0,
     ):
         self._path, self._rate_hz, self._channels = path, rate_hz, channels
         try:
@@ -66,7 +78,9 @@ class AvWriter:
         sample_format = self._stream.codec_context.format.name
         self._resampler = av.AudioResampler(format=sample_format, layout=_layout(channels), rate=out_rate_hz)
         self._written = 0  # input frames
-        self._pts = 0  # output samples stamped so far
+        self._pts = -lead_frames  # output samples stamped so far; a lead of silence before time 0 is skipped as priming
+        if lead_frames:
+            self.write(_Planar(np.zeros((channels, lead_frames), dtype=np.float32)))
 
     def prepare(self, block: np.ndarray) -> _Planar:
         check_finite(block, self._written, self._rate_hz)
@@ -100,9 +114,10 @@ class AvWriter:
             self._container.close()
 
 
-def open_mp4(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int) -> AvWriter:
+def open_mp4(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int, length_frames: int | None = None) -> AvWriter:
     """AAC-LC in MP4 (ffmpeg's 'ipod' muxer: iTunes-style metadata), moov time scale = the sample
-    rate so the edit list states the length to the sample. `bitrate_kbps` is MP3's setting: unused."""
+    rate so the edit list states the length to the sample; with `length_frames`, a lead that leaves
+    the last frame unpadded. `bitrate_kbps` is MP3's setting: unused."""
     return AvWriter(
         path,
         rate_hz,
@@ -113,11 +128,13 @@ def open_mp4(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_dep
         out_rate_hz=rate_hz,
         options={"movie_timescale": str(rate_hz)},
         codec_options={"profile": "aac_low"},
+        lead_frames=(-(AAC_PRIMING_FRAMES + length_frames)) % AAC_FRAME_SAMPLES if (length_frames or 0) >= AAC_FRAME_SAMPLES else 0,
     )
 
 
-def open_opus(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int) -> AvWriter:
-    """Opus in Ogg through libopus, 20 ms frames, the 'audio' application (speech and tones alike)."""
+def open_opus(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int, length_frames: int | None = None) -> AvWriter:
+    """Opus in Ogg through libopus, 20 ms frames, the 'audio' application (speech and tones alike).
+    The last page's granule position trims the end exactly: `length_frames` is not needed."""
     return AvWriter(
         path,
         rate_hz,

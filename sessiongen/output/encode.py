@@ -225,14 +225,16 @@ class SoundfileWriter:
             self._file.close()
 
 
-def open_mp3(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int) -> Mp3Writer:
+def open_mp3(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int, length_frames: int | None = None) -> Mp3Writer:
     return Mp3Writer(path, rate_hz, bitrate_kbps, channels)
 
 
 def soundfile_opener(fmt: str):
     """An opener for a format libsndfile writes (wav, flac, ogg)."""
 
-    def open_file(path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int) -> SoundfileWriter:
+    def open_file(
+        path: Path, rate_hz: int, bitrate_kbps: int, channels: int, bit_depth: int, length_frames: int | None = None
+    ) -> SoundfileWriter:
         return SoundfileWriter(path, rate_hz, fmt, SoundfileWriter.subtype_for(fmt, bit_depth), channels)
 
     return open_file

@@ -17,7 +17,7 @@ def _no_level_change(bitrate_kbps: int, rate_hz: int) -> float:
 
 @dataclass(frozen=True)
 class OutputFormat:
-    open: Callable  # (path, rate_hz, bitrate_kbps, channels, bit_depth) -> a writer with prepare/write/close
+    open: Callable  # (path, rate_hz, bitrate_kbps, channels, bit_depth, length_frames=None) -> a writer with prepare/write/close
     write_tags: Callable[[Path, tags.TagInfo], None]
     read_tags: Callable[[Path], dict]
     level_change_db: Callable[[int, int], float] = _no_level_change  # (bitrate_kbps, rate_hz) -> dB
@@ -75,8 +75,12 @@ def format_for(path: Path, explicit: str | None = None) -> str:
     return fmt
 
 
-def open_writer(path: Path, fmt: str, rate_hz: int, bitrate_kbps: int = 192, channels: int = 2, bit_depth: int = 16):
-    return FORMATS[fmt].open(path, rate_hz, bitrate_kbps, channels, bit_depth)
+def open_writer(
+    path: Path, fmt: str, rate_hz: int, bitrate_kbps: int = 192, channels: int = 2, bit_depth: int = 16, length_frames: int | None = None
+):
+    """A writer; `length_frames`, the frames that will be written, when known (M4B/M4A align their
+    priming to it so that the last AAC frame needs no padding: avencode.open_mp4)."""
+    return FORMATS[fmt].open(path, rate_hz, bitrate_kbps, channels, bit_depth, length_frames=length_frames)
 
 
 def level_change_db(fmt: str, bitrate_kbps: int, rate_hz: int) -> float:

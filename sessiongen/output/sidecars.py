@@ -90,10 +90,11 @@ def _said(timeline: Timeline, key: str) -> str:
     return words_for(timeline.language).transcript[key]
 
 
-def bed_name(bed: str) -> str:
-    """'brown' -> 'brown noise'; a user's file -> its name without folder or extension."""
+def bed_name(bed: str, language: str | None = None) -> str:
+    """'brown' -> 'brown noise' ('ruido marrón' in Spanish: words.py); a user's file -> its name
+    without folder or extension."""
     if bed in BEDS:
-        return BEDS[bed].split(":")[0]
+        return words_for(language).bed_names.get(bed) or BEDS[bed].split(":")[0]
     return Path(bed).stem.replace("_", " ")
 
 
@@ -168,7 +169,7 @@ def _bell_cues(timeline: Timeline, event: Event) -> list[Cue]:
 
 
 def _ambience_cues(timeline: Timeline, event: Event) -> list[Cue]:
-    text = _said(timeline, "ambience").format(name=bed_name(event.bed)) if event.bed else _said(timeline, "ambience_off")
+    text = _said(timeline, "ambience").format(name=bed_name(event.bed, timeline.language)) if event.bed else _said(timeline, "ambience_off")
     return [_instant_note(timeline, event.start, text)]
 
 

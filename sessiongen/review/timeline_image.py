@@ -247,7 +247,7 @@ def bed_spans(tl: Timeline) -> list[tuple[float, float, str]]:
     spans = []
     for (start, bed), (end, _) in zip(marks, [*marks[1:], (tl.frames, None)]):
         if bed and end > start:
-            spans.append((tl.seconds(start), tl.seconds(end - start), bed_name(bed)))
+            spans.append((tl.seconds(start), tl.seconds(end - start), bed_name(bed, tl.language)))
     return spans
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sessiongen.errors import Location, SessiongenError, suggest
@@ -12,15 +13,17 @@ from sessiongen.sound import catalog
 
 MAX_PAUSE_S = 600.0
 MAX_SET_S = 600.0
+PACE_RANGE_PCT = (50.0, 150.0)  # [pace N%]: of the session's rate
+_PERCENT = re.compile(r"([0-9]+(?:\.[0-9]+)?)%")
 TONE_OPTIONS = ("rate", "tone", "depth", "pitch", "style", "jitter", "level")
 
 
 @dataclass(frozen=True)
 class Control:
-    """A directive that shapes parsing rather than adding a node: repeat, end, include."""
+    """A directive that shapes parsing rather than adding a node: repeat, end, include, pace."""
 
     word: str
-    value: int | str | None = None
+    value: int | float | str | None = None
 
 
 class _Args:
@@ -199,6 +202,23 @@ def _include(a: _Args) -> Control:
     return Control("include", a.positional[0])
 
 
+def _pace(a: _Args) -> Control:
+    """[pace 85%] ... [pace off]: the phrases between are spoken at that share of the session's rate."""
+    a.allow(positional=1)
+    if not a.positional:
+        raise a.fail("[pace] needs a share of the session's rate or 'off', e.g. [pace 85%] ... [pace off]")
+    text = a.positional[0]
+    if text.lower() == "off":
+        return Control("pace")
+    found = _PERCENT.fullmatch(text)
+    if not found:
+        raise a.fail(f"pace must be a percentage of the session's rate, e.g. [pace 85%], not '{text}'")
+    lo, hi = PACE_RANGE_PCT
+    if not lo <= float(found.group(1)) <= hi:
+        raise a.fail(f"pace {text} is out of range: a passage is spoken at {lo:g}% to {hi:g}% of the session's rate")
+    return Control("pace", float(found.group(1)) / 100.0)
+
+
 def _ambience(a: _Args) -> Node:
     a.allow(positional=1)
     if not a.positional:
@@ -221,5 +241,6 @@ _HANDLERS = {
     "end": _end,
     "include": _include,
     "ambience": _ambience,
+    "pace": _pace,
 }
 NAMES = tuple(_HANDLERS)  # every directive's name

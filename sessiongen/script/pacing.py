@@ -1,5 +1,8 @@
 """Pacing: Script -> Script. Scales pauses and, for sleep-oriented sessions, eases the ending.
 
+A passage between `[pace N%]` and `[pace off]` (script/paces.py) is spoken at N % of the rate
+(the session's, scaled for the language), each of its phrases keyed and cached at that rate.
+
 With `slow_ending`, the last part of the narration slows gradually: each phrase's speech rate
 falls towards ENDING_RATE_FACTOR of the set rate and the pauses around it stretch towards
 ENDING_PAUSE_FACTOR, so the session winds down rather than stopping.
@@ -38,7 +41,8 @@ def pace(script: Script, settings: Settings) -> Script:
     if not settings.headphone_check:
         script = without_headphone_check(script)
     base_rate = rate_for(script.meta.language, settings.rate_wpm)  # Spanish a little slower: words.py
-    if settings.pause_scale == 1.0 and not settings.slow_ending and base_rate == settings.rate_wpm:
+    paced = any(isinstance(n, Say) and n.pace != 1.0 for n in script.nodes)  # [pace N%] passages
+    if settings.pause_scale == 1.0 and not settings.slow_ending and base_rate == settings.rate_wpm and not paced:
         return script
     total = sum(isinstance(n, Say) for n in script.nodes)
     said, progress, out = 0, 0.0, []
@@ -48,7 +52,7 @@ def pace(script: Script, settings: Settings) -> Script:
             said += 1
         stretch = settings.pause_scale * (1.0 + (ENDING_PAUSE_FACTOR - 1.0) * progress)
         if isinstance(node, Say):
-            rate = round(base_rate * (1.0 - (1.0 - ENDING_RATE_FACTOR) * progress))
+            rate = round(base_rate * node.pace * (1.0 - (1.0 - ENDING_RATE_FACTOR) * progress))
             node = replace(node, rate_wpm=rate if rate != settings.rate_wpm else None, gap_scale=stretch)
         elif isinstance(node, Pause):
             node = replace(node, min_s=node.min_s * stretch, max_s=node.max_s * stretch)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sessiongen.errors import Location, ScriptError, SessiongenError, display_path, suggest
 from sessiongen.model.script import Bell, Bls, BlsOff, BlsOn, Breathe, Chapter, HeadphoneCheck, Node, Pause, Say, Script
-from sessiongen.script import directives, frontmatter, imports, personalise, speakable, templating
+from sessiongen.script import directives, frontmatter, imports, paces, personalise, speakable, templating
 from sessiongen.script.library import find_fragment, fragment_names, in_library
 from sessiongen.script.limits import MAX_INCLUDE_DEPTH, MAX_INCLUDES, MAX_SCRIPT_BYTES, MAX_STEPS, MAX_TITLE_CHARS
 from sessiongen.script.sourcefile import decode_script, read_bounded
@@ -31,7 +31,8 @@ def parse_file(path: Path | str) -> Script:
         raise ScriptError([exc]) from None
     problems += meta_problems
     builder = _Builder(path, shown, (str(path.resolve()),), problems, _Expansion(), meta.language)
-    nodes = builder.walk(lines[first_line - 1 :], first_line)
+    nodes, pace_problems = paces.resolve(builder.walk(lines[first_line - 1 :], first_line))
+    problems += pace_problems
     variables = dict(meta.variables)
     for name, default in builder.fragment_variables.items():
         variables.setdefault(name, default)
@@ -75,6 +76,8 @@ def check_file(path: Path | str) -> tuple[str, ...]:
         nodes = builder.fragment(path)
     except _LimitReached as exc:
         raise ScriptError([*problems, exc]) from None
+    nodes, pace_problems = paces.resolve(nodes)
+    problems += pace_problems
     lines = builder.fragment_lines.get(shown, [])
     problems += templating.check_nodes(nodes, set(builder.fragment_variables), shown, lines, builder.fragment_lines)
     if problems:
@@ -278,6 +281,8 @@ class _Builder:
             self.emit(result)
         elif result.word == "repeat":
             self.frames.append(([], int(result.value), where))
+        elif result.word == "pace":
+            self.emit(paces.PaceMark(where=where, share=result.value))
         elif result.word == "end":
             if len(self.frames) == 1:
                 self.problems.append(SessiongenError("[end] without [repeat]", where))

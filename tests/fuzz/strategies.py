@@ -105,6 +105,8 @@ CLEAN_DIRECTIVES = [
     "[ambience off]",
     "[headphone-check]",
     "[bls 2s depth=50 pitch=300 jitter=5 level=-6]",
+    "[pace 85%] Rest slowly. [pace off]",
+    "[pace 120%]\nNotice your feet.\n[pace off]",
 ]
 
 # -- directives, each with parameters valid and invalid --------------------------------------------
@@ -182,6 +184,7 @@ def directive(draw, fragments: tuple[str, ...] = ()) -> str:
         if fragments
         else st.sampled_from(["missing", "safety-opening"]),
         "ambience": st.sampled_from([*catalog.BEDS, "off", "none", "thunder"]),
+        "pace": st.sampled_from(["85%", "50%", "150%", "87.5%", "49%", "151%", "off", "OFF", "0.8", "85", "%", "٨٥%", "1e3%", "nan%"]),
     }.get(name.lower())
     words = [name]
     if positional is not None and draw(st.integers(0, 9)) > 0:

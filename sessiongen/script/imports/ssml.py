@@ -8,8 +8,11 @@ namespace declaration: names are read as written and matched on their local part
 What each element becomes (docs/import.md): `p` a paragraph; `s` a sentence; `break` a pause of
 its `time`, or of its `strength` (STRENGTH_S); `sub` and `phoneme` a pronunciation in the front
 matter (the written word stays in transcripts); `say-as` words the voice reads right (sayas.py);
-`mark name="chapter: Title"` a chapter; `emphasis`, `prosody`, `voice`, `lang` and the vendors'
-effects keep their words and lose their effect; `audio` keeps its fallback text; `desc`,
+`mark name="chapter: Title"` a chapter; `prosody rate` a `[pace N%]` passage (RATE_KEYWORDS, a
+percentage, Azure's relative `+10%`/`-20%` or multiplier `0.8`; within PACE_RANGE_PCT; the innermost
+rate holds, as SSML gives a percentage of the voice's default rate, not of the enclosing one);
+`emphasis`, prosody's pitch and volume, `voice`, `lang` and the vendors' effects keep their words and
+lose their effect; `audio` keeps its fallback text; `desc`,
 `lexicon`, `meta`, `metadata` and `amazon:breath` are dropped. Every one is noted.
 """
 
@@ -23,13 +26,19 @@ from defusedxml import DefusedXmlException
 from defusedxml.sax import parseString
 
 from sessiongen.errors import Location, SessiongenError
+from sessiongen.script.directives import PACE_RANGE_PCT
 from sessiongen.script.imports import sayas
-from sessiongen.script.imports.writing import Converted, Heading, Paragraph, Pause, Text, end_sentence
+from sessiongen.script.imports.writing import Converted, Heading, PaceChange, Paragraph, Pause, Text, end_sentence, pace_text
 from sessiongen.speech import pronounce
 
 MAX_DEPTH = 64
 STRENGTH_S = {"none": 0.0, "x-weak": 0.25, "weak": 0.5, "medium": 0.75, "strong": 1.0, "x-strong": 1.5}
 _TIME = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s)\s*", re.IGNORECASE)
+# SSML leaves the keywords' rates to the voice. Polly's guide pairs rate="slow" with "85%" for
+# slowing "slightly"; the others keep the steps even and inside our 50-150 % (Azure's own, 0.5 x to
+# 2 x, would go past it).
+RATE_KEYWORDS = {"x-slow": 0.70, "slow": 0.85, "medium": 1.0, "default": 1.0, "fast": 1.15, "x-fast": 1.30}
+_RATE = re.compile(r"\s*([+-])?([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(%?)\s*")
 _CHAPTER_MARK = re.compile(r"chapter\s*[:\-_ ]\s*(.+)", re.IGNORECASE)
 SKIPPED = {"desc", "lexicon", "meta", "metadata", "breath", "auto-breaths-off"}  # their content is not spoken
 EFFECTS = {
@@ -90,6 +99,7 @@ class _Handler(ContentHandler):
         self.capture: list[list[str]] = []  # text of sub, phoneme, say-as, audio as it arrives
         self.seen_speak = False
         self.counted: dict[str, tuple[int, int]] = {}  # p and s: (how many, first line)
+        self.rates: list[float | None] = []  # each open <prosody>'s rate (None: it gives none)
         self._locator = None
 
     def setDocumentLocator(self, locator) -> None:  # noqa: N802 - SAX's name
@@ -242,11 +252,51 @@ class _Handler(ContentHandler):
         self.out.items.append(Text(said, line))
         self.out.note(line, f"{_tag(name, attrs)}{written}</say-as> -> {how}")
 
+    def _pace_now(self) -> float:
+        return next((share for share in reversed(self.rates) if share is not None), 1.0)
+
+    def _start_prosody(self, name, attrs, line) -> None:
+        before = self._pace_now()
+        share, how = rate_share(attrs["rate"]) if "rate" in attrs else (None, "")
+        self.rates.append(share)
+        dropped = "; ".join(f"{k} dropped" for k in attrs if k != "rate" or share is None)
+        if share is None:
+            self.out.note(line, f"{_tag(name, attrs)} -> words kept, {dropped or 'its effect dropped'}")
+            return
+        if share != before:
+            self.out.items.append(PaceChange(share))
+        pace = pace_text(share) if share != 1.0 else "the session's own pace"
+        how = "" if pace == f"[pace {how}]" else f" ({how})"
+        self.out.note(line, f"{_tag(name, attrs)} -> {pace}{how}{', ' + dropped if dropped else ''}")
+
+    def _end_prosody(self, name, attrs, line) -> None:
+        before = self._pace_now()
+        self.rates.pop()
+        if self._pace_now() != before:
+            self.out.items.append(PaceChange(self._pace_now()))
+
     def _start_other(self, name, attrs, line) -> None:
         local = _local(name)
         if local in EFFECTS or attrs:
             kept = "; ".join(f"{k} dropped" for k in attrs) or "its effect dropped"
-            advice = " (the pace is the session's: use --rate)" if "rate" in attrs else ""
-            self.out.note(line, f"{_tag(name, attrs)} -> words kept, {kept}{advice}")
+            self.out.note(line, f"{_tag(name, attrs)} -> words kept, {kept}")
         else:
             self.out.note(line, f"<{name}> -> words kept (an element sessiongen does not know)")
+
+
+def rate_share(value: str) -> tuple[float | None, str]:
+    """A prosody rate as a share of the session's rate, and how it was read; (None, why) when it is
+    not a rate. Kept within PACE_RANGE_PCT."""
+    keyword = value.strip().lower()
+    if keyword in RATE_KEYWORDS:
+        return RATE_KEYWORDS[keyword], keyword
+    found = _RATE.fullmatch(value)
+    if not found:
+        return None, ""
+    sign, number, percent = found.groups()
+    amount = float(number) / (100.0 if percent else 1.0)
+    share = 1.0 + amount * (1 if sign == "+" else -1) if sign else amount
+    lo, hi = (bound / 100.0 for bound in PACE_RANGE_PCT)
+    kept = min(hi, max(lo, share))
+    how = value.strip() if kept == share else f"{value.strip()}, kept within {PACE_RANGE_PCT[0]:g}-{PACE_RANGE_PCT[1]:g}%"
+    return round(kept, 3), how

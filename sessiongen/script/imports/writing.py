@@ -5,11 +5,16 @@ Pauses that follow each other (chained breaks, or a break at the end of one para
 at the start of the next) add up into one `[pause]`, never clamped; a pause longer than our
 10-minute limit for one `[pause]` is written as several in a row, which the plan plays back to
 back, so the total is kept to the millisecond.
+
+A change of speaking rate (SSML's `<prosody rate>`) becomes `[pace N%]` ... `[pace off]` between
+sentences, since a phrase is spoken at one rate: each sentence takes the pace that most of its
+letters were given, so a slow span inside a sentence slows the whole sentence.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import yaml
@@ -39,6 +44,13 @@ class Raw:
 
 
 @dataclass(frozen=True)
+class PaceChange:
+    """From here on the words are spoken at `share` of the session's rate (1.0: its own)."""
+
+    share: float
+
+
+@dataclass(frozen=True)
 class Paragraph:
     """The end of a paragraph."""
 
@@ -64,6 +76,7 @@ class Converted:
 
 
 _TEMPLATE_OPEN = re.compile(r"\{(?=[{%#])")
+_SENTENCE = re.compile(r"\S.*?(?:[.!?…]+[\"'”’)]*(?=\s|$)|$)", re.DOTALL)
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", '"', "'", "”", "’", ")")
 
 
@@ -86,8 +99,8 @@ def pause_text(seconds: float) -> list[str]:
 
 
 def _quiet(item) -> bool:
-    """A paragraph end or mere white space: pauses on either side of it still chain."""
-    return isinstance(item, Paragraph) or (isinstance(item, Text) and not item.text.strip())
+    """A paragraph end, a change of pace or mere white space: pauses on either side of it still chain."""
+    return isinstance(item, (Paragraph, PaceChange)) or (isinstance(item, Text) and not item.text.strip())
 
 
 def _merged(items: list) -> list:
@@ -116,22 +129,46 @@ class _Chain:
         return round(sum(p.seconds for p in self.parts), 3)
 
 
+def pace_text(share: float) -> str:
+    return "[pace off]" if share == 1.0 else f"[pace {round(share * 100, 1):g}%]"
+
+
+def sentences_paced(run: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The run's text as sentences, each with the pace most of its letters were given (the
+    slower on a tie)."""
+    text = "".join(t for t, _ in run)
+    shares = [share for t, share in run for _ in t]
+    out = []
+    for found in _SENTENCE.finditer(text):
+        counts = Counter(shares[i] for i in range(found.start(), found.end()) if not text[i].isspace())
+        out.append((found.group(), max(counts, key=lambda share: (counts[share], -share))))
+    return out
+
+
 def body_lines(converted: Converted) -> list[str]:
     """The script's body: each run of text on a line, each pause on its own, a blank line between
-    paragraphs; a note for every pause and chapter."""
+    paragraphs, a `[pace]` line where the pace changes; a note for every pause and chapter."""
     lines: list[str] = []
-    run: list[str] = []
+    run: list[tuple[str, float]] = []
+    share, written = 1.0, 1.0  # the pace the source gives now; the one the script has on
 
     def flush() -> None:
-        text = " ".join("".join(run).split())
-        if text:
+        nonlocal written
+        for pace, group in _grouped(sentences_paced(run)):
+            text = " ".join(" ".join(group).split())
+            if pace != written:
+                lines.extend(([pace_text(1.0)] if written != 1.0 and pace != 1.0 else []) + [pace_text(pace)])
+                written = pace
             text = text.lstrip("#").lstrip() if text.startswith("#") else text  # would read as a heading
             lines.append(escaped(text))
         run.clear()
 
     for item in _merged(converted.items):
         if isinstance(item, Text):
-            run.append(item.text)
+            run.append((item.text, share))
+            continue
+        if isinstance(item, PaceChange):
+            share = item.share
             continue
         flush()
         if isinstance(item, Paragraph):
@@ -143,16 +180,29 @@ def body_lines(converted: Converted) -> list[str]:
             lines += ([""] if lines and lines[-1] else []) + [f"# {item.title}", ""]
             converted.note(item.line, f"{item.source} -> chapter '# {item.title}'")
         elif item.seconds > 0:
-            written = pause_text(item.seconds)
-            lines += written
+            written_pauses = pause_text(item.seconds)
+            lines += written_pauses
             what = (
                 item.parts[0].source
                 if len(item.parts) == 1
                 else f"{len(item.parts)} chained pauses ({' + '.join(p.source for p in item.parts)})"
             )
-            converted.note(item.parts[0].line, f"{what} -> {' '.join(written)}")
+            converted.note(item.parts[0].line, f"{what} -> {' '.join(written_pauses)}")
     flush()
+    if written != 1.0:
+        lines.append(pace_text(1.0))
     return lines
+
+
+def _grouped(sentences: list[tuple[str, float]]) -> list[tuple[float, list[str]]]:
+    """Sentences in a row at the same pace, together."""
+    groups: list[tuple[float, list[str]]] = []
+    for text, pace in sentences:
+        if groups and groups[-1][0] == pace:
+            groups[-1][1].append(text)
+        else:
+            groups.append((pace, [text]))
+    return groups
 
 
 def script_text(converted: Converted, origin: str) -> str:
@@ -178,5 +228,5 @@ def end_sentence(items: list) -> None:
             if not item.text.rstrip().endswith(_SENTENCE_END):
                 items[index] = Text(item.text.rstrip() + ". ", item.line)
             return
-        if not isinstance(item, (Pause, Text)):
+        if not isinstance(item, (Pause, Text, PaceChange)):
             return

@@ -139,6 +139,14 @@ class KokoroEngine:
     def voice_name(self, voice_id: str) -> str:
         return voice_id
 
+    def slowest_wpm(self, voice_id: str) -> float | None:
+        """The slowest rate (nominal words a minute) the voice takes, at kokoro-onnx's floor of speed
+        0.5 (synthesize clamps there); None when its pace is not recorded. For [pace]'s warning."""
+        from sessiongen.speech import calibration
+
+        pace = calibration.recorded_pace(voice_id)
+        return None if pace is None else SPEED_RANGE[0] * pace / PACE_VS_ESPEAK
+
     def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float, options: dict | None = None) -> Audio:
         [audio] = self.synthesize_many([(text, voice, rate_wpm, volume, options)])
         return audio
