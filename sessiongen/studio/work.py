@@ -1,4 +1,5 @@
-"""What runs in a studio worker process: one render, or one batch, by the library's own functions.
+"""What runs in a studio worker process: one render, one batch, or one voice's sample for the
+voice picker, by the library's own functions.
 
 `run` is the process's entry point. It never raises: what happened goes back through the queue
 as the job's last message. A user's problem is its one-line SessiongenError; a stop (SIGTERM,
@@ -48,7 +49,20 @@ class BatchWork:
         return self.roster.parent
 
 
-def run(job_id: str, work: RenderWork | BatchWork, messages) -> None:
+@dataclass(frozen=True)
+class SampleWork:
+    """One voice's sample for the picker, kept in the samples folder (preview.cached_sample)."""
+
+    voice: str
+    samples: Path
+    settings: object  # Settings
+
+    @property
+    def folder(self) -> Path:
+        return self.samples
+
+
+def run(job_id: str, work: RenderWork | BatchWork | SampleWork, messages) -> None:
     """A worker process's life: do the job, send its progress and its end."""
     from sessiongen import signals
 
@@ -56,7 +70,7 @@ def run(job_id: str, work: RenderWork | BatchWork, messages) -> None:
     offline.guard()
     report = _Reporter(job_id, messages)
     try:
-        result = (_render if isinstance(work, RenderWork) else _batch)(work, report)
+        result = {RenderWork: _render, BatchWork: _batch, SampleWork: _sample}[type(work)](work, report)
         report.send(status="done", fraction=1.0, result=result)
     except SessiongenError as exc:
         report.send(status="failed", error=str(exc))
@@ -128,3 +142,10 @@ def _batch(work: BatchWork, report: _Reporter) -> dict:
     if result.stop_status:
         raise KeyboardInterrupt
     return {"counts": result.counts, "verb": result.verb}
+
+
+def _sample(work: SampleWork, report: _Reporter) -> dict:
+    from sessiongen import preview
+
+    path = preview.cached_sample(work.voice, work.samples, work.settings)
+    return {"voice": work.voice, "file": path.name}
