@@ -58,7 +58,7 @@
     const value = $("voice").value.trim();
     rows().forEach((li) => {
       const on = li.dataset.voice === value; li.classList.toggle("chosen", on);
-      const button = li.querySelector(".voice-choose"); button.setAttribute("aria-pressed", String(on)); button.textContent = on ? "Chosen" : "Choose";
+      li.querySelector(".voice-choose").setAttribute("aria-pressed", String(on));
     });
   }
 
@@ -70,7 +70,7 @@
   async function play(button) {
     const li = button.closest("li"), status = $("voice-status"), audio = $("voice-sample");
     if (button.getAttribute("aria-busy") === "true") return;
-    button.setAttribute("aria-busy", "true"); button.textContent = "Preparing…";
+    button.setAttribute("aria-busy", "true"); button.querySelector(".label").textContent = "Preparing…";
     status.textContent = "Preparing a sample of " + about(li) + "…";
     const until = Date.now() + PATIENCE_MS;
     try {
@@ -79,7 +79,7 @@
         if (data.status === "ready") {
           audio.src = data.url; audio.hidden = false; audio.dataset.voice = li.dataset.voice;
           status.textContent = "Playing " + about(li) + ".";
-          await audio.play().catch(() => {});
+          audio.play().catch(() => {});  // not awaited: a page that may not play aloud still shows the player
           return;
         }
         if (data.status !== "preparing") { status.textContent = data.error || "The sample could not be made."; return; }
@@ -89,7 +89,7 @@
     } catch (e) {
       status.textContent = "The sample could not be fetched (is the studio still running?).";
     } finally {
-      button.removeAttribute("aria-busy"); button.textContent = "Play";
+      button.removeAttribute("aria-busy"); button.querySelector(".label").textContent = "Play";
     }
   }
 
