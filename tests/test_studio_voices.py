@@ -141,3 +141,28 @@ def test_the_client_keeps_the_chosen_voice_and_the_picker_shows_it(studio, data_
     assert 'value="otro/castellano"' in compose
     blend = studio.post("/clients/save", data={"client_id": "C-032", "voice": "af_heart:60,bf_emma:40", "csrf": security.csrf_for(TOKEN)})
     assert blend.status_code == 303 and 'value="af_heart:60,bf_emma:40"' in studio.get("/clients/C-032").text  # a blend is typed
+
+
+@pytest.mark.skipif(kokorofiles.runtime_missing() is not None, reason="Kokoro is not installed here (sessiongen voices install)")
+def test_a_real_kokoro_voice_says_its_sample_once(tmp_path, monkeypatch):
+    """A studio on the default engine: Dora (Spanish, a woman, Kokoro) says the Spanish sentence,
+    made cold in a worker (an empty phrase cache), then served as kept."""
+    monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "phrases"))
+    app = create_app(StudioConfig(tmp_path / "data", token=TOKEN, engine=None, workers=1))
+    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as studio:
+        studio.cookies.set(security.COOKIE, TOKEN)
+        started = time.perf_counter()
+        assert _ask(studio, "ef_dora").status_code == 202
+        ready = _ready(studio, "ef_dora", timeout_s=300)
+        made_s = time.perf_counter() - started
+        audio = studio.get(ready["url"])
+        samples, rate_hz = sf.read(io.BytesIO(audio.content))
+        started = time.perf_counter()
+        assert _ask(studio, "ef_dora").json() == ready and time.perf_counter() - started < 2.0
+    mono = samples.mean(axis=1) if samples.ndim > 1 else samples
+    block = int(rate_hz * 0.05)  # 50 ms
+    blocks = np.sqrt(np.mean(mono[: len(mono) // block * block].reshape(-1, block) ** 2, axis=1))
+    speaking = blocks > blocks.max() * 0.1
+    print(f"\nKokoro ef_dora sample: made in {made_s:.1f} s (cold, worker and model included), {len(mono) / rate_hz:.1f} s of audio")
+    assert audio.headers["content-type"] == "audio/mpeg" and 5 < len(mono) / rate_hz < 30
+    assert 20 * np.log10(np.abs(mono).max()) > -10 and 0.4 < speaking.mean() < 0.95  # speech, with the sentences' pauses
