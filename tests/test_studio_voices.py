@@ -5,7 +5,9 @@ refused, the choice saved with the client; and one sample in a real Kokoro voice
 from __future__ import annotations
 
 import io
+import json
 import re
+import threading
 import time
 
 import numpy as np
@@ -72,6 +74,22 @@ def test_a_sample_is_made_once_in_a_worker_then_kept(studio, data_dir):
     assert again.status_code == 200 and again.json() == ready  # at once: nothing synthesised again
     assert len(_samples(studio)) == 1 and kept.stat().st_mtime_ns == made
     assert [p.name for p in (data_dir / "samples").iterdir()] == [kept.name]
+
+
+def test_a_failed_sample_is_told_once_then_may_be_asked_again(tmp_path):
+    from sessiongen.studio import routes_voices
+    from sessiongen.studio.jobs import Job, Jobs
+
+    work_jobs = Jobs.__new__(Jobs)  # the bookkeeping alone: no worker is started here
+    work_jobs.jobs, work_jobs.lock, submitted = {}, threading.Lock(), []
+    work_jobs.submit = lambda kind, work, targets, job_id: submitted.append(job_id) or work_jobs.jobs.setdefault(job_id, Job(job_id, kind))
+    path = tmp_path / ("0" * 32 + ".mp3")
+    assert routes_voices._start(work_jobs, "sample-x", None, path).status_code == 202 and submitted == ["sample-x"]
+    assert routes_voices._start(work_jobs, "sample-x", None, path).status_code == 202 and submitted == ["sample-x"]  # on its way
+    work_jobs.jobs["sample-x"].status, work_jobs.jobs["sample-x"].error = "failed", "the voice x does not speak 'es'"
+    told = routes_voices._start(work_jobs, "sample-x", None, path)
+    assert told.status_code == 422 and json.loads(told.body) == {"status": "failed", "error": "the voice x does not speak 'es'"}
+    assert routes_voices._start(work_jobs, "sample-x", None, path).status_code == 202 and submitted == ["sample-x", "sample-x"]
 
 
 def test_the_library_keeps_one_sample_per_voice_and_sentence(tmp_path, fake_engine, monkeypatch):
