@@ -161,6 +161,7 @@ def test_the_client_keeps_the_chosen_voice_and_the_picker_shows_it(studio, data_
     assert blend.status_code == 303 and 'value="af_heart:60,bf_emma:40"' in studio.get("/clients/C-032").text  # a blend is typed
 
 
+@pytest.mark.slow  # 43 s on the shared 2-core machine (load 9): a worker, the model and one cold sentence
 @pytest.mark.skipif(kokorofiles.runtime_missing() is not None, reason="Kokoro is not installed here (sessiongen voices install)")
 def test_a_real_kokoro_voice_says_its_sample_once(tmp_path, monkeypatch):
     """A studio on the default engine: Dora (Spanish, a woman, Kokoro) says the Spanish sentence,
