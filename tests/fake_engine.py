@@ -18,7 +18,8 @@ RATE_HZ = 22_050
 VOICES = [
     Voice("fake/en", "Fake English", ("en",), engine="fake"),
     Voice("fake/en-us", "Fake American", ("en-us",), engine="fake"),
-    Voice("otro/castellano", "Fake Spanish", ("es",), engine="fake"),
+    Voice("otro/castellano", "Fake Spanish", ("es",), engine="fake", gender="female"),
+    Voice("otro/mexicano", "Fake Mexican", ("es-mx",), engine="fake", gender="male"),  # the studio's voice picker filters by both
 ]
 
 

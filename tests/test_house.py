@@ -74,9 +74,9 @@ ALLOWED = {
         "review",
         "request",
     },
-    "preview": {"output", "pipeline"},  # a voice's sample, through the whole pipeline
+    "preview": {"speech", "output", "pipeline"},  # a voice's sample, through the whole pipeline
     "batch": {"script", "speech", "output", "options", "review", "request", "pipeline"},
-    "studio": {"script", "speech", "sound", "output", "options", "review", "request", "pipeline", "batch"},
+    "studio": {"script", "speech", "sound", "output", "options", "review", "request", "pipeline", "preview", "batch"},
     "cli": {
         "script",
         "speech",

@@ -67,8 +67,7 @@ def preview_command(name, output, engine, rate):
     """Render a short calm sample of one voice (a name, or a Kokoro blend such as af_heart:60,bf_emma:40)."""
     from sessiongen import preview
 
-    language = next((v.language for v in speech.list_voices(engine) if v.id == name.split(":")[0].split(",")[0]), None)
-    result = preview.preview(name, output, DEFAULTS.but(engine=engine, rate_wpm=rate), language)
+    result = preview.preview(name, output, DEFAULTS.but(engine=engine, rate_wpm=rate), preview.voice_language(name, engine))
     click.echo(
         f"wrote {display_path(result.rendered.path)} ({result.rendered.timeline.duration_s:.1f} s, {result.manifest['parameters']['engine']} {name})"
     )

@@ -52,6 +52,7 @@ def prepare_data_dir(data_dir: Path) -> Path:
 def create_app(config: StudioConfig) -> FastAPI:
     """The studio for one data folder and one token."""
     from sessiongen.studio import routes_batch, routes_clients, routes_compose, routes_library, routes_renders, routes_uploads
+    from sessiongen.studio.routes_voices import router as voice_samples
 
     config = StudioConfig(prepare_data_dir(config.data_dir), config.token, config.engine, config.workers)
     jobs = Jobs(config.workers)
@@ -69,6 +70,7 @@ def create_app(config: StudioConfig) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (routes_library, routes_compose, routes_renders, routes_clients, routes_batch, routes_uploads):
         app.include_router(module.router)
+    app.include_router(voice_samples)  # the voice picker's samples
     app.add_exception_handler(security.TooLarge, _too_large)
     app.add_exception_handler(security.OutsideDataFolder, _not_found)
     app.add_exception_handler(HTTPException, _http_error)

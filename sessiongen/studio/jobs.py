@@ -74,7 +74,7 @@ class Jobs:
         threading.Thread(target=self._read, name="studio-progress", daemon=True).start()
 
     def submit(self, kind: str, task, targets=(), record: Path | None = None, job_id: str | None = None, key: str = "") -> Job:
-        if kind != "speak":
+        if kind in ("render", "batch"):
             self.stop_speaking()
         job = Job(job_id or new_id(), kind, targets=tuple(targets), record=record, key=key)
         with self.lock:

@@ -1,5 +1,4 @@
-"""What every route shares: the page shell, the CSRF check, the studio's config and jobs, the
-voices a picker offers."""
+"""What every route shares: the page shell, the CSRF check, the studio's config and jobs."""
 
 from __future__ import annotations
 
@@ -8,8 +7,6 @@ import time
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from sessiongen.errors import SessiongenError
-from sessiongen.speech import list_voices
 from sessiongen.studio import security
 from sessiongen.studio.jobs import started as started_at
 from sessiongen.timefmt import clock
@@ -48,11 +45,3 @@ async def require_csrf(request: Request) -> None:
         given = str((await request.form()).get(security.CSRF_FIELD, ""))
     if not given or not security.same(given, config(request).csrf):
         raise HTTPException(403, "the form was out of date or came from elsewhere: reload the page and try again")
-
-
-def voice_choices(engine: str | None) -> list[dict]:
-    """The installed voices, for a picker: id, name and languages ([] where none can be listed)."""
-    try:
-        return [{"id": v.id, "name": v.name, "languages": ", ".join(v.languages)} for v in list_voices(engine)]
-    except SessiongenError:
-        return []

@@ -8,8 +8,8 @@ from fastapi.responses import RedirectResponse
 from sessiongen.errors import SessiongenError
 from sessiongen.options.profile import ANCHORS
 from sessiongen.sound import catalog
-from sessiongen.studio import clients, fields, forms
-from sessiongen.studio.pages import config, page, require_csrf, voice_choices
+from sessiongen.studio import clients, fields, forms, voicepicker
+from sessiongen.studio.pages import config, page, require_csrf
 from sessiongen.studio.security import safe_id
 
 router = APIRouter()
@@ -33,7 +33,7 @@ def _form(request: Request, values: dict, original: str, errors: dict, status: i
         "beds": catalog.BEDS,
         "timbres": catalog.TIMBRES,
         "options": fields.STUDIO_OPTIONS,
-        "voices": voice_choices(config(request).engine),
+        "pick": voicepicker.picker(config(request).engine, values.get("voice"), values.get("language")),
         "saved": saved,
     }
     return page(request, "client.html", context, status)

@@ -14,9 +14,9 @@ from sessiongen.errors import SessiongenError
 from sessiongen.options.profile import ANCHORS
 from sessiongen.output.formats import NAMES as FORMATS
 from sessiongen.sound import catalog
-from sessiongen.studio import clients, forms, previews
+from sessiongen.studio import clients, forms, previews, voicepicker
 from sessiongen.studio.jobs import new_id
-from sessiongen.studio.pages import config, jobs, page, require_csrf, voice_choices
+from sessiongen.studio.pages import config, jobs, page, require_csrf
 from sessiongen.studio.work import RenderWork, SpeakWork
 
 router = APIRouter()
@@ -27,7 +27,6 @@ def _choices(request: Request) -> dict:
     beds = _files(cfg.data_dir / "beds")
     return {
         "techniques": previews.techniques(),
-        "voices": voice_choices(cfg.engine),
         "beds": catalog.BEDS,
         "own_beds": beds,
         "timbres": catalog.TIMBRES,
@@ -76,6 +75,7 @@ def _form_page(request: Request, values: dict, errors: dict, status: int = 200):
         "v": values,
         "errors": errors,
         "declared": _fields(chosen, config(request).engine),
+        "pick": voicepicker.picker(config(request).engine, values.get("voice"), values.get("language")),
         **_choices(request),
     }
     return page(request, "compose.html", context, status)

@@ -1,5 +1,6 @@
-"""What runs in a studio worker process: one render, one batch, or a composed session's phrases
-spoken ahead into the phrase cache, by the library's own functions.
+"""What runs in a studio worker process: one render, one batch, a composed session's phrases
+spoken ahead into the phrase cache, or one voice's sample for the voice picker, by the library's
+own functions.
 
 `run` is the process's entry point. It never raises: what happened goes back through the queue
 as the job's last message. A user's problem is its one-line SessiongenError; a stop (SIGTERM,
@@ -58,7 +59,20 @@ class SpeakWork:
     folder: Path  # where an internal error's trace is kept
 
 
-def run(job_id: str, work: RenderWork | BatchWork | SpeakWork, messages) -> None:
+@dataclass(frozen=True)
+class SampleWork:
+    """One voice's sample for the picker, kept in the samples folder (preview.cached_sample)."""
+
+    voice: str
+    samples: Path
+    settings: object  # Settings
+
+    @property
+    def folder(self) -> Path:
+        return self.samples
+
+
+def run(job_id: str, work: RenderWork | BatchWork | SpeakWork | SampleWork, messages) -> None:
     """A worker process's life: do the job, send its progress and its end."""
     from sessiongen import signals
 
@@ -66,7 +80,7 @@ def run(job_id: str, work: RenderWork | BatchWork | SpeakWork, messages) -> None
     offline.guard()
     report = _Reporter(job_id, messages)
     try:
-        result = {RenderWork: _render, BatchWork: _batch, SpeakWork: _speak}[type(work)](work, report)
+        result = {RenderWork: _render, BatchWork: _batch, SpeakWork: _speak, SampleWork: _sample}[type(work)](work, report)
         report.send(status="done", fraction=1.0, result=result)
     except SessiongenError as exc:
         report.send(status="failed", error=str(exc))
@@ -151,3 +165,10 @@ def _batch(work: BatchWork, report: _Reporter) -> dict:
     if result.stop_status:
         raise KeyboardInterrupt
     return {"counts": result.counts, "verb": result.verb}
+
+
+def _sample(work: SampleWork, report: _Reporter) -> dict:
+    from sessiongen import preview
+
+    path = preview.cached_sample(work.voice, work.samples, work.settings)
+    return {"voice": work.voice, "file": path.name}
