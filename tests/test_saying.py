@@ -165,7 +165,9 @@ def test_the_real_default_voice_hears_words_not_digits_or_other_scripts(monkeypa
     script = pipeline.load(str(_written("Take a 4-7-8 breath for 10-15 seconds, Андрей.")))
     with pipeline.cache_root(False) as root:
         first = pipeline.prepare(script, {}, settings, root)
-        again = pipeline.prepare(pipeline.load(str(_written("Take a four seven eight breath for ten to fifteen seconds, Andrey."))), {}, settings, root)
+        again = pipeline.prepare(
+            pipeline.load(str(_written("Take a four seven eight breath for ten to fifteen seconds, Andrey."))), {}, settings, root
+        )
     assert heard == ["Take a four seven eight breath for ten to fifteen seconds, Andrey."]
     (clip,) = first.clips.values()
     (same,) = again.clips.values()
