@@ -182,3 +182,14 @@ def _written(body: str):
     folder = Path(tempfile.mkdtemp(prefix="saying-"))
     (folder / "s.md").write_text(script_text(body + "\n", duration="10s"), encoding="utf-8")
     return folder / "s.md"
+
+
+def test_a_batch_logs_each_rows_warnings(tmp_path, fake_engine):
+    script = tmp_path / "s.md"
+    script.write_text(script_text("Welcome, {{ name }}.\n", duration="5s", extra="variables:\n  name: friend\n"), encoding="utf-8")
+    (tmp_path / "r.csv").write_text("client_id,technique,name,bls,ambience\na,s.md,Андрей,false,none\nb,s.md,Sam,false,none\n")
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "r.csv"), "-o", str(tmp_path / "out"), "--engine", "fake", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    logged = (tmp_path / "out" / "batch.log").read_text(encoding="utf-8")
+    assert "row 1: warning: 'Андрей' (in name) is not in the English voice's letters: it will be said as 'Andrey'" in logged
+    assert "row 2: warning: 'Андрей'" not in logged
