@@ -68,7 +68,7 @@ def options(where: Path, data_dir: Path, engine: str | None) -> BatchOptions:
 _CHECKED: dict[Path, tuple[tuple, list[dict]]] = {}  # batch folder -> (what its rows were checked against, the rows)
 _CHECKING: dict[Path, threading.Lock] = {}
 _GUARD = threading.Lock()
-_PLANNED: dict[str, str | None] = {}  # a row's input hash -> its dry run's error, or None: it plans
+_PLANNED: dict[str, str | None] = {}  # a row's script, values and settings -> its dry run's error, or None: it plans
 MAX_PLANNED = 100_000
 
 
@@ -132,12 +132,15 @@ def _checked(job, last: dict | None) -> dict:
     }
     if last is not None:
         return {**row, **last}
-    if job.input_hash not in _PLANNED:  # planned once per distinct inputs (script, values, settings, voice)
+    script = Path(job.script_ref)
+    version = (script.stat().st_mtime_ns, script.stat().st_size) if script.is_file() else None  # a script file edited since
+    planned = repr((job.script_ref, version, sorted(job.values.items()), job.settings))  # what the plan depends on (not the client_id)
+    if planned not in _PLANNED:  # planned once per distinct script, values and settings
         if len(_PLANNED) > MAX_PLANNED:
             _PLANNED.clear()
         outcome = check_job(job)
-        _PLANNED[job.input_hash] = outcome.error if outcome.status == Status.INVALID else None
-    error = _PLANNED[job.input_hash]
+        _PLANNED[planned] = outcome.error if outcome.status == Status.INVALID else None
+    error = _PLANNED[planned]
     if error is not None:
         return {**row, "valid": False, "error": error, "status": "invalid"}
     return {**row, "status": "ready"}
