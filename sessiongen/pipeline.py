@@ -38,6 +38,7 @@ from sessiongen.request import SessionRequest
 from sessiongen.script import compose, imports, parser
 from sessiongen.script.imports import Imported
 from sessiongen.settings import Settings
+from sessiongen.sound.useraudio import over_full_scale_note
 from sessiongen.voicepack import source as voicepack_source
 from sessiongen.words import words_for
 
@@ -297,6 +298,8 @@ def warnings(prepared: Prepared, settings: Settings) -> list[str]:
     """Things worth knowing about a render that are not errors."""
     out = list(prepared.script.notes) + list(prepared.notes)
     out += filter(None, [duration_note(prepared.script, prepared.timeline, settings)])
+    beds = dict.fromkeys(e.bed for e in prepared.timeline.events if e.kind == EventKind.AMBIENCE and e.bed)
+    out += filter(None, (over_full_scale_note(bed) for bed in beds))
     if settings.mono and any(e.kind in (EventKind.BLS, EventKind.HEADPHONE_CHECK) for e in prepared.timeline.events):
         out.append(
             f"{prepared.script.meta.title} uses tones that alternate between the ears; this speaker "

@@ -17,7 +17,7 @@ from sessiongen.plan import plan, texts_to_speak
 from sessiongen.script.pacing import pace
 from sessiongen.script.personalise import personalise
 from sessiongen.settings import Settings
-from sessiongen.speech import choose_engine, fingerprint, get_engine
+from sessiongen.speech import choose_engine, fingerprint, get_engine, saying
 from sessiongen.speech.cache import PhraseCache, default_root
 from sessiongen.speech.clips import Speaker
 from sessiongen.voicepack import source as voicepack_source
@@ -48,8 +48,13 @@ def prepare(
         speaker.voice_name,
         speech_identity(settings, script.meta.language),
         engine_name,
-        notes,
+        notes + _said_otherwise(speaker, [text for text, _ in phrases.values()], values),
     )
+
+
+def _said_otherwise(speaker: Speaker, texts: list[str], values: dict[str, str]) -> tuple[str, ...]:
+    """A warning for each word the voice says otherwise than written (transliterated) or leaves out."""
+    return tuple(saying.warning(found, speaker.language, values) for found in speaker.foreign(texts))
 
 
 def speech_identity(settings: Settings, language: str) -> str:
@@ -128,6 +133,7 @@ def _prepare_recorded(script: Script, values: dict[str, str], settings: Settings
             ]
             if n
         ]
+        notes += _said_otherwise(speaker, [text for text, _ in left.values()], values)
     timeline = plan(personal, {t: c.frames for t, c in clips.items()}, settings)
     return Prepared(
         personal,

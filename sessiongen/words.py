@@ -33,9 +33,25 @@ class Words:
     transcript: dict[str, str]  # the transcript's descriptions of sounds without words
     rate_scale: float = 1.0  # the voice's rate is Settings.rate_wpm times this (a calm pace in syllables: docs/content-guidelines.md)
     genre: str = "Meditation"  # the genre tag (ID3 TCON, MP4 ©gen, Vorbis GENRE)
-    bed_names: dict[str, str] = field(
-        default_factory=dict
-    )  # a built-in bed's name in transcripts and on the review page; none: its description's (English)
+    # a built-in bed's name in transcripts and on the review page; none: its description's (English)
+    bed_names: dict[str, str] = field(default_factory=dict)
+    saying: Saying | None = None  # how numbers, times, titles and symbols are said (speech/numbers.py); None: left to the voice
+
+
+@dataclass(frozen=True)
+class Saying:
+    """What the voice says for what is written otherwise: speech/numbers.py and speech/saying.py
+    read these, for the text handed to the engine only (the transcript keeps the script's words)."""
+
+    letters: str  # letters the voice reads besides a-z (any case); a word with others is transliterated
+    # range (10-15), point (2.5), percent, dot, slash (web addresses), at (e-mail), or (and/or), and (&), oclock, oh (7:05)
+    joins: dict[str, str]
+    abbreviations: dict[str, str]  # written -> said, matched as whole words, case as written
+    months: tuple[str, ...]  # January ... December, as said
+    phone_words: tuple[str, ...] = ()  # after one of these (any case), a run of digits is said digit by digit (call 988)
+    month_first: tuple[str, ...] = ()  # regions whose dates are month/day/year (en-US); elsewhere day/month/year
+    feminine_ends: tuple[str, ...] = ()  # a noun ending so takes una, not un, after 1 (Spanish: una hora, un minuto)
+    masculine_words: tuple[str, ...] = ()  # exceptions to feminine_ends (el día, el problema)
 
 
 ENGLISH = Words(
@@ -74,6 +90,56 @@ ENGLISH = Words(
         "rounds": "{n} round|{n} rounds",
         "tone_alone": "[breathing continues, paced by the tone alone, {n} more round]|[breathing continues, paced by the tone alone, {n} more rounds]",
     },
+    saying=Saying(
+        letters="",
+        joins={
+            "range": "to",
+            "point": "point",
+            "percent": "percent",
+            "dot": "dot",
+            "slash": "slash",
+            "at": "at",
+            "or": "or",
+            "and": "and",
+            "oclock": "o'clock",
+            "oh": "oh",
+        },
+        abbreviations={
+            "Dr.": "Doctor",
+            "Dr": "Doctor",
+            "Mr.": "Mister",
+            "Mr": "Mister",
+            "Mrs.": "Missus",
+            "Mrs": "Missus",
+            "Ms.": "Miz",
+            "Ms": "Miz",
+            "Prof.": "Professor",
+            "e.g.": "for example",
+            "i.e.": "that is",
+            "etc.": "et cetera",
+            "vs.": "versus",
+            "approx.": "approximately",
+            "min.": "minutes",
+            "mins": "minutes",
+            "secs": "seconds",
+        },
+        months=(
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
+        phone_words=("call", "calling", "dial", "text", "ring", "phone", "contact", "number", "line", "helpline", "hotline"),
+        month_first=("us",),
+    ),
 )
 
 SPANISH = Words(
@@ -144,6 +210,53 @@ SPANISH = Words(
         "wind": "viento",
         "drone": "un tono grave y cálido",
     },
+    saying=Saying(
+        letters="áéíóúüñ",
+        joins={
+            "range": "a",
+            "point": "coma",
+            "percent": "por ciento",
+            "dot": "punto",
+            "slash": "barra",
+            "at": "arroba",
+            "or": "o",
+            "and": "y",
+            "oclock": "en punto",
+            "oh": "",
+        },
+        abbreviations={
+            "Dr.": "doctor",
+            "Dra.": "doctora",
+            "Sr.": "señor",
+            "Sra.": "señora",
+            "Srta.": "señorita",
+            "Ud.": "usted",
+            "Uds.": "ustedes",
+            "p. ej.": "por ejemplo",
+            "etc.": "etcétera",
+            "aprox.": "aproximadamente",
+            "núm.": "número",
+            "min.": "minutos",
+            "seg.": "segundos",
+        },
+        months=(
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ),
+        phone_words=("llama", "llamar", "llámanos", "marca", "marcar", "contacta", "contactar", "teléfono", "número", "línea"),
+        feminine_ends=("a", "as", "ción", "ciones", "sión", "siones", "dad", "dades", "tud", "tudes", "vez", "veces"),
+        masculine_words=("día", "días", "problema", "problemas", "programa", "programas", "tema", "temas", "mapa", "mapas", "clima"),
+    ),
 )
 
 WORDS: dict[str, Words] = {"en": ENGLISH, "es": SPANISH}  # by primary language subtag

@@ -119,7 +119,9 @@ def test_phrases_many_clients_share_are_spoken_once_before_any_row_renders(folde
     result = CliRunner().invoke(cli, ["batch", str(roster), "-o", str(folder / "out"), "--workers", "2", "--date", "2026-01-02", *FAKE])
     assert result.exit_code == 0, result.output
     assert sorted(fake_engine.calls) == sorted(set(fake_engine.calls))  # spoken here, each phrase once
-    assert "Hello, Shared 0." in fake_engine.calls and "Hello, Shared 1." in fake_engine.calls  # names no other test uses
+    assert (
+        "Hello, Shared zero." in fake_engine.calls and "Hello, Shared one." in fake_engine.calls
+    )  # names no other test uses (said as words)
     for i in range(4):
         manifest = json.loads((folder / "out" / f"c-{i}-short-settle-2026-01-02.manifest.json").read_text())
         assert manifest["speech"]["phrases_synthesised"] == 0  # the rows' workers found every phrase cached

@@ -78,6 +78,7 @@ def render_job(job: Job, progress_queue=None) -> Outcome:
     try:
         result = pipeline.render(job.script_ref, job.request(), job.output, job.packaging, progress=report)
         outcome.status, outcome.duration_s = Status.RENDERED, result.rendered.timeline.duration_s
+        outcome.warnings = tuple(result.warnings)
     except SessiongenError as exc:
         outcome.status, outcome.error = Status.FAILED, str(exc)
     except Exception as exc:  # a bug must not stop the other rows; it is reported like a failure

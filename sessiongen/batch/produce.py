@@ -78,6 +78,9 @@ class Watch:
     def progress(self, row: int, fraction: float) -> None:
         """A row is `fraction` rendered."""
 
+    def refused(self, outcomes: list[Outcome]) -> None:
+        """Rows found invalid, told before any row renders (every row is checked first)."""
+
 
 def produce(roster: Path, options: BatchOptions, how: RunOptions = RunOptions(), watch: Watch | None = None) -> BatchResult:
     """Every row of the roster, validated, then checked (dry run) or rendered; the reports written.
@@ -94,6 +97,7 @@ def produce(roster: Path, options: BatchOptions, how: RunOptions = RunOptions(),
         log.debug("roster %s, output folder %s", roster, options.out_dir)
         for outcome in invalid:
             runlog.row_finished(outcome)
+        watch.refused(invalid)
         if how.dry_run:
             return _finish(options.out_dir, invalid + [_checked(job) for job in jobs], "checked", log_file)
         outcomes, stop_status = _produce(jobs, how, watch)
@@ -126,6 +130,7 @@ def _produce(jobs: list[Job], how: RunOptions, watch: Watch) -> tuple[list[Outco
         todo, unspoken = speak_ahead(todo, phrases if how.dask_address else None)
         for outcome in unspoken:
             finished(outcome)
+        watch.refused(unspoken)
         _render(todo, how, watch, finished, phrases)
         return [outcomes[job.row] for job in jobs], 0
     except (KeyboardInterrupt, BatchInterrupted) as stop:

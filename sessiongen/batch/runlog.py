@@ -46,6 +46,8 @@ def run_log(out_dir: Path):
 def row_finished(outcome: Outcome) -> None:
     """A row's status in the log; its traceback too if a bug failed it."""
     log.info("row %d: %s%s", outcome.row, outcome.status, f" in {outcome.seconds:.1f} s" if outcome.seconds else "")
+    for warning in outcome.warnings:
+        log.info("row %d: warning: %s", outcome.row, warning)
     if outcome.trace:
         TRACEBACKS.error("row %d (client_id %s) failed with an internal error:\n%s", outcome.row, outcome.client_id, outcome.trace.rstrip())
         log.debug("row %d's traceback:\n%s", outcome.row, outcome.trace.rstrip())

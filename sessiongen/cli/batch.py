@@ -13,6 +13,7 @@ from sessiongen.batch.roster import DEFAULT_TEMPLATE
 from sessiongen.batch.validate import BatchOptions
 from sessiongen.cli.options import ENGINE_OPTION, sidecars_option, with_options
 from sessiongen.errors import SessiongenError, display_path, one_line
+from sessiongen.model.outcome import Status
 from sessiongen.options import OUTPUT
 from sessiongen.output.formats import NAMES as FORMAT_NAMES
 from sessiongen.output.packaging import Packaging
@@ -25,6 +26,13 @@ class _Progress(Watch):
     def __init__(self, enabled: bool):
         self.enabled = self.live = enabled
         self.total, self.done, self.running = 0, 0, {}
+        self.told: set[int] = set()  # rows whose problem is shown already
+
+    def refused(self, outcomes) -> None:
+        """Invalid rows, shown as soon as every row is checked: before any row renders."""
+        for outcome in outcomes:
+            click.echo("\r\033[K" * self.enabled + _problem(outcome), err=True)
+            self.told.add(outcome.row)
 
     def starting(self, rows: int) -> None:
         self.total = rows
@@ -121,8 +129,9 @@ def batch(
         out_dir=out_dir, template=name_template, base=base, packaging=packaging, **({"date": date_text} if date_text else {})
     )
     how = RunOptions(workers=workers, dry_run=dry_run, force=force, dask_address=dask_address, index=not no_report)
-    result = produce(roster, options, how, _Progress(sys.stdout.isatty()))
-    _summary(result)
+    progress = _Progress(sys.stdout.isatty())
+    result = produce(roster, options, how, progress)
+    _summary(result, progress.told)
     if result.interrupted or result.stop_status:
         click.echo("interrupted: finished rows are kept; run the same command again to resume", err=True)
         sys.exit(result.stop_status or 130)
@@ -130,12 +139,34 @@ def batch(
         sys.exit(1)
 
 
-def _summary(result: BatchResult) -> None:
-    """The counts, then one line (on stderr) for each row that did not succeed."""
+def _problem(outcome) -> str:
+    return one_line(f"row {outcome.row} ({outcome.client_id or 'no client_id'}): {outcome.status}: {outcome.error}")
+
+
+def _summary(result: BatchResult, told: set[int] = frozenset()) -> None:
+    """The counts, then one line (on stderr) for each row that did not succeed and was not shown
+    already; the rows a stop interrupted are one line, however many they are."""
     click.echo("\r\033[K" if sys.stdout.isatty() else "", nl=False)
     counts = ", ".join(f"{n} {status}" for status, n in result.counts.items())
     click.echo(f"{result.verb}: {counts}; report in {display_path(result.report)}")
+    stopped = [o for o in result.problems if o.status == Status.INTERRUPTED]
     for outcome in result.problems:
-        click.echo(one_line(f"row {outcome.row} ({outcome.client_id or 'no client_id'}): {outcome.status}: {outcome.error}"), err=True)
+        if outcome.row not in told and outcome.status != Status.INTERRUPTED:
+            click.echo(_problem(outcome), err=True)
+    if stopped:
+        rows = f"row {stopped[0].row}" if len(stopped) == 1 else f"{len(stopped):,} rows ({_spans([o.row for o in stopped])})"
+        click.echo(one_line(f"{rows} interrupted: {stopped[0].error}"), err=True)
     if result.internal_errors:
         click.echo(f"the traceback of each internal error is in {display_path(result.log_file)}", err=True)
+
+
+def _spans(rows: list[int], most: int = 5) -> str:
+    """'3-7, 9, 12-10000': consecutive rows as spans, the first `most` of them."""
+    spans: list[list[int]] = []
+    for row in sorted(rows):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    shown = [f"{a}-{b}" if b > a else str(a) for a, b in spans[:most]]
+    return ", ".join(shown) + (", ..." if len(spans) > most else "")

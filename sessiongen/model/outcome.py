@@ -35,6 +35,7 @@ class Outcome:
     seconds: float = 0.0
     duration_s: float = 0.0
     trace: str = field(default="", repr=False)  # an internal error's traceback, for the run's log file only
+    warnings: tuple[str, ...] = ()  # the render's warnings (a name the voice says otherwise, a loud bed), for the run's log file
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # "rendered" is Status.RENDERED; an unknown status fails here

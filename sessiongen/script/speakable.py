@@ -6,16 +6,23 @@ import re
 
 from sessiongen.errors import Location, SessiongenError
 from sessiongen.script.limits import MAX_PHRASE_CHARS, MAX_WORD_CHARS, shorten
+from sessiongen.words import WORDS
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*(\s+)(?=[\"'“‘«(¿¡]*[A-Z0-9ÁÉÍÓÚÜÑÀÈÌÒÙÂÊÎÔÛÇ])")
+_TITLES = tuple(
+    sorted({key for w in WORDS.values() if w.saying for key in w.saying.abbreviations if key[0].isupper() and key.endswith(".")})
+)
+_AFTER_TITLE = re.compile(rf"(?<![\w.])(?:{'|'.join(re.escape(t) for t in _TITLES)})$")  # Dr. Smith, Sra. Pérez: one sentence
 _TEMPLATE_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
 def split_sentences(text: str) -> list[str]:
     """Split after . ! ? or … (and any closing quote) where the next sentence starts a capital
-    (accented too, and after Spanish ¿ or ¡)."""
+    (accented too, and after Spanish ¿ or ¡), but not after a title or abbreviation (Dr. Smith)."""
     parts, start = [], 0
     for match in _SENTENCE_END.finditer(text):
+        if _AFTER_TITLE.search(text, start, match.start(1)):
+            continue
         parts.append(text[start : match.start(1)])
         start = match.end(1)
     parts.append(text[start:])

@@ -25,6 +25,19 @@ from sessiongen.timefmt import clock
 
 MIN_DURATION_S = 2.0
 BLOCK_FRAMES = 1 << 16  # decoded at a time: 1.4 s at 48 kHz, 0.5 MB of stereo float32
+FAR_BEYOND_DB = 80.0  # a float file's peak above this (dBFS) is no recording: refused before arithmetic overflows float32
+_PEAKS_DB: dict[str, float] = {}  # a file read in this process -> its peak over full scale (dBFS > 0), for one warning
+
+
+def over_full_scale_note(path: str | Path) -> str | None:
+    """One warning line for a bed read in this process whose samples went beyond full scale."""
+    peak_db = _PEAKS_DB.get(str(Path(path).resolve()))
+    if peak_db is None:
+        return None
+    return (
+        f"{path}: the bed's samples go beyond full scale (peak {peak_db:+.1f} dBFS): it was levelled like any bed, "
+        "but a file this loud is often clipped or distorted: export it again at a normal level"
+    )
 
 
 def stream_audio(path: str | Path, rate_hz: int, max_duration_s: float, min_duration_s: float = MIN_DURATION_S) -> Iterator[np.ndarray]:
@@ -43,6 +56,7 @@ def stream_audio(path: str | Path, rate_hz: int, max_duration_s: float, min_dura
     decoded = 0
     for block in blocks:
         _check_finite(path, block, decoded, file_rate)
+        _check_level(path, block)
         decoded += len(block)
         stereo = _stereo(block)
         out = resampler.resample_chunk(stereo, last=False) if resampler else stereo
@@ -74,6 +88,22 @@ def _check_finite(path: Path, block: np.ndarray, position: int, rate_hz: int, re
     raise SessiongenError(
         f"{path}: a sample at {clock(at / rate_hz)} is not a number (NaN or infinity): the file is damaged: export it again or choose another"
     )
+
+
+def _check_level(path: Path, block: np.ndarray) -> None:
+    """A peak beyond full scale is remembered for a warning; one beyond FAR_BEYOND_DB is refused
+    (resampling, the loop's seam and mixing would overflow float32 into infinities)."""
+    peak = float(np.max(np.abs(block))) if block.size else 0.0
+    if peak <= 1.0:
+        return
+    peak_db = 20 * float(np.log10(peak))
+    if peak_db > FAR_BEYOND_DB:
+        raise SessiongenError(
+            f"{path}: its samples reach {peak_db:+.0f} dBFS, far beyond full scale: the file is damaged or not audio: "
+            "export it again at a normal level, or choose another"
+        )
+    key = str(path.resolve())
+    _PEAKS_DB[key] = max(peak_db, _PEAKS_DB.get(key, 0.0))
 
 
 def _stereo(block: np.ndarray) -> np.ndarray:

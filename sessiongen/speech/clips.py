@@ -14,7 +14,7 @@ from sessiongen.model.results import Clip, SpeakStats
 from sessiongen.settings import Settings
 from sessiongen.sound.audio import Audio, db_to_gain, resample, to_mono
 from sessiongen.sound.limiter import Limiter
-from sessiongen.speech import estimate, pronounce
+from sessiongen.speech import estimate, pronounce, saying
 from sessiongen.speech.cache import PhraseCache, voice_fits
 from sessiongen.speech.cache import phrase_key as cache_key
 from sessiongen.speech.engine import Engine, synthesize_many
@@ -126,7 +126,16 @@ class Speaker:
         return named(self.voice) if named else self.voice
 
     def spoken(self, text: str) -> str:
-        return pronounce.apply(text, self.pronunciations)
+        """What the engine is given for `text`: its one stage of normalisation (speech/saying.py)."""
+        said = saying.said(text, self.language, self.pronunciations)
+        if not any(ch.isalnum() for ch in said.spoken) and said.foreign:
+            raise SessiongenError(f'nothing in "{text[:60]}" can be said: {saying.warning(said.foreign[0], self.language)}')
+        return said.spoken
+
+    def foreign(self, texts) -> list[saying.Foreign]:
+        """The words of `texts` the voice says otherwise than written, or leaves out, each once."""
+        found = (saying.said(text, self.language, self.pronunciations).foreign for text in texts)
+        return list(dict.fromkeys(word for words in found for word in words))
 
     def key(self, text: str, rate_wpm: int) -> str:
         """The cache key of the phrase as spoken (pronunciations applied)."""
@@ -175,7 +184,7 @@ class Speaker:
             frames, path = self.cache.frames(entry), str(self.cache.path_for(entry))
             if frames is None:
                 self.stats = replace(self.stats, estimated=self.stats.estimated + 1)
-                frames, path = round(estimate.phrase_s(text, rate, self.language) * self.settings.sample_rate_hz), ""
+                frames, path = round(estimate.phrase_s(self.spoken(text), rate, self.language) * self.settings.sample_rate_hz), ""
             else:
                 self.stats = replace(self.stats, cached=self.stats.cached + 1)
             out[key] = Clip(text, path, frames, self.settings.sample_rate_hz)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import threading
 import zipfile
 from pathlib import Path
 
@@ -64,7 +65,40 @@ def options(where: Path, data_dir: Path, engine: str | None) -> BatchOptions:
     )
 
 
+_CHECKED: dict[Path, tuple[tuple, list[dict]]] = {}  # batch folder -> (what its rows were checked against, the rows)
+_CHECKING: dict[Path, threading.Lock] = {}
+_GUARD = threading.Lock()
+_PLANNED: dict[str, str | None] = {}  # a row's script, values and settings -> its dry run's error, or None: it plans
+MAX_PLANNED = 100_000
+
+
 def rows(where: Path, data_dir: Path, engine: str | None) -> list[dict]:
+    """Every row, as `_rows` checks them, checked again only when something they depend on has
+    changed: the roster, its last report, the engine, or the data folder's saved clients, beds and
+    files (by modification time and size). Loads at once (many tabs) wait for one check."""
+    with _GUARD:
+        lock = _CHECKING.setdefault(where, threading.Lock())
+    with lock:
+        against = _signature(where, data_dir, engine)
+        known = _CHECKED.get(where)
+        if known is None or known[0] != against:
+            _CHECKED[where] = (against, _rows(where, data_dir, engine))
+        return [dict(row) for row in _CHECKED[where][1]]
+
+
+def _signature(where: Path, data_dir: Path, engine: str | None) -> tuple:
+    def stamp(path: Path):
+        try:
+            found = path.stat()
+        except OSError:
+            return None
+        return found.st_mtime_ns, found.st_size, found.st_ino
+
+    watched = [where / "roster.yaml", where / "out" / "report.json", data_dir, data_dir / "clients", data_dir / "beds"]
+    return (engine, *(stamp(path) for path in watched))
+
+
+def _rows(where: Path, data_dir: Path, engine: str | None) -> list[dict]:
     """Every row: valid or invalid with its error, and its last run's status. The same check as
     `batch --dry-run` (validate, then check_job: voices, files, every column, and a length in
     reach); a row its last run finished is not checked again."""
@@ -98,9 +132,17 @@ def _checked(job, last: dict | None) -> dict:
     }
     if last is not None:
         return {**row, **last}
-    outcome = check_job(job)
-    if outcome.status == Status.INVALID:
-        return {**row, "valid": False, "error": outcome.error, "status": "invalid"}
+    script = Path(job.script_ref)
+    version = (script.stat().st_mtime_ns, script.stat().st_size) if script.is_file() else None  # a script file edited since
+    planned = repr((job.script_ref, version, sorted(job.values.items()), job.settings))  # what the plan depends on (not the client_id)
+    if planned not in _PLANNED:  # planned once per distinct script, values and settings
+        if len(_PLANNED) > MAX_PLANNED:
+            _PLANNED.clear()
+        outcome = check_job(job)
+        _PLANNED[planned] = outcome.error if outcome.status == Status.INVALID else None
+    error = _PLANNED[planned]
+    if error is not None:
+        return {**row, "valid": False, "error": error, "status": "invalid"}
     return {**row, "status": "ready"}
 
 

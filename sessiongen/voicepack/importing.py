@@ -21,7 +21,7 @@ from sessiongen.timefmt import clock
 from sessiongen.voicepack import matching, split, store
 from sessiongen.voicepack.cleanup import clean, room
 from sessiongen.voicepack.report import Report, check_phrase, write_report
-from sessiongen.voicepack.takes import ACCEPTED, HOP_S, Envelope, cut, envelope
+from sessiongen.voicepack.takes import ACCEPTED, HOP_S, Envelope, check_lengths, cut, envelope
 
 CONTEXT_S = 0.35  # room tone cut around each phrase, for measuring and fades
 ROOM_TONE_S = 2.0
@@ -61,6 +61,7 @@ def take_files(given: list[Path]) -> tuple[list[Path], dict[Path, int] | None]:
 def import_takes(folder: Path, given: list[Path], settings: Settings) -> Report:
     pack = store.load(folder)
     files, numbered = take_files(given)
+    check_lengths(files)  # a take over 4 hours: one line, before any work
     rate = settings.sample_rate_hz
     envelopes = [envelope(path, rate) for path in files]
     if numbered is None:

@@ -9,14 +9,20 @@ reaches them.
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 from scipy import signal
 
+from sessiongen.errors import SessiongenError
 from sessiongen.sound.useraudio import stream_audio
+from sessiongen.timefmt import clock
 from sessiongen.voicepack.features import Framer
 
 HOP_S = 0.01
@@ -26,8 +32,49 @@ FLOOR_DB = -120.0
 ACCEPTED = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".m4a", ".aac", ".mp4")
 
 
+def check_lengths(paths: list[Path]) -> None:
+    """Every take's length from its header, before any is decoded: one over MAX_TAKE_S is refused
+    in one line (it would otherwise be cut there, and the phrases after the cut called missing)."""
+    for path in paths:
+        duration_s = length_s(path)
+        if duration_s is not None and duration_s > MAX_TAKE_S:
+            raise SessiongenError(_too_long(path, duration_s))
+
+
+def _too_long(path: Path, duration_s: float | None = None) -> str:
+    length = f" is {clock(duration_s)} long," if duration_s is not None else " is"
+    return (
+        f"{path}:{length} longer than the limit of {clock(MAX_TAKE_S)} for one take: split it into takes of at most "
+        "4 hours and import them together, in the sheet's order: the pack is unchanged"
+    )
+
+
+def length_s(path: Path) -> float | None:
+    """A take's length as its header gives it (libsndfile, or ffmpeg's reading of it); None if unknown."""
+    try:
+        info = sf.info(str(path))
+        return info.frames / info.samplerate if info.samplerate else None
+    except (RuntimeError, sf.LibsndfileError):
+        pass
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return None
+    try:
+        probe = subprocess.run([ffmpeg, "-hide_banner", "-i", str(path)], capture_output=True, text=True, timeout=30, errors="replace")
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", probe.stderr)
+    return int(found.group(1)) * 3600 + int(found.group(2)) * 60 + float(found.group(3)) if found else None
+
+
 def mono_blocks(path: Path, rate_hz: int) -> Iterator[np.ndarray]:
-    for block in stream_audio(path, rate_hz, MAX_TAKE_S, min_duration_s=0.0):
+    """A take as mono blocks at rate_hz. One longer than MAX_TAKE_S whose header did not say so is
+    an error once the decoding passes the limit, never a take cut short without a word."""
+    decoded, limit = 0, int(MAX_TAKE_S * rate_hz)
+    for block in stream_audio(path, rate_hz, MAX_TAKE_S + 1.0, min_duration_s=0.0):
+        decoded += len(block)
+        if decoded > limit:
+            raise SessiongenError(_too_long(path))
         yield block.mean(axis=1, dtype=np.float32)
 
 

@@ -703,3 +703,33 @@ def clean_roster(draw) -> dict[str, bytes]:
         text = ["- {" + ", ".join(f"{c}: {_yaml_string(v)}" for c, v in zip(columns, row)) + "}" for row in rows]
         files["r.yaml"] = draw(encoded(text, clean=draw(st.integers(0, 3)) != 2))
     return files
+
+
+# -- names in other scripts (issue 28, class 7) ---------------------------------------------------------
+
+SCRIPTS_SAMPLES = [  # letters of many writing systems, with their marks
+    "АБВГДЕЖЗИЙКЛМНОПабвгдежзийклмнопЁё",
+    "ΑΒΓΔΕΖΗΘαβγδεζηθάέήί",
+    "ắằẳẵặấầẩẫậđĐưƯơƠễệ",
+    "ابتثجحخدذرزسشصضطظعغفقكلمنهوي",
+    "אבגדהוזחטיכלמנסעפצקרשת",
+    "日本語漢字中文王李張劉陳楊",
+    "ひらがなカタカナさくらやまだ",
+    "한국어김민준이서연",
+    "देवनागरीश्रेयाहिन्दी",
+    "ภาษาไทยสมชาย",
+    "ᏣᎳᎩ",
+    "ÆØÅæøåßÞþÐðŁłŒœ",
+]
+MARKS = "\u0301\u0308\u0323\u0651\u064e\u05b4\u093e"
+foreign_name = st.one_of(
+    st.sampled_from(
+        ["Андрей", "Ελένη", "Nguyễn", "محمد", "日本語", "אברהם", "김민준", "श्रेया", "สมชาย", "Zoë", "Þór", "👋🏽", "Ann-Marie 3rd"]
+    ),
+    st.lists(st.sampled_from(SCRIPTS_SAMPLES), min_size=1, max_size=3).flatmap(
+        lambda pools: st.lists(st.text(st.sampled_from("".join(pools) + MARKS), min_size=1, max_size=8), min_size=1, max_size=3).map(
+            " ".join
+        )
+    ),
+    st.text(st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Lm", "Mn", "Nd", "So")), min_size=1, max_size=12),
+)
