@@ -17,6 +17,7 @@ Kokoro voices are not installed on this machine yet: not measured.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -27,13 +28,14 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from voicepack_corpus import RATE_HZ, build  # noqa: E402
+from voicepack_corpus import RATE_HZ, Take, build  # noqa: E402
 
 from sessiongen import pipeline  # noqa: E402
 from sessiongen.settings import Settings  # noqa: E402
 from sessiongen.speech import get_engine  # noqa: E402
 from sessiongen.voicepack import importing, sheet, store  # noqa: E402
 
+CORPUS_DIR = Path(os.environ.get("VOICEPACK_CORPUS_DIR", "/tmp/phonetic-corpus"))  # takes built once, reused
 TOLERANCE_S = 0.15
 PACES = (0.7, 1.0, 1.3, 1.5)
 CASES = [  # (sheet engine, sheet voice), (take engine, take voice)
@@ -67,6 +69,23 @@ def judge(pack, take, report) -> dict:
     return out
 
 
+def cached_take(pack, take_side, pace: float, seed: int, rate_wpm: int, scripts: str) -> Take:
+    """The take for a case, built once and kept under CORPUS_DIR (the synthesis is the slow part)."""
+    name = f"{scripts}-{take_side[0]}-{(take_side[1] or 'default').replace('/', '_')}-{pace}-{seed}"
+    audio, meta = CORPUS_DIR / f"{name}.flac", CORPUS_DIR / f"{name}.json"
+    if audio.exists() and meta.exists():
+        kept = json.loads(meta.read_text())
+        truth = {int(k): tuple(v) for k, v in kept["truth"].items()}
+        return Take(sf.read(audio, dtype="float32")[0], truth, set(kept["retaken"]), kept["missing"])
+    engine = get_engine(take_side[0])  # in its own process: Piper's and pyttsx3's espeak-ng libraries clash in one
+    voice = engine.resolve_voice(take_side[1], "en")
+    take = build(pack.phrases, engine, voice, pace, seed, rate_wpm)
+    CORPUS_DIR.mkdir(parents=True, exist_ok=True)
+    sf.write(audio, take.samples, RATE_HZ, subtype="PCM_16")
+    meta.write_text(json.dumps({"truth": take.truth, "retaken": sorted(take.retaken), "missing": take.missing}))
+    return take
+
+
 def run_case(scripts, sheet_side, take_side, pace, seed, tmp: Path) -> dict:
     settings = Settings(engine=sheet_side[0], voice=sheet_side[1])
     parsed = [pipeline.load(ref) for ref in scripts]
@@ -75,9 +94,7 @@ def run_case(scripts, sheet_side, take_side, pace, seed, tmp: Path) -> dict:
         parsed, scripts, get_engine(sheet_side[0]), sheet_side[0], settings, Path(os.environ["SESSIONGEN_CACHE_DIR"]), folder
     )
     store.create(folder, pack, sheet.html(pack, [s.meta.title for s in parsed]))
-    engine = get_engine(take_side[0])  # in its own process: Piper's and pyttsx3's espeak-ng libraries clash in one
-    voice = engine.resolve_voice(take_side[1], "en")
-    take = build(pack.phrases, engine, voice, pace, seed, settings.rate_wpm)
+    take = cached_take(pack, take_side, pace, seed, settings.rate_wpm, "+".join(scripts))
     sf.write(tmp / "take.flac", take.samples, RATE_HZ)
     started = time.perf_counter()
     report = importing.import_takes(folder, [tmp / "take.flac"], Settings())
@@ -97,7 +114,7 @@ def main() -> None:
     totals = {"said": 0, "own": 0, "wrong": 0, "wrong_unmarked": 0, "checks": 0, "missing": 0, "missing_reported": 0}
     worst_ratio = 0.0
     with tempfile.TemporaryDirectory() as folder:
-        os.environ.setdefault("SESSIONGEN_CACHE_DIR", str(Path(folder) / "cache"))
+        os.environ.setdefault("SESSIONGEN_CACHE_DIR", str(CORPUS_DIR / "cache"))  # the sheet's readings, kept too
         seed = 0
         for number, (sheet_side, take_side) in enumerate(CASES, 1):
             if args.cases and number not in args.cases:

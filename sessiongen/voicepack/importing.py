@@ -104,7 +104,8 @@ def _keep_takes(staging: Path, files: list[Path], pack: store.Pack) -> list[str]
 
 def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) -> tuple[list[Found], Report]:
     islands = split.islands(envelopes)
-    scores = matching.score(islands, envelopes, matching.synthetic_readings(pack, settings), [p.expected_s for p in pack.phrases])
+    said = matching.what_was_said(pack, islands, envelopes, settings)
+    scores = said.scores
     aligned = split.align(islands, [p.expected_s for p in pack.phrases], scores)
     report = Report(pack.name, [e.path.name for e in envelopes], aligned.pace)
     found = []
@@ -124,7 +125,13 @@ def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) ->
                 int(first.start * hop),
                 int(last.stop * hop),
                 replaced,
-                {"confidence": round(sure.value, 2), "score": round(sure.score, 2), "check": sure.doubtful, "rival": rival},
+                {
+                    "confidence": round(sure.value, 2),
+                    "score": round(sure.score, 2),
+                    "check": sure.doubtful,
+                    "rival": rival,
+                    **said.heard(group),
+                },
             )
         )
         for take, start_s, stop_s in replaced:
