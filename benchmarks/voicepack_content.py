@@ -33,7 +33,7 @@ from voicepack_corpus import RATE_HZ, Take, build  # noqa: E402
 from sessiongen import pipeline  # noqa: E402
 from sessiongen.settings import Settings  # noqa: E402
 from sessiongen.speech import get_engine  # noqa: E402
-from sessiongen.voicepack import importing, sheet, store  # noqa: E402
+from sessiongen.voicepack import importing, matching, sheet, store  # noqa: E402
 
 CORPUS_DIR = Path(os.environ.get("VOICEPACK_CORPUS_DIR", "/tmp/phonetic-corpus"))  # takes built once, reused
 TOLERANCE_S = 0.15
@@ -55,6 +55,7 @@ def judge(pack, take, report) -> dict:
         "wrong_unmarked": 0,
         "checks": 0,
         "missing_reported": ("missing", take.missing) in marks and take.missing not in pack.recorded,
+        "by": "/".join(sorted({rec.get("match", {}).get("by", "?") for rec in pack.recorded.values()})),
     }
     for phrase_id, rec in pack.recorded.items():
         truth = take.truth.get(phrase_id)
@@ -96,11 +97,11 @@ def run_case(scripts, sheet_side, take_side, pace, seed, tmp: Path) -> dict:
     store.create(folder, pack, sheet.html(pack, [s.meta.title for s in parsed]))
     take = cached_take(pack, take_side, pace, seed, settings.rate_wpm, "+".join(scripts))
     sf.write(tmp / "take.flac", take.samples, RATE_HZ)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = importing.import_takes(folder, [tmp / "take.flac"], Settings())
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
     result = judge(store.load(folder), take, report)
-    result.update(take_s=len(take.samples) / RATE_HZ, import_s=took)
+    result.update(take_s=len(take.samples) / RATE_HZ, import_s=took, cpu_s=cpu)
     return result
 
 
@@ -110,17 +111,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one pace per voice")
     parser.add_argument("--cases", nargs="*", type=int, help="only these cases (1-4, see CASES)")
     parser.add_argument("--paces", nargs="*", type=float, help="only these paces")
+    parser.add_argument("--spectral", action="store_true", help="the spectral (MFCC) comparison alone, as before the phonetic one")
     args = parser.parse_args()
+    if args.spectral:
+        matching.USABLE_PHONETIC = -1.0  # never usable: the fallback decides
     totals = {"said": 0, "own": 0, "wrong": 0, "wrong_unmarked": 0, "checks": 0, "missing": 0, "missing_reported": 0}
     worst_ratio = 0.0
     with tempfile.TemporaryDirectory() as folder:
         os.environ.setdefault("SESSIONGEN_CACHE_DIR", str(CORPUS_DIR / "cache"))  # the sheet's readings, kept too
-        seed = 0
         for number, (sheet_side, take_side) in enumerate(CASES, 1):
             if args.cases and number not in args.cases:
                 continue
             for pace in args.paces or (PACES[2:3] if args.quick else PACES):
-                seed += 1
+                seed = (number - 1) * len(PACES) + PACES.index(pace) + 1  # the same take for a case and pace, however chosen
                 r = run_case(args.scripts, sheet_side, take_side, pace, seed, Path(folder))
                 ratio = r["import_s"] / r["take_s"]
                 worst_ratio = max(worst_ratio, ratio)
@@ -131,7 +134,8 @@ def main() -> None:
                 print(
                     f"sheet {sheet_side[0]}/{sheet_side[1] or 'default'}, take {take_side[0]}/{take_side[1] or 'default'} at {pace}x: "
                     f"{r['own']}/{r['said']} own, {r['wrong']} wrong ({r['wrong_unmarked']} unmarked), {r['checks']} check, "
-                    f"missing reported: {r['missing_reported']}; import {r['import_s']:.1f} s for {r['take_s']:.0f} s ({ratio:.3f}x)"
+                    f"missing reported: {r['missing_reported']}; import {r['import_s']:.1f} s for {r['take_s']:.0f} s ({ratio:.3f}x), "
+                    f"CPU {r['cpu_s']:.1f} s ({r['cpu_s'] / r['take_s']:.3f}x), by {r['by']}"
                     + (f"  unmarked: {r['unmarked']}" if r.get("unmarked") else ""),
                     flush=True,
                 )

@@ -36,6 +36,8 @@ class Scores:
     by_group: dict[tuple[int, int], np.ndarray]
     good: float  # the distance a score of 0 stands for
     wrong: float  # and a score of 1
+    excess: dict[tuple[int, int], np.ndarray] | None = None  # phonetic: phones heard wrong beyond the phrase's best group
+    unlike: float = np.inf  # a kept match scoring this or worse is as unlike the phrase as another phrase: reported missing
 
     def of(self, group: tuple[int, int]) -> np.ndarray | None:
         return self.by_group.get(group)
@@ -130,16 +132,16 @@ def group_ends(found, i: int) -> list[int]:
     return ends
 
 
-def scored(distances: dict[tuple[int, int], np.ndarray]) -> Scores:
+def scored(distances: dict[tuple[int, int], np.ndarray], **more) -> Scores:
     if not distances:
-        return Scores({}, 0.0, 1.0)
+        return Scores({}, 0.0, 1.0, **more)
     table = np.stack(list(distances.values()))
     best = np.min(table, axis=0)
     good = float(np.median(best[np.isfinite(best)])) if np.isfinite(best).any() else 0.0
     finite = table[np.isfinite(table)]
     wrong = float(np.median(finite)) if finite.size else good + 1.0
     wrong = max(wrong, good + 1e-3)
-    return Scores({g: (d - good) / (wrong - good) for g, d in distances.items()}, good, wrong)
+    return Scores({g: (d - good) / (wrong - good) for g, d in distances.items()}, good, wrong, **more)
 
 
 def synthetic_readings(pack, settings) -> list[np.ndarray]:
