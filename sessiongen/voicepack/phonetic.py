@@ -111,7 +111,9 @@ class Recogniser:
             lm, dic = Path(folder) / "sheet.lm", Path(folder) / "sheet.dict"
             model.write_file(str(lm))
             dic.write_text("".join(f"{w} {' '.join(p)}\n" for w, p in lexicon.phones.items()), encoding="utf-8")
-            self.decoder = Decoder(hmm=get_model_path("en-us/en-us"), lm=str(lm), dict=str(dic), lw=LANGUAGE_WEIGHT, loglevel="FATAL", **options)
+            self.decoder = Decoder(
+                hmm=get_model_path("en-us/en-us"), lm=str(lm), dict=str(dic), lw=LANGUAGE_WEIGHT, loglevel="FATAL", **options
+            )
 
     def words(self, samples: np.ndarray) -> list[str]:
         """The words heard in mono float samples at RATE_HZ."""
