@@ -117,6 +117,8 @@ def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) ->
         hop = envelopes[first.take].rate_hz * HOP_S
         replaced = [(islands[a].take, islands[a].start * HOP_S, islands[b].stop * HOP_S) for a, b in retakes]
         sure = matching.confidence(scores, group, index, retakes, _slot(aligned.kept, index, len(islands)))
+        if index in aligned.ragged:  # sound beside it left out: a part of it, perhaps
+            sure = matching.Confidence(sure.score, min(sure.margin, 0.0), sure.rival_phrase, sure.rival_group)
         rival = _rival(pack, islands, sure)
         found.append(
             Found(

@@ -61,6 +61,7 @@ class Alignment:
     retakes: list[list[tuple[int, int]]]
     extras: list[int] = field(default_factory=list)  # island indices
     pace: float = 1.0  # the reader's lengths against the synthetic voice's
+    ragged: set[int] = field(default_factory=set)  # phrases with sound left out right beside them (a part of it, perhaps)
 
 
 def threshold_db(level_db: np.ndarray) -> tuple[float, float, float]:
@@ -128,7 +129,22 @@ def align(found: list[Island], expected_s: list[float], scores: Scores | None = 
     if scores is not None:
         _unlike_dropped(second, scores)
         _extras_as_retakes(second, scores)
+        second.ragged = _ragged(found, second)
     return second
+
+
+def _ragged(found: list[Island], aligned: Alignment) -> set[int]:
+    """The phrases with an extra island just before or after them, closer than the silences
+    between phrases usually are: perhaps a part of the phrase (after a comma) left out."""
+    point_s, extras, out = gap_point_s(found), set(aligned.extras), set()
+    for j, group in enumerate(aligned.kept):
+        if group is None:
+            continue
+        before = group[0] - 1 in extras and found[group[0] - 1].take == found[group[0]].take and found[group[0] - 1].gap_after_s < point_s
+        after = group[1] + 1 in extras and found[group[1] + 1].take == found[group[1]].take and found[group[1]].gap_after_s < point_s
+        if before or after:
+            out.add(j)
+    return out
 
 
 def _unlike_dropped(aligned: Alignment, scores: Scores) -> None:
