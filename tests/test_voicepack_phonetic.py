@@ -108,3 +108,18 @@ def test_neighbours_of_one_length_get_their_own_audio_from_another_voice_at_a_fa
             assert len(set(phonetic.words_in(phrase.text)) & set(heard)) >= 4, heard
     if missing is not None:
         assert missing not in pack.recorded and ("missing", missing) in {(p.kind, p.phrase) for p in report.problems}
+
+
+def test_a_phrase_with_sound_left_out_close_beside_it_is_marked():
+    """A part after a comma heard too poorly to count is left out as extra: the phrase it was cut
+    from is doubtful (ragged), a phrase with a long silence before the extra is not."""
+    from sessiongen.voicepack import split
+
+    found = [
+        split.Island(0, 0, 100, 0.3),
+        split.Island(0, 130, 180, 2.5),
+        split.Island(0, 430, 500, 2.5),
+        split.Island(0, 750, 800, np.inf),
+    ]
+    aligned = split.Alignment([(0, 0), (2, 2), (3, 3)], [[], [], []], [1])
+    assert split._ragged(found, aligned) == {0}
