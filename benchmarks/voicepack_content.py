@@ -1,6 +1,7 @@
 """The voice-pack matcher on takes read by real voices that differ from the sheet's.
 
     .venv/bin/python benchmarks/voicepack_content.py [--scripts safe-place box-breathing] [--quick]
+        [--cases 1 2] [--paces 0.7 1.3] [--spectral]
 
 The sheet is made with one voice (Piper joe, or espeak-ng's en-gb through pyttsx3); each take is
 read by another (espeak-ng en-gb, en-us with the f3 variant and en-gb-scotland with m3 at their
@@ -11,7 +12,11 @@ benchmarks/voicepack_corpus.py. Each take is imported as a clinician would (`imp
 Counted per phrase said: *own* when its audio is its own (both ends within 0.15 s of the truth);
 *wrong* when it was given other audio, and whether a `check` or `retake` mark says so; the
 missing phrase: reported or not; and the import's wall time against the take's length.
-Kokoro voices are not installed on this machine yet: not measured.
+The takes are made once and kept under $VOICEPACK_CORPUS_DIR (default /tmp/phonetic-corpus; a case
+and pace always give the same take), with the sheets' synthetic readings. `--spectral` measures the
+comparison by sound alone (MFCC and dynamic time warping), as the matcher was before the phonetic
+one. Each line gives the import's wall time and its CPU time (the machine may be shared).
+Kokoro voices are not among the cases yet.
 """
 
 from __future__ import annotations
