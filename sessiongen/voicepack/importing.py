@@ -105,7 +105,8 @@ def _keep_takes(staging: Path, files: list[Path], pack: store.Pack) -> list[str]
 
 def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) -> tuple[list[Found], Report]:
     islands = split.islands(envelopes)
-    scores = matching.score(islands, envelopes, matching.synthetic_readings(pack, settings), [p.expected_s for p in pack.phrases])
+    said = matching.what_was_said(pack, islands, envelopes, settings)
+    scores = said.scores
     aligned = split.align(islands, [p.expected_s for p in pack.phrases], scores)
     report = Report(pack.name, [e.path.name for e in envelopes], aligned.pace)
     found = []
@@ -117,6 +118,8 @@ def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) ->
         hop = envelopes[first.take].rate_hz * HOP_S
         replaced = [(islands[a].take, islands[a].start * HOP_S, islands[b].stop * HOP_S) for a, b in retakes]
         sure = matching.confidence(scores, group, index, retakes, _slot(aligned.kept, index, len(islands)))
+        if index in aligned.ragged:  # sound beside it left out: a part of it, perhaps
+            sure = matching.Confidence(sure.score, min(sure.margin, 0.0), sure.rival_phrase, sure.rival_group)
         rival = _rival(pack, islands, sure)
         found.append(
             Found(
@@ -125,7 +128,13 @@ def _aligned(pack: store.Pack, envelopes: list[Envelope], settings: Settings) ->
                 int(first.start * hop),
                 int(last.stop * hop),
                 replaced,
-                {"confidence": round(sure.value, 2), "score": round(sure.score, 2), "check": sure.doubtful, "rival": rival},
+                {
+                    "confidence": round(sure.value, 2),
+                    "score": round(sure.score, 2),
+                    "check": sure.doubtful,
+                    "rival": rival,
+                    **said.heard(group),
+                },
             )
         )
         for take, start_s, stop_s in replaced:

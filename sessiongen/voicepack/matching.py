@@ -36,6 +36,8 @@ class Scores:
     by_group: dict[tuple[int, int], np.ndarray]
     good: float  # the distance a score of 0 stands for
     wrong: float  # and a score of 1
+    excess: dict[tuple[int, int], np.ndarray] | None = None  # phonetic: phones heard wrong beyond the phrase's best group
+    unlike: float = np.inf  # a kept match scoring this or worse is as unlike the phrase as another phrase: reported missing
 
     def of(self, group: tuple[int, int]) -> np.ndarray | None:
         return self.by_group.get(group)
@@ -77,7 +79,7 @@ def _speech_places(found) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(lengths)])[:-1] if len(found) else np.zeros(0)
 
 
-def _bands(found, expected_s: np.ndarray) -> tuple[list[np.ndarray], float]:
+def bands(found, expected_s: np.ndarray) -> tuple[list[np.ndarray], float]:
     """For each island, the phrases to try starting there; and the overall pace (speech time
     of the take against the sheet's)."""
     places = _speech_places(found)
@@ -95,11 +97,11 @@ def score(found, envelopes, readings: list[np.ndarray], expected_s: list[float])
     takes = take_features(envelopes, found)
     refs = reference_features(readings)
     expected = np.asarray(expected_s, dtype=np.float64)
-    bands, pace = _bands(found, expected)
+    near, pace = bands(found, expected)
     distances: dict[tuple[int, int], np.ndarray] = {}
     weights = np.array([DIAGONAL_WEIGHT, 1.0, 1.0])
-    for i, phrases in enumerate(bands):
-        ends = _group_ends(found, i)
+    for i, phrases in enumerate(near):
+        ends = group_ends(found, i)
         if not ends or not len(phrases):
             continue
         env = envelopes[found[i].take]
@@ -118,10 +120,10 @@ def score(found, envelopes, readings: list[np.ndarray], expected_s: list[float])
             for k in tried:
                 b = min(stops[k], first + len(window)) - first - 1
                 distances.setdefault((i, k), np.full(len(expected), np.inf))[j] = cost[-1, b] / (len(ref) + b + 1)
-    return _scored(distances)
+    return scored(distances)
 
 
-def _group_ends(found, i: int) -> list[int]:
+def group_ends(found, i: int) -> list[int]:
     ends = []
     for k in range(i, min(len(found), i + MAX_GROUP)):
         if found[k].take != found[i].take:
@@ -130,16 +132,16 @@ def _group_ends(found, i: int) -> list[int]:
     return ends
 
 
-def _scored(distances: dict[tuple[int, int], np.ndarray]) -> Scores:
+def scored(distances: dict[tuple[int, int], np.ndarray], **more) -> Scores:
     if not distances:
-        return Scores({}, 0.0, 1.0)
+        return Scores({}, 0.0, 1.0, **more)
     table = np.stack(list(distances.values()))
     best = np.min(table, axis=0)
     good = float(np.median(best[np.isfinite(best)])) if np.isfinite(best).any() else 0.0
     finite = table[np.isfinite(table)]
     wrong = float(np.median(finite)) if finite.size else good + 1.0
     wrong = max(wrong, good + 1e-3)
-    return Scores({g: (d - good) / (wrong - good) for g, d in distances.items()}, good, wrong)
+    return Scores({g: (d - good) / (wrong - good) for g, d in distances.items()}, good, wrong, **more)
 
 
 def synthetic_readings(pack, settings) -> list[np.ndarray]:
@@ -210,3 +212,37 @@ def confidence(scores: Scores, group: tuple[int, int], phrase: int, left_out: li
     if best_place < best_other:
         return Confidence(own, best_place - own, None, rival_group)
     return Confidence(own, best_other - own, rival_phrase, None)
+
+
+USABLE_PHONETIC = 0.45  # the phonetic comparison is used when the phrases' best matches differ from them by at most this (median)
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the matcher found was said: the scores, how they were made, and (phonetic) the words heard per island."""
+
+    scores: Scores
+    method: str  # "phonetic" or "spectral"
+    words: list[list[str]] | None = None
+
+    def heard(self, group: tuple[int, int]) -> dict:
+        """For the report: how the phrase was matched and, phonetic, the words heard in its audio."""
+        if self.words is None:
+            return {"by": self.method}
+        return {"by": self.method, "heard": " ".join(w for k in range(group[0], group[1] + 1) for w in self.words[k])}
+
+
+def what_was_said(pack, found, envelopes, settings) -> Said:
+    """The phonetic comparison (phonetic.py) where the sheet's language has a model and the
+    recogniser hears this take's phrases; otherwise the spectral one (MFCC against the synthetic
+    voice's readings)."""
+    from sessiongen.voicepack import phonetic
+
+    texts, expected = [p.text for p in pack.phrases], [p.expected_s for p in pack.phrases]
+    lexicon = phonetic.lexicon_for(texts) if found else None
+    if lexicon is not None:
+        words = phonetic.heard(found, [e.path for e in envelopes], phonetic.Recogniser(texts, lexicon))
+        scores = phonetic.score(found, words, lexicon, texts, expected)
+        if scores.by_group and scores.good <= USABLE_PHONETIC:
+            return Said(scores, "phonetic", words)
+    return Said(score(found, envelopes, synthetic_readings(pack, settings), expected), "spectral")

@@ -218,7 +218,8 @@ audio { height: 2rem; margin-top: 0.3rem; max-width: 100%; }
 <h1>Import report: {{ r.pack }}</h1>
 <p>{{ r.matched }} of {{ r.rows|length }} phrases recorded, from {{ r.takes|join(", ") }}.
 Your pace against the synthetic voice: {{ "%.2f"|format(r.pace) }}×.</p>
-<p>Match: how sure sessiongen is that the audio is that phrase (0 to 1), from comparing what you said with the synthetic voice's reading of it.
+<p>Match: how sure sessiongen is that the audio is that phrase (0 to 1), from the words recognised in it (English: "heard" under the phrase)
+or, in other languages, from comparing its sound with the synthetic voice's reading of it.
 A phrase marked <strong>check</strong> is not used in a session until you listen to it and accept it
 (<code>sessiongen voice-pack accept {{ r.pack }} N</code>) or record it again.</p>
 <h2>Problems ({{ r.problems|length }})</h2>
@@ -228,6 +229,7 @@ A phrase marked <strong>check</strong> is not used in a session until you listen
 <table class="phrases"><thead><tr><th>#</th><th>Phrase</th><th>In the take</th><th>Length</th><th>Match</th><th>Peak</th><th>Noise floor</th><th>Signal to noise<br>before → after</th></tr></thead><tbody>
 {% for row in r.rows %}{% set rec = row.recorded %}<tr>
 <td class="num">{{ row.id }}</td><td>{{ row.text }}{% for k in row.problems %} <span class="bad">({{ k }})</span>{% endfor %}
+{% if rec and rec.match and rec.match.heard %}<br><small>heard: {{ rec.match.heard }}</small>{% endif %}
 {% if rec and clips %}<br><audio class="noprint" controls preload="none" src="{{ clips }}/{{ '%03d'|format(row.id) }}.wav" aria-label="Listen to phrase {{ row.id }} as cleaned"></audio>{% endif %}</td>
 {% if rec %}<td class="num">{{ rec.take }} {{ clock(rec.start_s) }}</td><td class="num">{{ "%.1f"|format(rec.duration_s) }} s</td>
 <td class="num{{ ' bad' if rec.match and rec.match.check and not rec.match.accepted }}">{% if rec.match %}{{ "%.2f"|format(rec.match.confidence) }}{{ " check" if rec.match.check and not rec.match.accepted }}{{ " accepted" if rec.match.accepted }}{% else %}by number{% endif %}</td>

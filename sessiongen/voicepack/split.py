@@ -38,6 +38,7 @@ CONTENT_WEIGHT = 8.0  # a score of 1 (a stretch as unlike the phrase as another 
 LENGTH_WEIGHT = 0.25  # with content: the length's and the gaps' share of the cost
 GAP_WEIGHT = 0.5
 RETAKE_SCORE = 0.6  # an extra island scoring under this against the next phrase is an earlier take of it
+PHONE_WEIGHT = 0.75  # phonetic scores: each phone a group gets wrong beyond the phrase's best group costs this (boundaries by words)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Alignment:
     retakes: list[list[tuple[int, int]]]
     extras: list[int] = field(default_factory=list)  # island indices
     pace: float = 1.0  # the reader's lengths against the synthetic voice's
+    ragged: set[int] = field(default_factory=set)  # phrases with sound left out right beside them (a part of it, perhaps)
 
 
 def threshold_db(level_db: np.ndarray) -> tuple[float, float, float]:
@@ -125,8 +127,35 @@ def align(found: list[Island], expected_s: list[float], scores: Scores | None = 
     second = _align(found, np.asarray(expected_s, dtype=np.float64) * pace, scores)
     second.pace = pace
     if scores is not None:
+        _unlike_dropped(second, scores)
         _extras_as_retakes(second, scores)
+        second.ragged = _ragged(found, second)
     return second
+
+
+def _ragged(found: list[Island], aligned: Alignment) -> set[int]:
+    """The phrases with an extra island just before or after them, closer than the silences
+    between phrases usually are: perhaps a part of the phrase (after a comma) left out."""
+    point_s, extras, out = gap_point_s(found), set(aligned.extras), set()
+    for j, group in enumerate(aligned.kept):
+        if group is None:
+            continue
+        before = group[0] - 1 in extras and found[group[0] - 1].take == found[group[0]].take and found[group[0] - 1].gap_after_s < point_s
+        after = group[1] + 1 in extras and found[group[1] + 1].take == found[group[1]].take and found[group[1]].gap_after_s < point_s
+        if before or after:
+            out.add(j)
+    return out
+
+
+def _unlike_dropped(aligned: Alignment, scores: Scores) -> None:
+    """A kept match scoring scores.unlike or worse is sound unlike the phrase (a remark where the
+    phrase was left out): the phrase is missing, the sound extra."""
+    for j, group in enumerate(aligned.kept):
+        said = scores.of(group) if group is not None else None
+        if said is not None and said[j] >= scores.unlike:
+            dropped = [group, *aligned.retakes[j]]
+            aligned.kept[j], aligned.retakes[j] = None, []
+            aligned.extras = sorted(aligned.extras + [n for a, b in dropped for n in range(a, b + 1)])
 
 
 def _extras_as_retakes(aligned: Alignment, scores: Scores) -> None:
@@ -205,7 +234,10 @@ def _fit(found: list[Island], i: int, last: int, log_expected: np.ndarray, point
     said = scores.of((i, last))
     if said is None:
         return np.full(len(log_expected), np.inf)
-    return CONTENT_WEIGHT * np.maximum(said, -0.5) + LENGTH_WEIGHT * length + GAP_WEIGHT * _group_cost(found, i, last, point_s)
+    content = CONTENT_WEIGHT * np.maximum(said, -0.5)
+    if scores.excess is not None:
+        content = content + PHONE_WEIGHT * scores.excess[(i, last)]
+    return content + LENGTH_WEIGHT * length + GAP_WEIGHT * _group_cost(found, i, last, point_s)
 
 
 def _align(found: list[Island], expected_s: np.ndarray, scores: Scores | None = None) -> Alignment:
