@@ -67,7 +67,8 @@ class FakeEngine:
 
 
 class FlakyEngine(FakeEngine):
-    """Misbehaves as the file named by $FLAKY_STATE says: hang-once, crash-once, hang-always, or
+    """Misbehaves as the file named by $FLAKY_STATE says: hang-once, crash-once, hang-always,
+    crawl-once or crawl-always ($FLAKY_CRAWL_S seconds of a quarter CPU's work), or
     one of those followed by @TEXT to misbehave on that phrase only. Each phrase it is asked for
     is appended to the file named by $FLAKY_LOG, if set."""
 
@@ -87,6 +88,20 @@ class FlakyEngine(FakeEngine):
             state.write_text("")
         if mode.startswith("hang"):
             time.sleep(3600)
+        if mode.startswith("crawl"):  # working, slowly, as on a machine with many more processes than cores
+            _crawl(float(os.environ.get("FLAKY_CRAWL_S", "5")))
         if mode == "crash-once":
             os._exit(3)
         return super().synthesize(text, voice, rate_wpm, volume)
+
+
+def _crawl(duration_s: float) -> None:
+    """Work a quarter of the time for `duration_s`: a process that gets a quarter of a core."""
+    import time
+
+    end = time.monotonic() + duration_s
+    while time.monotonic() < end:
+        busy_until = time.monotonic() + 0.1
+        while time.monotonic() < busy_until:
+            pass
+        time.sleep(0.3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import numpy as np
 import pytest
@@ -103,6 +104,27 @@ def test_a_batch_is_one_request_answered_phrase_by_phrase_in_order(flaky):
     assert sent == [4]  # one round trip for the batch
     assert all(_same_audio(audio, text) for audio, text in zip(audios, texts))
     assert log.read_text().split("\n")[:-1] == texts
+
+
+def test_an_engine_working_slowly_is_waited_for_and_one_stuck_is_not(monkeypatch, tmp_path):
+    """On a machine with many more processes than cores, a long phrase takes longer than the
+    timeout in wall time: an engine that is working is waited for (it failed three times before);
+    one that works past the timeout in CPU time, or does nothing for it, is named."""
+    monkeypatch.setenv("SESSIONGEN_ENGINES", "flaky=fake_engine:FlakyEngine")
+    monkeypatch.setenv("FLAKY_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("FLAKY_CRAWL_S", "5")  # 5 s of wall time, about 1.3 s of CPU time
+    engine = IsolatedEngine("flaky", "flaky:1", timeout_s=2.0)
+    try:
+        (tmp_path / "state").write_text("crawl-always")
+        started = time.monotonic()
+        assert len(engine.synthesize("Slowly now.", "fake/en", 105, 1.0).samples) > 0
+        assert time.monotonic() - started >= 5.0  # one answer, waited for past the 2 s timeout
+        monkeypatch.setenv("FLAKY_CRAWL_S", "12")  # about 3 s of CPU time: more than the timeout's worth of work
+        engine.close()
+        with pytest.raises(SessiongenError, match="no answer within 2 s"):
+            engine.synthesize("Forever now.", "fake/en", 105, 1.0)
+    finally:
+        engine.close()
 
 
 def test_a_hang_mid_batch_restarts_the_engine_and_resumes_at_that_phrase(flaky):

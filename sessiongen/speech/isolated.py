@@ -19,9 +19,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import weakref
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import numpy as np
 
@@ -31,6 +33,17 @@ from sessiongen.speech.engine import Voice, short
 
 TIMEOUT_S = float(os.environ.get("SESSIONGEN_TTS_TIMEOUT_S", "30"))
 START_TIMEOUT_S = 60.0
+WATCH_S = 0.5  # how often a waiting answer's engine process is looked at
+WORKING_CPU_S = 0.02  # CPU time used since the last look that shows the engine is working
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system) a process has used, from /proc; None where unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timeout_for(engine_s: float) -> float:
@@ -218,13 +231,30 @@ class IsolatedEngine:
         return None
 
     def _receive(self) -> tuple[str, object]:
-        """The child's next answer, or ("failed", why) when none comes within the timeout."""
+        """The child's next answer, or ("failed", why) when none comes in time: `timeout_s` during
+        which the child did no work, or `timeout_s` of its CPU time spent on one answer. A child
+        that is working, however slowly a busy machine lets it, is waited for; a stuck one is not."""
         try:
-            if not self._conn.poll(self.timeout_s):
+            if not self._answered_in_time():
                 return "failed", f"no answer within {self.timeout_s:g} s"
             return self._conn.recv()
         except (EOFError, OSError):
             return "failed", f"the engine process ended (exit code {self._exit_code()})"
+
+    def _answered_in_time(self) -> bool:
+        started_cpu_s = seen_cpu_s = cpu_seconds(self._process.pid)
+        if started_cpu_s is None:  # no /proc: wall time alone
+            return self._conn.poll(self.timeout_s)
+        idle_since = time.monotonic()
+        while not self._conn.poll(WATCH_S):
+            cpu_s = cpu_seconds(self._process.pid)
+            if cpu_s is None or cpu_s - started_cpu_s > self.timeout_s:
+                return self._conn.poll(0)
+            if cpu_s - seen_cpu_s >= WORKING_CPU_S:
+                seen_cpu_s, idle_since = cpu_s, time.monotonic()
+            elif time.monotonic() - idle_since > self.timeout_s:
+                return False
+        return True
 
     def _request(self, verb: str, calls: list[tuple], names: list[str], sent=_UNSENT) -> Iterator:
         """Yield the answers to `calls`, in order, as they arrive. Each has its own timeout; when
