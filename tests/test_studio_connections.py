@@ -211,7 +211,7 @@ def test_300_slow_connections_do_not_stop_it_answering_under_a_256_file_limit(st
     assert one.process.poll() is None
 
 
-def test_a_head_sent_a_byte_a_second_is_cut_off(studio, monkeypatch):
+def test_a_head_sent_a_byte_a_second_is_cut_off(studio):
     from sessiongen.studio import connections
 
     one = studio()
