@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,10 +38,22 @@ def _sessiongen(tmp_path: Path, *args: str, **kwargs) -> subprocess.CompletedPro
     )
 
 
-def _pack(tmp_path: Path) -> tuple[Path, list[dict]]:
-    made = _sessiongen(tmp_path, "voice-pack", "sheet", str(SCRIPT), "-o", str(tmp_path / "pack"), "--engine", "fake")
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """A new pack (its sheet made by the command line) and two numbered folders of its takes."""
+    tmp = tmp_path_factory.mktemp("made")
+    made = _sessiongen(tmp, "voice-pack", "sheet", str(SCRIPT), "-o", str(tmp / "pack"), "--engine", "fake")
     assert made.returncode == 0, made.stderr
-    phrases = json.loads((tmp_path / "pack" / "pack.json").read_text(encoding="utf-8"))["phrases"]
+    phrases = json.loads((tmp / "pack" / "pack.json").read_text(encoding="utf-8"))["phrases"]
+    _takes(tmp / "early", phrases[:5])
+    _takes(tmp / "late", phrases[5:])
+    return tmp, phrases
+
+
+def _pack(made, tmp_path: Path) -> tuple[Path, list[dict]]:
+    tmp, phrases = made
+    for name in ("pack", "early", "late"):
+        shutil.copytree(tmp / name, tmp_path / name)
     return tmp_path / "pack", phrases
 
 
@@ -68,10 +81,8 @@ def _inside(pack: Path, process: subprocess.Popen, timeout_s: float = 120) -> No
 
 
 @pytest.mark.parametrize("first", ["early", "late"])
-def test_two_imports_into_one_pack_at_once_lose_no_recording(tmp_path, first):
-    pack, phrases = _pack(tmp_path)
-    _takes(tmp_path / "early", phrases[:5])
-    _takes(tmp_path / "late", phrases[5:])
+def test_two_imports_into_one_pack_at_once_lose_no_recording(made, tmp_path, first):
+    pack, phrases = _pack(made, tmp_path)
     second = "late" if first == "early" else "early"
     command = [sys.executable, "-m", "sessiongen", "voice-pack", "import", str(pack)]
     holder = subprocess.Popen(
@@ -97,10 +108,11 @@ def test_two_imports_into_one_pack_at_once_lose_no_recording(tmp_path, first):
     assert _recorded(pack) == ids["early"] | ids["late"]  # nothing of the first lost
     assert {p.name for p in (pack / "takes").iterdir()} == {f"{p['id']:03d}.wav" for p in phrases}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pack.")]
+    assert not list((pack / "clips").rglob("*.part")) and sorted(p.name for p in tmp_path.iterdir()) == ["early", "late", "pack"]
 
 
-def test_delete_removes_the_pack_and_its_dead_runs_leftovers_only(tmp_path):
-    pack, _ = _pack(tmp_path)
+def test_delete_removes_the_pack_and_its_dead_runs_leftovers_only(made, tmp_path):
+    pack, _ = _pack(made, tmp_path)
     unrelated = [tmp_path / ".pack.my-notes", tmp_path / ".pack.changing-notes", tmp_path / ".pack.old-backup"]
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     live = tmp_path / f".pack.changing-{running.pid}"
