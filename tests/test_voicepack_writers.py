@@ -70,11 +70,27 @@ def _recorded(pack: Path) -> set[int]:
     return {int(k) for k in json.loads((pack / "pack.json").read_text(encoding="utf-8"))["recorded"]}
 
 
+def _holds_lock(pid: int, lock: Path) -> bool:
+    """Whether process `pid` holds a flock on `lock` (the kernel's list, /proc/locks: looking
+    never takes the lock, and a lock file made but not yet locked does not count)."""
+    try:
+        inode = lock.stat().st_ino
+        table = Path("/proc/locks").read_text(encoding="ascii")
+    except OSError:
+        return False
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[4] == str(pid) and fields[5].rsplit(":", 1)[-1] == str(inode):
+            return True
+    return False
+
+
 def _inside(pack: Path, process: subprocess.Popen, timeout_s: float = 120) -> None:
-    """Wait until `process` is writing the pack (its lock, or its staging copy, is there)."""
+    """Wait until `process` is writing the pack: it holds the pack's lock, or (without one) its
+    staging copy is there."""
     deadline = time.monotonic() + timeout_s
-    marks = (pack.parent / f".{pack.name}.lock", pack.parent / f".{pack.name}.changing-{process.pid}")
-    while not any(mark.exists() for mark in marks):
+    lock, staging = pack.parent / f".{pack.name}.lock", pack.parent / f".{pack.name}.changing-{process.pid}"
+    while not (_holds_lock(process.pid, lock) or staging.exists()):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the first import never started writing"
         time.sleep(0.005)
