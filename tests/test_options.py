@@ -114,7 +114,7 @@ def _studio_pages(tmp_path):
 
     app = create_app(StudioConfig(tmp_path / "data", token="t" * 32, engine="fake", workers=1))
     with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
-        client.cookies.set(security.COOKIE, "t" * 32)
+        client.cookies.set(security.cookie_name("127.0.0.1:8000"), security.cookie_value("t" * 32, "127.0.0.1:8000"))
         return {page: client.get(page).text for page in ("/compose", "/clients/new")}
 
 

@@ -49,7 +49,7 @@ def studio(tmp_path_factory):
         cwd=ROOT,
     )
     line = process.stdout.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
+    match = re.search(r"(http://127\.\d+\.\d+\.\d+:\d+)/\?token=(\S+)", line)
     assert match, f"the studio did not start: {line!r}"
     yield {"base": match.group(1), "token": match.group(2), "data": data, "log": log, "process": process}
     process.terminate()
@@ -68,7 +68,7 @@ def page(browser, studio):
     tab.goto(f"{studio['base']}/?token={studio['token']}")
     yield tab
     foreign = [u for u in tab.requests if not u.startswith((studio["base"], "data:", "blob:"))]
-    assert not foreign, f"requests left 127.0.0.1: {foreign}"
+    assert not foreign, f"requests left the studio: {foreign}"
     context.close()
 
 

@@ -12,6 +12,7 @@ from sessiongen.studio import security
 from sessiongen.studio.app import StudioConfig, create_app
 
 TOKEN = "test-token-123"
+ADDRESS = "127.0.0.1:8000"  # StudioConfig's default address: TestClient's base_url
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def client(data_dir):
 
 @pytest.fixture
 def signed_in(client):
-    client.cookies.set(security.COOKIE, TOKEN)
+    client.cookies.set(security.cookie_name(ADDRESS), security.cookie_value(TOKEN, ADDRESS))
     return client
 
 
@@ -40,27 +41,46 @@ def test_no_token_is_403_everywhere(client):
     for path in ("/", "/compose", "/clients", "/batch", "/static/studio.css", "/files/renders/x/y.mp3", "/nowhere"):
         assert client.get(path).status_code == 403, path
     assert client.post("/clients/save", data={"client_id": "C1"}).status_code == 403
-    client.cookies.set(security.COOKIE, "wrong")
+    client.cookies.set(security.cookie_name(ADDRESS), "wrong")
+    assert client.get("/").status_code == 403
+    client.cookies.set(security.cookie_name(ADDRESS), TOKEN)  # the token itself is not the cookie
     assert client.get("/").status_code == 403
 
 
 def test_the_printed_link_sets_the_cookie_and_drops_the_token(client):
     response = client.get(f"/?token={TOKEN}&q=calm")
     assert response.status_code == 303 and response.headers["location"] == "/?q=calm"
-    assert f"{security.COOKIE}={TOKEN}" in response.headers["set-cookie"]
+    assert f"{security.cookie_name(ADDRESS)}={security.cookie_value(TOKEN, ADDRESS)}" in response.headers["set-cookie"]
     assert "HttpOnly" in response.headers["set-cookie"] and "SameSite=Strict" in response.headers["set-cookie"]
     page = client.get("/")
     assert page.status_code == 200 and "Library" in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
 
 
-@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example", "localhost.evil", "192.168.1.2:8000", ""])
-def test_a_foreign_host_is_refused(signed_in, host):
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "127.0.0.1.evil.example",
+        "localhost.evil",
+        "192.168.1.2:8000",
+        "",
+        "127.0.0.1:evil",
+        "127.0.0.1",
+        "127.0.0.1:8001",
+        "127.0.0.1:80",
+        "localhost:8000",
+        "[::1]:8000",
+        "127.0.0.1:8000.evil",
+        "127.0.0.1:8000:1",
+    ],
+)
+def test_a_host_other_than_the_studios_own_is_refused(signed_in, host):
     assert signed_in.get("/", headers={"host": host}).status_code == 403
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost:8000", "[::1]:8000", "localhost"])
-def test_loopback_hosts_are_served(signed_in, host):
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", " 127.0.0.1:8000"])
+def test_the_studios_own_host_and_port_are_served(signed_in, host):
     assert signed_in.get("/", headers={"host": host}).status_code == 200
 
 
@@ -235,23 +255,20 @@ def _wait_for(client, job_id: str, timeout_s: float = 120.0) -> dict:
 
 
 def test_a_batch_resumes_after_the_studio_was_closed(data_dir):
-    from helpers import script_text
-
-    data_dir.mkdir(parents=True)
-    (data_dir / "short.md").write_text(script_text("Hello. [pause 2s]\nGoodbye.\n", id="short", duration="10s"), encoding="utf-8")
-    roster = b"client_id,technique\nC-1,../../short.md\nC-2,nowhere\n"  # a script in the data folder, relative to the roster
+    roster = b"client_id,technique,minutes\nC-1,box-breathing,\nC-2,nowhere,\n"  # a studio roster names library techniques
     with TestClient(
-        create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1)), base_url="http://127.0.0.1", follow_redirects=False
+        create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1)), base_url="http://127.0.0.1:8000", follow_redirects=False
     ) as first:
-        first.cookies.set(security.COOKIE, TOKEN)
+        first.cookies.set(security.cookie_name(ADDRESS), security.cookie_value(TOKEN, ADDRESS))
         batch = first.post("/batch/new", data={"csrf": csrf()}, files={"roster": ("r.csv", roster, "text/csv")}).headers["location"]
         batch_id = batch.rsplit("/", 1)[1]
         assert first.post(f"{batch}/run", data={"csrf": csrf()}).status_code == 303
-        assert _wait_for(first, batch_id)["result"]["counts"] == {"invalid": 1, "rendered": 1}
+        state = _wait_for(first, batch_id)
+        assert state["result"]["counts"] == {"invalid": 1, "rendered": 1}, str(state)
     with TestClient(
-        create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1)), base_url="http://127.0.0.1", follow_redirects=False
+        create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1)), base_url="http://127.0.0.1:8000", follow_redirects=False
     ) as again:
-        again.cookies.set(security.COOKIE, TOKEN)
+        again.cookies.set(security.cookie_name(ADDRESS), security.cookie_value(TOKEN, ADDRESS))
         page = again.get(batch).text
         assert '<td class="status">rendered</td>' in page and "no technique &#39;nowhere&#39;" in page
         assert again.post(f"{batch}/run", data={"csrf": csrf()}).status_code == 303
@@ -277,14 +294,16 @@ def test_an_internal_error_is_one_line_and_its_traceback_stays_in_the_data_folde
     assert "Zebedee's calm place" in (data_dir / "errors.log").read_text(encoding="utf-8")
 
 
-def test_the_server_listens_on_loopback_only():
-    from sessiongen.studio.server import loopback_sockets
+def test_the_server_listens_on_a_loopback_address_of_its_own():
+    import ipaddress
 
-    sockets = loopback_sockets(0)
+    from sessiongen.studio.server import listening_socket
+
+    sockets = [listening_socket(0) for _ in range(3)]
     try:
-        addresses = {s.getsockname()[0] for s in sockets}
-        assert addresses <= {"127.0.0.1", "::1"} and "127.0.0.1" in addresses
-        assert len({s.getsockname()[1] for s in sockets}) == 1
+        addresses = [s.getsockname()[0] for s in sockets]
+        assert all(ipaddress.ip_address(a).is_loopback and a != "127.0.0.1" for a in addresses), addresses
+        assert len(set(addresses)) == 3  # a new one at each start
     finally:
         for s in sockets:
             s.close()

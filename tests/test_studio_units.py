@@ -37,18 +37,28 @@ def test_an_error_names_its_field_by_its_option(tmp_path, form, field):
 @pytest.mark.parametrize(
     "host, ok",
     [
-        ("127.0.0.1:80", True),
-        ("LOCALHOST", True),
-        ("[::1]:9", True),
-        ("::1", True),
-        ("127.0.0.2", False),
+        ("127.4.5.6:8123", True),
+        ("127.4.5.6:8123 ", True),
+        ("127.4.5.6:evil", False),
+        ("127.4.5.6", False),
+        ("127.4.5.6:8124", False),
+        ("127.0.0.1:8123", False),
+        ("localhost:8123", False),
+        ("[::1]:8123", False),
         ("evil.com", False),
-        ("localhost.evil.com:80", False),
         ("", False),
     ],
 )
-def test_loopback_hosts(host, ok):
-    assert security.loopback_host(host) is ok
+def test_only_the_studios_own_host_and_port(host, ok):
+    assert security.own_host(host, "127.4.5.6:8123") is ok
+
+
+def test_the_cookie_is_named_for_the_port_and_new_at_each_start():
+    assert security.cookie_name("127.4.5.6:8123") == "sessiongen_studio_8123"
+    first, second = security.new_token(), security.new_token()
+    assert security.cookie_value(first, "127.4.5.6:8123") != security.cookie_value(second, "127.4.5.6:8123")
+    assert security.cookie_value(first, "127.4.5.6:8123") != security.cookie_value(first, "127.4.5.6:8124")
+    assert first not in security.cookie_value(first, "127.4.5.6:8123")
 
 
 def test_safe_ids():

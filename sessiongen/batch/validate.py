@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from sessiongen.batch.jobs import Job
 from sessiongen.batch.roster import DEFAULT_TEMPLATE, EXTRA_CELLS, output_path
 from sessiongen.errors import SessiongenError, suggest
 from sessiongen.model.outcome import Outcome, Status
+from sessiongen.options import OPTIONS as ALL_OPTIONS
 from sessiongen.options import check as check_settings
+from sessiongen.options.kinds import Bed, Folder
 from sessiongen.options.profile import FIELDS, Profile, from_fields
 from sessiongen.options.profile import load as load_profile
 from sessiongen.output import manifest as delivery
@@ -29,6 +32,7 @@ from sessiongen.settings import Settings
 
 log = logging.getLogger(__name__)
 
+_LIBRARY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")  # no dot, no slash: never a file's name
 RESERVED = ("client_id", "technique", "profile", "format")  # columns that are neither fields nor variables
 
 
@@ -53,7 +57,13 @@ class _Validator:
         self.engines: dict[tuple, str] = {}
 
     def script_ref(self, technique: str) -> str:
-        """Script files in a roster are relative to the roster's folder."""
+        """Script files in a roster are relative to the roster's folder. Confined (the studio), a
+        technique is library ids only: a script or session file could read, or list, any file."""
+        if self.options.confine is not None and not all(_LIBRARY_ID.fullmatch(part.strip()) for part in technique.split("+")):
+            raise SessiongenError(
+                f"the technique '{shorten(technique, 80)}' names a file: in the studio a roster names library techniques "
+                "by id (box-breathing, or ids joined with +)"
+            )
         if technique.endswith((".md", ".yaml", ".yml")) and not Path(technique).is_absolute():
             return str(self.confined((self.roster.parent / technique).resolve(), "the script"))
         return str(self.confined(Path(technique), "the script")) if technique.endswith((".md", ".yaml", ".yml")) else technique
@@ -63,6 +73,16 @@ class _Validator:
         if self.options.confine is not None and not path.resolve().is_relative_to(self.options.confine.resolve()):
             raise SessiongenError(f"{what} {path.name} is outside the data folder: use a technique id, a saved client or a bed name")
         return path
+
+    def confined_settings(self, settings: Settings) -> None:
+        """Confined, every file or folder a row's settings name (a bed, a voice pack) must be in
+        the folder, checked before any is read."""
+        if self.options.confine is None:
+            return
+        for option in ALL_OPTIONS:
+            value = getattr(settings, option.field, None) if option.field else None
+            if isinstance(option.kind, (Bed, Folder)) and isinstance(value, str) and Path(value).is_absolute():
+                self.confined(Path(value), f"the {option.label.lower()}")
 
     def script(self, technique: str, language: str | None):
         if (technique, language) not in self.scripts:
@@ -87,12 +107,11 @@ class _Validator:
         base = self.profile(str(row["profile"]).strip()) if str(row.get("profile") or "").strip() else Profile()
         client = base.merged(from_fields({k: v for k, v in row.items() if k in FIELDS}, "column"))
         settings = check_settings(self.options.base.but(**client.settings))
+        self.confined_settings(settings)
         script = self.script(technique, settings.language)  # the row's language picks the script
         declared = script.meta.defaults
         variables = _variables(row, declared)
         values = {**client.values_for(declared), **variables}
-        if settings.ambience and Path(settings.ambience).is_absolute():
-            self.confined(Path(settings.ambience), "the bed")
         values_for(script, values)  # unknown variables name themselves
         packaging = self.packaging(row, client_id)
         output = self.output(number, client_id, script.meta.id, packaging.format)

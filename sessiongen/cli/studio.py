@@ -12,8 +12,10 @@ DEFAULT_DATA = Path("studio-data")
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=0, help="The port on 127.0.0.1 and ::1 [default: a free one].")
-@click.option("--no-browser", is_flag=True, help="Do not open the default browser; open the printed address yourself.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="The port, on a loopback address of its own (127.A.B.C) [default: a free one]."
+)
+@click.option("--no-browser", is_flag=True, help="Do not open the default browser; open the printed login file or address yourself.")
 @click.option(
     "--data",
     "data_dir",

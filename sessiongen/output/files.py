@@ -167,14 +167,15 @@ def made_folders(*folders: Path | None):
 
 
 @contextlib.contextmanager
-def one_writer(place: Path, what: str):
+def one_writer(place: Path, what: str, beside: bool = False):
     """One writer at a time for `place` (a file to write, or a folder): a second run for the same
     place is refused in one line while the first runs. The lock is the kernel's (flock on a hidden
-    lock file), so it ends with its process, kill -9 included; the file is removed when done."""
+    lock file), so it ends with its process, kill -9 included; the file is removed when done. The
+    lock file is inside a folder, or `beside` it (for a folder that is replaced whole, a voice pack)."""
     if fcntl is None:  # not on this system: nothing to hold
         yield
         return
-    lock = place / ".sessiongen.lock" if place.is_dir() else place.parent / f".{place.name[:80]}.lock"
+    lock = place / ".sessiongen.lock" if place.is_dir() and not beside else place.parent / f".{place.name[:80]}.lock"
     try:
         fd = _locked(lock)
     except OSError as exc:  # a folder that cannot be written: said as atomic_path says it
@@ -211,7 +212,7 @@ def _temp_prefix(target: Path, pid: int | None = None) -> str:
     return f".{target.name[:40]}." + ("" if pid is None else f"{pid}.")
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether a process runs (a zombie, dead but not yet reaped by its parent, does not)."""
     try:
         os.kill(pid, 0)
@@ -235,7 +236,7 @@ def remove_temporaries(target: Path | str, pids: Iterable[int] = ()) -> list[Pat
     removed = []
     for name in glob.glob(glob.escape(str(target.parent / prefix)) + "*" + TEMP_SUFFIX):
         owner = Path(name).name[len(prefix) :].split(".", 1)[0]
-        if owner.isdigit() and int(owner) not in pids and _alive(int(owner)):
+        if owner.isdigit() and int(owner) not in pids and alive(int(owner)):
             continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)

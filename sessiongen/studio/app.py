@@ -8,6 +8,7 @@ flow: library, compose (with previews and renders), clients, batch.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class StudioConfig:
     token: str = field(default_factory=security.new_token)
     engine: str | None = None  # the speech engine (None: the neural voice, or pyttsx3 where it cannot load)
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    address: str = "127.0.0.1:8000"  # host:port the studio answers at (server.py sets the one it bound; the Host must be exactly this)
 
     @property
     def csrf(self) -> str:
@@ -54,7 +56,7 @@ def create_app(config: StudioConfig) -> FastAPI:
     from sessiongen.studio import routes_batch, routes_clients, routes_compose, routes_library, routes_renders, routes_uploads
     from sessiongen.studio.routes_voices import router as voice_samples
 
-    config = StudioConfig(prepare_data_dir(config.data_dir), config.token, config.engine, config.workers)
+    config = dataclasses.replace(config, data_dir=prepare_data_dir(config.data_dir))
     jobs = Jobs(config.workers)
 
     @contextlib.asynccontextmanager
@@ -74,7 +76,7 @@ def create_app(config: StudioConfig) -> FastAPI:
     app.add_exception_handler(security.TooLarge, _too_large)
     app.add_exception_handler(security.OutsideDataFolder, _not_found)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_middleware(security.Guard, token=config.token, trace_file=config.data_dir / "errors.log")
+    app.add_middleware(security.Guard, token=config.token, address=config.address, trace_file=config.data_dir / "errors.log")
     return app
 
 

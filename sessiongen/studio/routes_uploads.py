@@ -4,8 +4,11 @@ they are read (audio 200 MB, cover 10 MB), and checked by the library as the com
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -66,13 +69,31 @@ async def upload(request: Request, kind: str):
     if not hasattr(upload, "read") or Path(name).suffix.lower() not in suffixes:
         return _page(request, {kind: f"choose a {' or '.join(suffixes)} file"}, 422)
     target = config(request).data_dir / folder / name
-    temp = target.with_name(target.name + ".part")
-    with temp.open("wb") as out:
-        await run_in_threadpool(shutil.copyfileobj, upload.file, out)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".part", dir=target.parent)
+    temp = Path(temp_name)
     try:
+        with os.fdopen(fd, "wb") as out:
+            await run_in_threadpool(shutil.copyfileobj, upload.file, out)
         await run_in_threadpool(_check, kind, temp)
+        kept = _keep(temp, target)
     except SessiongenError as exc:
-        temp.unlink(missing_ok=True)
         return _page(request, {kind: str(exc).replace(str(temp), name)}, 422)
-    temp.replace(target)
-    return RedirectResponse(f"/uploads?added={kind}", status_code=303)
+    finally:
+        temp.unlink(missing_ok=True)
+    return RedirectResponse(f"/uploads?{urlencode({'added': kind, 'as': kept.name, 'was': name})}", status_code=303)
+
+
+def _keep(temp: Path, target: Path) -> Path:
+    """`temp` under `target`'s name, or NAME-2, NAME-3... where that is taken: a file already
+    there (another upload's, perhaps at this moment) is never replaced (a hard link never
+    overwrites)."""
+    for number in range(1, 1000):
+        candidate = target if number == 1 else target.with_name(f"{target.stem}-{number}{target.suffix}")
+        try:
+            os.link(temp, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise SessiongenError(f"{target.name}: could not be added ({exc.strerror})") from None
+    raise SessiongenError(f"{target.name}: there are already 999 files of this name: rename the file")

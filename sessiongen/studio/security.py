@@ -1,9 +1,14 @@
 """The studio's guard: who may talk to it, what a request may carry, which files it may name.
 
-- Only loopback: the server binds 127.0.0.1 and ::1, and a request whose Host header is not a
-  loopback name is refused (a web page elsewhere cannot reach it through DNS rebinding).
-- A random token, printed at start (as Jupyter does): `?token=...` once, then a cookie
-  (HttpOnly, SameSite=Strict). Every request without it gets 403.
+- Only loopback, and only its own address: the server binds one random loopback address
+  (127.A.B.C, server.py), and a request whose Host header is not exactly that address and port
+  is refused (a web page elsewhere cannot reach it through DNS rebinding, `127.0.0.1:evil` is not
+  it).
+- A random token per start. The browser gets it from a login file readable only by the user
+  (server.py), which posts it to /login; or from the printed link, `?token=...` once. Either
+  sets a cookie (HttpOnly, SameSite=Strict) named for the port, whose value is derived from the
+  token and the studio's own host:port, so it is new at each start and a cookie from another
+  start or another studio opens nothing. Every request without it gets 403.
 - State changes are POST with a CSRF token (a form field or the X-CSRF-Token header), derived from
   the session token; a cross-site Origin is refused.
 - Bodies are bounded before they are read: rosters 1 MB, audio 200 MB, cover art 10 MB, forms 1 MB.
@@ -20,10 +25,11 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
-COOKIE = "sessiongen_studio"
+COOKIE = "sessiongen_studio"  # the cookie's name is this, then _PORT (cookie_name)
+LOGIN_PATH = "/login"
+LOGIN_BYTES = 4096
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ROSTER_BYTES = 1_000_000
 AUDIO_BYTES = 200_000_000
 COVER_BYTES = 10_000_000
@@ -48,6 +54,17 @@ def csrf_for(token: str) -> str:
     return hmac.new(token.encode(), b"csrf", hashlib.sha256).hexdigest()[:32]
 
 
+def cookie_name(address: str) -> str:
+    """The cookie's name for a studio at `address` (host:port): one per port, so two studios (or
+    two starts) never share or overwrite one."""
+    return f"{COOKIE}_{address.rpartition(':')[2]}"
+
+
+def cookie_value(token: str, address: str) -> str:
+    """The cookie's value: derived from this start's token and the studio's own host:port."""
+    return hmac.new(token.encode(), f"cookie {address}".encode(), hashlib.sha256).hexdigest()
+
+
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
@@ -60,14 +77,22 @@ def body_limit(path: str) -> int:
     return FORM_BYTES
 
 
-def loopback_host(host_header: str) -> bool:
-    """Whether a Host header names this machine's loopback (with or without a port)."""
-    host = host_header.strip().lower()
-    if host.startswith("["):
-        host = host.split("]", 1)[0] + "]"
-    elif host.count(":") == 1:
-        host = host.split(":", 1)[0]
-    return host in LOOPBACK_HOSTS
+def own_host(host_header: str, address: str) -> bool:
+    """Whether a Host header is exactly the studio's own host:port (`127.0.0.1:evil`, another
+    port, another loopback name or no port are not)."""
+    return host_header.strip().lower() == address.lower()
+
+
+def login_page(address: str, token: str) -> str:
+    """The login file's HTML: opened by the browser from disk, it posts the token to the studio
+    (it never appears in an address, a command line or the history)."""
+    action = f"http://{address}{LOGIN_PATH}"
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Opening the studio</title></head>\n'
+        '<body onload="document.forms[0].submit()">\n'
+        f'<form method="post" action="{action}"><input type="hidden" name="token" value="{token}">\n'
+        '<p>Opening the sessiongen studio&hellip;</p><button type="submit">Open the studio</button></form>\n</body></html>\n'
+    )
 
 
 def inside(data_dir: Path, relative: str) -> Path:
@@ -96,16 +121,21 @@ def safe_id(text: str, limit: int = 64) -> str:
 
 
 class Guard:
-    """ASGI middleware: the Host check, the token (query once, then cookie), the body limit and
-    the security headers, before any route runs."""
+    """ASGI middleware: the Host check, the token (the login file's POST, or the query once, then
+    the cookie), the body limit and the security headers, before any route runs."""
 
-    def __init__(self, app, token: str, trace_file: Path | None = None):
-        self.app, self.token, self.trace_file = app, token, trace_file
+    def __init__(self, app, token: str, address: str, trace_file: Path | None = None):
+        self.app, self.token, self.address, self.trace_file = app, token, address, trace_file
+        self.cookie = f"{cookie_name(address)}={cookie_value(token, address)}; Path=/; HttpOnly; SameSite=Strict"
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if not own_host(headers.get("host", ""), self.address):
+            return await _plain(send, 403, f"this studio answers only at {self.address}")
+        if scope["path"] == LOGIN_PATH and scope["method"] == "POST":
+            return await self._login(receive, send)
         refusal = self._refusal(scope, headers)
         if refusal is not None:
             return await _plain(send, *refusal)
@@ -113,8 +143,7 @@ class Guard:
         if "token" in query:  # the link printed at start: set the cookie, and drop the token from the address
             rest = urlencode({k: v for k, v in query.items() if k != "token"}, doseq=True)
             location = scope["path"] + (f"?{rest}" if rest else "")
-            cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-            return await _plain(send, 303, "", [(b"location", location.encode()), (b"set-cookie", cookie.encode())])
+            return await _plain(send, 303, "", [(b"location", location.encode()), (b"set-cookie", self.cookie.encode())])
         started = {"response": False}
         try:
             await self.app(scope, _bounded(receive, body_limit(scope["path"])), _with_headers(send, started))
@@ -123,15 +152,30 @@ class Guard:
             if not started["response"]:
                 await _plain(send, 500, "internal error: the studio's errors.log in the data folder says where")
 
-    def _refusal(self, scope, headers) -> tuple[int, str] | None:
-        if not loopback_host(headers.get("host", "")):
-            return 403, "this studio answers only on 127.0.0.1, ::1 or localhost"
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        given = (query.get("token") or [""])[0] or _cookie(headers.get("cookie", ""), COOKIE)
+    async def _login(self, receive, send) -> None:
+        """The login file's form (its Origin is `null`: a file): the token in the body sets the
+        cookie; the page then moves to / itself, so that navigation is the studio's own (a
+        SameSite=Strict cookie is not sent on a redirect from another site's POST)."""
+        body = b""
+        while len(body) <= LOGIN_BYTES:
+            message = await receive()
+            body += message.get("body", b"")
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        given = (parse_qs(body[:LOGIN_BYTES].decode("latin-1")).get("token") or [""])[0]
         if not given or not same(given, self.token):
-            return 403, "open the studio with the link it printed when it started (it carries a token)"
+            return await _plain(send, 403, "this login file is from another start of the studio: open the newest one")
+        page = '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Studio</title><a href="/">Open</a>'
+        await _plain(send, 200, page, [(b"set-cookie", self.cookie.encode())], b"text/html; charset=utf-8")
+
+    def _refusal(self, scope, headers) -> tuple[int, str] | None:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        given = (query.get("token") or [""])[0]
+        cookie = _cookie(headers.get("cookie", ""), cookie_name(self.address))
+        if not (given and same(given, self.token)) and not (cookie and same(cookie, cookie_value(self.token, self.address))):
+            return 403, "open the studio with the login file or the link it printed when it started (it carries a token)"
         origin = headers.get("origin")
-        if scope["method"] not in ("GET", "HEAD") and origin and not loopback_host(origin.split("://", 1)[-1]):
+        if scope["method"] not in ("GET", "HEAD") and origin and not own_host(origin.split("://", 1)[-1], self.address):
             return 403, "a request from another site was refused"
         length = headers.get("content-length")
         if length and length.isdigit() and int(length) > body_limit(scope["path"]):
@@ -195,13 +239,14 @@ def _cookie(header: str, name: str) -> str:
     return ""
 
 
-async def _plain(send, status: int, text: str, headers=()) -> None:
+async def _plain(send, status: int, text: str, headers=(), kind: bytes = b"text/plain; charset=utf-8") -> None:
     body = text.encode()
+    extra = [(b"cache-control", b"no-store"), (b"referrer-policy", b"no-referrer"), (b"content-security-policy", b"default-src 'none'")]
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()), *headers],
+            "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()), *extra, *headers],
         }
     )
     await send({"type": "http.response.body", "body": body})

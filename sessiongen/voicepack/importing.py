@@ -59,6 +59,13 @@ def take_files(given: list[Path]) -> tuple[list[Path], dict[Path, int] | None]:
 
 
 def import_takes(folder: Path, given: list[Path], settings: Settings) -> Report:
+    """Import takes into a pack, holding it: a second run into the same pack is refused while
+    this one runs (its copy of the pack would lack this run's recordings)."""
+    with store.holding(folder):
+        return _import_takes(folder, given, settings)
+
+
+def _import_takes(folder: Path, given: list[Path], settings: Settings) -> Report:
     pack = store.load(folder)
     files, numbered = take_files(given)
     check_lengths(files)  # a take over 4 hours: one line, before any work

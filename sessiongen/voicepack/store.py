@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import numpy as np
 import soundfile as sf
 
 from sessiongen.errors import SessiongenError
-from sessiongen.output.files import atomic_path, write_text_atomic
+from sessiongen.output.files import alive, atomic_path, one_writer, write_text_atomic
 from sessiongen.output.jsontext import json_text
 from sessiongen.voicepack.phrases import Phrase
 
@@ -120,20 +121,22 @@ def save(pack: Pack) -> None:
 def create(folder: Path, pack: Pack, sheet_html: str) -> None:
     """A new pack folder; an existing pack there keeps its recordings only if its phrases are the
     same (otherwise: an error, so a recording is never lost by making a sheet again)."""
-    if folder.exists() and not folder.is_dir():
-        raise SessiongenError(f"{folder}: is a file: choose a folder for the voice pack")
-    if (folder / PACK_FILE).exists():
-        old = load(folder)
-        if old.recorded and [p.as_dict() for p in old.phrases] != [p.as_dict() for p in pack.phrases]:
-            raise SessiongenError(
-                f"{folder}: this voice pack already holds recordings of other phrases: choose a new folder (or delete it with `sessiongen voice-pack delete`)"
-            )
-        pack.recorded, pack.takes = old.recorded, old.takes
-    with changing(folder, must_exist=False) as staging:
-        pack.folder = staging
-        save(pack)
-        write_text_atomic(staging / "sheet.html", sheet_html)
-    pack.folder = folder
+    with holding(folder):
+        if folder.exists() and not folder.is_dir():
+            raise SessiongenError(f"{folder}: is a file: choose a folder for the voice pack")
+        if (folder / PACK_FILE).exists():
+            old = load(folder)
+            if old.recorded and [p.as_dict() for p in old.phrases] != [p.as_dict() for p in pack.phrases]:
+                raise SessiongenError(
+                    f"{folder}: this voice pack already holds recordings of other phrases: "
+                    "choose a new folder (or delete it with `sessiongen voice-pack delete`)"
+                )
+            pack.recorded, pack.takes = old.recorded, old.takes
+        with changing(folder, must_exist=False) as staging:
+            pack.folder = staging
+            save(pack)
+            write_text_atomic(staging / "sheet.html", sheet_html)
+        pack.folder = folder
 
 
 @contextlib.contextmanager
@@ -190,35 +193,62 @@ def doubtful(recorded: dict) -> bool:
 def accept(folder: Path, ids: list[int]) -> list[int]:
     """Accept phrases marked check (the clinician listened: it is the phrase); all or nothing.
     The ids that were marked check (the others, recorded and sure, are left as they were)."""
-    pack = load(folder)
-    known = {p.id for p in pack.phrases}
-    for phrase_id in ids:
-        if phrase_id not in known:
-            raise SessiongenError(f"{folder}: the sheet has no phrase {phrase_id} (phrases 1 to {len(pack.phrases)}): nothing accepted")
-        if phrase_id not in pack.recorded:
-            raise SessiongenError(
-                f"{folder}: phrase {phrase_id} is not recorded, so there is nothing to accept: record it, then import it; nothing accepted"
-            )
-    marked = sorted({i for i in ids if doubtful(pack.recorded[i])})
-    if not marked:
-        return []
-    with changing(folder) as staging:
-        for phrase_id in marked:
-            pack.recorded[phrase_id]["match"] = {**pack.recorded[phrase_id]["match"], "accepted": True}
-        pack.folder = staging
-        save(pack)
-    pack.folder = Path(folder)
-    return marked
+    with holding(folder):
+        pack = load(folder)
+        known = {p.id for p in pack.phrases}
+        for phrase_id in ids:
+            if phrase_id not in known:
+                raise SessiongenError(f"{folder}: the sheet has no phrase {phrase_id} (phrases 1 to {len(pack.phrases)}): nothing accepted")
+            if phrase_id not in pack.recorded:
+                raise SessiongenError(
+                    f"{folder}: phrase {phrase_id} is not recorded, so there is nothing to accept: record it, then import it; nothing accepted"
+                )
+        marked = sorted({i for i in ids if doubtful(pack.recorded[i])})
+        if not marked:
+            return []
+        with changing(folder) as staging:
+            for phrase_id in marked:
+                pack.recorded[phrase_id]["match"] = {**pack.recorded[phrase_id]["match"], "accepted": True}
+            pack.folder = staging
+            save(pack)
+        pack.folder = Path(folder)
+        return marked
+
+
+@contextlib.contextmanager
+def holding(folder: Path | str) -> Iterator[None]:
+    """One writer at a time for a pack (an import, an accept, a new sheet, a delete): a second is
+    refused in one line while the first runs, so no run replaces the pack with a copy that lacks
+    the first's recordings. The lock file sits beside the pack (the folder itself is replaced whole)."""
+    folder = Path(folder).absolute()
+    if not folder.parent.is_dir():
+        raise SessiongenError(f"{folder}: the folder {folder.parent} does not exist: create it or choose another")
+    with one_writer(folder, "this voice pack", beside=True):
+        yield
 
 
 def delete(folder: Path) -> int:
-    """Remove a pack completely (its takes, clips, reports and sheet); the number of files removed."""
-    pack = load(folder)
-    files = sum(1 for p in pack.folder.rglob("*") if p.is_file())
-    try:
-        shutil.rmtree(pack.folder)
-    except OSError as exc:
-        raise SessiongenError(f"{folder}: could not be deleted completely ({exc.strerror}): remove what is left by hand") from None
-    for stale in pack.folder.absolute().parent.glob(f".{pack.folder.name}.*-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    """Remove a pack completely (its takes, clips, reports and sheet); the number of files removed.
+    Beside it, only what a dead run of ours left while changing it (`.NAME.changing-PID`,
+    `.NAME.old-PID`) goes too: never another hidden folder, nor a live run's."""
+    with holding(folder):
+        pack = load(folder)
+        files = sum(1 for p in pack.folder.rglob("*") if p.is_file())
+        try:
+            shutil.rmtree(pack.folder)
+        except OSError as exc:
+            raise SessiongenError(f"{folder}: could not be deleted completely ({exc.strerror}): remove what is left by hand") from None
+        for stale in leftovers(pack.folder):
+            shutil.rmtree(stale, ignore_errors=True)
     return files
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """The staging copies dead runs left beside a pack (`changing` names them by process)."""
+    pattern = re.compile(rf"\.{re.escape(folder.name)}\.(?:changing|old)-(\d+)")
+    found = []
+    for path in folder.absolute().parent.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match and path.is_dir() and not path.is_symlink() and not alive(int(match.group(1))):
+            found.append(path)
+    return found

@@ -1,5 +1,5 @@
 // sessiongen studio: the live preview, voice and bed previews, progress over server-sent events.
-// Everything is asked of this same studio (127.0.0.1); nothing is fetched from anywhere else.
+// Everything is asked of this same studio (its own loopback address); nothing is fetched from anywhere else.
 "use strict";
 (function () {
   const csrf = document.body.dataset.csrf;
