@@ -31,7 +31,7 @@ def studio(tmp_path, fake_engine):
     fake_engine.estimated_plans = True  # as Kokoro: the preview estimates what the cache lacks
     app = create_app(StudioConfig(tmp_path / "data", token=TOKEN, engine="fake", workers=2))
     with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
-        client.cookies.set(security.COOKIE, TOKEN)
+        client.cookies.set(security.cookie_name("127.0.0.1:8000"), security.cookie_value(TOKEN, "127.0.0.1:8000"))
         yield client, app.state.jobs
 
 

@@ -34,7 +34,7 @@ def data_dir(tmp_path):
 def studio(data_dir):
     app = create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1))
     with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
-        client.cookies.set(security.COOKIE, TOKEN)
+        client.cookies.set(security.cookie_name("127.0.0.1:8000"), security.cookie_value(TOKEN, "127.0.0.1:8000"))
         client.app_jobs = app.state.jobs
         yield client
 
@@ -169,7 +169,7 @@ def test_a_real_kokoro_voice_says_its_sample_once(tmp_path, monkeypatch):
     monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "phrases"))
     app = create_app(StudioConfig(tmp_path / "data", token=TOKEN, engine=None, workers=1))
     with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as studio:
-        studio.cookies.set(security.COOKIE, TOKEN)
+        studio.cookies.set(security.cookie_name("127.0.0.1:8000"), security.cookie_value(TOKEN, "127.0.0.1:8000"))
         started = time.perf_counter()
         assert _ask(studio, "ef_dora").status_code == 202
         ready = _ready(studio, "ef_dora", timeout_s=300)
