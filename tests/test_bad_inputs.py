@@ -251,11 +251,12 @@ def test_bad_command_line(case, tmp_path, monkeypatch):
         expected = _fill(expected, places)
         return expected in actual if substring else actual == expected
 
-    if "summary" in case:  # batch: a summary line, then one line per bad row
-        assert lines and same(lines[0], case["summary"]), output
+    if "summary" in case:  # batch: one line per bad row, as soon as every row is checked, and a summary line
         rows = case.get("rows") or []
         assert len(lines) == 1 + len(rows), output
-        for actual, expected in zip(lines[1:], rows):
+        summary = [n for n, line in enumerate(lines) if same(line, case["summary"])]
+        assert summary, output
+        for actual, expected in zip(lines[: summary[0]] + lines[summary[0] + 1 :], rows):
             assert same(actual, expected), output
     elif case["exit"] == 1:
         assert len(lines) == 1, f"a mistake is reported in one line, got:\n{output}"
