@@ -209,12 +209,16 @@ def _open(browser, page_file: Path, **options):
 
 
 def _seek(page, seconds: float) -> None:
-    """Pause, move the playhead and wait for the player's own events to run."""
+    """Pause, move the playhead and wait for the player's own 'seeked' handler (registered by the
+    page before ours, so it has run when ours does). Never requestAnimationFrame: a headless page
+    that Chromium counts as hidden runs no frames, and the test hung for good (once, under load).
+    A seek that never ends fails the test within 15 s instead of hanging it."""
     page.evaluate(
-        """(t) => new Promise((done) => {
+        """(t) => new Promise((done, fail) => {
             const audio = document.getElementById('player');
             audio.pause();
-            audio.addEventListener('seeked', () => requestAnimationFrame(() => done()), {once: true});
+            const late = setTimeout(() => fail(new Error('no seeked event within 15 s')), 15000);
+            audio.addEventListener('seeked', () => { clearTimeout(late); done(); }, {once: true});
             audio.currentTime = t;
         })""",
         seconds,
