@@ -27,7 +27,8 @@ def _ended(job, timeout_s: float = 120.0):
 
 
 @pytest.fixture
-def studio(tmp_path, fake_engine):
+def studio(tmp_path, fake_engine, monkeypatch):
+    monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "cache"))  # empty: no other test spoke these phrases
     fake_engine.estimated_plans = True  # as Kokoro: the preview estimates what the cache lacks
     app = create_app(StudioConfig(tmp_path / "data", token=TOKEN, engine="fake", workers=2))
     with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
@@ -54,11 +55,12 @@ def test_the_preview_speaks_the_session_ahead_and_the_next_preview_finds_it_spok
     assert other["estimated_phrases"] > 10 and other["speaking_ahead"] != first["speaking_ahead"]
 
 
-def _request(engine: str):
-    return session_request(SessionOptions(options={"engine": engine, "minutes": 11}))
+def _request(engine: str, minutes: float | None = None):
+    return session_request(SessionOptions(options={"engine": engine, "minutes": minutes}))
 
 
 def test_a_new_choice_or_a_render_stops_speaking_ahead(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "cache"))  # empty: the flaky voice shares the fake one's cache keys
     monkeypatch.setenv("SESSIONGEN_ENGINES", "fake=fake_engine:FakeEngine,flaky=fake_engine:FlakyEngine")
     monkeypatch.setenv("FLAKY_STATE", str(tmp_path / "flaky"))
     (tmp_path / "flaky").write_text("hang-always")  # this voice never finishes a phrase
@@ -70,7 +72,7 @@ def test_a_new_choice_or_a_render_stops_speaking_ahead(tmp_path, monkeypatch):
         assert _ended(hanging, 30) == "cancelled" and replaced.status not in FINAL
         out = tmp_path / "out" / "s.wav"
         out.parent.mkdir()
-        render = jobs.submit("render", RenderWork("box-breathing", _request("fake"), out, Packaging(format="wav", sidecars=()), {}))
+        render = jobs.submit("render", RenderWork("box-breathing", _request("fake", 11), out, Packaging(format="wav", sidecars=()), {}))
         assert _ended(replaced, 30) == "cancelled"
         assert _ended(render) == "done", render.error
         assert out.stat().st_size > 0

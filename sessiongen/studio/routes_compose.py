@@ -3,8 +3,6 @@ scripts declare, by hand or from a saved client; a live plan preview; then Rende
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -107,7 +105,7 @@ def _speak_ahead(request: Request, composed: forms.Composed) -> str:
         repr(s.pronunciations),
     ]
     work = SpeakWork(composed.ref, composed.request, config(request).data_dir)
-    return jobs(request).speak_ahead(json.dumps(said, default=str), work).id
+    return jobs(request).speak_ahead(repr(said), work).id
 
 
 async def _audio_preview(request: Request, make) -> Response:
