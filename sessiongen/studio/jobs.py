@@ -134,9 +134,9 @@ class Jobs:
                 self._update(job, status="cancelled")
                 return
             process = self.context.Process(target=work.run, args=(job.id, task, self.messages), daemon=False)
-            job.process = process
-            self._update(job, status="running")
             process.start()
+            job.process = process  # only a started one: close() joins it (a job submitted as the studio closes)
+            self._update(job, status="running")
             if job.cancelled:  # cancelled as it started
                 process.terminate()
             process.join()
