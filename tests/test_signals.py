@@ -303,3 +303,47 @@ def test_a_stop_while_the_reports_are_written_still_writes_them_whole(tmp_path, 
     assert {row["status"] for row in rows.values()} == {"rendered"}
     _assert_report_matches_the_disk(out, rows)
     assert (out / "report.csv").read_text().count("rendered") == 2 and (out / "index.html").is_file()
+
+
+def test_a_worker_another_thread_reaped_is_not_taken_for_running(monkeypatch, caplog):
+    """The pool's manager thread reaps its workers as they end; a stop that then asked the
+    process itself (join, is_alive) was told ECHILD, took it for alive and killed it 'after 10 s'."""
+    import multiprocessing
+
+    from sessiongen.batch import stopping
+
+    monkeypatch.setattr(stopping, "STOPPED_PIDS", set())
+    process = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(0,))
+    process.start()
+    os.waitpid(process.pid, 0)  # as the manager thread would
+    started = time.monotonic()
+    stopping._stop_processes([process])
+    assert "did not stop" not in caplog.text and time.monotonic() - started < 1.0
+
+
+def test_stopping_a_pool_ends_its_workers_and_its_manager_thread(long_script, tmp_path, monkeypatch, caplog):
+    """Once stop() returns, no worker and no thread of the pool is left to race the exit (Python
+    3.11 printed a traceback when its manager thread closed a pipe the exiting interpreter wrote
+    to); rows rendering and rows waiting all stop within the time allowed, none killed."""
+    from sessiongen import Settings
+    from sessiongen.batch import stopping
+    from sessiongen.batch.execute import local_executor
+    from sessiongen.batch.roster import read_roster
+    from sessiongen.batch.validate import BatchOptions, validate
+
+    monkeypatch.setattr(stopping, "STOPPED_PIDS", set())
+    monkeypatch.setenv("SESSIONGEN_ENGINES", "fake=fake_engine:FakeEngine")  # for the spawned workers
+    roster = tmp_path / "roster.csv"
+    roster.write_text("client_id,technique\na,long.md\nb,long.md\nc,long.md\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    jobs, _ = validate(roster, read_roster(roster), BatchOptions(out, date="2026-01-01", base=Settings(engine="fake")))
+    executor = local_executor(2)
+    futures = [executor.submit(stopping.in_worker, job) for job in jobs]
+    wait_for(lambda: len(parts(out)) >= 2, what="two rows rendering")
+    processes, manager = list(executor._processes.values()), executor._executor_manager_thread
+    started = time.monotonic()
+    stopping.stop(executor, futures, None)
+    assert time.monotonic() - started < stopping.STOP_TIMEOUT_S and "did not stop" not in caplog.text
+    assert not any(p.is_alive() for p in processes)
+    assert not manager.is_alive() and all(f.done() for f in futures)

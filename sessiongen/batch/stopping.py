@@ -40,7 +40,7 @@ STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class WorkerStopped(SystemExit):
-    """Raised in a local worker process by SIGTERM or SIGHUP (a SystemExit: an idle worker ends quietly)."""
+    """Raised in a local worker process's row by SIGTERM or SIGHUP."""
 
 
 class RowStopped(BaseException):
@@ -65,16 +65,24 @@ def worker_start() -> None:
         signal.signal(number, _stop_worker)
 
 
+_rendering = False  # in a local worker: a row is rendering (a stop unwinds it), or none is
+
+
 def _stop_worker(signum: int, frame) -> None:
     for number in STOPPING_SIGNALS:
         signal.signal(number, signal.SIG_IGN)  # once: the cleanup is not interrupted again
+    if not _rendering:  # between rows the pool's own code runs: it would catch the exit, send it
+        isolated.stop_all()  # back as a result and wait for the next row, deaf to the parent
+        os._exit(128 + signum)
     raise WorkerStopped(128 + signum)
 
 
 def in_worker(job: Job, progress_queue=None, stop_event: str | None = None) -> Outcome:
     """One row in a worker: a local worker that is stopped cleans up and exits at once; a row on a
     Dask cluster that is stopped (before it starts, or as it renders) is reported interrupted."""
+    global _rendering
     try:
+        _rendering = True
         if stop_event is not None:
             progress_queue = _DaskStopCheck(stop_event, progress_queue)
             progress_queue.check()
@@ -84,6 +92,8 @@ def in_worker(job: Job, progress_queue=None, stop_event: str | None = None) -> O
         os._exit(stop.code)
     except RowStopped:
         return job.outcome(Status.INTERRUPTED, "stopped")
+    finally:
+        _rendering = False
 
 
 class _DaskStopCheck:
@@ -124,6 +134,10 @@ def stop(executor: Executor, futures, stop_event: str | None) -> None:
     # 3.11's manager thread raised InvalidStateError on a future cancelled before that, and printed
     # its traceback to the user (seen under load: issue 28, class 6).
     _stop_processes(list((getattr(executor, "_processes", None) or {}).values()))
+    # Every worker has ended: the pool's manager thread fails the rows left and ends too. Waiting
+    # for it here keeps it from closing its wake-up pipe while the interpreter, exiting, writes to
+    # that pipe (Python 3.11 then printed 'OSError: Bad file descriptor' with a traceback).
+    executor.shutdown(wait=True)
 
 
 STOPPED_PIDS: set[int] = set()  # the worker processes this run stopped: their temporary files are removed
@@ -131,17 +145,13 @@ STOPPED_PIDS: set[int] = set()  # the worker processes this run stopped: their t
 
 def _stop_processes(processes) -> None:
     STOPPED_PIDS.update(p.pid for p in processes if p.pid)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()  # SIGTERM: the worker removes its temporary files and exits
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-    stragglers = [p for p in processes if p.is_alive()]
+    for process in signals.still_running(processes, 0.0):
+        process.terminate()  # SIGTERM: the worker removes its temporary files and exits
+    stragglers = signals.still_running(processes, STOP_TIMEOUT_S)
     for process in stragglers:
         log.warning("worker process %d did not stop within %g s: killed", process.pid, STOP_TIMEOUT_S)
         process.kill()
-        process.join(2.0)
+    signals.still_running(stragglers, 2.0)
     log.info("stopped %d worker process(es)", len(processes))
 
 

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sessiongen import signals
 from sessiongen.output.files import remove_temporaries
 
 log = logging.getLogger(__name__)
@@ -118,12 +119,12 @@ class Jobs:
         self.closing = True
         for job in list(self.jobs.values()):
             self.cancel(job.id)
-        deadline = time.monotonic() + STOP_WAIT_S
+        started = [job.process for job in list(self.jobs.values()) if job.process is not None]
+        stragglers = signals.still_running(started, STOP_WAIT_S)  # each job's thread reaps its own
+        for process in stragglers:
+            process.kill()
+        signals.still_running(stragglers, 2.0)
         for job in list(self.jobs.values()):
-            if job.process is not None:
-                job.process.join(max(0.0, deadline - time.monotonic()))
-                if job.process.is_alive():
-                    job.process.kill()
             _clean(job)
 
     def _run(self, job: Job, task) -> None:
