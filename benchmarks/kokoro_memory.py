@@ -2,10 +2,11 @@
 of a language's library, spoken in this one process as a worker speaks them (KokoroSynth, one
 onnxruntime thread), the peak resident set (VmHWM) printed after each phrase.
 
-    PYTHONPATH=. python benchmarks/kokoro_memory.py [--language es] [--voice ef_dora] [--phrases 6]
+    PYTHONPATH=. python benchmarks/kokoro_memory.py [--language es] [--voice ef_dora] [--phrases 6] [--batch 250]
 
 onnxruntime sizes its buffers to the longest input it has run, so a worker's peak follows the
-longest phrase it has spoken, whatever the session's length (docs/performance.md).
+longest inference it has run, whatever the session's length: a phrase longer than --batch
+phonemes is spoken a sentence at a time (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from sessiongen.model.script import Say
 from sessiongen.script import library, parser
 from sessiongen.settings import DEFAULTS
+from sessiongen.speech.engines import kokoro
 from sessiongen.speech.engines.kokoro import KokoroSynth
 from sessiongen.words import rate_for
 
@@ -38,7 +40,9 @@ def main() -> None:
     args.add_argument("--language", default="es")
     args.add_argument("--voice", default="ef_dora")
     args.add_argument("--phrases", type=int, default=6)
+    args.add_argument("--batch", type=int, default=kokoro.MAX_BATCH_PHONEMES, help="phonemes per inference at most (510: whole phrases)")
     given = args.parse_args()
+    kokoro.MAX_BATCH_PHONEMES = given.batch
     synth = KokoroSynth()
     for text in longest_phrases(given.language, given.phrases):
         started = time.process_time()

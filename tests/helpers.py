@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from sessiongen import pipeline
@@ -21,3 +22,22 @@ def prepared(body: str, settings: Settings | None = None, values=None, tmp: Path
     root = pipeline.cache_root(True)
     with root as cache:
         return pipeline.prepare(script, values or {}, settings, cache)
+
+
+STUDIO_ADDRESS = "127.0.0.1:8000"  # StudioConfig's default address: the TestClient's base_url
+
+
+@contextlib.contextmanager
+def studio_client(data_dir: Path, token: str, signed_in: bool = True, **config):
+    """A studio in this process behind Starlette's TestClient, with the login cookie a browser
+    holds once it opened the login file (unless `signed_in` is False); `client.app` is the app."""
+    from fastapi.testclient import TestClient
+
+    from sessiongen.studio import security
+    from sessiongen.studio.app import StudioConfig, create_app
+
+    app = create_app(StudioConfig(data_dir, token=token, **config))
+    with TestClient(app, base_url=f"http://{STUDIO_ADDRESS}", follow_redirects=False) as client:
+        if signed_in:
+            client.cookies.set(security.cookie_name(STUDIO_ADDRESS), security.cookie_value(token, STUDIO_ADDRESS))
+        yield client

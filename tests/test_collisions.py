@@ -389,6 +389,17 @@ def test_a_stop_removes_only_what_dead_writers_left(tmp_path):
     assert remove_temporaries(target, pids=[os.getpid()]) == [mine]
 
 
+def test_a_lock_its_killed_holder_left_is_removed_a_held_one_kept(tmp_path):
+    from sessiongen.output.files import one_writer, remove_temporaries
+
+    target = tmp_path / "s.mp3"
+    lock = tmp_path / ".s.mp3.lock"
+    with one_writer(target, "this file"):
+        assert lock.exists() and remove_temporaries(target) == [] and lock.exists()  # held (here, by this process)
+    lock.write_bytes(b"")  # as a writer killed before its own cleanup leaves it
+    assert remove_temporaries(target) == [lock] and not lock.exists()
+
+
 def test_a_batch_worker_dies_with_its_parent(tmp_path):
     """kill -9 of a batch leaves no worker rendering on (issue 28, class 5): a worker started as
     the batch starts its workers (stopping.worker_start) ends when its parent is killed."""

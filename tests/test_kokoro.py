@@ -205,3 +205,35 @@ def test_voices_preview_renders_a_short_calm_sample(tmp_path):
     assert "kokoro bf_emma" in result.output
     audio, rate = sf.read(str(out))
     assert 5 < len(audio) / rate < 30 and 20 * np.log10(np.abs(audio).max()) > -10
+
+
+LONG_PHRASE = "Let your breath find its own pace, slow and easy. Notice the chair holding you up. You can open your eyes whenever you like."
+
+
+def test_a_long_phrase_is_spoken_a_sentence_at_a_time_with_a_calm_pause_between():
+    """Above MAX_BATCH_PHONEMES a phrase is spoken in sentence batches (a worker's memory follows
+    its longest inference): here the limit is lowered so three sentences make three batches."""
+    code = (
+        "import json, sys\n"
+        "import numpy as np\n"
+        "from sessiongen.speech.engines import kokoro\n"
+        "synth = kokoro.KokoroSynth()\n"
+        "found = {}\n"
+        "for limit in (510, 60):\n"
+        "    kokoro.MAX_BATCH_PHONEMES = limit\n"
+        "    audio = synth.synthesize(sys.argv[1], 'af_heart', 105, 1.0)\n"
+        "    digits = ''.join('0' if x == 0 else '1' for x in audio.samples[:, 0])\n"
+        "    zeros_s = sorted(len(run) / audio.rate_hz for run in digits.split('1') if len(run) > 240)\n"
+        "    found[limit] = {'s': audio.duration_s, 'silences_s': zeros_s}\n"
+        "print(json.dumps(found))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    found = subprocess.run([sys.executable, "-c", code, LONG_PHRASE], capture_output=True, text=True, timeout=300, env=env)
+    assert found.returncode == 0, found.stderr
+    lengths = json.loads(found.stdout.splitlines()[-1])
+    whole, split = lengths["510"], lengths["60"]
+    from sessiongen.speech.engines.kokoro import SENTENCE_PAUSE_S
+
+    assert abs(split["s"] - whole["s"]) < 0.1 * whole["s"], lengths  # the same phrase, about as long
+    assert whole["silences_s"] == [], lengths  # one inference: no silence is inserted
+    assert len(split["silences_s"]) == 2 and min(split["silences_s"]) > SENTENCE_PAUSE_S, lengths  # two joins, slower than speed 1

@@ -7,12 +7,13 @@ import os
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import STUDIO_ADDRESS, studio_client
 
 from sessiongen.studio import security
 from sessiongen.studio.app import StudioConfig, create_app
 
 TOKEN = "test-token-123"
-ADDRESS = "127.0.0.1:8000"  # StudioConfig's default address: TestClient's base_url
+ADDRESS = STUDIO_ADDRESS
 
 
 @pytest.fixture
@@ -22,15 +23,14 @@ def data_dir(tmp_path):
 
 @pytest.fixture
 def client(data_dir):
-    app = create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1))
-    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as c:
+    with studio_client(data_dir, TOKEN, signed_in=False, engine="fake", workers=1) as c:
         yield c
 
 
 @pytest.fixture
-def signed_in(client):
-    client.cookies.set(security.cookie_name(ADDRESS), security.cookie_value(TOKEN, ADDRESS))
-    return client
+def signed_in(data_dir):
+    with studio_client(data_dir, TOKEN, engine="fake", workers=1) as c:
+        yield c
 
 
 def csrf() -> str:

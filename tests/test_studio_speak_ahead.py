@@ -7,12 +7,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from fastapi.testclient import TestClient
+from helpers import studio_client
 
 from sessiongen.output.packaging import Packaging
 from sessiongen.request import SessionOptions, session_request
 from sessiongen.studio import security
-from sessiongen.studio.app import StudioConfig, create_app
 from sessiongen.studio.jobs import FINAL, Jobs
 from sessiongen.studio.work import RenderWork, SpeakWork
 
@@ -30,10 +29,8 @@ def _ended(job, timeout_s: float = 120.0):
 def studio(tmp_path, fake_engine, monkeypatch):
     monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "cache"))  # empty: no other test spoke these phrases
     fake_engine.estimated_plans = True  # as Kokoro: the preview estimates what the cache lacks
-    app = create_app(StudioConfig(tmp_path / "data", token=TOKEN, engine="fake", workers=2))
-    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
-        client.cookies.set(security.cookie_name("127.0.0.1:8000"), security.cookie_value(TOKEN, "127.0.0.1:8000"))
-        yield client, app.state.jobs
+    with studio_client(tmp_path / "data", TOKEN, engine="fake", workers=2) as client:
+        yield client, client.app.state.jobs
 
 
 def _preview(client, **form) -> dict:

@@ -14,13 +14,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 import yaml
-from fastapi.testclient import TestClient
+from helpers import studio_client
 
 from sessiongen import preview
 from sessiongen.settings import DEFAULTS
 from sessiongen.speech import kokorofiles
 from sessiongen.studio import security, voicepicker
-from sessiongen.studio.app import StudioConfig, create_app
 
 TOKEN = "picker-token"
 
@@ -32,10 +31,8 @@ def data_dir(tmp_path):
 
 @pytest.fixture
 def studio(data_dir):
-    app = create_app(StudioConfig(data_dir, token=TOKEN, engine="fake", workers=1))
-    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
-        client.cookies.set(security.cookie_name("127.0.0.1:8000"), security.cookie_value(TOKEN, "127.0.0.1:8000"))
-        client.app_jobs = app.state.jobs
+    with studio_client(data_dir, TOKEN, engine="fake", workers=1) as client:
+        client.app_jobs = client.app.state.jobs
         yield client
 
 
@@ -167,9 +164,7 @@ def test_a_real_kokoro_voice_says_its_sample_once(tmp_path, monkeypatch):
     """A studio on the default engine: Dora (Spanish, a woman, Kokoro) says the Spanish sentence,
     made cold in a worker (an empty phrase cache), then served as kept."""
     monkeypatch.setenv("SESSIONGEN_CACHE_DIR", str(tmp_path / "phrases"))
-    app = create_app(StudioConfig(tmp_path / "data", token=TOKEN, engine=None, workers=1))
-    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as studio:
-        studio.cookies.set(security.cookie_name("127.0.0.1:8000"), security.cookie_value(TOKEN, "127.0.0.1:8000"))
+    with studio_client(tmp_path / "data", TOKEN, engine=None, workers=1) as studio:
         started = time.perf_counter()
         assert _ask(studio, "ef_dora").status_code == 202
         ready = _ready(studio, "ef_dora", timeout_s=300)

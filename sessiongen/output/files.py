@@ -175,7 +175,7 @@ def one_writer(place: Path, what: str, beside: bool = False):
     if fcntl is None:  # not on this system: nothing to hold
         yield
         return
-    lock = place / ".sessiongen.lock" if place.is_dir() and not beside else place.parent / f".{place.name[:80]}.lock"
+    lock = place / ".sessiongen.lock" if place.is_dir() and not beside else _lock_beside(place)
     try:
         fd = _locked(lock)
     except OSError as exc:  # a folder that cannot be written: said as atomic_path says it
@@ -188,6 +188,26 @@ def one_writer(place: Path, what: str, beside: bool = False):
         with contextlib.suppress(OSError):
             os.unlink(lock)  # while still held: a run that opened it now finds it gone and tries again
         os.close(fd)
+
+
+def _lock_beside(place: Path) -> Path:
+    return place.parent / f".{place.name[:80]}.lock"
+
+
+def _remove_if_unheld(lock: Path) -> bool:
+    """Remove a lock file nobody holds: its holder was killed before it could remove it."""
+    if fcntl is None or not lock.is_file():
+        return False
+    try:
+        fd = _locked(lock)
+    except (OSError, SessiongenError):
+        return False
+    if fd is None:
+        return False  # a live writer's (this process's own included: flock is per open file)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(lock)
+    os.close(fd)
+    return True
 
 
 def _locked(lock: Path) -> int | None:
@@ -229,8 +249,8 @@ def alive(pid: int) -> bool:
 
 def remove_temporaries(target: Path | str, pids: Iterable[int] = ()) -> list[Path]:
     """Remove the temporary files atomic_path left beside `target` by processes that are dead (a
-    writer killed before its own cleanup ran, kill -9 included) or listed in `pids`; a live
-    process's are kept. Returns what was removed."""
+    writer killed before its own cleanup ran, kill -9 included) or listed in `pids`, and its
+    one_writer lock file if nobody holds it; a live process's are kept. Returns what was removed."""
     target, pids = Path(target), set(pids)
     prefix = _temp_prefix(target)
     removed = []
@@ -241,6 +261,8 @@ def remove_temporaries(target: Path | str, pids: Iterable[int] = ()) -> list[Pat
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
             removed.append(Path(name))
+    if _remove_if_unheld(_lock_beside(target)):
+        removed.append(_lock_beside(target))
     return removed
 
 

@@ -39,7 +39,7 @@ PHONEMES_RE = re.compile(r"\[\[(.*?)\]\]")  # IPA given inline, as pronounce.app
 
 def identity() -> str:
     versions = ",".join(f"{p}={_version(p)}" for p in ("kokoro-onnx", "onnxruntime", "phonemizer", "espeakng-loader"))
-    return f"kokoro:{versions}:model={files.MODEL_SHA256[:16]}:pace{PACE_VERSION}"
+    return f"kokoro:{versions}:model={files.MODEL_SHA256[:16]}:pace{PACE_VERSION}:batch{MAX_BATCH_PHONEMES}"
 
 
 def _version(package: str) -> str:
@@ -168,6 +168,12 @@ class KokoroEngine:
 
 WORDS_PER_WORKER = 12  # a worker loads the model in ~1 s, the time it takes to speak ~4 words: worth it for this many
 RECYCLE_AFTER_PHRASES = 48  # onnxruntime's arena grows with what a worker has spoken: a fresh process then
+# A worker's peak memory follows the longest inference it has run (about 300 MB + 1.7 MB a
+# phoneme at a calm pace): a phrase longer than MAX_BATCH_PHONEMES is spoken a sentence (or, for
+# a longer sentence, a clause) at a time, joined by these pauses at speed 1 (docs/performance.md).
+MAX_BATCH_PHONEMES = 250
+SENTENCE_PAUSE_S = 0.2  # spoken together, af_heart leaves ~0.38 s more than its sentences alone, ef_dora ~0.04 s
+CLAUSE_PAUSE_S = 0.1  # kokoro-onnx's own
 
 
 class KokoroSynth:
@@ -197,7 +203,8 @@ class KokoroSynth:
     def speak(self, text: str, vector: np.ndarray, espeak: str, speed: float, volume: float = 1.0) -> Audio:
         kokoro = self._model()
         phonemes = phonemise(kokoro, text, espeak)
-        samples, rate_hz = kokoro.create(phonemes, vector, speed=speed, is_phonemes=True)
+        pauses = {"sentence_pause": SENTENCE_PAUSE_S / speed, "clause_pause": CLAUSE_PAUSE_S / speed}
+        samples, rate_hz = kokoro.create(phonemes, vector, speed=speed, is_phonemes=True, **pauses)
         samples = np.clip(np.asarray(samples, dtype=np.float32) * np.float32(volume), -1.0, 1.0)
         return Audio(samples[:, None], int(rate_hz))
 
@@ -220,6 +227,14 @@ def load_model():
     voices file; ours hands it each phrase's style vectors itself, so it gets an empty one."""
     import onnxruntime
     from kokoro_onnx import Kokoro
+    from kokoro_onnx.chunker import split_phonemes
+
+    class BoundedKokoro(Kokoro):
+        """Speaks a long phrase a sentence (or clause) at a time, in balanced batches of at most
+        MAX_BATCH_PHONEMES: onnxruntime keeps buffers sized to the longest input it has run."""
+
+        def _split_phonemes(self, phonemes: str) -> list[str]:
+            return split_phonemes(phonemes, MAX_BATCH_PHONEMES)
 
     path = files.model_path()
     options = onnxruntime.SessionOptions()
@@ -234,7 +249,7 @@ def load_model():
         ) from None
     empty = os.path.join(tempfile.mkdtemp(prefix="sessiongen-kokoro-"), "voices.npz")
     np.savez(empty)
-    return Kokoro.from_session(session, empty)
+    return BoundedKokoro.from_session(session, empty)
 
 
 def phonemise(kokoro, text: str, espeak: str) -> str:
