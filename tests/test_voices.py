@@ -230,6 +230,19 @@ def test_a_pool_shares_a_request_among_its_workers_and_answers_in_order(monkeypa
     assert lengths == sorted(lengths) and len(set(lengths)) == 5  # each answer is its own phrase's, in order
 
 
+def test_a_pool_gives_its_workers_about_as_much_to_say():
+    """A long phrase's worker is not handed the next ones too (call i to worker i mod n was)."""
+    from sessiongen.speech.isolated import ONSET_CHARS, balanced
+
+    calls = [("A long phrase " * 20, "v"), *[("Short one.", "v")] * 12, ("A long phrase " * 20, "v"), *[("Short one.", "v")] * 6]
+    for workers in (2, 3):
+        owners = balanced(calls, workers)
+        loads = [sum(len(c[0]) + ONSET_CHARS for c, o in zip(calls, owners) if o == w) for w in range(workers)]
+        assert max(loads) - min(loads) <= max(len(c[0]) for c in calls) + ONSET_CHARS, (workers, loads)
+        assert sorted(set(owners)) == list(range(workers))
+    assert balanced(calls, 2)[1:13].count(1) > 6  # the short phrases after the first long one go mostly to the other worker
+
+
 def test_every_worker_of_a_pool_starts_speaking_at_once(monkeypatch, tmp_path):
     """The request goes to every worker when it is made, not when its first answer is awaited."""
     log = tmp_path / "asked.log"
