@@ -331,7 +331,7 @@ def child_prepare(workload: str, minutes: str, cache: str) -> None:
     from sessiongen import pipeline
     from sessiongen.settings import DEFAULTS
     from sessiongen.speech import get_engine
-    from sessiongen.speech.isolated import default_workers
+    from sessiongen.speech.pool import default_workers
 
     settings = DEFAULTS.but(minutes=float(minutes))
     script = pipeline.load(workload)

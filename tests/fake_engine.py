@@ -68,7 +68,7 @@ class FakeEngine:
 
 class FlakyEngine(FakeEngine):
     """Misbehaves as the file named by $FLAKY_STATE says: hang-once, crash-once, hang-always,
-    crawl-once or crawl-always ($FLAKY_CRAWL_S seconds of a quarter CPU's work), or
+    crawl-once or crawl-always ($FLAKY_CRAWL_CPU_S seconds of CPU time at a quarter of a core), or
     one of those followed by @TEXT to misbehave on that phrase only. Each phrase it is asked for
     is appended to the file named by $FLAKY_LOG, if set."""
 
@@ -89,19 +89,20 @@ class FlakyEngine(FakeEngine):
         if mode.startswith("hang"):
             time.sleep(3600)
         if mode.startswith("crawl"):  # working, slowly, as on a machine with many more processes than cores
-            _crawl(float(os.environ.get("FLAKY_CRAWL_S", "5")))
+            _crawl(float(os.environ.get("FLAKY_CRAWL_CPU_S", "1.3")))
         if mode == "crash-once":
             os._exit(3)
         return super().synthesize(text, voice, rate_wpm, volume)
 
 
-def _crawl(duration_s: float) -> None:
-    """Work a quarter of the time for `duration_s`: a process that gets a quarter of a core."""
+def _crawl(cpu_s: float) -> None:
+    """Use `cpu_s` of CPU time, working a quarter of the time: a process that gets a quarter of a
+    core. Counted in CPU time, so a busier machine makes it slower, never less work."""
     import time
 
-    end = time.monotonic() + duration_s
-    while time.monotonic() < end:
-        busy_until = time.monotonic() + 0.1
-        while time.monotonic() < busy_until:
+    end = time.process_time() + cpu_s
+    while time.process_time() < end:
+        busy_until = min(end, time.process_time() + 0.1)
+        while time.process_time() < busy_until:
             pass
         time.sleep(0.3)

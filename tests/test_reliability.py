@@ -112,14 +112,14 @@ def test_an_engine_working_slowly_is_waited_for_and_one_stuck_is_not(monkeypatch
     one that works past the timeout in CPU time, or does nothing for it, is named."""
     monkeypatch.setenv("SESSIONGEN_ENGINES", "flaky=fake_engine:FlakyEngine")
     monkeypatch.setenv("FLAKY_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("FLAKY_CRAWL_S", "5")  # 5 s of wall time, about 1.3 s of CPU time
+    monkeypatch.setenv("FLAKY_CRAWL_CPU_S", "1.3")  # under the 2 s timeout, spread over at least 5 s
     engine = IsolatedEngine("flaky", "flaky:1", timeout_s=2.0)
     try:
         (tmp_path / "state").write_text("crawl-always")
         started = time.monotonic()
         assert len(engine.synthesize("Slowly now.", "fake/en", 105, 1.0).samples) > 0
-        assert time.monotonic() - started >= 5.0  # one answer, waited for past the 2 s timeout
-        monkeypatch.setenv("FLAKY_CRAWL_S", "12")  # about 3 s of CPU time: more than the timeout's worth of work
+        assert time.monotonic() - started >= 5.0  # one answer, waited for past the 2 s timeout (13 rests of 0.3 s, 1.3 s of work)
+        monkeypatch.setenv("FLAKY_CRAWL_CPU_S", "3")  # more than the timeout's worth of work, however busy the machine
         engine.close()
         with pytest.raises(SessiongenError, match="no answer within 2 s"):
             engine.synthesize("Forever now.", "fake/en", 105, 1.0)

@@ -22,7 +22,7 @@ from sessiongen.settings import Settings
 from sessiongen.speech import pronounce, voicefiles
 from sessiongen.speech.cache import PhraseCache
 from sessiongen.speech.clips import Speaker
-from sessiongen.speech.isolated import EnginePool
+from sessiongen.speech.pool import EnginePool
 
 # -- pronunciations ----------------------------------------------------------------------------------
 
@@ -232,7 +232,7 @@ def test_a_pool_shares_a_request_among_its_workers_and_answers_in_order(monkeypa
 
 def test_a_pool_gives_its_workers_about_as_much_to_say():
     """A long phrase's worker is not handed the next ones too (call i to worker i mod n was)."""
-    from sessiongen.speech.isolated import ONSET_CHARS, balanced
+    from sessiongen.speech.pool import ONSET_CHARS, balanced
 
     calls = [("A long phrase " * 20, "v"), *[("Short one.", "v")] * 12, ("A long phrase " * 20, "v"), *[("Short one.", "v")] * 6]
     for workers in (2, 3):
@@ -279,7 +279,7 @@ def test_a_pool_replaces_its_workers_after_a_number_of_phrases(monkeypatch, tmp_
 
 def test_the_neural_engine_uses_one_worker_per_forty_words():
     from sessiongen.speech.engines.piper import WORDS_PER_WORKER
-    from sessiongen.speech.isolated import workers_for
+    from sessiongen.speech.pool import workers_for
 
     assert WORDS_PER_WORKER == 40
     assert workers_for([("one two three", "v", 105, 1.0, {})], WORDS_PER_WORKER) == 1

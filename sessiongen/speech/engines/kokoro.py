@@ -152,7 +152,8 @@ class KokoroEngine:
         return audio
 
     def synthesize_many(self, calls):
-        from sessiongen.speech.isolated import EnginePool, default_workers, timeout_for, workers_for
+        from sessiongen.speech.isolated import timeout_for
+        from sessiongen.speech.pool import EnginePool, default_workers, workers_for
 
         calls = [tuple(call) for call in calls]
         if (

@@ -174,7 +174,8 @@ class PiperEngine:
         return audio
 
     def synthesize_many(self, calls):
-        from sessiongen.speech.isolated import EnginePool, default_workers, timeout_for, workers_for
+        from sessiongen.speech.isolated import timeout_for
+        from sessiongen.speech.pool import EnginePool, default_workers, workers_for
 
         calls = [tuple(call) for call in calls]
         if self._pool is None:  # a voice's first phrase may wait for its pace measurement (two readings), slow on a busy machine
